@@ -1,0 +1,66 @@
+package ai.sentryagent.agentidp.cli;
+
+import ai.sentryagent.agentidp.UserFacingException;
+import ai.sentryagent.agentidp.config.ConfigException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The entry point of {@code agentidp.jar}. Without a command it runs {@code serve}. */
+@Command(
+        name = "agentidp",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        description = "AgentIdP: an identity provider for software agents.",
+        subcommands = {ServeCommand.class, DevCommand.class})
+public final class Main implements java.util.concurrent.Callable<Integer> {
+    /** Returned by commands that leave a server running: the JVM stays up until it is signalled. */
+    static final int KEEP_RUNNING = -1;
+
+    static final int EXIT_CONFIG = 2;
+
+    public static void main(String[] args) {
+        int code = run(args);
+        if (code != KEEP_RUNNING) {
+            System.exit(code);
+        }
+    }
+
+    static int run(String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            if (e instanceof ConfigException config) {
+                commandLine.getErr().println("agentidp: invalid configuration: " + config.getMessage());
+                return EXIT_CONFIG;
+            }
+            if (e instanceof UserFacingException user) {
+                commandLine.getErr().println("agentidp: " + user.getMessage());
+                return 1;
+            }
+            commandLine.getErr().println("agentidp: failed to start: " + describe(e));
+            return 1;
+        });
+        return cli.execute(args);
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        return new ServeCommand().call();
+    }
+
+    private static String describe(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String message = root.getMessage();
+        return root.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String version = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"agentidp " + (version == null ? "development" : version)};
+        }
+    }
+}

@@ -1,0 +1,2 @@
+/** The command line: {@code serve}, {@code dev} and the operational commands. */
+package ai.sentryagent.agentidp.cli;

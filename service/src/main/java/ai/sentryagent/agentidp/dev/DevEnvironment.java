@@ -1,0 +1,239 @@
+package ai.sentryagent.agentidp.dev;
+
+import ai.sentryagent.agentidp.UserFacingException;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.embedded.RedisServer;
+
+/**
+ * Embedded PostgreSQL and Redis for {@code dev}, with their data under one directory. One instance per directory:
+ * a file lock keeps a second {@code dev} from starting on the same data. {@link #close()} stops both processes.
+ */
+public final class DevEnvironment implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(DevEnvironment.class);
+    static final String DATABASE = "agentidp";
+
+    private final Path home;
+    private final FileChannel lockChannel;
+    private final FileLock lock;
+    private final EmbeddedPostgres postgres;
+    private final RedisServer redis;
+    private final int redisPort;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private DevEnvironment(
+            Path home,
+            FileChannel lockChannel,
+            FileLock lock,
+            EmbeddedPostgres postgres,
+            RedisServer redis,
+            int redisPort) {
+        this.home = home;
+        this.lockChannel = lockChannel;
+        this.lock = lock;
+        this.postgres = postgres;
+        this.redis = redis;
+        this.redisPort = redisPort;
+    }
+
+    /** Takes the directory's lock, then starts PostgreSQL and Redis on free loopback ports. */
+    public static DevEnvironment start(Path home) throws IOException {
+        Files.createDirectories(home);
+        FileChannel channel = FileChannel.open(
+                home.resolve("dev.lock"), StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        FileLock lock = tryLock(channel);
+        if (lock == null) {
+            String holder = readHolder(channel).map(pid -> " (pid " + pid + ")").orElse("");
+            channel.close();
+            throw new UserFacingException("another 'agentidp dev' is already running on " + home + holder
+                    + "; stop it first, or use --data-dir for a separate instance");
+        }
+        channel.truncate(0);
+        channel.write(
+                ByteBuffer.wrap(Long.toString(ProcessHandle.current().pid()).getBytes(StandardCharsets.UTF_8)));
+        channel.force(true);
+
+        EmbeddedPostgres postgres = null;
+        RedisServer redis = null;
+        try {
+            Path pgData = home.resolve("postgres");
+            stopOrphan(pgData.resolve("postmaster.pid"), "postgres");
+            postgres = EmbeddedPostgres.builder()
+                    .setDataDirectory(pgData)
+                    .setCleanDataDirectory(false)
+                    .setRegisterShutdownHook(false)
+                    .setPGStartupWait(Duration.ofSeconds(60))
+                    .setServerConfig("listen_addresses", "127.0.0.1")
+                    .setServerConfig("unix_socket_directories", "")
+                    .start();
+            ensureDatabase(postgres);
+
+            Path redisData = home.resolve("redis");
+            Files.createDirectories(redisData);
+            stopOrphan(redisData.resolve("redis.pid"), "redis");
+            int redisPort = freePort();
+            redis = RedisServer.newRedisServer()
+                    .bind("127.0.0.1")
+                    .port(redisPort)
+                    .setting("dir " + redisData)
+                    .setting("pidfile " + redisData.resolve("redis.pid"))
+                    .setting("appendonly yes")
+                    .setting("appendfsync everysec")
+                    .setting("save 60 1")
+                    .soutListener(line -> LOG.debug("redis: {}", line))
+                    .serrListener(line -> LOG.debug("redis: {}", line))
+                    .build();
+            redis.start();
+            return new DevEnvironment(home, channel, lock, postgres, redis, redisPort);
+        } catch (IOException | RuntimeException e) {
+            stopQuietly(redis);
+            closeQuietly(postgres);
+            lock.release();
+            channel.close();
+            throw e;
+        }
+    }
+
+    /** The variables that point the service at the embedded servers. */
+    public Map<String, String> variables() {
+        return Map.of(
+                "NODE_ENV", "development",
+                "DATABASE_URL",
+                        "postgres://postgres@127.0.0.1:" + postgres.getPort() + "/" + DATABASE + "?sslmode=disable",
+                "REDIS_URL", "redis://127.0.0.1:" + redisPort);
+    }
+
+    public Path home() {
+        return home;
+    }
+
+    /** Stops Redis, then PostgreSQL, then releases the directory. Safe to call twice. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        stopQuietly(redis);
+        closeQuietly(postgres);
+        try {
+            lock.release();
+            lockChannel.close();
+        } catch (IOException e) {
+            LOG.warn("could not release {}: {}", home.resolve("dev.lock"), e.toString());
+        }
+    }
+
+    private static FileLock tryLock(FileChannel channel) throws IOException {
+        try {
+            return channel.tryLock();
+        } catch (OverlappingFileLockException e) {
+            return null;
+        }
+    }
+
+    private static Optional<String> readHolder(FileChannel channel) {
+        try {
+            ByteBuffer buffer = ByteBuffer.allocate(32);
+            channel.read(buffer, 0);
+            String pid = new String(buffer.array(), 0, buffer.position(), StandardCharsets.UTF_8).trim();
+            return pid.matches("\\d+") ? Optional.of(pid) : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * A previous {@code dev} killed with SIGKILL leaves its servers running on the data directory. We hold the
+     * lock, so nothing else owns them: stop them before starting fresh ones.
+     */
+    private static void stopOrphan(Path pidFile, String what) {
+        if (!Files.exists(pidFile)) {
+            return;
+        }
+        try {
+            String first =
+                    Files.readAllLines(pidFile).stream().findFirst().orElse("").trim();
+            if (!first.matches("\\d+")) {
+                return;
+            }
+            Optional<ProcessHandle> orphan = ProcessHandle.of(Long.parseLong(first));
+            if (orphan.isPresent() && orphan.get().isAlive()) {
+                LOG.warn("stopping {} (pid {}) left running by a previous dev session", what, first);
+                orphan.get().destroy();
+                orphan.get()
+                        .onExit()
+                        .get(
+                                java.util.concurrent.TimeUnit.SECONDS.toMillis(20),
+                                java.util.concurrent.TimeUnit.MILLISECONDS);
+            }
+        } catch (Exception e) {
+            LOG.warn("could not stop the {} left by a previous dev session: {}", what, e.toString());
+        }
+    }
+
+    private static void ensureDatabase(EmbeddedPostgres postgres) throws IOException {
+        String url = "jdbc:postgresql://127.0.0.1:" + postgres.getPort() + "/postgres";
+        try (Connection connection = DriverManager.getConnection(url, "postgres", null);
+                PreparedStatement exists = connection.prepareStatement("SELECT 1 FROM pg_database WHERE datname = ?")) {
+            exists.setString(1, DATABASE);
+            try (ResultSet rows = exists.executeQuery()) {
+                if (rows.next()) {
+                    return;
+                }
+            }
+            try (Statement create = connection.createStatement()) {
+                create.execute("CREATE DATABASE " + DATABASE);
+            }
+        } catch (java.sql.SQLException e) {
+            throw new IOException("could not create the dev database: " + e.getMessage(), e);
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static void stopQuietly(RedisServer redis) {
+        if (redis == null) {
+            return;
+        }
+        try {
+            redis.stop();
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("could not stop embedded redis: {}", e.toString());
+        }
+    }
+
+    private static void closeQuietly(EmbeddedPostgres postgres) {
+        if (postgres == null) {
+            return;
+        }
+        try {
+            postgres.close();
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("could not stop embedded postgres: {}", e.toString());
+        }
+    }
+}

@@ -1,0 +1,2 @@
+/** The local development environment: embedded PostgreSQL and Redis with persistent data. */
+package ai.sentryagent.agentidp.dev;

@@ -1,0 +1,48 @@
+package ai.sentryagent.agentidp.http;
+
+import io.vertx.core.Handler;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.ext.web.RoutingContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Renders every failure as {@code {"error","message","details"}}. Unknown failures become a generic 500 whose body
+ * says nothing about the cause; the cause is logged with the request id only.
+ */
+public final class ErrorHandler implements Handler<RoutingContext> {
+    private static final Logger LOG = LoggerFactory.getLogger(ErrorHandler.class);
+
+    @Override
+    public void handle(RoutingContext rc) {
+        if (rc.response().headWritten()) {
+            rc.response().reset();
+            return;
+        }
+        ApiException error = toApiError(rc);
+        if (error.status() >= 500 && error.status() != 503) {
+            LOG.error("request failed: {} {}", rc.request().method(), rc.normalizedPath(), rc.failure());
+        }
+        rc.response()
+                .setStatusCode(error.status())
+                .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                .end(error.toJson().encode());
+    }
+
+    private static ApiException toApiError(RoutingContext rc) {
+        Throwable failure = rc.failure();
+        if (failure instanceof ApiException api) {
+            return api;
+        }
+        return switch (rc.statusCode()) {
+            case 400 -> ApiException.badRequest("the request is malformed");
+            case 404 -> ApiException.notFound("no resource at " + rc.normalizedPath());
+            case 405 ->
+                new ApiException(
+                        405, "method_not_allowed", rc.request().method() + " is not allowed on " + rc.normalizedPath());
+            case 413 -> new ApiException(413, "payload_too_large", "the request body exceeds the limit");
+            case 415 -> new ApiException(415, "unsupported_media_type", "unsupported content type");
+            default -> new ApiException(500, "internal_error", "the server could not complete the request");
+        };
+    }
+}

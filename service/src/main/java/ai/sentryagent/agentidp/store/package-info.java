@@ -1,0 +1,2 @@
+/** PostgreSQL and Redis: clients built from configuration, and the stores that use them. */
+package ai.sentryagent.agentidp.store;

@@ -1,0 +1,114 @@
+package ai.sentryagent.agentidp.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class AppConfigTest {
+    private static Map<String, String> valid() {
+        Map<String, String> env = new HashMap<>();
+        env.put("DATABASE_URL", "postgres://idp:s3cr%40t@db.internal:5433/agentidp?sslmode=require");
+        env.put("REDIS_URL", "rediss://:t0ken@cache.internal:6380/2");
+        return env;
+    }
+
+    @Test
+    void readsATypedRecordWithDefaults() {
+        AppConfig config = AppConfig.fromEnvironment(valid());
+        assertThat(config.port()).isEqualTo(3000);
+        assertThat(config.database().host()).isEqualTo("db.internal");
+        assertThat(config.database().port()).isEqualTo(5433);
+        assertThat(config.database().user()).isEqualTo("idp");
+        assertThat(config.database().password()).isEqualTo("s3cr@t");
+        assertThat(config.database().sslMode()).isEqualTo(DatabaseUrl.SslMode.REQUIRE);
+        assertThat(config.redis().tls()).isTrue();
+        assertThat(config.redis().password()).isEqualTo("t0ken");
+        assertThat(config.redis().database()).isEqualTo(2);
+        assertThat(config.pool()).isEqualTo(new AppConfig.PoolConfig(20, 2, 30_000, 5_000));
+    }
+
+    @Test
+    void acceptsBothPostgresSchemes() {
+        assertThat(DatabaseUrl.parse("postgresql://u@h/d").host()).isEqualTo("h");
+        assertThat(DatabaseUrl.parse("postgres://u@h/d").port()).isEqualTo(5432);
+        assertThat(DatabaseUrl.parse("postgresql://u:p@[::1]:6000/d").jdbcUrl())
+                .isEqualTo("jdbc:postgresql://[::1]:6000/d?sslmode=prefer");
+    }
+
+    @Test
+    void acceptsBothRedisSchemes() {
+        assertThat(RedisUrl.parse("redis://localhost").tls()).isFalse();
+        assertThat(RedisUrl.parse("rediss://user:p%2Fw@h:6380").connectionString())
+                .isEqualTo("rediss://user:p%2Fw@h:6380/0");
+    }
+
+    @Test
+    void malformedPortNamesTheVariable() {
+        Map<String, String> env = valid();
+        env.put("PORT", "eighty");
+        assertThatThrownBy(() -> AppConfig.fromEnvironment(env))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("PORT must be an integer between 0 and 65535, got 'eighty'");
+        env.put("PORT", "70000");
+        assertThatThrownBy(() -> AppConfig.fromEnvironment(env)).hasMessageStartingWith("PORT must be between");
+    }
+
+    @Test
+    void malformedDatabaseUrlNamesTheVariableWithoutEchoingIt() {
+        Map<String, String> env = valid();
+        env.put("DATABASE_URL", "mysql://root:hunter2@db/agentidp");
+        assertThatThrownBy(() -> AppConfig.fromEnvironment(env))
+                .hasMessage("DATABASE_URL must start with postgres:// or postgresql://")
+                .hasMessageNotContaining("hunter2");
+        env.put("DATABASE_URL", "postgres://root:hun ter2@db/agentidp");
+        assertThatThrownBy(() -> AppConfig.fromEnvironment(env))
+                .hasMessageStartingWith("DATABASE_URL is not a valid URL")
+                .hasMessageNotContaining("hun ter2");
+        env.put("DATABASE_URL", "postgres://root@db");
+        assertThatThrownBy(() -> AppConfig.fromEnvironment(env)).hasMessageStartingWith("DATABASE_URL has no database");
+        env.put("DATABASE_URL", "postgres://root@db/x?sslmode=sometimes");
+        assertThatThrownBy(() -> AppConfig.fromEnvironment(env))
+                .hasMessageStartingWith("DATABASE_URL has an unsupported sslmode");
+    }
+
+    @Test
+    void missingRequiredValuesAreAllReported() {
+        assertThatThrownBy(() -> AppConfig.fromEnvironment(Map.of("PORT", "x")))
+                .isInstanceOfSatisfying(
+                        ConfigException.class,
+                        e -> assertThat(e.problems())
+                                .hasSize(3)
+                                .anyMatch(p -> p.startsWith("PORT"))
+                                .anyMatch(p -> p.startsWith("DATABASE_URL is required"))
+                                .anyMatch(p -> p.startsWith("REDIS_URL is required")));
+    }
+
+    @Test
+    void poolBoundsAreChecked() {
+        Map<String, String> env = valid();
+        env.put("DB_POOL_MIN", "30");
+        assertThatThrownBy(() -> AppConfig.fromEnvironment(env)).hasMessageContaining("DB_POOL_MIN (30)");
+        env.put("DB_POOL_MIN", "2");
+        env.put("DB_POOL_MAX", "0");
+        assertThatThrownBy(() -> AppConfig.fromEnvironment(env)).hasMessageStartingWith("DB_POOL_MAX must be between");
+    }
+
+    @Test
+    void badRedisUrlNamesTheVariable() {
+        Map<String, String> env = valid();
+        env.put("REDIS_URL", "http://cache:6379");
+        assertThatThrownBy(() -> AppConfig.fromEnvironment(env))
+                .hasMessage("REDIS_URL must start with redis:// or rediss:// (TLS)");
+        env.put("REDIS_URL", "redis://cache:6379/99");
+        assertThatThrownBy(() -> AppConfig.fromEnvironment(env)).hasMessageContaining("database index");
+    }
+
+    @Test
+    void passwordsNeverAppearInToString() {
+        AppConfig config = AppConfig.fromEnvironment(valid());
+        assertThat(config.toString()).doesNotContain("s3cr@t").doesNotContain("t0ken");
+    }
+}

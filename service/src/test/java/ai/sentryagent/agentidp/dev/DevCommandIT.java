@@ -1,0 +1,129 @@
+package ai.sentryagent.agentidp.dev;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.sentryagent.agentidp.testing.JarProcess;
+import ai.sentryagent.agentidp.testing.TestServers;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code java -jar agentidp.jar dev}: embedded servers, persistence, one instance per directory, no orphans. */
+class DevCommandIT {
+    private static final Pattern POSTGRES_PORT =
+            Pattern.compile("postgres: postgres://postgres@127\\.0\\.0\\.1:(\\d+)/");
+
+    @TempDir
+    Path workDir;
+
+    @Test
+    void runsOnEmbeddedServersKeepsDataAndLeavesNoOrphans() throws Exception {
+        int port = TestServers.freePort();
+        long postgresPid;
+        long redisPid;
+        try (JarProcess dev = JarProcess.start(workDir, Map.of("PORT", Integer.toString(port)), "dev")) {
+            awaitListening(dev, port);
+            assertThat(get(port, "/health/ready").statusCode()).isEqualTo(200);
+            postgresPid = pid(workDir.resolve(".agentidp/postgres/postmaster.pid"));
+            redisPid = pid(workDir.resolve(".agentidp/redis/redis.pid"));
+            assertThat(ProcessHandle.of(postgresPid))
+                    .hasValueSatisfying(p -> assertThat(p.isAlive()).isTrue());
+            assertThat(ProcessHandle.of(redisPid))
+                    .hasValueSatisfying(p -> assertThat(p.isAlive()).isTrue());
+            writeMarker(dev);
+
+            // A second dev on the same data refuses with a clear one-line message, not a stack trace.
+            try (JarProcess second = JarProcess.start(workDir, Map.of("PORT", Integer.toString(port + 1)), "dev")) {
+                assertThat(second.waitForExit(Duration.ofSeconds(60))).isEqualTo(1);
+                assertThat(second.stderr()).hasSize(1);
+                assertThat(second.stderr().get(0))
+                        .startsWith("agentidp: another 'agentidp dev' is already running on ")
+                        .contains("(pid " + dev.process().pid() + ")");
+            }
+
+            dev.signal("TERM");
+            dev.waitForExit(Duration.ofSeconds(60));
+        }
+        assertStopped(postgresPid, "postgres");
+        assertStopped(redisPid, "redis");
+
+        // Restart: the data is still there; Ctrl-C (SIGINT) stops everything too.
+        try (JarProcess dev = JarProcess.start(workDir, Map.of("PORT", Integer.toString(port)), "dev")) {
+            awaitListening(dev, port);
+            assertThat(readMarker(dev)).isEqualTo("kept");
+            postgresPid = pid(workDir.resolve(".agentidp/postgres/postmaster.pid"));
+            redisPid = pid(workDir.resolve(".agentidp/redis/redis.pid"));
+            dev.signal("INT");
+            dev.waitForExit(Duration.ofSeconds(60));
+        }
+        assertStopped(postgresPid, "postgres");
+        assertStopped(redisPid, "redis");
+    }
+
+    private static void awaitListening(JarProcess dev, int port) throws InterruptedException {
+        dev.awaitStdout(
+                line -> line.equals("AgentIdP dev server listening on http://localhost:" + port),
+                Duration.ofSeconds(180));
+    }
+
+    private static HttpResponse<String> get(int port, String path) throws Exception {
+        return HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static long pid(Path pidFile) throws Exception {
+        return Long.parseLong(Files.readAllLines(pidFile).get(0).trim());
+    }
+
+    private static void assertStopped(long pid, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true)) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError(what + " (pid " + pid + ") is still running after dev stopped");
+    }
+
+    private static Connection connect(JarProcess dev) throws Exception {
+        String line = dev.awaitStdout(l -> POSTGRES_PORT.matcher(l).find(), Duration.ofSeconds(5));
+        Matcher matcher = POSTGRES_PORT.matcher(line);
+        assertThat(matcher.find()).isTrue();
+        return DriverManager.getConnection(
+                "jdbc:postgresql://127.0.0.1:" + matcher.group(1) + "/agentidp", "postgres", null);
+    }
+
+    private static void writeMarker(JarProcess dev) throws Exception {
+        try (Connection connection = connect(dev);
+                Statement statement = connection.createStatement()) {
+            statement.execute("CREATE TABLE dev_restart_marker (value text)");
+            statement.execute("INSERT INTO dev_restart_marker VALUES ('kept')");
+        }
+    }
+
+    private static String readMarker(JarProcess dev) throws Exception {
+        try (Connection connection = connect(dev);
+                Statement statement = connection.createStatement();
+                ResultSet rows = statement.executeQuery("SELECT value FROM dev_restart_marker")) {
+            assertThat(rows.next()).isTrue();
+            return rows.getString(1);
+        }
+    }
+}
