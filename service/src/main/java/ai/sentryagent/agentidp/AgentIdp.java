@@ -1,10 +1,22 @@
 package ai.sentryagent.agentidp;
 
+import ai.sentryagent.agentidp.agent.AgentStore;
+import ai.sentryagent.agentidp.agent.PgAgentStore;
 import ai.sentryagent.agentidp.config.AppConfig;
+import ai.sentryagent.agentidp.credential.CredentialStore;
+import ai.sentryagent.agentidp.credential.PgCredentialStore;
+import ai.sentryagent.agentidp.crypto.CredentialHasher;
 import ai.sentryagent.agentidp.http.HttpVerticle;
 import ai.sentryagent.agentidp.http.Routes;
+import ai.sentryagent.agentidp.store.Migrations;
 import ai.sentryagent.agentidp.store.Postgres;
 import ai.sentryagent.agentidp.store.RedisClients;
+import ai.sentryagent.agentidp.token.ClientAuthenticator;
+import ai.sentryagent.agentidp.token.PgRedisRevocationStore;
+import ai.sentryagent.agentidp.token.RevocationStore;
+import ai.sentryagent.agentidp.token.Scopes;
+import ai.sentryagent.agentidp.token.TokenCodec;
+import ai.sentryagent.agentidp.token.TokenIssuer;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -12,13 +24,21 @@ import io.vertx.redis.client.Redis;
 import io.vertx.sqlclient.Pool;
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * One running AgentIdP: its clients and its HTTP verticles on a given {@link Vertx}. Startup composes the pieces;
- * {@link #close()} drains HTTP first, then closes the clients.
+ * One running AgentIdP: its clients, stores and HTTP verticles on a given {@link Vertx}. Startup migrates the
+ * database (unless told not to), makes sure the bootstrap administrator exists, then listens. {@link #close()}
+ * drains HTTP first, then closes the clients.
  */
 public final class AgentIdp {
+    private static final Logger LOG = LoggerFactory.getLogger(AgentIdp.class);
     static final long DRAIN_TIMEOUT_MS = 10_000;
+    static final String BOOTSTRAP_LABEL = "bootstrap";
 
     private final Vertx vertx;
     private final Pool pool;
@@ -34,9 +54,33 @@ public final class AgentIdp {
 
     /** Starts the service; the future fails with the cause when any part cannot start. */
     public static Future<AgentIdp> start(Vertx vertx, AppConfig config) {
+        Clock clock = Clock.systemUTC();
         Pool pool = Postgres.pool(vertx, config);
         Redis redis = RedisClients.create(vertx, config.redis());
-        Routes.Dependencies deps = new Routes.Dependencies(pool, redis);
+        AgentStore agents = new PgAgentStore(pool);
+        CredentialStore credentials = new PgCredentialStore(pool);
+        CredentialHasher hasher =
+                new CredentialHasher(config.credentialHashKey().value().getBytes(StandardCharsets.UTF_8));
+        TokenCodec codec = new TokenCodec(
+                config.tokens().keys(),
+                config.tokens().issuer(),
+                config.tokens().audience(),
+                config.tokens().ttl(),
+                clock);
+        RevocationStore revocations = new PgRedisRevocationStore(pool, redis, config.redisKeyPrefix(), clock);
+        Routes.Dependencies deps = new Routes.Dependencies(
+                pool,
+                redis,
+                config.tokens(),
+                config.scopes(),
+                codec,
+                new ClientAuthenticator(credentials, hasher),
+                new TokenIssuer(codec),
+                revocations,
+                agents,
+                credentials,
+                hasher,
+                clock);
         int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
         int port;
         try {
@@ -44,13 +88,41 @@ public final class AgentIdp {
         } catch (IOException e) {
             return Future.failedFuture(e);
         }
-        // One verticle per core; they share the listening socket.
-        return vertx.deployVerticle(
+        return migrate(vertx, config)
+                .compose(ignored -> bootstrap(config, agents, credentials, hasher))
+                // One verticle per core; they share the listening socket.
+                .compose(ignored -> vertx.deployVerticle(
                         () -> new HttpVerticle(deps, port, DRAIN_TIMEOUT_MS),
-                        new DeploymentOptions().setInstances(instances))
+                        new DeploymentOptions().setInstances(instances)))
                 .map(id -> new AgentIdp(vertx, pool, redis, port))
-                .recover(failure -> Future.join(pool.close(), closeRedis(redis))
-                        .transform(ignored -> Future.failedFuture(failure)));
+                .recover(failure ->
+                        Future.join(pool.close(), redis.close()).transform(ignored -> Future.failedFuture(failure)));
+    }
+
+    private static Future<Void> migrate(Vertx vertx, AppConfig config) {
+        if (!config.migrateOnStart()) {
+            return Future.succeededFuture();
+        }
+        return vertx.executeBlocking(() -> {
+            var result = Migrations.apply(config.database());
+            LOG.info(
+                    "database schema at version {} ({} migrations applied)",
+                    result.targetSchemaVersion,
+                    result.migrationsExecuted);
+            return null;
+        });
+    }
+
+    private static Future<Void> bootstrap(
+            AppConfig config, AgentStore agents, CredentialStore credentials, CredentialHasher hasher) {
+        if (config.bootstrapAdmin().isEmpty()) {
+            return Future.succeededFuture();
+        }
+        AppConfig.BootstrapAdmin admin = config.bootstrapAdmin().get();
+        return agents.ensureBuiltIn(admin.clientId(), "AgentIdP bootstrap administrator", List.of(Scopes.ADMIN))
+                .compose(agent -> credentials.ensureSecret(
+                        agent.agentId(), hasher.hash(admin.secret().value()), BOOTSTRAP_LABEL))
+                .onSuccess(done -> LOG.info("bootstrap administrator client {} is ready", admin.clientId()));
     }
 
     /** The port the HTTP server listens on. */
@@ -68,7 +140,7 @@ public final class AgentIdp {
                         vertx.deploymentIDs().stream().map(vertx::undeploy).toList())
                 .mapEmpty();
         return undeployed
-                .transform(ignored -> Future.join(pool.close(), closeRedis(redis)))
+                .transform(ignored -> Future.join(pool.close(), redis.close()))
                 .mapEmpty();
     }
 
@@ -77,9 +149,5 @@ public final class AgentIdp {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         }
-    }
-
-    private static Future<Void> closeRedis(Redis redis) {
-        return redis.close();
     }
 }

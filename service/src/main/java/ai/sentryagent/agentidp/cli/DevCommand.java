@@ -2,7 +2,9 @@ package ai.sentryagent.agentidp.cli;
 
 import ai.sentryagent.agentidp.AgentIdp;
 import ai.sentryagent.agentidp.config.AppConfig;
+import ai.sentryagent.agentidp.crypto.CredentialHasher;
 import ai.sentryagent.agentidp.dev.DevEnvironment;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -27,11 +29,15 @@ public final class DevCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         DevEnvironment environment = DevEnvironment.start(dataDir.toAbsolutePath());
         Map<String, String> variables = new HashMap<>(System.getenv());
-        variables.putAll(environment.variables());
+        String adminSecret = CredentialHasher.newSecret();
         AppConfig config;
         try {
+            variables.putAll(environment.variables());
+            int port = AppConfig.portFromEnvironment(variables);
+            variables.putIfAbsent("ISSUER_URL", "http://localhost:" + port);
+            variables.put("BOOTSTRAP_ADMIN_SECRET", adminSecret);
             config = AppConfig.fromEnvironment(variables);
-        } catch (RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             environment.close();
             throw e;
         }
@@ -41,7 +47,16 @@ public final class DevCommand implements Callable<Integer> {
         System.out.println("  data:     " + environment.home());
         System.out.println("  postgres: " + config.database());
         System.out.println("  redis:    " + config.redis());
-        System.out.println("  try:      curl -s http://localhost:" + idp.port() + "/health/ready");
+        String clientId = config.bootstrapAdmin().orElseThrow().clientId();
+        System.out.println();
+        System.out.println("Bootstrap administrator (a new secret every start; shown only here):");
+        System.out.println("  client id:     " + clientId);
+        System.out.println("  client secret: " + adminSecret);
+        System.out.println();
+        System.out.println("Get an admin token:");
+        System.out.println("  curl -s -u '" + clientId + ":" + adminSecret + "' -d grant_type=client_credentials \\");
+        System.out.println("    http://localhost:" + idp.port() + "/api/v1/token");
+        System.out.println();
         System.out.println("Press Ctrl-C to stop.");
         System.out.flush();
         return Main.KEEP_RUNNING;

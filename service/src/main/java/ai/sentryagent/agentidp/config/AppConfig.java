@@ -1,30 +1,66 @@
 package ai.sentryagent.agentidp.config;
 
+import ai.sentryagent.agentidp.crypto.Pem;
+import ai.sentryagent.agentidp.crypto.SigningKeys;
+import ai.sentryagent.agentidp.token.Scopes;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.security.interfaces.RSAPublicKey;
+import java.time.Duration;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * Everything the service reads from its environment, read once at startup and validated. Nothing below the
- * command line reads {@code System.getenv}; it is handed this record.
+ * command line reads {@code System.getenv}; it is handed this record. Secret values are {@link Secret}s or key
+ * objects, so printing the record leaks nothing.
  *
  * @param environment the deployment environment name ({@code NODE_ENV}, kept for compatibility with the seed)
  * @param port the HTTP port ({@code PORT})
  * @param database where PostgreSQL is ({@code DATABASE_URL})
  * @param pool the PostgreSQL pool sizing ({@code DB_POOL_*})
+ * @param migrateOnStart whether startup applies database migrations ({@code DB_MIGRATE_ON_START})
  * @param redis where Redis is ({@code REDIS_URL})
  * @param redisKeyPrefix the prefix of every Redis key this service writes ({@code REDIS_KEY_PREFIX})
+ * @param tokens how access tokens are issued ({@code ISSUER_URL}, {@code TOKEN_*}, {@code JWT_*})
+ * @param credentialHashKey the key of the client-secret HMAC ({@code CREDENTIAL_HASH_KEY})
+ * @param bootstrapAdmin the built-in administrator client, when {@code BOOTSTRAP_ADMIN_SECRET} is set
+ * @param scopes the scope catalogue ({@code CUSTOM_SCOPES} plus the management scopes)
  */
 public record AppConfig(
-        String environment, int port, DatabaseUrl database, PoolConfig pool, RedisUrl redis, String redisKeyPrefix) {
+        String environment,
+        int port,
+        DatabaseUrl database,
+        PoolConfig pool,
+        boolean migrateOnStart,
+        RedisUrl redis,
+        String redisKeyPrefix,
+        TokenConfig tokens,
+        Secret credentialHashKey,
+        Optional<BootstrapAdmin> bootstrapAdmin,
+        Scopes scopes) {
 
     /** PostgreSQL pool sizing. */
     public record PoolConfig(int max, int min, int idleTimeoutMs, int connectionTimeoutMs) {}
 
+    /** How tokens are issued and verified. */
+    public record TokenConfig(String issuer, String audience, Duration ttl, SigningKeys keys) {}
+
+    /** The built-in administrator client. */
+    public record BootstrapAdmin(String clientId, Secret secret) {}
+
     public static final int DEFAULT_PORT = 3000;
+    public static final int MIN_HASH_KEY_LENGTH = 32;
 
     /** Reads and validates the configuration; throws {@link ConfigException} naming every bad variable. */
     public static AppConfig fromEnvironment(Map<String, String> variables) {
         Env env = new Env(variables);
         String environment = env.string("NODE_ENV", "production");
+        boolean production = environment.equals("production");
         int port = env.integer("PORT", DEFAULT_PORT, 0, 65535);
         DatabaseUrl database = env.parsed(
                 "DATABASE_URL",
@@ -38,13 +74,142 @@ public record AppConfig(
         if (pool.min() > pool.max()) {
             env.problem("DB_POOL_MIN (" + pool.min() + ") must not exceed DB_POOL_MAX (" + pool.max() + ")");
         }
+        boolean migrateOnStart = env.bool("DB_MIGRATE_ON_START", true);
         RedisUrl redis = env.parsed(
                 "REDIS_URL", env.required("REDIS_URL", "redis://host:6379 or rediss://host:6379"), RedisUrl::parse);
         String redisKeyPrefix = env.string("REDIS_KEY_PREFIX", "agentidp:");
         if (!redisKeyPrefix.matches("[A-Za-z0-9:_.-]{1,64}")) {
             env.problem("REDIS_KEY_PREFIX must be 1-64 characters of letters, digits, ':', '_', '.', '-'");
         }
+
+        TokenConfig tokens = tokens(env, production);
+
+        String hashKey =
+                env.required("CREDENTIAL_HASH_KEY", "at least 32 random characters, e.g. openssl rand -hex 32");
+        if (hashKey != null && hashKey.length() < MIN_HASH_KEY_LENGTH) {
+            env.problem("CREDENTIAL_HASH_KEY must be at least " + MIN_HASH_KEY_LENGTH + " characters, got "
+                    + hashKey.length());
+        }
+
+        Optional<BootstrapAdmin> bootstrap = Optional.empty();
+        Optional<String> bootstrapSecret = env.optional("BOOTSTRAP_ADMIN_SECRET");
+        String bootstrapClientId = env.string("BOOTSTRAP_ADMIN_CLIENT_ID", "agentidp-admin");
+        if (!bootstrapClientId.matches("[A-Za-z0-9._-]{3,64}")) {
+            env.problem("BOOTSTRAP_ADMIN_CLIENT_ID must be 3-64 letters, digits, '.', '_' or '-'");
+        }
+        if (bootstrapSecret.isPresent()) {
+            if (bootstrapSecret.get().length() < 32) {
+                env.problem("BOOTSTRAP_ADMIN_SECRET must be at least 32 characters, got "
+                        + bootstrapSecret.get().length());
+            } else {
+                bootstrap = Optional.of(new BootstrapAdmin(bootstrapClientId, new Secret(bootstrapSecret.get())));
+            }
+        }
+
+        Set<String> custom = new LinkedHashSet<>();
+        for (String scope : env.string("CUSTOM_SCOPES", "").split("[,\\s]+")) {
+            if (scope.isEmpty()) {
+                continue;
+            }
+            if (!Scopes.wellFormed(scope)) {
+                env.problem("CUSTOM_SCOPES holds '" + Env.printable(scope)
+                        + "', which is not a valid scope (RFC 6749 section 3.3)");
+            } else if (Scopes.MANAGEMENT.contains(scope)) {
+                env.problem("CUSTOM_SCOPES must not repeat the built-in scope '" + scope + "'");
+            } else {
+                custom.add(scope);
+            }
+        }
+
         env.throwIfInvalid();
-        return new AppConfig(environment, port, database, pool, redis, redisKeyPrefix);
+        return new AppConfig(
+                environment,
+                port,
+                database,
+                pool,
+                migrateOnStart,
+                redis,
+                redisKeyPrefix,
+                tokens,
+                new Secret(hashKey),
+                bootstrap,
+                new Scopes(custom));
+    }
+
+    /** Only {@code PORT}, for {@code dev}, which derives its issuer URL from it. */
+    public static int portFromEnvironment(Map<String, String> variables) {
+        Env env = new Env(variables);
+        int port = env.integer("PORT", DEFAULT_PORT, 1, 65535);
+        env.throwIfInvalid();
+        return port;
+    }
+
+    /** Only {@code DATABASE_URL}, for commands that need nothing else (migrate). */
+    public static DatabaseUrl databaseFromEnvironment(Map<String, String> variables) {
+        Env env = new Env(variables);
+        DatabaseUrl database = env.parsed(
+                "DATABASE_URL",
+                env.required("DATABASE_URL", "postgres://user:password@host:5432/database"),
+                DatabaseUrl::parse);
+        env.throwIfInvalid();
+        return database;
+    }
+
+    private static TokenConfig tokens(Env env, boolean production) {
+        String issuer = env.required("ISSUER_URL", "the public base URL, e.g. https://idp.example.com");
+        if (issuer != null) {
+            issuer = validateIssuer(env, issuer, production);
+        }
+        String audience = env.string("TOKEN_AUDIENCE", issuer);
+        int ttlSeconds = env.integer("TOKEN_TTL_SECONDS", 3600, 60, 86_400);
+
+        SigningKeys keys = null;
+        String privatePem = env.required("JWT_PRIVATE_KEY", "an RSA private key in PEM; agentidp.jar keygen makes one");
+        if (privatePem != null) {
+            var privateKey = env.parsed("JWT_PRIVATE_KEY", privatePem, Pem::privateKey);
+            Optional<String> publicPem = env.optional("JWT_PUBLIC_KEY");
+            RSAPublicKey publicKey =
+                    publicPem.isPresent() ? env.parsed("JWT_PUBLIC_KEY", publicPem.get(), Pem::publicKey) : null;
+            List<RSAPublicKey> previous = env.optional("JWT_PREVIOUS_PUBLIC_KEYS")
+                    .map(pem -> env.parsed("JWT_PREVIOUS_PUBLIC_KEYS", pem, Pem::publicKeys))
+                    .orElse(List.of());
+            if (privateKey != null && (publicKey != null || publicPem.isEmpty()) && previous != null) {
+                RSAPublicKey effectivePublic = publicKey != null ? publicKey : derivePublic(privateKey);
+                String variable = publicPem.isPresent() ? "JWT_PUBLIC_KEY" : "JWT_PRIVATE_KEY";
+                try {
+                    keys = SigningKeys.of(privateKey, effectivePublic, previous);
+                } catch (IllegalArgumentException e) {
+                    env.problem(variable + " " + e.getMessage());
+                }
+            }
+        }
+        return new TokenConfig(issuer, audience, Duration.ofSeconds(ttlSeconds), keys);
+    }
+
+    private static String validateIssuer(Env env, String raw, boolean production) {
+        String issuer = raw.endsWith("/") ? raw.substring(0, raw.length() - 1) : raw;
+        try {
+            URI uri = new URI(issuer);
+            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+            if (!(scheme.equals("https") || scheme.equals("http")) || uri.getHost() == null) {
+                env.problem("ISSUER_URL must be an absolute http(s) URL, got '" + Env.printable(raw) + "'");
+            } else if (uri.getQuery() != null || uri.getFragment() != null) {
+                env.problem("ISSUER_URL must not have a query or fragment (RFC 8414)");
+            } else if (production && !scheme.equals("https")) {
+                env.problem("ISSUER_URL must use https when NODE_ENV=production");
+            }
+        } catch (URISyntaxException e) {
+            env.problem("ISSUER_URL is not a valid URL: '" + Env.printable(raw) + "'");
+        }
+        return issuer;
+    }
+
+    private static RSAPublicKey derivePublic(java.security.interfaces.RSAPrivateCrtKey key) {
+        try {
+            return (RSAPublicKey) java.security.KeyFactory.getInstance("RSA")
+                    .generatePublic(new java.security.spec.RSAPublicKeySpec(key.getModulus(), key.getPublicExponent()));
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException("RSA is not available", e);
+        }
     }
 }

@@ -1,6 +1,9 @@
 package ai.sentryagent.agentidp.dev;
 
 import ai.sentryagent.agentidp.UserFacingException;
+import ai.sentryagent.agentidp.crypto.CredentialHasher;
+import ai.sentryagent.agentidp.crypto.Pem;
+import ai.sentryagent.agentidp.crypto.SigningKeys;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -12,12 +15,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -114,13 +120,35 @@ public final class DevEnvironment implements AutoCloseable {
         }
     }
 
-    /** The variables that point the service at the embedded servers. */
-    public Map<String, String> variables() {
-        return Map.of(
-                "NODE_ENV", "development",
+    /**
+     * The variables that point the service at the embedded servers, with a signing key and credential hash key
+     * kept under the data directory (so tokens and credentials survive a restart).
+     */
+    public Map<String, String> variables() throws IOException {
+        Map<String, String> variables = new HashMap<>();
+        variables.put("NODE_ENV", "development");
+        variables.put(
                 "DATABASE_URL",
-                        "postgres://postgres@127.0.0.1:" + postgres.getPort() + "/" + DATABASE + "?sslmode=disable",
-                "REDIS_URL", "redis://127.0.0.1:" + redisPort);
+                "postgres://postgres@127.0.0.1:" + postgres.getPort() + "/" + DATABASE + "?sslmode=disable");
+        variables.put("REDIS_URL", "redis://127.0.0.1:" + redisPort);
+        Path keys = home.resolve("keys");
+        Files.createDirectories(keys);
+        Path privateKey = keys.resolve("jwt_private.pem");
+        if (!Files.exists(privateKey)) {
+            writeSecret(privateKey, Pem.encodePrivate(SigningKeys.generate(2048).getPrivate()));
+        }
+        variables.put("JWT_PRIVATE_KEY", Files.readString(privateKey));
+        Path hashKey = keys.resolve("credential-hash.key");
+        if (!Files.exists(hashKey)) {
+            writeSecret(hashKey, HexFormat.of().formatHex(CredentialHasher.randomBytes(32)));
+        }
+        variables.put("CREDENTIAL_HASH_KEY", Files.readString(hashKey).trim());
+        return variables;
+    }
+
+    private static void writeSecret(Path file, String content) throws IOException {
+        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(file, content);
     }
 
     public Path home() {

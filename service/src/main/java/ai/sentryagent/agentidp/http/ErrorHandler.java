@@ -1,5 +1,7 @@
 package ai.sentryagent.agentidp.http;
 
+import ai.sentryagent.agentidp.agent.AgentStore;
+import ai.sentryagent.agentidp.credential.CredentialStore;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.RoutingContext;
@@ -20,7 +22,10 @@ public final class ErrorHandler implements Handler<RoutingContext> {
             return;
         }
         ApiException error = toApiError(rc);
-        if (error.status() >= 500 && error.status() != 503) {
+        if (error.status() == 503) {
+            LOG.warn("dependency unavailable on {}: {}", rc.normalizedPath(), String.valueOf(rc.failure()));
+            rc.response().putHeader(HttpHeaders.RETRY_AFTER, Failures.RETRY_AFTER_SECONDS);
+        } else if (error.status() >= 500) {
             LOG.error("request failed: {} {}", rc.request().method(), rc.normalizedPath(), rc.failure());
         }
         rc.response()
@@ -33,6 +38,12 @@ public final class ErrorHandler implements Handler<RoutingContext> {
         Throwable failure = rc.failure();
         if (failure instanceof ApiException api) {
             return api;
+        }
+        if (failure instanceof AgentStore.AgentConflict || failure instanceof CredentialStore.CredentialConflict) {
+            return new ApiException(409, "conflict", failure.getMessage());
+        }
+        if (failure != null && Failures.isUnavailable(failure)) {
+            return ApiException.unavailable("a dependency is temporarily unavailable; retry later");
         }
         return switch (rc.statusCode()) {
             case 400 -> ApiException.badRequest("the request is malformed");

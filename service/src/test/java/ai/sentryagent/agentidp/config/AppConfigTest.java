@@ -3,15 +3,24 @@ package ai.sentryagent.agentidp.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ai.sentryagent.agentidp.crypto.Pem;
+import ai.sentryagent.agentidp.crypto.SigningKeys;
+import java.security.KeyPair;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class AppConfigTest {
+    private static final KeyPair PAIR = SigningKeys.generate(2048);
+    private static final String PRIVATE_PEM = Pem.encodePrivate(PAIR.getPrivate());
+
     private static Map<String, String> valid() {
         Map<String, String> env = new HashMap<>();
         env.put("DATABASE_URL", "postgres://idp:s3cr%40t@db.internal:5433/agentidp?sslmode=require");
         env.put("REDIS_URL", "rediss://:t0ken@cache.internal:6380/2");
+        env.put("ISSUER_URL", "https://idp.example.com/");
+        env.put("JWT_PRIVATE_KEY", PRIVATE_PEM);
+        env.put("CREDENTIAL_HASH_KEY", "0123456789abcdef0123456789abcdef");
         return env;
     }
 
@@ -80,7 +89,7 @@ class AppConfigTest {
                 .isInstanceOfSatisfying(
                         ConfigException.class,
                         e -> assertThat(e.problems())
-                                .hasSize(3)
+                                .hasSize(6)
                                 .anyMatch(p -> p.startsWith("PORT"))
                                 .anyMatch(p -> p.startsWith("DATABASE_URL is required"))
                                 .anyMatch(p -> p.startsWith("REDIS_URL is required")));

@@ -70,8 +70,11 @@ class HealthTest {
     @Test
     void readinessNamesPostgresWhenItIsDown() throws Exception {
         int closedPort = TestServers.freePort();
-        try (RunningIdp broken = RunningIdp.start(
-                Map.of("DATABASE_URL", "postgres://nobody@127.0.0.1:" + closedPort + "/none?sslmode=disable"))) {
+        // Startup itself needs the database for migrations and the bootstrap client; switch both off.
+        try (RunningIdp broken = RunningIdp.start(Map.of(
+                "DATABASE_URL", "postgres://nobody@127.0.0.1:" + closedPort + "/none?sslmode=disable",
+                "DB_MIGRATE_ON_START", "false",
+                "BOOTSTRAP_ADMIN_SECRET", ""))) {
             HttpResponse<String> response = broken.get("/health/ready");
             assertThat(response.statusCode()).isEqualTo(503);
             JsonObject body = new JsonObject(response.body());

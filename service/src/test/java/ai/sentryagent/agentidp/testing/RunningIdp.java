@@ -2,13 +2,20 @@ package ai.sentryagent.agentidp.testing;
 
 import ai.sentryagent.agentidp.AgentIdp;
 import ai.sentryagent.agentidp.config.AppConfig;
+import ai.sentryagent.agentidp.crypto.Pem;
+import ai.sentryagent.agentidp.crypto.SigningKeys;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyPair;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -25,6 +32,13 @@ public final class RunningIdp implements AutoCloseable {
         this.idp = idp;
     }
 
+    /** The bootstrap administrator every test instance has. */
+    public static final String ADMIN_CLIENT_ID = "agentidp-admin";
+
+    public static final String ADMIN_SECRET = "test-bootstrap-admin-secret-0123456789abcdef";
+    public static final String ISSUER = "http://idp.test";
+    private static final KeyPair KEYS = SigningKeys.generate(2048);
+
     /** The variables a test instance runs with; tests override single entries. */
     public static Map<String, String> defaultVariables() {
         TestServers servers = TestServers.get();
@@ -34,7 +48,17 @@ public final class RunningIdp implements AutoCloseable {
         variables.put("DATABASE_URL", servers.databaseUrl());
         variables.put("REDIS_URL", servers.redisUrl());
         variables.put("REDIS_KEY_PREFIX", servers.redisKeyPrefix());
+        variables.put("ISSUER_URL", ISSUER);
+        variables.put("JWT_PRIVATE_KEY", Pem.escape(Pem.encodePrivate(KEYS.getPrivate())));
+        variables.put("JWT_PUBLIC_KEY", Pem.encodePublic(KEYS.getPublic()));
+        variables.put("CREDENTIAL_HASH_KEY", "test-credential-hash-key-0123456789abcdef");
+        variables.put("BOOTSTRAP_ADMIN_SECRET", ADMIN_SECRET);
+        variables.put("CUSTOM_SCOPES", "weather:read,weather:write,reports:read");
         return variables;
+    }
+
+    public static KeyPair keys() {
+        return KEYS;
     }
 
     public static RunningIdp start() throws Exception {
@@ -76,6 +100,77 @@ public final class RunningIdp implements AutoCloseable {
 
     public HttpRequest.Builder request(String path) {
         return HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(30));
+    }
+
+    /** POSTs a form to an OAuth endpoint, optionally with HTTP Basic client credentials. */
+    public HttpResponse<String> postForm(String path, String form, String basicId, String basicSecret)
+            throws IOException, InterruptedException {
+        HttpRequest.Builder request = request(path)
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(form));
+        if (basicId != null) {
+            request.header("Authorization", basic(basicId, basicSecret));
+        }
+        return send(request.build());
+    }
+
+    public static String basic(String id, String secret) {
+        String pair =
+                URLEncoder.encode(id, StandardCharsets.UTF_8) + ":" + URLEncoder.encode(secret, StandardCharsets.UTF_8);
+        return "Basic " + Base64.getEncoder().encodeToString(pair.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** A token for the client, or an assertion error with the response. */
+    public String token(String clientId, String secret, String scope) throws IOException, InterruptedException {
+        String form = "grant_type=client_credentials"
+                + (scope == null ? "" : "&scope=" + URLEncoder.encode(scope, StandardCharsets.UTF_8));
+        HttpResponse<String> response = postForm("/api/v1/token", form, clientId, secret);
+        if (response.statusCode() != 200) {
+            throw new AssertionError("token request failed: " + response.statusCode() + " " + response.body());
+        }
+        return new JsonObject(response.body()).getString("access_token");
+    }
+
+    public String adminToken() throws IOException, InterruptedException {
+        return token(ADMIN_CLIENT_ID, ADMIN_SECRET, null);
+    }
+
+    /** A management call with a bearer token and an optional JSON body. */
+    public HttpResponse<String> call(String method, String path, String bearer, JsonObject body)
+            throws IOException, InterruptedException {
+        HttpRequest.Builder request = request(path);
+        if (bearer != null) {
+            request.header("Authorization", "Bearer " + bearer);
+        }
+        if (body != null) {
+            request.header("Content-Type", "application/json");
+            request.method(method, HttpRequest.BodyPublishers.ofString(body.encode()));
+        } else {
+            request.method(method, HttpRequest.BodyPublishers.noBody());
+        }
+        return send(request.build());
+    }
+
+    /** Registers an agent as the administrator and returns it. */
+    public JsonObject createAgent(String name, String... scopes) throws IOException, InterruptedException {
+        JsonObject body = new JsonObject()
+                .put("name", name)
+                .put("owner", "team-test")
+                .put("scopes", new io.vertx.core.json.JsonArray(java.util.List.of(scopes)));
+        HttpResponse<String> response = call("POST", "/api/v1/agents", adminToken(), body);
+        if (response.statusCode() != 201) {
+            throw new AssertionError("agent creation failed: " + response.statusCode() + " " + response.body());
+        }
+        return new JsonObject(response.body());
+    }
+
+    /** Creates a credential for an agent as the administrator; the response holds the secret. */
+    public JsonObject createCredential(String agentId) throws IOException, InterruptedException {
+        HttpResponse<String> response = call("POST", "/api/v1/agents/" + agentId + "/credentials", adminToken(), null);
+        if (response.statusCode() != 201) {
+            throw new AssertionError("credential creation failed: " + response.statusCode() + " " + response.body());
+        }
+        return new JsonObject(response.body());
     }
 
     @Override

@@ -1,0 +1,10 @@
+package ai.sentryagent.agentidp.agent;
+
+import java.util.List;
+
+/** A validated registration request. */
+public record NewAgent(String name, String description, String owner, String agentType, List<String> scopes) {
+    public NewAgent {
+        scopes = List.copyOf(scopes);
+    }
+}

@@ -1,0 +1,184 @@
+package ai.sentryagent.agentidp.agent;
+
+import io.vertx.core.Future;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.Tuple;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/** {@link AgentStore} on PostgreSQL. */
+public final class PgAgentStore implements AgentStore {
+    private static final String COLUMNS =
+            "agent_id, client_id, name, description, owner, agent_type, scopes, status, created_at, updated_at";
+
+    private final Pool pool;
+
+    public PgAgentStore(Pool pool) {
+        this.pool = pool;
+    }
+
+    @Override
+    public Future<Agent> create(NewAgent agent) {
+        UUID id = UUID.randomUUID();
+        return pool.preparedQuery("INSERT INTO agents (" + COLUMNS + ") VALUES ($1, $2, $3, $4, $5, $6, $7,"
+                        + " 'active', now(), now()) RETURNING " + COLUMNS)
+                .execute(Tuple.of(
+                        id,
+                        id.toString(),
+                        agent.name(),
+                        agent.description(),
+                        agent.owner(),
+                        agent.agentType(),
+                        agent.scopes().toArray(String[]::new)))
+                .map(rows -> map(rows.iterator().next()));
+    }
+
+    @Override
+    public Future<Optional<Agent>> find(UUID agentId) {
+        return pool.preparedQuery("SELECT " + COLUMNS + " FROM agents WHERE agent_id = $1")
+                .execute(Tuple.of(agentId))
+                .map(PgAgentStore::first);
+    }
+
+    @Override
+    public Future<Page<Agent>> list(AgentQuery query) {
+        List<String> conditions = new ArrayList<>();
+        List<Object> params = new ArrayList<>();
+        query.status().ifPresent(status -> {
+            params.add(status.wireName());
+            conditions.add("status = $" + params.size());
+        });
+        query.owner().ifPresent(owner -> {
+            params.add(owner);
+            conditions.add("owner = $" + params.size());
+        });
+        query.agentType().ifPresent(type -> {
+            params.add(type);
+            conditions.add("agent_type = $" + params.size());
+        });
+        String where = conditions.isEmpty() ? "" : " WHERE " + String.join(" AND ", conditions);
+        Future<Long> total = pool.preparedQuery("SELECT count(*) FROM agents" + where)
+                .execute(Tuple.tuple(params))
+                .map(rows -> rows.iterator().next().getLong(0));
+        List<Object> pageParams = new ArrayList<>(params);
+        pageParams.add((long) query.limit());
+        pageParams.add((long) (query.page() - 1) * query.limit());
+        Future<List<Agent>> items = pool.preparedQuery("SELECT " + COLUMNS + " FROM agents" + where
+                        + " ORDER BY created_at, agent_id LIMIT $" + (params.size() + 1) + " OFFSET $"
+                        + (params.size() + 2))
+                .execute(Tuple.tuple(pageParams))
+                .map(rows -> {
+                    List<Agent> agents = new ArrayList<>();
+                    rows.forEach(row -> agents.add(map(row)));
+                    return agents;
+                });
+        return Future.all(total, items)
+                .map(done -> new Page<>(items.result(), query.page(), query.limit(), total.result()));
+    }
+
+    @Override
+    public Future<Optional<Agent>> update(UUID agentId, AgentPatch patch) {
+        return pool.withTransaction(tx -> tx.preparedQuery("SELECT status FROM agents WHERE agent_id = $1 FOR UPDATE")
+                .execute(Tuple.of(agentId))
+                .compose(rows -> {
+                    if (rows.size() == 0) {
+                        return Future.succeededFuture(Optional.empty());
+                    }
+                    if (AgentStatus.DECOMMISSIONED
+                            .wireName()
+                            .equals(rows.iterator().next().getString(0))) {
+                        return Future.failedFuture(new AgentConflict("agent " + agentId + " is decommissioned"));
+                    }
+                    return applyPatch(tx, agentId, patch);
+                }));
+    }
+
+    private static Future<Optional<Agent>> applyPatch(SqlClient tx, UUID agentId, AgentPatch patch) {
+        List<String> sets = new ArrayList<>();
+        Tuple params = Tuple.of(agentId);
+        patch.name().ifPresent(v -> set(sets, params, "name", v));
+        if (patch.clearDescription()) {
+            sets.add("description = NULL");
+        }
+        patch.description().ifPresent(v -> set(sets, params, "description", v));
+        patch.owner().ifPresent(v -> set(sets, params, "owner", v));
+        patch.agentType().ifPresent(v -> set(sets, params, "agent_type", v));
+        patch.scopes().ifPresent(v -> {
+            params.addArrayOfString(v.toArray(String[]::new));
+            sets.add("scopes = $" + params.size());
+        });
+        patch.status().ifPresent(v -> set(sets, params, "status", v.wireName()));
+        sets.add("updated_at = now()");
+        return tx.preparedQuery(
+                        "UPDATE agents SET " + String.join(", ", sets) + " WHERE agent_id = $1 RETURNING " + COLUMNS)
+                .execute(params)
+                .map(PgAgentStore::first);
+    }
+
+    private static void set(List<String> sets, Tuple params, String column, String value) {
+        params.addString(value);
+        sets.add(column + " = $" + params.size());
+    }
+
+    @Override
+    public Future<Optional<Agent>> decommission(UUID agentId) {
+        return pool.withTransaction(tx -> tx.preparedQuery("UPDATE agents SET status = 'decommissioned',"
+                        + " updated_at = CASE WHEN status = 'decommissioned' THEN updated_at ELSE now() END"
+                        + " WHERE agent_id = $1 RETURNING " + COLUMNS)
+                .execute(Tuple.of(agentId))
+                .compose(rows -> {
+                    Optional<Agent> agent = first(rows);
+                    if (agent.isEmpty()) {
+                        return Future.succeededFuture(agent);
+                    }
+                    return tx.preparedQuery("UPDATE credentials SET status = 'revoked', revoked_at = now()"
+                                    + " WHERE agent_id = $1 AND status = 'active'")
+                            .execute(Tuple.of(agentId))
+                            .map(agent);
+                }));
+    }
+
+    @Override
+    public Future<Agent> ensureBuiltIn(String clientId, String name, List<String> scopes) {
+        return pool.preparedQuery("INSERT INTO agents (" + COLUMNS + ") VALUES ($1, $2, $3, $4, 'agentidp', 'system',"
+                        + " $5, 'active', now(), now())"
+                        + " ON CONFLICT (client_id) DO UPDATE SET status = 'active', scopes = EXCLUDED.scopes,"
+                        + " updated_at = CASE WHEN agents.status = 'active' AND agents.scopes = EXCLUDED.scopes"
+                        + " THEN agents.updated_at ELSE now() END"
+                        + " RETURNING " + COLUMNS)
+                .execute(Tuple.of(
+                        UUID.randomUUID(),
+                        clientId,
+                        name,
+                        "Built-in client managed by BOOTSTRAP_ADMIN_SECRET",
+                        scopes.toArray(String[]::new)))
+                .map(rows -> map(rows.iterator().next()));
+    }
+
+    private static Optional<Agent> first(RowSet<Row> rows) {
+        return rows.size() == 0
+                ? Optional.empty()
+                : Optional.of(map(rows.iterator().next()));
+    }
+
+    static Agent map(Row row) {
+        String[] scopes = row.getArrayOfStrings("scopes");
+        return new Agent(
+                row.getUUID("agent_id"),
+                row.getString("client_id"),
+                row.getString("name"),
+                row.getString("description"),
+                row.getString("owner"),
+                row.getString("agent_type"),
+                scopes == null ? List.of() : Arrays.asList(scopes),
+                AgentStatus.fromWire(row.getString("status")).orElseThrow(),
+                row.getOffsetDateTime("created_at").toInstant(),
+                row.getOffsetDateTime("updated_at").toInstant());
+    }
+}

@@ -1,0 +1,202 @@
+package ai.sentryagent.agentidp.credential;
+
+import ai.sentryagent.agentidp.agent.AgentStatus;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.Tuple;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/** {@link CredentialStore} on PostgreSQL. */
+public final class PgCredentialStore implements CredentialStore {
+    private static final String COLUMNS =
+            "c.credential_id, c.agent_id, a.client_id, c.status, c.created_at, c.expires_at, c.revoked_at,"
+                    + " c.replaced_by";
+
+    private final Pool pool;
+
+    public PgCredentialStore(Pool pool) {
+        this.pool = pool;
+    }
+
+    @Override
+    public Future<Optional<Credential>> create(
+            UUID agentId, byte[] secretHash, Optional<Instant> expiresAt, String label) {
+        return pool.withTransaction(tx -> lockAgent(tx, agentId).compose(status -> {
+            if (status.isEmpty()) {
+                return Future.succeededFuture(Optional.empty());
+            }
+            if (status.get() == AgentStatus.DECOMMISSIONED) {
+                return Future.failedFuture(
+                        new CredentialConflict("agent " + agentId + " is decommissioned; it gets no new credentials"));
+            }
+            return insert(
+                            tx,
+                            agentId,
+                            secretHash,
+                            expiresAt.map(PgCredentialStore::odt).orElse(null),
+                            label)
+                    .map(Optional::of);
+        }));
+    }
+
+    @Override
+    public Future<List<Credential>> list(UUID agentId) {
+        return pool.preparedQuery("SELECT " + COLUMNS + " FROM credentials c JOIN agents a USING (agent_id)"
+                        + " WHERE c.agent_id = $1 ORDER BY c.created_at, c.credential_id")
+                .execute(Tuple.of(agentId))
+                .map(rows -> {
+                    List<Credential> credentials = new ArrayList<>();
+                    rows.forEach(row -> credentials.add(map(row)));
+                    return credentials;
+                });
+    }
+
+    @Override
+    public Future<Optional<Credential>> rotate(UUID agentId, UUID credentialId, byte[] newHash, Duration grace) {
+        return pool.withTransaction(tx -> lockAgent(tx, agentId).compose(status -> {
+            if (status.isEmpty()) {
+                return Future.succeededFuture(Optional.<Credential>empty());
+            }
+            if (status.get() == AgentStatus.DECOMMISSIONED) {
+                return Future.failedFuture(new CredentialConflict("agent " + agentId + " is decommissioned"));
+            }
+            return tx.preparedQuery("SELECT status, label, expires_at FROM credentials"
+                            + " WHERE credential_id = $1 AND agent_id = $2 FOR UPDATE")
+                    .execute(Tuple.of(credentialId, agentId))
+                    .compose(rows -> {
+                        if (rows.size() == 0) {
+                            return Future.succeededFuture(Optional.<Credential>empty());
+                        }
+                        Row old = rows.iterator().next();
+                        if (!"active".equals(old.getString("status"))) {
+                            return Future.failedFuture(new CredentialConflict(
+                                    "credential " + credentialId + " is revoked; create a new one instead"));
+                        }
+                        return insert(tx, agentId, newHash, old.getOffsetDateTime("expires_at"), old.getString("label"))
+                                .compose(fresh -> retire(tx, credentialId, fresh.credentialId(), grace)
+                                        .map(Optional.of(fresh)));
+                    });
+        }));
+    }
+
+    /** The old credential stops now, or keeps working until its grace period ends and then expires. */
+    private static Future<Void> retire(SqlClient tx, UUID credentialId, UUID replacement, Duration grace) {
+        String sql = grace.isZero()
+                ? "UPDATE credentials SET status = 'revoked', revoked_at = now(), replaced_by = $2"
+                        + " WHERE credential_id = $1"
+                : "UPDATE credentials SET replaced_by = $2, expires_at = LEAST(COALESCE(expires_at, 'infinity'),"
+                        + " now() + make_interval(secs => $3)) WHERE credential_id = $1";
+        Tuple params = grace.isZero()
+                ? Tuple.of(credentialId, replacement)
+                : Tuple.of(credentialId, replacement, (double) grace.toSeconds());
+        return tx.preparedQuery(sql).execute(params).mapEmpty();
+    }
+
+    @Override
+    public Future<Boolean> revoke(UUID agentId, UUID credentialId) {
+        return pool.preparedQuery("UPDATE credentials SET status = 'revoked',"
+                        + " revoked_at = COALESCE(revoked_at, now()) WHERE credential_id = $1 AND agent_id = $2")
+                .execute(Tuple.of(credentialId, agentId))
+                .map(rows -> rows.rowCount() > 0);
+    }
+
+    @Override
+    public Future<Optional<ClientRecord>> findClient(String clientId) {
+        return pool.preparedQuery("SELECT a.agent_id, a.client_id, a.status, a.scopes, c.credential_id,"
+                        + " c.secret_hash FROM agents a LEFT JOIN credentials c ON c.agent_id = a.agent_id"
+                        + " AND c.status = 'active' AND (c.expires_at IS NULL OR c.expires_at > now())"
+                        + " WHERE a.client_id = $1")
+                .execute(Tuple.of(clientId))
+                .map(rows -> {
+                    if (rows.size() == 0) {
+                        return Optional.empty();
+                    }
+                    List<ClientRecord.StoredSecret> secrets = new ArrayList<>();
+                    Row first = null;
+                    for (Row row : rows) {
+                        first = first == null ? row : first;
+                        UUID credentialId = row.getUUID("credential_id");
+                        if (credentialId != null) {
+                            secrets.add(new ClientRecord.StoredSecret(
+                                    credentialId, row.getBuffer("secret_hash").getBytes()));
+                        }
+                    }
+                    String[] scopes = first.getArrayOfStrings("scopes");
+                    return Optional.of(new ClientRecord(
+                            first.getUUID("agent_id"),
+                            first.getString("client_id"),
+                            AgentStatus.fromWire(first.getString("status")).orElseThrow(),
+                            scopes == null ? List.of() : Arrays.asList(scopes),
+                            secrets));
+                });
+    }
+
+    @Override
+    public Future<Void> ensureSecret(UUID agentId, byte[] secretHash, String label) {
+        return pool.withTransaction(tx -> lockAgent(tx, agentId)
+                .compose(ignored -> tx.preparedQuery("SELECT credential_id, secret_hash FROM credentials"
+                                + " WHERE agent_id = $1 AND label = $2 AND status = 'active'")
+                        .execute(Tuple.of(agentId, label)))
+                .compose(rows -> {
+                    boolean current = false;
+                    for (Row row : rows) {
+                        current |= java.security.MessageDigest.isEqual(
+                                row.getBuffer("secret_hash").getBytes(), secretHash);
+                    }
+                    if (current && rows.size() == 1) {
+                        return Future.<Void>succeededFuture();
+                    }
+                    return tx.preparedQuery("UPDATE credentials SET status = 'revoked', revoked_at = now()"
+                                    + " WHERE agent_id = $1 AND label = $2 AND status = 'active'")
+                            .execute(Tuple.of(agentId, label))
+                            .compose(revoked -> insert(tx, agentId, secretHash, null, label))
+                            .<Void>mapEmpty();
+                }));
+    }
+
+    private static Future<Optional<AgentStatus>> lockAgent(SqlClient tx, UUID agentId) {
+        return tx.preparedQuery("SELECT status FROM agents WHERE agent_id = $1 FOR UPDATE")
+                .execute(Tuple.of(agentId))
+                .map(rows -> rows.size() == 0
+                        ? Optional.empty()
+                        : AgentStatus.fromWire(rows.iterator().next().getString(0)));
+    }
+
+    private static Future<Credential> insert(
+            SqlClient tx, UUID agentId, byte[] hash, OffsetDateTime expiresAt, String label) {
+        return tx.preparedQuery("WITH inserted AS (INSERT INTO credentials (credential_id, agent_id, secret_hash,"
+                        + " status, label, created_at, expires_at) VALUES ($1, $2, $3, 'active', $4, now(), $5)"
+                        + " RETURNING *) SELECT " + COLUMNS + " FROM inserted c JOIN agents a USING (agent_id)")
+                .execute(Tuple.of(UUID.randomUUID(), agentId, Buffer.buffer(hash), label, expiresAt))
+                .map(rows -> map(rows.iterator().next()));
+    }
+
+    private static OffsetDateTime odt(Instant instant) {
+        return OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
+    }
+
+    private static Credential map(Row row) {
+        OffsetDateTime expires = row.getOffsetDateTime("expires_at");
+        OffsetDateTime revoked = row.getOffsetDateTime("revoked_at");
+        return new Credential(
+                row.getUUID("credential_id"),
+                row.getUUID("agent_id"),
+                row.getString("client_id"),
+                "active".equals(row.getString("status")) ? Credential.Status.ACTIVE : Credential.Status.REVOKED,
+                row.getOffsetDateTime("created_at").toInstant(),
+                Optional.ofNullable(expires).map(OffsetDateTime::toInstant),
+                Optional.ofNullable(revoked).map(OffsetDateTime::toInstant),
+                Optional.ofNullable(row.getUUID("replaced_by")));
+    }
+}

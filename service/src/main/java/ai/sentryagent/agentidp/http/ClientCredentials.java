@@ -1,0 +1,65 @@
+package ai.sentryagent.agentidp.http;
+
+import ai.sentryagent.agentidp.token.OAuthException;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.ext.web.RoutingContext;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Locale;
+
+/**
+ * The client id and secret a request presents: {@code client_secret_basic} (RFC 6749 §2.3.1, both parts
+ * form-urlencoded inside Basic) or {@code client_secret_post}. Using both, or neither, is an error.
+ */
+public record ClientCredentials(String clientId, String secret, boolean basic) {
+
+    public static ClientCredentials from(RoutingContext rc, FormBody form) {
+        String authorization = rc.request().getHeader(HttpHeaders.AUTHORIZATION);
+        boolean bodyCredentials = form.has("client_secret") || form.has("client_id");
+        if (authorization != null) {
+            if (bodyCredentials) {
+                throw OAuthException.invalidRequest(
+                        "use one client authentication method: HTTP Basic or client_id and client_secret in the"
+                                + " body, not both");
+            }
+            return basic(authorization);
+        }
+        if (form.has("client_secret")) {
+            String clientId = form.require("client_id");
+            String secret = form.require("client_secret");
+            return new ClientCredentials(clientId, secret, false);
+        }
+        throw OAuthException.invalidClient(
+                "client authentication is required (HTTP Basic or client_id and client_secret)", true);
+    }
+
+    private static ClientCredentials basic(String header) {
+        int space = header.indexOf(' ');
+        String scheme = space < 0 ? header : header.substring(0, space);
+        if (!scheme.toLowerCase(Locale.ROOT).equals("basic")) {
+            throw OAuthException.invalidRequest("only HTTP Basic client authentication is accepted here");
+        }
+        try {
+            String decoded = new String(
+                    Base64.getDecoder().decode(header.substring(space + 1).trim()), StandardCharsets.UTF_8);
+            int colon = decoded.indexOf(':');
+            if (colon <= 0) {
+                throw OAuthException.invalidRequest("the Basic credentials must be client_id:client_secret");
+            }
+            String clientId = URLDecoder.decode(decoded.substring(0, colon), StandardCharsets.UTF_8);
+            String secret = URLDecoder.decode(decoded.substring(colon + 1), StandardCharsets.UTF_8);
+            if (secret.isEmpty()) {
+                throw OAuthException.invalidRequest("the Basic credentials have an empty client_secret");
+            }
+            return new ClientCredentials(clientId, secret, true);
+        } catch (IllegalArgumentException | StringIndexOutOfBoundsException e) {
+            throw OAuthException.invalidRequest("the Authorization header is not valid HTTP Basic");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "ClientCredentials[clientId=" + clientId + ", basic=" + basic + "]";
+    }
+}

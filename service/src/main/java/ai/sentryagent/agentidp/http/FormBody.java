@@ -1,0 +1,68 @@
+package ai.sentryagent.agentidp.http;
+
+import ai.sentryagent.agentidp.token.OAuthException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A strictly parsed {@code application/x-www-form-urlencoded} body. RFC 6749 §3.2: parameters must not repeat,
+ * and a parameter without a value counts as omitted.
+ */
+public final class FormBody {
+    private final Map<String, String> values;
+
+    private FormBody(Map<String, String> values) {
+        this.values = values;
+    }
+
+    public static FormBody parse(String body) {
+        Map<String, String> values = new LinkedHashMap<>();
+        if (body == null || body.isEmpty()) {
+            return new FormBody(values);
+        }
+        for (String pair : body.split("&", -1)) {
+            if (pair.isEmpty()) {
+                continue;
+            }
+            int eq = pair.indexOf('=');
+            String name = decode(eq < 0 ? pair : pair.substring(0, eq));
+            String value = eq < 0 ? "" : decode(pair.substring(eq + 1));
+            if (values.containsKey(name)) {
+                throw OAuthException.invalidRequest("parameter " + printable(name) + " is repeated");
+            }
+            values.put(name, value);
+        }
+        return new FormBody(values);
+    }
+
+    /** The value, empty when absent or empty. */
+    public Optional<String> get(String name) {
+        String value = values.get(name);
+        return value == null || value.isEmpty() ? Optional.empty() : Optional.of(value);
+    }
+
+    /** Whether the parameter was sent at all, even empty. */
+    public boolean has(String name) {
+        return values.containsKey(name);
+    }
+
+    public String require(String name) {
+        return get(name).orElseThrow(() -> OAuthException.invalidRequest("parameter " + name + " is required"));
+    }
+
+    private static String decode(String value) {
+        try {
+            return URLDecoder.decode(value, StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw OAuthException.invalidRequest("the body is not valid application/x-www-form-urlencoded");
+        }
+    }
+
+    static String printable(String name) {
+        String cut = name.length() > 40 ? name.substring(0, 40) : name;
+        return cut.replaceAll("[^A-Za-z0-9_.-]", "?");
+    }
+}

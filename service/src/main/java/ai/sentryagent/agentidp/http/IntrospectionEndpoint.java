@@ -1,0 +1,68 @@
+package ai.sentryagent.agentidp.http;
+
+import ai.sentryagent.agentidp.credential.ClientRecord;
+import ai.sentryagent.agentidp.token.AccessToken;
+import ai.sentryagent.agentidp.token.ClientAuthenticator;
+import ai.sentryagent.agentidp.token.OAuthException;
+import ai.sentryagent.agentidp.token.RevocationStore;
+import ai.sentryagent.agentidp.token.Scopes;
+import ai.sentryagent.agentidp.token.TokenCodec;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.util.Optional;
+
+/**
+ * {@code POST /api/v1/token/introspect} (RFC 7662). The caller authenticates as a client. It may introspect its
+ * own tokens; other clients' tokens need {@code tokens:read} or {@code admin}. Anything else — invalid, expired,
+ * revoked or not the caller's to see — is just {@code {"active":false}}.
+ */
+public final class IntrospectionEndpoint implements Handler<RoutingContext> {
+    private static final String INACTIVE = new JsonObject().put("active", false).encode();
+
+    private final ClientAuthenticator authenticator;
+    private final TokenCodec codec;
+    private final RevocationStore revocations;
+
+    public IntrospectionEndpoint(ClientAuthenticator authenticator, TokenCodec codec, RevocationStore revocations) {
+        this.authenticator = authenticator;
+        this.codec = codec;
+        this.revocations = revocations;
+    }
+
+    @Override
+    public void handle(RoutingContext rc) {
+        FormBody form = FormBody.parse(rc.body().asString());
+        ClientCredentials presented = ClientCredentials.from(rc, form);
+        String token = form.require("token");
+        authenticator
+                .authenticate(presented.clientId(), presented.secret())
+                .compose(caller -> {
+                    if (caller.isEmpty()) {
+                        return Future.failedFuture(
+                                OAuthException.invalidClient("client authentication failed", presented.basic()));
+                    }
+                    Optional<AccessToken> claims = codec.verify(token).filter(c -> mayIntrospect(caller.get(), c));
+                    if (claims.isEmpty()) {
+                        return Future.succeededFuture(INACTIVE);
+                    }
+                    return revocations
+                            .isRevoked(claims.get())
+                            .map(revoked -> revoked
+                                    ? INACTIVE
+                                    : claims.get().toIntrospection().encode());
+                })
+                .onSuccess(body -> rc.response()
+                        .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                        .end(body))
+                .onFailure(rc::fail);
+    }
+
+    private static boolean mayIntrospect(ClientRecord caller, AccessToken token) {
+        return token.clientId().equals(caller.clientId())
+                || caller.scopes().contains(Scopes.TOKENS_READ)
+                || caller.scopes().contains(Scopes.ADMIN);
+    }
+}

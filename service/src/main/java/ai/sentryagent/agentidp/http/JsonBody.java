@@ -1,0 +1,153 @@
+package ai.sentryagent.agentidp.http;
+
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * A strictly read JSON object body: the content type must be JSON, unknown fields are rejected, and each field is
+ * read with its type checked. Failures are 400s (415 for the content type) that name the field.
+ */
+public final class JsonBody {
+    private final JsonObject json;
+
+    private JsonBody(JsonObject json) {
+        this.json = json;
+    }
+
+    /** The body as an object with only the allowed fields; an absent body reads as {@code {}} when allowed. */
+    public static JsonBody read(RoutingContext rc, Set<String> allowed, boolean emptyAllowed) {
+        String raw = rc.body() == null ? null : rc.body().asString();
+        if (raw == null || raw.isBlank()) {
+            if (emptyAllowed) {
+                return new JsonBody(new JsonObject());
+            }
+            throw ApiException.badRequest("a JSON body is required");
+        }
+        String contentType = rc.request().getHeader(HttpHeaders.CONTENT_TYPE);
+        String mediaType =
+                contentType == null ? "" : contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
+        if (!mediaType.equals("application/json")) {
+            throw new ApiException(415, "unsupported_media_type", "Content-Type must be application/json");
+        }
+        Object parsed;
+        try {
+            parsed = io.vertx.core.json.Json.decodeValue(raw);
+        } catch (DecodeException e) {
+            throw ApiException.badRequest("the body is not valid JSON");
+        }
+        if (!(parsed instanceof JsonObject object)) {
+            throw ApiException.badRequest("the body must be a JSON object");
+        }
+        List<String> unknown = new ArrayList<>();
+        for (String field : object.fieldNames()) {
+            if (!allowed.contains(field)) {
+                unknown.add(field);
+            }
+        }
+        if (!unknown.isEmpty()) {
+            unknown.sort(null);
+            throw new ApiException(
+                    400,
+                    "invalid_request",
+                    "unknown field" + (unknown.size() > 1 ? "s: " : ": ") + String.join(", ", unknown),
+                    new JsonObject()
+                            .put("unknownFields", new JsonArray(unknown))
+                            .put(
+                                    "allowedFields",
+                                    new JsonArray(allowed.stream().sorted().toList())));
+        }
+        return new JsonBody(object);
+    }
+
+    public boolean has(String field) {
+        return json.containsKey(field);
+    }
+
+    public boolean isNull(String field) {
+        return json.containsKey(field) && json.getValue(field) == null;
+    }
+
+    public boolean isEmpty() {
+        return json.isEmpty();
+    }
+
+    /** A string field, trimmed; empty when absent. Fails when present with another type or outside the bounds. */
+    public Optional<String> string(String field, int minLength, int maxLength) {
+        if (!json.containsKey(field) || json.getValue(field) == null) {
+            return Optional.empty();
+        }
+        if (!(json.getValue(field) instanceof String value)) {
+            throw fieldError(field, "must be a string");
+        }
+        String trimmed = value.strip();
+        if (trimmed.length() < minLength) {
+            throw fieldError(
+                    field, minLength == 1 ? "must not be empty" : "must be at least " + minLength + " characters");
+        }
+        if (trimmed.length() > maxLength) {
+            throw fieldError(field, "must be at most " + maxLength + " characters");
+        }
+        for (char c : trimmed.toCharArray()) {
+            if (Character.isISOControl(c) && c != '\n' && c != '\t') {
+                throw fieldError(field, "must not contain control characters");
+            }
+        }
+        return Optional.of(trimmed);
+    }
+
+    public String requiredString(String field, int minLength, int maxLength) {
+        if (!json.containsKey(field) || json.getValue(field) == null) {
+            throw fieldError(field, "is required");
+        }
+        return string(field, minLength, maxLength).orElseThrow();
+    }
+
+    /** An array of strings; empty when absent. */
+    public Optional<List<String>> strings(String field, int maxItems) {
+        if (!json.containsKey(field) || json.getValue(field) == null) {
+            return Optional.empty();
+        }
+        if (!(json.getValue(field) instanceof JsonArray array)) {
+            throw fieldError(field, "must be an array of strings");
+        }
+        if (array.size() > maxItems) {
+            throw fieldError(field, "must have at most " + maxItems + " items");
+        }
+        List<String> values = new ArrayList<>();
+        for (Object item : array) {
+            if (!(item instanceof String value)) {
+                throw fieldError(field, "must be an array of strings");
+            }
+            values.add(value);
+        }
+        return Optional.of(values);
+    }
+
+    /** A whole number within bounds; empty when absent. */
+    public Optional<Long> integer(String field, long min, long max) {
+        if (!json.containsKey(field) || json.getValue(field) == null) {
+            return Optional.empty();
+        }
+        Object value = json.getValue(field);
+        if (!(value instanceof Integer || value instanceof Long)) {
+            throw fieldError(field, "must be a whole number");
+        }
+        long number = ((Number) value).longValue();
+        if (number < min || number > max) {
+            throw fieldError(field, "must be between " + min + " and " + max);
+        }
+        return Optional.of(number);
+    }
+
+    public static ApiException fieldError(String field, String problem) {
+        return new ApiException(400, "invalid_request", field + " " + problem, new JsonObject().put("field", field));
+    }
+}

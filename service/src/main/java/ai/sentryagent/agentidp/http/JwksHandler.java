@@ -1,0 +1,35 @@
+package ai.sentryagent.agentidp.http;
+
+import ai.sentryagent.agentidp.crypto.SigningKeys;
+import io.vertx.core.Handler;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+
+/** {@code GET /.well-known/jwks.json}: the public keys (current first), cacheable for five minutes. */
+public final class JwksHandler implements Handler<RoutingContext> {
+    private final String body;
+
+    public JwksHandler(SigningKeys keys) {
+        JsonArray jwks = new JsonArray();
+        for (SigningKeys.VerificationKey key : keys.verificationKeys()) {
+            jwks.add(new JsonObject()
+                    .put("kty", "RSA")
+                    .put("use", "sig")
+                    .put("alg", "RS256")
+                    .put("kid", key.kid())
+                    .put("n", SigningKeys.base64Url(key.key().getModulus()))
+                    .put("e", SigningKeys.base64Url(key.key().getPublicExponent())));
+        }
+        this.body = new JsonObject().put("keys", jwks).encode();
+    }
+
+    @Override
+    public void handle(RoutingContext rc) {
+        rc.response()
+                .putHeader(HttpHeaders.CONTENT_TYPE, "application/jwk-set+json")
+                .putHeader(HttpHeaders.CACHE_CONTROL, "public, max-age=300")
+                .end(body);
+    }
+}

@@ -1,0 +1,41 @@
+package ai.sentryagent.agentidp.http;
+
+import ai.sentryagent.agentidp.token.Scopes;
+import io.vertx.core.Handler;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * RFC 8414 authorization server metadata, served at {@code /.well-known/oauth-authorization-server} and, for
+ * clients that only know OpenID discovery, at {@code /.well-known/openid-configuration}.
+ */
+public final class MetadataHandler implements Handler<RoutingContext> {
+    private final String body;
+
+    public MetadataHandler(String issuer, Scopes scopes) {
+        JsonArray authMethods = new JsonArray().add("client_secret_basic").add("client_secret_post");
+        this.body = new JsonObject()
+                .put("issuer", issuer)
+                .put("token_endpoint", issuer + "/api/v1/token")
+                .put("jwks_uri", issuer + "/.well-known/jwks.json")
+                .put("introspection_endpoint", issuer + "/api/v1/token/introspect")
+                .put("revocation_endpoint", issuer + "/api/v1/token/revoke")
+                .put("grant_types_supported", new JsonArray().add("client_credentials"))
+                .put("response_types_supported", new JsonArray())
+                .put("token_endpoint_auth_methods_supported", authMethods)
+                .put("introspection_endpoint_auth_methods_supported", authMethods.copy())
+                .put("revocation_endpoint_auth_methods_supported", authMethods.copy())
+                .put("scopes_supported", new JsonArray(scopes.all()))
+                .encode();
+    }
+
+    @Override
+    public void handle(RoutingContext rc) {
+        rc.response()
+                .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                .putHeader(HttpHeaders.CACHE_CONTROL, "public, max-age=300")
+                .end(body);
+    }
+}

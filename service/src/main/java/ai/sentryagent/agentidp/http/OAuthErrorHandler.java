@@ -1,0 +1,60 @@
+package ai.sentryagent.agentidp.http;
+
+import ai.sentryagent.agentidp.token.OAuthException;
+import io.vertx.core.Handler;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Renders failures of the OAuth endpoints in the RFC 6749 §5.2 shape, never cached. */
+public final class OAuthErrorHandler implements Handler<RoutingContext> {
+    private static final Logger LOG = LoggerFactory.getLogger(OAuthErrorHandler.class);
+
+    @Override
+    public void handle(RoutingContext rc) {
+        if (rc.response().headWritten()) {
+            rc.response().reset();
+            return;
+        }
+        OAuthException error = toOAuth(rc);
+        OAuthGuard.noStore(rc);
+        if (error.basicChallenge()) {
+            rc.response().putHeader("WWW-Authenticate", "Basic realm=\"agentidp\", charset=\"UTF-8\"");
+        }
+        if (error.status() == 503) {
+            rc.response().putHeader(HttpHeaders.RETRY_AFTER, Failures.RETRY_AFTER_SECONDS);
+        }
+        if (error.status() == 405) {
+            rc.response().putHeader(HttpHeaders.ALLOW, "POST");
+        }
+        rc.response()
+                .setStatusCode(error.status())
+                .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                .end(new JsonObject()
+                        .put("error", error.error())
+                        .put("error_description", error.getMessage())
+                        .encode());
+    }
+
+    private static OAuthException toOAuth(RoutingContext rc) {
+        Throwable failure = rc.failure();
+        if (failure instanceof OAuthException oauth) {
+            return oauth;
+        }
+        if (failure != null && Failures.isUnavailable(failure)) {
+            LOG.warn("dependency unavailable on {}: {}", rc.normalizedPath(), failure.toString());
+            return new OAuthException(503, "temporarily_unavailable", "the service is temporarily unavailable", false);
+        }
+        return switch (rc.statusCode()) {
+            case 405 -> new OAuthException(405, "invalid_request", "use POST", false);
+            case 413 -> new OAuthException(413, "invalid_request", "the request body is too large", false);
+            case 400 -> OAuthException.invalidRequest("the request is malformed");
+            default -> {
+                LOG.error("request failed: {} {}", rc.request().method(), rc.normalizedPath(), failure);
+                yield new OAuthException(500, "server_error", "the server could not complete the request", false);
+            }
+        };
+    }
+}

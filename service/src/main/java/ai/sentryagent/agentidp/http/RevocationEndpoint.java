@@ -1,0 +1,56 @@
+package ai.sentryagent.agentidp.http;
+
+import ai.sentryagent.agentidp.token.AccessToken;
+import ai.sentryagent.agentidp.token.ClientAuthenticator;
+import ai.sentryagent.agentidp.token.OAuthException;
+import ai.sentryagent.agentidp.token.RevocationStore;
+import ai.sentryagent.agentidp.token.Scopes;
+import ai.sentryagent.agentidp.token.TokenCodec;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.ext.web.RoutingContext;
+import java.util.Optional;
+
+/**
+ * {@code POST /api/v1/token/revoke} (RFC 7009). The caller authenticates as a client and may revoke only tokens
+ * issued to it ({@code admin} may revoke any). Unknown, invalid or expired tokens answer 200: there is nothing to
+ * revoke, and the answer must not tell a guesser anything.
+ */
+public final class RevocationEndpoint implements Handler<RoutingContext> {
+    private final ClientAuthenticator authenticator;
+    private final TokenCodec codec;
+    private final RevocationStore revocations;
+
+    public RevocationEndpoint(ClientAuthenticator authenticator, TokenCodec codec, RevocationStore revocations) {
+        this.authenticator = authenticator;
+        this.codec = codec;
+        this.revocations = revocations;
+    }
+
+    @Override
+    public void handle(RoutingContext rc) {
+        FormBody form = FormBody.parse(rc.body().asString());
+        ClientCredentials presented = ClientCredentials.from(rc, form);
+        String token = form.require("token");
+        authenticator
+                .authenticate(presented.clientId(), presented.secret())
+                .compose(caller -> {
+                    if (caller.isEmpty()) {
+                        return Future.failedFuture(
+                                OAuthException.invalidClient("client authentication failed", presented.basic()));
+                    }
+                    Optional<AccessToken> claims = codec.verify(token);
+                    if (claims.isEmpty()) {
+                        return Future.succeededFuture();
+                    }
+                    boolean own = claims.get().clientId().equals(caller.get().clientId());
+                    if (!own && !caller.get().scopes().contains(Scopes.ADMIN)) {
+                        return Future.failedFuture(new OAuthException(
+                                400, "unauthorized_client", "the token was not issued to this client", false));
+                    }
+                    return revocations.revoke(claims.get());
+                })
+                .onSuccess(done -> rc.response().setStatusCode(200).end())
+                .onFailure(rc::fail);
+    }
+}

@@ -1,0 +1,63 @@
+package ai.sentryagent.agentidp.token;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * The claims of an RFC 9068 access token issued by this IdP.
+ *
+ * @param subject the agent id ({@code sub})
+ * @param clientId the client that obtained the token ({@code client_id}); equals the agent id for agents
+ */
+public record AccessToken(
+        String issuer,
+        String subject,
+        String clientId,
+        String audience,
+        List<String> scopes,
+        Instant issuedAt,
+        Instant expiresAt,
+        String jti) {
+
+    public AccessToken {
+        scopes = List.copyOf(scopes);
+    }
+
+    /** The space-separated {@code scope} claim. */
+    public String scope() {
+        return String.join(" ", scopes);
+    }
+
+    public boolean hasScope(String scope) {
+        return scopes.contains(scope);
+    }
+
+    JsonObject toClaims() {
+        return new JsonObject()
+                .put("iss", issuer)
+                .put("sub", subject)
+                .put("aud", audience)
+                .put("client_id", clientId)
+                .put("scope", scope())
+                .put("iat", issuedAt.getEpochSecond())
+                .put("exp", expiresAt.getEpochSecond())
+                .put("jti", jti);
+    }
+
+    /** The RFC 7662 introspection answer for an active token. */
+    public JsonObject toIntrospection() {
+        return new JsonObject()
+                .put("active", true)
+                .put("token_type", "Bearer")
+                .put("iss", issuer)
+                .put("sub", subject)
+                .put("aud", new JsonArray().add(audience))
+                .put("client_id", clientId)
+                .put("scope", scope())
+                .put("iat", issuedAt.getEpochSecond())
+                .put("exp", expiresAt.getEpochSecond())
+                .put("jti", jti);
+    }
+}
