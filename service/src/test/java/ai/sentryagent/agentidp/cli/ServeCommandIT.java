@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.sentryagent.agentidp.testing.JarProcess;
 import ai.sentryagent.agentidp.testing.RunningIdp;
 import ai.sentryagent.agentidp.testing.TestServers;
+import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -50,6 +51,71 @@ class ServeCommandIT {
                     .contains("DATABASE_URL must start with postgres:// or postgresql://")
                     .doesNotContain("hunter2");
         }
+    }
+
+    @Test
+    void noSecretOrTokenEverReachesTheLogs() throws Exception {
+        int port = TestServers.freePort();
+        Map<String, String> env = validEnv(port);
+        env.put("LOG_LEVEL", "DEBUG");
+        try (JarProcess serve = JarProcess.start(workDir, env, "serve")) {
+            serve.awaitStdout(line -> line.contains("AgentIdP listening on port " + port), Duration.ofSeconds(90));
+            HttpClient http = HttpClient.newHttpClient();
+            String base = "http://127.0.0.1:" + port;
+            String admin = tokenFrom(http, base, "agentidp-admin", RunningIdp.ADMIN_SECRET);
+            JsonObject agent = new JsonObject(http.send(
+                            HttpRequest.newBuilder(URI.create(base + "/api/v1/agents"))
+                                    .header("Authorization", "Bearer " + admin)
+                                    .header("Content-Type", "application/json")
+                                    .POST(HttpRequest.BodyPublishers.ofString(
+                                            "{\"name\":\"logged\",\"owner\":\"o\",\"scopes\":[]}"))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString())
+                    .body());
+            String agentId = agent.getString("agentId");
+            String secret = new JsonObject(http.send(
+                                    HttpRequest.newBuilder(
+                                                    URI.create(base + "/api/v1/agents/" + agentId + "/credentials"))
+                                            .header("Authorization", "Bearer " + admin)
+                                            .POST(HttpRequest.BodyPublishers.noBody())
+                                            .build(),
+                                    HttpResponse.BodyHandlers.ofString())
+                            .body())
+                    .getString("clientSecret");
+            String token = tokenFrom(http, base, agentId, secret);
+            // A failed login with a secret-looking value must not be logged either.
+            http.send(
+                    HttpRequest.newBuilder(URI.create(base + "/api/v1/token"))
+                            .header("Content-Type", "application/x-www-form-urlencoded")
+                            .POST(HttpRequest.BodyPublishers.ofString("grant_type=client_credentials&client_id="
+                                    + agentId + "&client_secret=" + secret + "WRONG"))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            serve.signal("TERM");
+            serve.waitForExit(Duration.ofSeconds(40));
+            String everything = String.join("\n", serve.stdout()) + String.join("\n", serve.stderr());
+            assertThat(secret).startsWith("sa_cs_");
+            assertThat(everything)
+                    .contains("AgentIdP listening")
+                    .doesNotContain(secret)
+                    .doesNotContain(RunningIdp.ADMIN_SECRET)
+                    .doesNotContain(token)
+                    .doesNotContain(admin)
+                    .doesNotContain(env.get("CREDENTIAL_HASH_KEY"))
+                    .doesNotContain("PRIVATE KEY");
+        }
+    }
+
+    private static String tokenFrom(HttpClient http, String base, String clientId, String secret) throws Exception {
+        HttpResponse<String> response = http.send(
+                HttpRequest.newBuilder(URI.create(base + "/api/v1/token"))
+                        .header("Content-Type", "application/x-www-form-urlencoded")
+                        .header("Authorization", RunningIdp.basic(clientId, secret))
+                        .POST(HttpRequest.BodyPublishers.ofString("grant_type=client_credentials"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        return new JsonObject(response.body()).getString("access_token");
     }
 
     @Test

@@ -44,6 +44,7 @@ class DevCommandIT {
             assertThat(ProcessHandle.of(redisPid))
                     .hasValueSatisfying(p -> assertThat(p.isAlive()).isTrue());
             writeMarker(dev);
+            assertThat(adminTokenStatus(dev, port)).isEqualTo(200);
 
             // A second dev on the same data refuses with a clear one-line message, not a stack trace.
             try (JarProcess second = JarProcess.start(workDir, Map.of("PORT", Integer.toString(port + 1)), "dev")) {
@@ -64,6 +65,7 @@ class DevCommandIT {
         try (JarProcess dev = JarProcess.start(workDir, Map.of("PORT", Integer.toString(port)), "dev")) {
             awaitListening(dev, port);
             assertThat(readMarker(dev)).isEqualTo("kept");
+            assertThat(adminTokenStatus(dev, port)).isEqualTo(200);
             postgresPid = pid(workDir.resolve(".agentidp/postgres/postmaster.pid"));
             redisPid = pid(workDir.resolve(".agentidp/redis/redis.pid"));
             dev.signal("INT");
@@ -77,6 +79,23 @@ class DevCommandIT {
         dev.awaitStdout(
                 line -> line.equals("AgentIdP dev server listening on http://localhost:" + port),
                 Duration.ofSeconds(180));
+    }
+
+    /** The printed bootstrap secret really works at the printed token endpoint. */
+    private static int adminTokenStatus(JarProcess dev, int port) throws Exception {
+        String secret = dev.awaitStdout(line -> line.startsWith("  client secret: "), Duration.ofSeconds(5))
+                .substring("  client secret: ".length());
+        return HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/token"))
+                                .header("Content-Type", "application/x-www-form-urlencoded")
+                                .header(
+                                        "Authorization",
+                                        ai.sentryagent.agentidp.testing.RunningIdp.basic("agentidp-admin", secret))
+                                .POST(HttpRequest.BodyPublishers.ofString("grant_type=client_credentials"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .statusCode();
     }
 
     private static HttpResponse<String> get(int port, String path) throws Exception {
