@@ -1,33 +1,39 @@
 package ai.sentryagent.agentidp.infra.aws;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import software.amazon.awscdk.App;
-import software.amazon.awscdk.StackProps;
 
 /**
- * The CDK app: the only place that reads context. It builds the typed settings and hands them to the stack.
- * {@code npx aws-cdk synth} (from the repository root, via {@code cdk.json}) runs this and writes {@code cdk.out/}.
+ * The CDK app: the only place that reads context. It builds the typed {@link Settings} of the selected environment
+ * ({@code -c env=production} by default) and hands them to the stack. {@code npx aws-cdk synth}, run from the
+ * repository root via {@code cdk.json}, runs this and writes {@code cdk.out/}.
  */
 public final class AgentIdpApp {
     private AgentIdpApp() {}
 
     public static void main(String[] args) {
         App app = new App();
-        build(app);
+        build(app, repositoryRoot());
         app.synth();
     }
 
-    /** Declares the stacks of the selected environment ({@code -c env=production} by default). */
-    static AgentIdpStack build(App app) {
-        String environment = String.valueOf(
-                app.getNode().tryGetContext("env") == null
-                        ? "production"
-                        : app.getNode().tryGetContext("env"));
-        return new AgentIdpStack(
-                app,
-                "AgentIdp-" + environment,
-                StackProps.builder()
-                        .description("AgentIdP " + environment + " environment")
-                        .build(),
-                environment);
+    /** Declares the stack of the selected environment. */
+    static AgentIdpStack build(App app, Path repositoryRoot) {
+        Object selected = app.getNode().tryGetContext("env");
+        String environment = selected == null ? "production" : String.valueOf(selected);
+        Settings settings = Settings.read(environment, key -> app.getNode().tryGetContext(key));
+        return new AgentIdpStack(app, "AgentIdp-" + environment, settings, repositoryRoot);
+    }
+
+    /** The directory holding cdk.json: the working directory under the CDK CLI, its parent under the module. */
+    static Path repositoryRoot() {
+        Path here = Path.of("").toAbsolutePath();
+        for (Path dir = here; dir != null; dir = dir.getParent()) {
+            if (Files.exists(dir.resolve("cdk.json"))) {
+                return dir;
+            }
+        }
+        return here;
     }
 }

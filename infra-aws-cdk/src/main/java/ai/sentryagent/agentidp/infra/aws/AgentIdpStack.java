@@ -1,22 +1,232 @@
 package ai.sentryagent.agentidp.infra.aws;
 
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import software.amazon.awscdk.CfnOutput;
+import software.amazon.awscdk.Environment;
+import software.amazon.awscdk.Fn;
 import software.amazon.awscdk.Stack;
 import software.amazon.awscdk.StackProps;
 import software.amazon.awscdk.Tags;
+import software.amazon.awscdk.services.ec2.Port;
+import software.amazon.awscdk.services.ecr.Repository;
+import software.amazon.awscdk.services.ecs.AssetImageProps;
+import software.amazon.awscdk.services.ecs.ContainerImage;
+import software.amazon.awscdk.services.logs.RetentionDays;
 import software.constructs.Construct;
 
-/** One AgentIdP environment. Stacks only compose constructs; the constructs hold the resources. */
+/** One AgentIdP environment. The stack only composes constructs and wires them together. */
 public final class AgentIdpStack extends Stack {
-    private final Network network;
+    private static final Pattern ECR_IMAGE =
+            Pattern.compile("(\\d{12})\\.dkr\\.ecr\\.([a-z0-9-]+)\\.amazonaws\\.com/([a-z0-9._/-]+):([A-Za-z0-9_.-]+)");
 
-    public AgentIdpStack(Construct scope, String id, StackProps props, String environment) {
-        super(scope, id, props);
-        Tags.of(this).add("project", "sentryagent-agentidp");
-        Tags.of(this).add("environment", environment);
-        this.network = new Network(this, "Network", new Network.Props(2, 2));
+    private final Settings settings;
+    private final Network network;
+    private final Database database;
+    private final Cache cache;
+    private final Secrets secrets;
+    private final Service service;
+    private final Edge edge;
+
+    public AgentIdpStack(Construct scope, String id, Settings settings, Path repositoryRoot) {
+        super(
+                scope,
+                id,
+                StackProps.builder()
+                        .env(Environment.builder()
+                                .account(settings.account())
+                                .region(settings.region())
+                                .build())
+                        .description("AgentIdP " + settings.environment()
+                                + " (ECS Fargate, RDS PostgreSQL, ElastiCache Redis)")
+                        .terminationProtection(settings.environment().equals("production"))
+                        .build());
+        this.settings = settings;
+        Names names = Names.of(settings.environment());
+        Tags.of(this).add("project", Names.PROJECT);
+        Tags.of(this).add("environment", settings.environment());
+        RetentionDays retention = retention(settings.logRetentionDays());
+
+        this.network =
+                new Network(this, "Network", new Network.Props(settings.maxAzs(), settings.natGateways(), retention));
+        this.secrets = new Secrets(this, "Secrets", names);
+        this.database = new Database(
+                this,
+                "Database",
+                new Database.Props(
+                        network.vpc(),
+                        names,
+                        settings.postgresVersion(),
+                        settings.dbInstanceClass(),
+                        settings.dbAllocatedStorageGiB(),
+                        settings.dbBackupRetentionDays(),
+                        retention));
+        this.cache = new Cache(
+                this,
+                "Cache",
+                new Cache.Props(network.vpc(), names, settings.cacheNodeType(), secrets.redisAuthToken(), retention));
+        secrets.composeDatabaseUrl(database);
+        secrets.composeRedisUrl(cache);
+
+        this.service = new Service(
+                this,
+                "Service",
+                new Service.Props(
+                        network.vpc(),
+                        names,
+                        image(this, settings, repositoryRoot),
+                        settings.cpu(),
+                        settings.memoryMiB(),
+                        settings.desiredCount(),
+                        settings.maxCount(),
+                        serviceEnvironment(settings),
+                        secrets.forService(),
+                        secrets.forMigrate(),
+                        retention));
+        this.edge = new Edge(
+                this,
+                "Edge",
+                new Edge.Props(
+                        network.vpc(),
+                        names,
+                        settings.domainName(),
+                        settings.hostedZoneId(),
+                        settings.hostedZoneName(),
+                        settings.certificateArn(),
+                        settings.waf(),
+                        settings.wafTokenRateLimit()));
+        service.attach(edge.targetGroup(), settings.desiredCount(), settings.maxCount());
+
+        database.securityGroup()
+                .addIngressRule(service.securityGroup(), Port.tcp(5432), "PostgreSQL from the AgentIdP tasks");
+        cache.securityGroup()
+                .addIngressRule(service.securityGroup(), Port.tcp(Cache.PORT), "Redis from the AgentIdP tasks");
+        new Alarms(this, "Alarms", new Alarms.Props(names, edge, service, database, cache, settings.alarmEmail()));
+
+        output("ServiceUrl", "https://" + settings.domainName(), "Public URL of the IdP");
+        output("AlbDnsName", edge.loadBalancer().getLoadBalancerDnsName(), "Load balancer DNS name (the alias target)");
+        output("EcsServiceName", service.service().getServiceName(), "ECS service");
+        output("EcsClusterName", service.cluster().getClusterName(), "ECS cluster");
+        output("CloudWatchLogGroup", service.logGroup().getLogGroupName(), "Container logs");
+        output("DatabaseSecretArn", database.masterSecret().getSecretArn(), "RDS master credentials");
+        output(
+                "BootstrapAdminSecretArn",
+                secrets.bootstrapAdminSecret().getSecretArn(),
+                "Secret of the built-in agentidp-admin client");
+        output(
+                "MigrateCommand",
+                Fn.join(
+                        "",
+                        List.of(
+                                "aws ecs run-task --region ",
+                                settings.region(),
+                                " --cluster ",
+                                service.cluster().getClusterName(),
+                                " --task-definition ",
+                                service.migrateTaskDefinition().getFamily(),
+                                " --launch-type FARGATE --network-configuration 'awsvpcConfiguration={subnets=[",
+                                Fn.join(
+                                        ",",
+                                        network.vpc()
+                                                .selectSubnets(Network.privateSubnets())
+                                                .getSubnetIds()),
+                                "],securityGroups=[",
+                                service.securityGroup().getSecurityGroupId(),
+                                "],assignPublicIp=DISABLED}'")),
+                "Runs the database migrations once");
     }
 
-    public Network network() {
-        return network;
+    /** Zones named from the region so synth needs no lookup (and so no credentials). */
+    @Override
+    public List<String> getAvailabilityZones() {
+        List<String> zones = List.of(settings.region() + "a", settings.region() + "b", settings.region() + "c");
+        return zones.subList(0, settings.maxAzs());
+    }
+
+    private void output(String id, String value, String description) {
+        CfnOutput.Builder.create(this, id).value(value).description(description).build();
+    }
+
+    /** Plain settings: everything secret travels as an ECS secret instead. */
+    static Map<String, String> serviceEnvironment(Settings settings) {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("NODE_ENV", "production");
+        env.put("PORT", Integer.toString(Service.CONTAINER_PORT));
+        env.put("ISSUER_URL", "https://" + settings.domainName());
+        env.put("POLICY_DIR", "/app/policies");
+        env.put("ENFORCE_TLS", "true");
+        env.put("DB_MIGRATE_ON_START", "true");
+        env.put("BOOTSTRAP_ADMIN_CLIENT_ID", "agentidp-admin");
+        settings.corsOrigin().ifPresent(origin -> env.put("CORS_ORIGIN", origin));
+        new java.util.TreeMap<>(settings.features()).forEach(env::put);
+        return env;
+    }
+
+    static ContainerImage image(Construct scope, Settings settings, Path repositoryRoot) {
+        if (settings.image().isEmpty()) {
+            // Built from service/Dockerfile at deploy time (needs service/target/agentidp.jar; see docs).
+            return ContainerImage.fromAsset(
+                    repositoryRoot.toString(),
+                    AssetImageProps.builder()
+                            .file("service/Dockerfile")
+                            .exclude(List.of(
+                                    "**/cdk.out",
+                                    "cdk.out",
+                                    ".git",
+                                    ".agentidp",
+                                    "**/node_modules",
+                                    "infra-aws-cdk",
+                                    "infra-gcp-pulumi",
+                                    "bench",
+                                    "docs",
+                                    "service/src",
+                                    "service/target/*",
+                                    "!service/target/agentidp.jar",
+                                    "**/*.pem",
+                                    "**/*.oneline"))
+                            .build());
+        }
+        String image = settings.image().get();
+        Matcher ecr = ECR_IMAGE.matcher(image);
+        if (ecr.matches()) {
+            // An ECR image: the execution role gets pull rights on exactly that repository.
+            String arn = "arn:aws:ecr:" + ecr.group(2) + ":" + ecr.group(1) + ":repository/" + ecr.group(3);
+            return ContainerImage.fromEcrRepository(
+                    Repository.fromRepositoryArn(scope, "ImageRepository", arn), ecr.group(4));
+        }
+        return ContainerImage.fromRegistry(image);
+    }
+
+    static RetentionDays retention(int days) {
+        return RetentionDays.valueOf(
+                switch (days) {
+                    case 1 -> "ONE_DAY";
+                    case 3 -> "THREE_DAYS";
+                    case 5 -> "FIVE_DAYS";
+                    case 7 -> "ONE_WEEK";
+                    case 14 -> "TWO_WEEKS";
+                    case 30 -> "ONE_MONTH";
+                    case 60 -> "TWO_MONTHS";
+                    case 90 -> "THREE_MONTHS";
+                    case 120 -> "FOUR_MONTHS";
+                    case 150 -> "FIVE_MONTHS";
+                    case 180 -> "SIX_MONTHS";
+                    case 365 -> "ONE_YEAR";
+                    case 400 -> "THIRTEEN_MONTHS";
+                    case 545 -> "EIGHTEEN_MONTHS";
+                    case 731 -> "TWO_YEARS";
+                    case 1096 -> "THREE_YEARS";
+                    case 1827 -> "FIVE_YEARS";
+                    case 2192 -> "SIX_YEARS";
+                    case 2557 -> "SEVEN_YEARS";
+                    case 2922 -> "EIGHT_YEARS";
+                    case 3288 -> "NINE_YEARS";
+                    case 3653 -> "TEN_YEARS";
+                    default -> throw new IllegalArgumentException("unsupported log retention " + days);
+                });
     }
 }

@@ -1,24 +1,49 @@
 package ai.sentryagent.agentidp.infra.aws;
 
 import java.util.List;
+import java.util.Map;
+import software.amazon.awscdk.RemovalPolicy;
+import software.amazon.awscdk.services.ec2.FlowLogDestination;
+import software.amazon.awscdk.services.ec2.FlowLogOptions;
+import software.amazon.awscdk.services.ec2.FlowLogTrafficType;
+import software.amazon.awscdk.services.ec2.GatewayVpcEndpointAwsService;
+import software.amazon.awscdk.services.ec2.GatewayVpcEndpointOptions;
 import software.amazon.awscdk.services.ec2.IVpc;
+import software.amazon.awscdk.services.ec2.InterfaceVpcEndpointAwsService;
+import software.amazon.awscdk.services.ec2.InterfaceVpcEndpointOptions;
 import software.amazon.awscdk.services.ec2.IpAddresses;
+import software.amazon.awscdk.services.ec2.Peer;
+import software.amazon.awscdk.services.ec2.Port;
+import software.amazon.awscdk.services.ec2.SecurityGroup;
 import software.amazon.awscdk.services.ec2.SubnetConfiguration;
+import software.amazon.awscdk.services.ec2.SubnetSelection;
 import software.amazon.awscdk.services.ec2.SubnetType;
 import software.amazon.awscdk.services.ec2.Vpc;
+import software.amazon.awscdk.services.logs.LogGroup;
+import software.amazon.awscdk.services.logs.RetentionDays;
 import software.constructs.Construct;
 
-/** The VPC: public subnets for the load balancer, private subnets with egress for everything else. */
+/**
+ * The VPC: public subnets for the load balancer, private subnets with egress for the service, isolated subnets for
+ * PostgreSQL and Redis; NAT gateways, VPC endpoints so image pulls, secrets and logs stay off the internet, and
+ * flow logs.
+ */
 public final class Network extends Construct {
-    /** @param maxAzs availability zones to span (at least 2) @param natGateways NAT gateways (one per AZ by default) */
-    public record Props(int maxAzs, int natGateways) {}
+    /** What the network needs to know. */
+    public record Props(int maxAzs, int natGateways, RetentionDays flowLogRetention) {}
+
+    static final String CIDR = "10.40.0.0/16";
 
     private final Vpc vpc;
 
     public Network(Construct scope, String id, Props props) {
         super(scope, id);
+        LogGroup flowLogs = LogGroup.Builder.create(this, "FlowLogs")
+                .retention(props.flowLogRetention())
+                .removalPolicy(RemovalPolicy.RETAIN)
+                .build();
         this.vpc = Vpc.Builder.create(this, "Vpc")
-                .ipAddresses(IpAddresses.cidr("10.40.0.0/16"))
+                .ipAddresses(IpAddresses.cidr(CIDR))
                 .maxAzs(props.maxAzs())
                 .natGateways(props.natGateways())
                 .subnetConfiguration(List.of(
@@ -31,11 +56,64 @@ public final class Network extends Construct {
                                 .name("private")
                                 .subnetType(SubnetType.PRIVATE_WITH_EGRESS)
                                 .cidrMask(22)
+                                .build(),
+                        SubnetConfiguration.builder()
+                                .name("data")
+                                .subnetType(SubnetType.PRIVATE_ISOLATED)
+                                .cidrMask(24)
+                                .build()))
+                .gatewayEndpoints(Map.of(
+                        "S3",
+                        GatewayVpcEndpointOptions.builder()
+                                .service(GatewayVpcEndpointAwsService.S3)
+                                .build()))
+                .flowLogs(Map.of(
+                        "All",
+                        FlowLogOptions.builder()
+                                .destination(FlowLogDestination.toCloudWatchLogs(flowLogs))
+                                .trafficType(FlowLogTrafficType.ALL)
                                 .build()))
                 .build();
+        SubnetSelection privateSubnets = SubnetSelection.builder()
+                .subnetType(SubnetType.PRIVATE_WITH_EGRESS)
+                .build();
+        SecurityGroup endpoints = SecurityGroup.Builder.create(this, "EndpointSecurityGroup")
+                .vpc(vpc)
+                .description("AgentIdP VPC endpoints: HTTPS from inside the VPC")
+                .allowAllOutbound(false)
+                .build();
+        endpoints.addIngressRule(Peer.ipv4(CIDR), Port.tcp(443), "HTTPS to AWS APIs from the VPC");
+        Map.of(
+                        "EcrApi", InterfaceVpcEndpointAwsService.ECR,
+                        "EcrDocker", InterfaceVpcEndpointAwsService.ECR_DOCKER,
+                        "SecretsManager", InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
+                        "Logs", InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS)
+                .forEach((name, service) -> vpc.addInterfaceEndpoint(
+                        name,
+                        InterfaceVpcEndpointOptions.builder()
+                                .service(service)
+                                .subnets(privateSubnets)
+                                .privateDnsEnabled(true)
+                                .securityGroups(List.of(endpoints))
+                                .open(false)
+                                .build()));
     }
 
     public IVpc vpc() {
         return vpc;
+    }
+
+    public static SubnetSelection privateSubnets() {
+        return SubnetSelection.builder()
+                .subnetType(SubnetType.PRIVATE_WITH_EGRESS)
+                .build();
+    }
+
+    public static SubnetSelection dataSubnets() {
+        return SubnetSelection.builder().subnetType(SubnetType.PRIVATE_ISOLATED).build();
+    }
+
+    public static SubnetSelection publicSubnets() {
+        return SubnetSelection.builder().subnetType(SubnetType.PUBLIC).build();
     }
 }

@@ -1,0 +1,249 @@
+package ai.sentryagent.agentidp.infra.aws;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import software.amazon.awscdk.Duration;
+import software.amazon.awscdk.RemovalPolicy;
+import software.amazon.awscdk.services.applicationautoscaling.EnableScalingProps;
+import software.amazon.awscdk.services.ec2.IVpc;
+import software.amazon.awscdk.services.ec2.SecurityGroup;
+import software.amazon.awscdk.services.ecs.AwsLogDriverProps;
+import software.amazon.awscdk.services.ecs.Cluster;
+import software.amazon.awscdk.services.ecs.ContainerDefinitionOptions;
+import software.amazon.awscdk.services.ecs.ContainerImage;
+import software.amazon.awscdk.services.ecs.ContainerInsights;
+import software.amazon.awscdk.services.ecs.CpuArchitecture;
+import software.amazon.awscdk.services.ecs.CpuUtilizationScalingProps;
+import software.amazon.awscdk.services.ecs.DeploymentCircuitBreaker;
+import software.amazon.awscdk.services.ecs.FargateService;
+import software.amazon.awscdk.services.ecs.FargateTaskDefinition;
+import software.amazon.awscdk.services.ecs.LogDriver;
+import software.amazon.awscdk.services.ecs.MountPoint;
+import software.amazon.awscdk.services.ecs.OperatingSystemFamily;
+import software.amazon.awscdk.services.ecs.PortMapping;
+import software.amazon.awscdk.services.ecs.RequestCountScalingProps;
+import software.amazon.awscdk.services.ecs.RuntimePlatform;
+import software.amazon.awscdk.services.ecs.ScalableTaskCount;
+import software.amazon.awscdk.services.ecs.Volume;
+import software.amazon.awscdk.services.elasticloadbalancingv2.ApplicationTargetGroup;
+import software.amazon.awscdk.services.logs.LogGroup;
+import software.amazon.awscdk.services.logs.RetentionDays;
+import software.amazon.awscdk.services.secretsmanager.ISecret;
+import software.constructs.Construct;
+
+/**
+ * The ECS side: a cluster with Container Insights, the Fargate service (two or more tasks in private subnets,
+ * secrets injected by ECS, read-only root filesystem, non-root, ECS Exec, circuit breaker with rollback,
+ * autoscaling) and a one-off {@code migrate} task definition.
+ */
+public final class Service extends Construct {
+    static final String CONTAINER = "agentidp";
+    static final int CONTAINER_PORT = 3000;
+    static final String LOG_GROUP_LOGICAL_ID = "AgentIdpLogGroup";
+
+    /** What the service needs to know. */
+    public record Props(
+            IVpc vpc,
+            Names names,
+            ContainerImage image,
+            int cpu,
+            int memoryMiB,
+            int desiredCount,
+            int maxCount,
+            Map<String, String> environment,
+            Map<String, ISecret> secrets,
+            Map<String, ISecret> migrateSecrets,
+            RetentionDays logRetention) {}
+
+    private final Cluster cluster;
+    private final FargateService service;
+    private final FargateTaskDefinition taskDefinition;
+    private final FargateTaskDefinition migrateTaskDefinition;
+    private final SecurityGroup securityGroup;
+    private final LogGroup logGroup;
+
+    public Service(Construct scope, String id, Props props) {
+        super(scope, id);
+        this.cluster = Cluster.Builder.create(this, "Cluster")
+                .clusterName(props.names().cluster())
+                .vpc(props.vpc())
+                .containerInsightsV2(ContainerInsights.ENABLED)
+                .build();
+        this.logGroup = LogGroup.Builder.create(this, "Logs")
+                .logGroupName(props.names().logGroup())
+                .retention(props.logRetention())
+                .removalPolicy(RemovalPolicy.RETAIN)
+                .build();
+        ((software.amazon.awscdk.CfnResource) logGroup.getNode().getDefaultChild())
+                .overrideLogicalId(LOG_GROUP_LOGICAL_ID);
+        this.securityGroup = SecurityGroup.Builder.create(this, "SecurityGroup")
+                .vpc(props.vpc())
+                .description("AgentIdP tasks: HTTP from the load balancer only")
+                .allowAllOutbound(true)
+                .build();
+
+        this.taskDefinition = taskDefinition("Task", props.names().taskFamily(), props);
+        taskDefinition.addContainer(
+                CONTAINER,
+                container(props, props.secrets(), List.of("serve"), "serve")
+                        .portMappings(List.of(PortMapping.builder()
+                                .containerPort(CONTAINER_PORT)
+                                .build()))
+                        .build());
+        mountTmp(taskDefinition);
+
+        this.migrateTaskDefinition = taskDefinition("MigrateTask", props.names().migrateTaskFamily(), props);
+        Map<String, String> migrateEnvironment =
+                Map.of("NODE_ENV", props.environment().get("NODE_ENV"));
+        migrateTaskDefinition.addContainer(
+                CONTAINER,
+                container(
+                                new Props(
+                                        props.vpc(),
+                                        props.names(),
+                                        props.image(),
+                                        props.cpu(),
+                                        props.memoryMiB(),
+                                        props.desiredCount(),
+                                        props.maxCount(),
+                                        migrateEnvironment,
+                                        props.migrateSecrets(),
+                                        props.migrateSecrets(),
+                                        props.logRetention()),
+                                props.migrateSecrets(),
+                                List.of("migrate"),
+                                "migrate")
+                        .build());
+        mountTmp(migrateTaskDefinition);
+
+        for (FargateTaskDefinition definition : List.of(taskDefinition, migrateTaskDefinition)) {
+            Nag.acknowledge(
+                    definition,
+                    "AwsSolutions-ECS2",
+                    "Only non-secret settings are environment variables; every secret is an ECS secret read from"
+                            + " Secrets Manager at task start.");
+            Nag.acknowledge(
+                    definition.obtainExecutionRole(),
+                    "AwsSolutions-IAM5",
+                    "ecr:GetAuthorizationToken has no resource-level permissions; every other statement names its"
+                            + " resources.",
+                    List.of("Resource::*"));
+        }
+
+        this.service = FargateService.Builder.create(this, "Service")
+                .serviceName(props.names().service())
+                .cluster(cluster)
+                .taskDefinition(taskDefinition)
+                .desiredCount(props.desiredCount())
+                .minHealthyPercent(100)
+                .maxHealthyPercent(200)
+                .vpcSubnets(Network.privateSubnets())
+                .securityGroups(List.of(securityGroup))
+                .assignPublicIp(false)
+                .enableExecuteCommand(true)
+                .circuitBreaker(DeploymentCircuitBreaker.builder()
+                        .enable(true)
+                        .rollback(true)
+                        .build())
+                .healthCheckGracePeriod(Duration.seconds(90))
+                .build();
+        Nag.acknowledge(
+                taskDefinition.getTaskRole(),
+                "AwsSolutions-IAM5",
+                "ECS Exec's ssmmessages channel actions have no resource-level permissions.",
+                List.of("Resource::*"));
+    }
+
+    private FargateTaskDefinition taskDefinition(String id, String family, Props props) {
+        return FargateTaskDefinition.Builder.create(this, id)
+                .family(family)
+                .cpu(props.cpu())
+                .memoryLimitMiB(props.memoryMiB())
+                .runtimePlatform(RuntimePlatform.builder()
+                        .cpuArchitecture(CpuArchitecture.X86_64)
+                        .operatingSystemFamily(OperatingSystemFamily.LINUX)
+                        .build())
+                .build();
+    }
+
+    private ContainerDefinitionOptions.Builder container(
+            Props props, Map<String, ISecret> secrets, List<String> command, String streamPrefix) {
+        Map<String, software.amazon.awscdk.services.ecs.Secret> ecsSecrets = new LinkedHashMap<>();
+        secrets.forEach((name, secret) ->
+                ecsSecrets.put(name, software.amazon.awscdk.services.ecs.Secret.fromSecretsManager(secret)));
+        return ContainerDefinitionOptions.builder()
+                .image(props.image())
+                .command(command)
+                .environment(props.environment())
+                .secrets(ecsSecrets)
+                .user("10001")
+                .readonlyRootFilesystem(true)
+                .essential(true)
+                .stopTimeout(Duration.seconds(30))
+                .logging(LogDriver.awsLogs(AwsLogDriverProps.builder()
+                        .logGroup(logGroup)
+                        .streamPrefix(streamPrefix)
+                        .build()));
+    }
+
+    /** The JVM and Netty need a writable /tmp; everything else stays read-only. */
+    private static void mountTmp(FargateTaskDefinition definition) {
+        definition.addVolume(Volume.builder().name("tmp").build());
+        definition
+                .getDefaultContainer()
+                .addMountPoints(MountPoint.builder()
+                        .sourceVolume("tmp")
+                        .containerPath("/tmp")
+                        .readOnly(false)
+                        .build());
+    }
+
+    /** Registers the tasks with the load balancer and scales on CPU and on requests per task. */
+    public void attach(ApplicationTargetGroup targetGroup, int desiredCount, int maxCount) {
+        service.attachToApplicationTargetGroup(targetGroup);
+        ScalableTaskCount scaling = service.autoScaleTaskCount(EnableScalingProps.builder()
+                .minCapacity(desiredCount)
+                .maxCapacity(maxCount)
+                .build());
+        scaling.scaleOnCpuUtilization(
+                "Cpu",
+                CpuUtilizationScalingProps.builder()
+                        .targetUtilizationPercent(60)
+                        .scaleInCooldown(Duration.minutes(5))
+                        .scaleOutCooldown(Duration.minutes(1))
+                        .build());
+        scaling.scaleOnRequestCount(
+                "Requests",
+                RequestCountScalingProps.builder()
+                        .requestsPerTarget(3000)
+                        .targetGroup(targetGroup)
+                        .scaleInCooldown(Duration.minutes(5))
+                        .scaleOutCooldown(Duration.minutes(1))
+                        .build());
+    }
+
+    public Cluster cluster() {
+        return cluster;
+    }
+
+    public FargateService service() {
+        return service;
+    }
+
+    public FargateTaskDefinition taskDefinition() {
+        return taskDefinition;
+    }
+
+    public FargateTaskDefinition migrateTaskDefinition() {
+        return migrateTaskDefinition;
+    }
+
+    public SecurityGroup securityGroup() {
+        return securityGroup;
+    }
+
+    public LogGroup logGroup() {
+        return logGroup;
+    }
+}

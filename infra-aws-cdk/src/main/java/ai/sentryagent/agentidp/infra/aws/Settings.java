@@ -1,0 +1,295 @@
+package ai.sentryagent.agentidp.infra.aws;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+
+/**
+ * The settings of one environment, read once from {@code cdk.json} context ({@code agentidp.<env>.<key>}, where a
+ * top-level {@code -c <key>=<value>} overrides the file) and validated. A missing or malformed key fails synth with
+ * a message naming it. No secret is ever read from context.
+ */
+public record Settings(
+        String environment,
+        String account,
+        String region,
+        String domainName,
+        String hostedZoneId,
+        String hostedZoneName,
+        String certificateArn,
+        Optional<String> image,
+        int desiredCount,
+        int maxCount,
+        int cpu,
+        int memoryMiB,
+        String dbInstanceClass,
+        int dbAllocatedStorageGiB,
+        int dbBackupRetentionDays,
+        String postgresVersion,
+        String cacheNodeType,
+        int natGateways,
+        int maxAzs,
+        int logRetentionDays,
+        Optional<String> alarmEmail,
+        boolean waf,
+        int wafTokenRateLimit,
+        Map<String, String> features,
+        Optional<String> corsOrigin) {
+
+    /** Feature flags the service understands, with the defaults this build ships (see the service's docs). */
+    static final Map<String, String> FEATURE_DEFAULTS = Map.of(
+            "ANALYTICS_ENABLED", "false",
+            "TIER_ENFORCEMENT", "false",
+            "COMPLIANCE_ENABLED", "false",
+            "BILLING_ENABLED", "false",
+            "REDIS_RATE_LIMIT_ENABLED", "true");
+
+    private static final Pattern ENVIRONMENT = Pattern.compile("[a-z][a-z0-9-]{0,19}");
+    private static final Pattern ACCOUNT = Pattern.compile("\\d{12}");
+    private static final Pattern REGION = Pattern.compile("[a-z]{2}(-gov)?-[a-z]+-\\d");
+    private static final Pattern DOMAIN = Pattern.compile("([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}");
+    private static final Pattern ZONE_ID = Pattern.compile("Z[A-Z0-9]{1,31}");
+    private static final Pattern CERTIFICATE =
+            Pattern.compile("arn:aws[a-z-]*:acm:[a-z0-9-]+:\\d{12}:certificate/[A-Za-z0-9-]+");
+    private static final Pattern IMAGE = Pattern.compile("[a-z0-9][a-z0-9._/:-]*:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}");
+    private static final Pattern INSTANCE_CLASS = Pattern.compile("[a-z][a-z0-9-]*\\.[a-z0-9]+");
+    private static final Pattern CACHE_NODE = Pattern.compile("cache\\.[a-z0-9-]+\\.[a-z0-9]+");
+    private static final Pattern EMAIL = Pattern.compile("[^@\\s]+@[^@\\s]+\\.[^@\\s]+");
+    private static final List<Integer> LOG_RETENTION = List.of(
+            1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653);
+
+    /** Fargate CPU units and the memory sizes each allows (MiB). */
+    private static final Map<Integer, int[]> FARGATE = Map.of(
+            256, new int[] {512, 1024, 2048},
+            512, new int[] {1024, 2048, 3072, 4096},
+            1024, new int[] {2048, 3072, 4096, 5120, 6144, 7168, 8192},
+            2048, new int[] {4096, 5120, 6144, 7168, 8192, 9216, 10240, 11264, 12288, 13312, 14336, 15360, 16384},
+            4096,
+                    new int[] {
+                        8192, 9216, 10240, 11264, 12288, 13312, 14336, 15360, 16384, 17408, 18432, 19456, 20480, 21504,
+                        22528, 23552, 24576, 25600, 26624, 27648, 28672, 29696, 30720
+                    });
+
+    /**
+     * Reads the environment's settings.
+     *
+     * @param environment the selected environment ({@code -c env=...})
+     * @param context looks up a context value by key: {@code agentidp} (the per-environment map) or an override
+     */
+    @SuppressWarnings("unchecked")
+    public static Settings read(String environment, Function<String, Object> context) {
+        List<String> problems = new ArrayList<>();
+        if (environment == null || !ENVIRONMENT.matcher(environment).matches()) {
+            throw new IllegalArgumentException("cdk.json context: env must be 1-20 lowercase letters, digits or hyphens"
+                    + " starting with a letter, got '" + environment + "'");
+        }
+        Object all = context.apply("agentidp");
+        if (!(all instanceof Map<?, ?> environments) || !(environments.get(environment) instanceof Map<?, ?>)) {
+            throw new IllegalArgumentException("cdk.json context: agentidp." + environment
+                    + " is missing; add an object with this environment's settings (see docs/deployment.md)");
+        }
+        Map<String, Object> values = new LinkedHashMap<>((Map<String, Object>) environments.get(environment));
+        Reader r = new Reader("agentidp." + environment + ".", values, context, problems);
+
+        String account = r.string("account", ACCOUNT, "a 12-digit AWS account id", null);
+        String region = r.string("region", REGION, "an AWS region such as us-east-1", null);
+        String domainName = r.string("domainName", DOMAIN, "a DNS name such as idp.example.com", null);
+        String hostedZoneId =
+                r.string("hostedZoneId", ZONE_ID, "a Route 53 hosted zone id such as Z0123456789ABC", null);
+        String hostedZoneName =
+                r.string("hostedZoneName", DOMAIN, "the hosted zone's DNS name such as example.com", null);
+        String certificateArn = r.string("certificateArn", CERTIFICATE, "an ACM certificate ARN", null);
+        Optional<String> image = r.optionalString("image", IMAGE, "<repository>:<tag>");
+        int desiredCount = r.integer("desiredCount", 2, 2, 100);
+        int maxCount = r.integer("maxCount", Math.max(desiredCount, desiredCount * 3), 2, 400);
+        int cpu = r.integer("cpu", 1024, 256, 4096);
+        int memoryMiB = r.integer("memoryMiB", 2048, 512, 30720);
+        String dbInstanceClass =
+                r.string("dbInstanceClass", INSTANCE_CLASS, "an instance class such as r6g.large", "t4g.medium");
+        int dbStorage = r.integer("dbAllocatedStorageGiB", 50, 20, 65536);
+        int backupDays = r.integer("dbBackupRetentionDays", 14, 7, 35);
+        String postgresVersion =
+                r.string("postgresVersion", Pattern.compile("1[4-7]"), "a PostgreSQL major version, 14 to 17", "14");
+        String cacheNodeType =
+                r.string("cacheNodeType", CACHE_NODE, "a node type such as cache.r7g.large", "cache.t4g.medium");
+        int maxAzs = r.integer("maxAzs", 2, 2, 3);
+        int natGateways = r.integer("natGateways", maxAzs, 1, 3);
+        int logRetentionDays = r.integer("logRetentionDays", 90, 1, 3653);
+        Optional<String> alarmEmail = r.optionalString("alarmEmail", EMAIL, "an e-mail address");
+        boolean waf = r.bool("waf", true);
+        int wafRate = r.integer("wafTokenRateLimit", 1000, 100, 2_000_000_000);
+        Optional<String> cors =
+                r.optionalString("corsOrigin", Pattern.compile("[^\\s]+"), "a comma-separated list of origins");
+
+        if (maxCount < desiredCount) {
+            problems.add("agentidp." + environment + ".maxCount (" + maxCount + ") must be at least desiredCount ("
+                    + desiredCount + ")");
+        }
+        if (natGateways > maxAzs) {
+            problems.add("agentidp." + environment + ".natGateways (" + natGateways + ") must not exceed maxAzs ("
+                    + maxAzs + ")");
+        }
+        int[] memories = FARGATE.get(cpu);
+        if (memories == null) {
+            problems.add("agentidp." + environment + ".cpu must be one of 256, 512, 1024, 2048, 4096, got " + cpu);
+        } else if (java.util.Arrays.stream(memories).noneMatch(m -> m == memoryMiB)) {
+            problems.add("agentidp." + environment + ".memoryMiB " + memoryMiB + " is not valid with cpu " + cpu
+                    + " on Fargate (allowed: " + java.util.Arrays.toString(memories) + ")");
+        }
+        if (!LOG_RETENTION.contains(logRetentionDays)) {
+            problems.add("agentidp." + environment + ".logRetentionDays must be one of " + LOG_RETENTION);
+        }
+        if (domainName != null
+                && hostedZoneName != null
+                && !(domainName.equals(hostedZoneName) || domainName.endsWith("." + hostedZoneName))) {
+            problems.add("agentidp." + environment + ".domainName " + domainName + " is not inside hostedZoneName "
+                    + hostedZoneName);
+        }
+        if (certificateArn != null && region != null && !certificateArn.contains(":acm:" + region + ":")) {
+            problems.add("agentidp." + environment + ".certificateArn must be in region " + region
+                    + " (an ALB only uses certificates from its own region)");
+        }
+        Map<String, String> features = new LinkedHashMap<>(FEATURE_DEFAULTS);
+        Object flags = values.remove("features");
+        if (flags != null) {
+            if (!(flags instanceof Map<?, ?> map)) {
+                problems.add("agentidp." + environment + ".features must be an object of flag: true|false");
+            } else {
+                map.forEach((key, value) -> {
+                    if (!FEATURE_DEFAULTS.containsKey(String.valueOf(key))) {
+                        problems.add("agentidp." + environment + ".features." + key + " is not a known flag (known: "
+                                + String.join(
+                                        ", ",
+                                        FEATURE_DEFAULTS.keySet().stream()
+                                                .sorted()
+                                                .toList()) + ")");
+                    } else if (!(value instanceof Boolean)) {
+                        problems.add("agentidp." + environment + ".features." + key + " must be true or false");
+                    } else {
+                        features.put(String.valueOf(key), String.valueOf(value));
+                    }
+                });
+            }
+        }
+        for (String key : values.keySet()) {
+            if (!r.consumed.contains(key)) {
+                problems.add("agentidp." + environment + "." + key + " is not a known setting");
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException("cdk.json context: " + String.join("; ", problems));
+        }
+        return new Settings(
+                environment,
+                account,
+                region,
+                domainName,
+                hostedZoneId,
+                hostedZoneName,
+                certificateArn,
+                image,
+                desiredCount,
+                maxCount,
+                cpu,
+                memoryMiB,
+                dbInstanceClass,
+                dbStorage,
+                backupDays,
+                postgresVersion,
+                cacheNodeType,
+                natGateways,
+                maxAzs,
+                logRetentionDays,
+                alarmEmail,
+                waf,
+                wafRate,
+                Map.copyOf(features),
+                cors);
+    }
+
+    /** Typed reads with problems collected; a top-level context value of the same key wins over the file. */
+    private static final class Reader {
+        private final String prefix;
+        private final Map<String, Object> values;
+        private final Function<String, Object> context;
+        private final List<String> problems;
+        private final java.util.Set<String> consumed = new java.util.HashSet<>();
+
+        Reader(String prefix, Map<String, Object> values, Function<String, Object> context, List<String> problems) {
+            this.prefix = prefix;
+            this.values = values;
+            this.context = context;
+            this.problems = problems;
+        }
+
+        private Object raw(String key) {
+            consumed.add(key);
+            Object override = context.apply(key);
+            return override != null ? override : values.get(key);
+        }
+
+        String string(String key, Pattern pattern, String expected, String fallback) {
+            Object value = raw(key);
+            if (value == null) {
+                if (fallback == null) {
+                    problems.add(prefix + key + " is required (" + expected + ")");
+                }
+                return fallback;
+            }
+            String text = String.valueOf(value);
+            if (!pattern.matcher(text).matches()) {
+                problems.add(prefix + key + " must be " + expected + ", got '" + text + "'");
+                return fallback;
+            }
+            return text;
+        }
+
+        Optional<String> optionalString(String key, Pattern pattern, String expected) {
+            Object value = raw(key);
+            if (value == null || String.valueOf(value).isEmpty()) {
+                return Optional.empty();
+            }
+            return Optional.ofNullable(string(key, pattern, expected, null));
+        }
+
+        int integer(String key, int fallback, int min, int max) {
+            Object value = raw(key);
+            if (value == null) {
+                return fallback;
+            }
+            try {
+                int number = value instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())
+                        ? n.intValue()
+                        : Integer.parseInt(String.valueOf(value));
+                if (number < min || number > max) {
+                    problems.add(prefix + key + " must be between " + min + " and " + max + ", got " + number);
+                    return fallback;
+                }
+                return number;
+            } catch (NumberFormatException e) {
+                problems.add(prefix + key + " must be a whole number, got '" + value + "'");
+                return fallback;
+            }
+        }
+
+        boolean bool(String key, boolean fallback) {
+            Object value = raw(key);
+            if (value == null) {
+                return fallback;
+            }
+            if (value instanceof Boolean b) {
+                return b;
+            }
+            String text = String.valueOf(value);
+            if (text.equals("true") || text.equals("false")) {
+                return Boolean.parseBoolean(text);
+            }
+            problems.add(prefix + key + " must be true or false, got '" + text + "'");
+            return fallback;
+        }
+    }
+}
