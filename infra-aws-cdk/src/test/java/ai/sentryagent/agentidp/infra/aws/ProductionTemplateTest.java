@@ -1,0 +1,588 @@
+package ai.sentryagent.agentidp.infra.aws;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import software.amazon.awscdk.App;
+import software.amazon.awscdk.assertions.Capture;
+import software.amazon.awscdk.assertions.Match;
+import software.amazon.awscdk.assertions.Template;
+
+/** The synthesized production template, property by property (no snapshots). Built once for the class. */
+class ProductionTemplateTest {
+    private static Template template;
+    private static String json;
+
+    @BeforeAll
+    static void synthesize() {
+        App app = CdkContext.app(Map.of("env", "production"));
+        template = Template.fromStack(AgentIdpApp.build(app, CdkContext.repositoryRoot()));
+        json = new com.fasterxml.jackson.databind.ObjectMapper()
+                .valueToTree(template.toJSON())
+                .toString();
+    }
+
+    private static Map<String, Map<String, Object>> resources(String type) {
+        return template.findResources(type);
+    }
+
+    /** The "Name" of each entry of a container's Secrets or Environment list. */
+    private static List<Object> names(Object entries) {
+        return ((List<?>) entries)
+                .stream()
+                        .map(e -> ((Map<?, ?>) e).get("Name"))
+                        .map(Object.class::cast)
+                        .toList();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Object> list(Object entries) {
+        return (List<Object>) entries;
+    }
+
+    // ---- network
+
+    @Test
+    void vpcSpansTwoZonesWithPublicPrivateAndIsolatedSubnets() {
+        template.resourceCountIs("AWS::EC2::VPC", 1);
+        template.hasResourceProperties("AWS::EC2::VPC", Map.of("CidrBlock", "10.40.0.0/16"));
+        template.resourceCountIs("AWS::EC2::Subnet", 6);
+        template.resourceCountIs("AWS::EC2::NatGateway", 2);
+        template.hasResourceProperties("AWS::EC2::Subnet", Map.of("AvailabilityZone", "us-east-1a"));
+        template.hasResourceProperties("AWS::EC2::Subnet", Map.of("AvailabilityZone", "us-east-1b"));
+    }
+
+    @Test
+    void vpcHasEndpointsAndFlowLogs() {
+        template.hasResourceProperties(
+                "AWS::EC2::VPCEndpoint",
+                Map.of(
+                        "VpcEndpointType",
+                        "Gateway",
+                        "ServiceName",
+                        Match.objectLike(
+                                Map.of("Fn::Join", Match.arrayWith(List.of(Match.arrayWith(List.of(".s3"))))))));
+        for (String service : List.of("ecr.api", "ecr.dkr", "secretsmanager", "logs")) {
+            template.hasResourceProperties(
+                    "AWS::EC2::VPCEndpoint",
+                    Map.of(
+                            "VpcEndpointType",
+                            "Interface",
+                            "ServiceName",
+                            "com.amazonaws.us-east-1." + service,
+                            "PrivateDnsEnabled",
+                            true));
+        }
+        template.hasResourceProperties(
+                "AWS::EC2::FlowLog", Map.of("TrafficType", "ALL", "LogDestinationType", "cloud-watch-logs"));
+    }
+
+    // ---- database
+
+    @Test
+    void postgresIsMultiAzEncryptedPrivateProtectedAndBackedUp() {
+        template.hasResource(
+                "AWS::RDS::DBInstance",
+                Map.of(
+                        "DeletionPolicy", "Snapshot",
+                        "UpdateReplacePolicy", "Snapshot",
+                        "Properties",
+                                Match.objectLike(Map.ofEntries(
+                                        Map.entry("DBInstanceIdentifier", "sentryagent-agentidp-production"),
+                                        Map.entry("Engine", "postgres"),
+                                        Map.entry("EngineVersion", "14"),
+                                        Map.entry("DBInstanceClass", "db.r6g.large"),
+                                        Map.entry("MultiAZ", true),
+                                        Map.entry("StorageEncrypted", true),
+                                        Map.entry("PubliclyAccessible", false),
+                                        Map.entry("DeletionProtection", true),
+                                        Map.entry("BackupRetentionPeriod", 14),
+                                        Map.entry("EnablePerformanceInsights", true),
+                                        Map.entry("AllocatedStorage", "100"),
+                                        Map.entry("DBName", "agentidp"),
+                                        Map.entry("EnableCloudwatchLogsExports", List.of("postgresql", "upgrade"))))));
+        template.hasResourceProperties(
+                "AWS::RDS::DBParameterGroup", Map.of("Parameters", Match.objectLike(Map.of("rds.force_ssl", "1"))));
+    }
+
+    @Test
+    void postgresMasterPasswordIsGeneratedIntoSecretsManager() {
+        template.hasResourceProperties(
+                "AWS::SecretsManager::Secret",
+                Map.of(
+                        "Name",
+                        "/sentryagent-agentidp/production/db-master",
+                        "GenerateSecretString",
+                        Match.objectLike(Map.of(
+                                "GenerateStringKey",
+                                "password",
+                                "ExcludeCharacters",
+                                Database.URL_UNSAFE_CHARACTERS))));
+        Capture password = new Capture();
+        template.hasResourceProperties("AWS::RDS::DBInstance", Map.of("MasterUserPassword", password));
+        assertThat(password.asObject().toString()).contains("resolve:secretsmanager");
+    }
+
+    @Test
+    void postgresAndRedisAdmitOnlyTheService() {
+        Capture serviceGroup = new Capture();
+        template.hasResourceProperties(
+                "AWS::EC2::SecurityGroupIngress",
+                Map.of(
+                        "FromPort",
+                        5432,
+                        "ToPort",
+                        5432,
+                        "IpProtocol",
+                        "tcp",
+                        "SourceSecurityGroupId",
+                        Map.of("Fn::GetAtt", List.of(serviceGroup, "GroupId"))));
+        assertThat(serviceGroup.asString()).startsWith("ServiceSecurityGroup");
+        template.hasResourceProperties(
+                "AWS::EC2::SecurityGroupIngress",
+                Map.of(
+                        "FromPort",
+                        6379,
+                        "ToPort",
+                        6379,
+                        "SourceSecurityGroupId",
+                        Map.of("Fn::GetAtt", List.of(serviceGroup.asString(), "GroupId"))));
+        // Nothing else may reach them: no inline CIDR rules on their groups.
+        for (String description : List.of(
+                "AgentIdP PostgreSQL: reachable only from the service",
+                "AgentIdP Redis: reachable only from the service")) {
+            template.hasResourceProperties(
+                    "AWS::EC2::SecurityGroup",
+                    Map.of("GroupDescription", description, "SecurityGroupIngress", Match.absent()));
+        }
+    }
+
+    // ---- cache
+
+    @Test
+    void redisIsReplicatedEncryptedAndAuthenticated() {
+        template.hasResource(
+                "AWS::ElastiCache::ReplicationGroup",
+                Map.of(
+                        "DeletionPolicy",
+                        "Snapshot",
+                        "Properties",
+                        Match.objectLike(Map.ofEntries(
+                                Map.entry("ReplicationGroupId", "sentryagent-agentidp-production"),
+                                Map.entry("Engine", "redis"),
+                                Map.entry("EngineVersion", "7.1"),
+                                Map.entry("CacheNodeType", "cache.r7g.large"),
+                                Map.entry("NumNodeGroups", 1),
+                                Map.entry("ReplicasPerNodeGroup", 1),
+                                Map.entry("AutomaticFailoverEnabled", true),
+                                Map.entry("MultiAZEnabled", true),
+                                Map.entry("TransitEncryptionEnabled", true),
+                                Map.entry("AtRestEncryptionEnabled", true)))));
+        Capture token = new Capture();
+        template.hasResourceProperties("AWS::ElastiCache::ReplicationGroup", Map.of("AuthToken", token));
+        assertThat(token.asObject().toString())
+                .contains("resolve:secretsmanager")
+                .contains("SecretRedisAuthToken");
+    }
+
+    // ---- secrets
+
+    @Test
+    void everySecretLivesUnderTheSeedsPathAndGeneratedOnesAreGenerated() {
+        for (String name : List.of("redis-auth-token", "credential-hash-key", "bootstrap-admin-secret")) {
+            template.hasResourceProperties(
+                    "AWS::SecretsManager::Secret",
+                    Map.of(
+                            "Name",
+                            "/sentryagent-agentidp/production/" + name,
+                            "GenerateSecretString",
+                            Match.objectLike(Map.of("ExcludePunctuation", true))));
+        }
+        for (String name : List.of("database-url", "redis-url")) {
+            Capture value = new Capture();
+            template.hasResourceProperties(
+                    "AWS::SecretsManager::Secret",
+                    Map.of("Name", "/sentryagent-agentidp/production/" + name, "SecretString", value));
+            assertThat(value.asObject().toString()).contains("resolve:secretsmanager");
+        }
+    }
+
+    @Test
+    void databaseAndRedisUrlsAreComposedFromEndpointsAndGeneratedCredentials() {
+        Capture database = new Capture();
+        template.hasResourceProperties(
+                "AWS::SecretsManager::Secret",
+                Map.of("Name", "/sentryagent-agentidp/production/database-url", "SecretString", database));
+        String db = database.asObject().toString();
+        assertThat(db).contains("postgres://", "agentidp:", "Endpoint.Address", "?sslmode=require", ":password::");
+        Capture redis = new Capture();
+        template.hasResourceProperties(
+                "AWS::SecretsManager::Secret",
+                Map.of("Name", "/sentryagent-agentidp/production/redis-url", "SecretString", redis));
+        assertThat(redis.asObject().toString()).contains("rediss://:", "PrimaryEndPoint.Address", ":6379");
+    }
+
+    @Test
+    void theServiceGetsSecretsAsEcsSecretsNeverAsEnvironment() {
+        Capture containers = new Capture();
+        template.hasResourceProperties(
+                "AWS::ECS::TaskDefinition",
+                Map.of("Family", "sentryagent-agentidp-production", "ContainerDefinitions", containers));
+        Map<?, ?> container = (Map<?, ?>) containers.asArray().get(0);
+        List<Object> secrets = list(container.get("Secrets"));
+        assertThat(names(secrets))
+                .containsExactly(
+                        "DATABASE_URL",
+                        "REDIS_URL",
+                        "JWT_PRIVATE_KEY",
+                        "JWT_PUBLIC_KEY",
+                        "CREDENTIAL_HASH_KEY",
+                        "BOOTSTRAP_ADMIN_SECRET");
+        String secretRefs = secrets.toString();
+        assertThat(secretRefs)
+                .contains(
+                        "secret:/sentryagent-agentidp/production/jwt-private-key",
+                        "secret:/sentryagent-agentidp/production/jwt-public-key");
+        List<Object> environment = list(container.get("Environment"));
+        assertThat(names(environment))
+                .doesNotContain(
+                        "DATABASE_URL", "REDIS_URL", "JWT_PRIVATE_KEY", "CREDENTIAL_HASH_KEY", "BOOTSTRAP_ADMIN_SECRET")
+                .contains("NODE_ENV", "ISSUER_URL", "ANALYTICS_ENABLED", "TIER_ENFORCEMENT", "COMPLIANCE_ENABLED");
+        assertThat(environment).contains(Map.of("Name", "ISSUER_URL", "Value", "https://idp.example.com"));
+        assertThat(environment).contains(Map.of("Name", "ANALYTICS_ENABLED", "Value", "false"));
+    }
+
+    @Test
+    void theExecutionRoleMayReadExactlyTheServicesSecrets() {
+        Capture statements = new Capture();
+        template.hasResourceProperties(
+                "AWS::IAM::Policy",
+                Map.of(
+                        "PolicyName", Match.stringLikeRegexp("ServiceTaskExecutionRoleDefaultPolicy.*"),
+                        "PolicyDocument", Map.of("Statement", statements, "Version", "2012-10-17")));
+        String policy = statements.asArray().toString();
+        assertThat(policy)
+                .contains("secretsmanager:GetSecretValue")
+                .contains("jwt-private-key-??????")
+                .doesNotContain("secret:*")
+                .doesNotContain("db-master");
+    }
+
+    // ---- service
+
+    @Test
+    void taskDefinitionIsHardened() {
+        Capture containers = new Capture();
+        template.hasResourceProperties(
+                "AWS::ECS::TaskDefinition",
+                Map.of(
+                        "Family", "sentryagent-agentidp-production",
+                        "Cpu", "1024",
+                        "Memory", "2048",
+                        "NetworkMode", "awsvpc",
+                        "RequiresCompatibilities", List.of("FARGATE"),
+                        "ContainerDefinitions", containers));
+        Map<?, ?> container = (Map<?, ?>) containers.asArray().get(0);
+        assertThat(container.get("Name")).isEqualTo("agentidp");
+        assertThat(container.get("ReadonlyRootFilesystem")).isEqualTo(true);
+        assertThat(container.get("User")).isEqualTo("10001");
+        assertThat(container.get("Command")).isEqualTo(List.of("serve"));
+        assertThat(container.get("PortMappings").toString()).contains("ContainerPort=3000");
+        assertThat(container.get("LogConfiguration").toString()).contains("awslogs");
+        assertThat(container.get("MountPoints").toString()).contains("/tmp");
+        assertThat(container.get("Image").toString())
+                .contains("123456789012.dkr.ecr.us-east-1.", "/sentryagent/agentidp:1.0.0");
+        template.hasResourceProperties(
+                "AWS::Logs::LogGroup",
+                Map.of("LogGroupName", "/ecs/sentryagent-agentidp-production", "RetentionInDays", 90));
+    }
+
+    @Test
+    void serviceRunsTwoOrMoreTasksPrivatelyWithSafeDeployments() {
+        template.hasResourceProperties(
+                "AWS::ECS::Cluster",
+                Map.of(
+                        "ClusterName",
+                        "sentryagent-agentidp-production",
+                        "ClusterSettings",
+                        List.of(Map.of("Name", "containerInsights", "Value", "enabled"))));
+        template.hasResourceProperties(
+                "AWS::ECS::Service",
+                Map.ofEntries(
+                        Map.entry("ServiceName", "sentryagent-agentidp-production"),
+                        Map.entry("DesiredCount", 2),
+                        Map.entry("LaunchType", "FARGATE"),
+                        Map.entry("EnableExecuteCommand", true),
+                        Map.entry("HealthCheckGracePeriodSeconds", 90),
+                        Map.entry(
+                                "DeploymentConfiguration",
+                                Match.objectLike(Map.of(
+                                        "MinimumHealthyPercent", 100,
+                                        "MaximumPercent", 200,
+                                        "DeploymentCircuitBreaker", Map.of("Enable", true, "Rollback", true)))),
+                        Map.entry(
+                                "NetworkConfiguration",
+                                Map.of(
+                                        "AwsvpcConfiguration",
+                                        Match.objectLike(Map.of("AssignPublicIp", "DISABLED"))))));
+    }
+
+    @Test
+    void serviceScalesOnCpuAndRequests() {
+        template.hasResourceProperties(
+                "AWS::ApplicationAutoScaling::ScalableTarget",
+                Map.of("MinCapacity", 2, "MaxCapacity", 6, "ScalableDimension", "ecs:service:DesiredCount"));
+        template.hasResourceProperties(
+                "AWS::ApplicationAutoScaling::ScalingPolicy",
+                Map.of(
+                        "TargetTrackingScalingPolicyConfiguration",
+                        Match.objectLike(Map.of(
+                                "TargetValue",
+                                60,
+                                "PredefinedMetricSpecification",
+                                Map.of("PredefinedMetricType", "ECSServiceAverageCPUUtilization")))));
+        template.hasResourceProperties(
+                "AWS::ApplicationAutoScaling::ScalingPolicy",
+                Map.of(
+                        "TargetTrackingScalingPolicyConfiguration",
+                        Match.objectLike(Map.of(
+                                "PredefinedMetricSpecification",
+                                Match.objectLike(Map.of("PredefinedMetricType", "ALBRequestCountPerTarget"))))));
+    }
+
+    @Test
+    void migrateTaskRunsMigrateWithOnlyTheDatabaseSecret() {
+        Capture containers = new Capture();
+        template.hasResourceProperties(
+                "AWS::ECS::TaskDefinition",
+                Map.of("Family", "sentryagent-agentidp-production-migrate", "ContainerDefinitions", containers));
+        Map<?, ?> container = (Map<?, ?>) containers.asArray().get(0);
+        assertThat(container.get("Command")).isEqualTo(List.of("migrate"));
+        assertThat(names(container.get("Secrets"))).containsExactly("DATABASE_URL");
+    }
+
+    // ---- edge
+
+    @Test
+    void loadBalancerServesHttpsWithAModernPolicyAndRedirectsHttp() {
+        template.hasResourceProperties(
+                "AWS::ElasticLoadBalancingV2::LoadBalancer",
+                Map.of(
+                        "Name", "sentryagent-agentidp-production",
+                        "Scheme", "internet-facing",
+                        "LoadBalancerAttributes",
+                                Match.arrayWith(List.of(Map.of(
+                                        "Key", "routing.http.drop_invalid_header_fields.enabled", "Value", "true")))));
+        template.hasResourceProperties(
+                "AWS::ElasticLoadBalancingV2::LoadBalancer",
+                Map.of(
+                        "LoadBalancerAttributes",
+                        Match.arrayWith(List.of(Map.of("Key", "access_logs.s3.enabled", "Value", "true")))));
+        template.hasResourceProperties(
+                "AWS::ElasticLoadBalancingV2::Listener",
+                Map.of(
+                        "Port",
+                        443,
+                        "Protocol",
+                        "HTTPS",
+                        "SslPolicy",
+                        "ELBSecurityPolicy-TLS13-1-2-2021-06",
+                        "Certificates",
+                        List.of(
+                                Map.of(
+                                        "CertificateArn",
+                                        "arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000"))));
+        template.hasResourceProperties(
+                "AWS::ElasticLoadBalancingV2::Listener",
+                Map.of(
+                        "Port",
+                        80,
+                        "Protocol",
+                        "HTTP",
+                        "DefaultActions",
+                        List.of(Map.of(
+                                "Type",
+                                "redirect",
+                                "RedirectConfig",
+                                Map.of("Port", "443", "Protocol", "HTTPS", "StatusCode", "HTTP_301")))));
+    }
+
+    @Test
+    void targetGroupChecksHealthAndDrainsGracefully() {
+        template.hasResourceProperties(
+                "AWS::ElasticLoadBalancingV2::TargetGroup",
+                Map.of(
+                        "Name",
+                        "sentryagent-agentidp-production",
+                        "Port",
+                        3000,
+                        "TargetType",
+                        "ip",
+                        "HealthCheckPath",
+                        "/health",
+                        "Matcher",
+                        Map.of("HttpCode", "200"),
+                        "TargetGroupAttributes",
+                        Match.arrayWith(
+                                List.of(Map.of("Key", "deregistration_delay.timeout_seconds", "Value", "20")))));
+    }
+
+    @Test
+    void accessLogsGoToAnEncryptedPrivateRetainedBucket() {
+        template.hasResource(
+                "AWS::S3::Bucket",
+                Map.of(
+                        "DeletionPolicy",
+                        "Retain",
+                        "Properties",
+                        Match.objectLike(Map.of(
+                                "BucketEncryption",
+                                        Map.of(
+                                                "ServerSideEncryptionConfiguration",
+                                                List.of(Map.of(
+                                                        "ServerSideEncryptionByDefault",
+                                                        Map.of("SSEAlgorithm", "AES256")))),
+                                "PublicAccessBlockConfiguration",
+                                        Map.of(
+                                                "BlockPublicAcls",
+                                                true,
+                                                "BlockPublicPolicy",
+                                                true,
+                                                "IgnorePublicAcls",
+                                                true,
+                                                "RestrictPublicBuckets",
+                                                true)))));
+    }
+
+    @Test
+    void dnsAliasPointsAtTheLoadBalancer() {
+        template.hasResourceProperties(
+                "AWS::Route53::RecordSet",
+                Map.of(
+                        "Name", "idp.example.com.",
+                        "Type", "A",
+                        "HostedZoneId", "Z0123456789EXAMPLE",
+                        "AliasTarget", Match.objectLike(Map.of("DNSName", Match.anyValue()))));
+    }
+
+    @Test
+    void wafRateLimitsTheTokenEndpoint() {
+        Object scopeDown = Map.of(
+                "ByteMatchStatement",
+                Match.objectLike(Map.of("SearchString", "/api/v1/token", "PositionalConstraint", "STARTS_WITH")));
+        Object rateRule = Match.objectLike(Map.of(
+                "Name", "token-endpoint-rate",
+                "Action", Map.of("Block", Map.of()),
+                "Statement",
+                        Map.of(
+                                "RateBasedStatement",
+                                Match.objectLike(Map.of(
+                                        "Limit", 1000, "AggregateKeyType", "IP", "ScopeDownStatement", scopeDown)))));
+        template.hasResourceProperties(
+                "AWS::WAFv2::WebACL", Map.of("Scope", "REGIONAL", "Rules", Match.arrayWith(List.of(rateRule))));
+        template.resourceCountIs("AWS::WAFv2::WebACLAssociation", 1);
+    }
+
+    // ---- alarms
+
+    @Test
+    void alarmsCoverTheEdgeTheServiceTheDatabaseAndTheCacheAndNotifySns() {
+        for (String metric : List.of(
+                "HTTPCode_ELB_5XX_Count",
+                "HTTPCode_Target_5XX_Count",
+                "TargetResponseTime",
+                "UnHealthyHostCount",
+                "CPUUtilization",
+                "MemoryUtilization",
+                "FreeStorageSpace",
+                "DatabaseConnections",
+                "EngineCPUUtilization",
+                "DatabaseMemoryUsagePercentage",
+                "Evictions")) {
+            template.hasResourceProperties(
+                    "AWS::CloudWatch::Alarm",
+                    Match.objectLike(Map.of(
+                            "MetricName",
+                            metric,
+                            "AlarmActions",
+                            List.of(Map.of("Ref", Match.stringLikeRegexp("AlarmsTopic.*"))))));
+        }
+        template.hasResourceProperties(
+                "AWS::CloudWatch::Alarm",
+                Map.of("MetricName", "TargetResponseTime", "ExtendedStatistic", "p99", "Threshold", 1));
+        template.hasResourceProperties(
+                "AWS::SNS::Topic",
+                Map.of("TopicName", "sentryagent-agentidp-production-alarms", "KmsMasterKeyId", Match.anyValue()));
+        template.resourceCountIs("AWS::SNS::Subscription", 0);
+    }
+
+    // ---- outputs, identities, secrecy
+
+    @Test
+    void everyOutputIsPresent() {
+        Map<String, Map<String, Object>> outputs = template.findOutputs("*");
+        assertThat(outputs)
+                .containsKeys(
+                        "ServiceUrl",
+                        "AlbDnsName",
+                        "EcsServiceName",
+                        "CloudWatchLogGroup",
+                        "EcsClusterName",
+                        "MigrateCommand",
+                        "DatabaseSecretArn",
+                        "BootstrapAdminSecretArn");
+        template.hasOutput("ServiceUrl", Map.of("Value", "https://idp.example.com"));
+        String migrate = outputs.get("MigrateCommand").toString();
+        assertThat(migrate)
+                .contains(
+                        "aws ecs run-task --region us-east-1",
+                        "--launch-type FARGATE",
+                        "assignPublicIp=DISABLED",
+                        "--task-definition ");
+    }
+
+    @Test
+    void statefulResourcesKeepTheirLogicalIds() {
+        assertThat(resources("AWS::RDS::DBInstance")).containsOnlyKeys(Database.LOGICAL_ID);
+        assertThat(resources("AWS::ElastiCache::ReplicationGroup")).containsOnlyKeys(Cache.LOGICAL_ID);
+        assertThat(resources("AWS::S3::Bucket")).containsOnlyKeys(Edge.ACCESS_LOGS_LOGICAL_ID);
+        assertThat(resources("AWS::SecretsManager::Secret"))
+                .containsKeys(
+                        "SecretRedisAuthToken",
+                        "SecretCredentialHashKey",
+                        "SecretBootstrapAdminSecret",
+                        "SecretDatabaseUrl",
+                        "SecretRedisUrl");
+        assertThat(resources("AWS::Logs::LogGroup")).containsKey(Service.LOG_GROUP_LOGICAL_ID);
+    }
+
+    @Test
+    void noSecretValueAppearsInTheTemplate() {
+        List<Pattern> secretLooking = List.of(
+                Pattern.compile("-----BEGIN [A-Z ]*PRIVATE KEY-----"),
+                Pattern.compile("AKIA[0-9A-Z]{16}"),
+                Pattern.compile("sa_cs_[A-Za-z0-9_-]{20,}"),
+                Pattern.compile("\"(MasterUserPassword|AuthToken|SecretString|Password)\":\"[^{\"]"),
+                Pattern.compile("(postgres|rediss?)://[^\"{]*:[^\"{@]+@"));
+        for (Pattern pattern : secretLooking) {
+            assertThat(pattern.matcher(json).find()).as(pattern.pattern()).isFalse();
+        }
+        // And the way the scan would catch one: a literal password is found.
+        assertThat(secretLooking
+                        .get(3)
+                        .matcher("{\"AuthToken\":\"hunter2hunter2hunter2\"}")
+                        .find())
+                .isTrue();
+    }
+
+    @Test
+    void productionHasTerminationProtection() {
+        App app = CdkContext.app(Map.of("env", "production"));
+        assertThat(AgentIdpApp.build(app, CdkContext.repositoryRoot()).getTerminationProtection())
+                .isTrue();
+    }
+}
