@@ -2,10 +2,16 @@ package ai.sentryagent.agentidp.infra.gcp;
 
 import com.pulumi.Context;
 import com.pulumi.Pulumi;
+import com.pulumi.core.Output;
+import com.pulumi.resources.Resource;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
- * The Pulumi program. Reading stack configuration ({@link GcpConfig#from}) is kept apart from declaring
- * resources ({@link #define}), so tests hand the program a typed configuration directly.
+ * The Pulumi program. Reading stack configuration ({@link GcpConfig#from}) is kept apart from declaring resources
+ * ({@link #define}), so tests hand the program a typed configuration directly.
  */
 public final class AgentIdpGcp {
     private AgentIdpGcp() {}
@@ -18,9 +24,54 @@ public final class AgentIdpGcp {
         define(ctx, GcpConfig.from(ctx));
     }
 
-    /** Declares every resource of one environment. */
+    /** Declares every resource of one environment and its outputs. */
     public static void define(Context ctx, GcpConfig config) {
-        Network network = new Network(config.names().prefix() + "-network", new Network.Args(config));
-        ctx.export("network", network.networkName());
+        String prefix = config.names().prefix();
+        List<Resource> apis = new Apis(prefix + "-apis", config).enabled();
+        Network network = new Network(prefix + "-network", config, apis);
+        Output<String> databasePassword =
+                GeneratedSecrets.derive(config.secrets().secretSeed(), "database-password");
+        Database database = new Database(prefix + "-database", config, network, databasePassword, apis);
+        Cache cache = new Cache(prefix + "-cache", config, network, apis);
+        RunIdentity identity = new RunIdentity(prefix + "-identity", config, apis);
+
+        Map<String, Output<String>> secretValues = new LinkedHashMap<>();
+        secretValues.put("DATABASE_URL", database.url());
+        secretValues.put("REDIS_URL", cache.url());
+        secretValues.put("JWT_PRIVATE_KEY", config.secrets().jwtPrivateKey());
+        secretValues.put("JWT_PUBLIC_KEY", config.secrets().jwtPublicKey());
+        secretValues.put(
+                "CREDENTIAL_HASH_KEY", GeneratedSecrets.derive(config.secrets().secretSeed(), "credential-hash-key"));
+        secretValues.put(
+                "BOOTSTRAP_ADMIN_SECRET",
+                GeneratedSecrets.derive(config.secrets().secretSeed(), "bootstrap-admin-secret"));
+        Secrets secrets = new Secrets(prefix + "-secrets", config, secretValues, identity.email(), apis);
+
+        Service service =
+                new Service(prefix + "-service", config, network, identity, secrets, environment(config, cache), apis);
+
+        ctx.export("service_url", service.uri());
+        ctx.export("cloud_sql_connection_name", database.connectionName());
+        ctx.export("memorystore_host", cache.host());
+        ctx.export("run_service_account", identity.email());
+        ctx.export(
+                "migrate_command",
+                Output.format(
+                        "gcloud run jobs execute %s --region %s --project %s --wait",
+                        service.jobName(), config.region(), config.project()));
+    }
+
+    /** Plain settings; secrets travel as Secret Manager references instead. */
+    static Map<String, Output<String>> environment(GcpConfig config, Cache cache) {
+        Map<String, Output<String>> env = new LinkedHashMap<>();
+        env.put("NODE_ENV", Output.of("production"));
+        env.put("ISSUER_URL", Output.of(config.issuerUrl()));
+        env.put("POLICY_DIR", Output.of("/app/policies"));
+        env.put("ENFORCE_TLS", Output.of("true"));
+        env.put("DB_MIGRATE_ON_START", Output.of("true"));
+        env.put("BOOTSTRAP_ADMIN_CLIENT_ID", Output.of("agentidp-admin"));
+        env.put("REDIS_TLS_CA_CERT", cache.caCertificate());
+        new TreeMap<>(config.features()).forEach((flag, value) -> env.put(flag, Output.of(value)));
+        return env;
     }
 }

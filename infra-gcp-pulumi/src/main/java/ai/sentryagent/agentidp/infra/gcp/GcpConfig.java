@@ -1,51 +1,197 @@
 package ai.sentryagent.agentidp.infra.gcp;
 
 import com.pulumi.Context;
+import com.pulumi.core.Output;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 
 /**
- * The stack's settings, read once from {@code Pulumi.<stack>.yaml} and validated. A missing or malformed key
- * fails with a message naming it.
+ * The stack's settings, read once from {@code Pulumi.<stack>.yaml} and validated: a missing or malformed key fails
+ * with a message naming it. Secrets stay {@link Output}s marked secret end to end; they are never read as plain
+ * strings.
  */
-public record GcpConfig(String project, String region, String stack, Names names) {
+public record GcpConfig(
+        String project,
+        String region,
+        String stack,
+        Names names,
+        String image,
+        String issuerUrl,
+        String postgresVersion,
+        String sqlTier,
+        int sqlDiskSizeGb,
+        int redisMemorySizeGb,
+        String runCpu,
+        String runMemory,
+        int minInstances,
+        int maxInstances,
+        int concurrency,
+        String connectorMachineType,
+        int connectorMinInstances,
+        int connectorMaxInstances,
+        Map<String, String> features,
+        Secrets secrets) {
 
-    /** Reads the configuration of the running stack. */
+    /** The secret inputs: the JWT key pair typed in once, and the seed every generated secret derives from. */
+    public record Secrets(Output<String> jwtPrivateKey, Output<String> jwtPublicKey, Output<String> secretSeed) {}
+
+    /** Feature flags: stack config key, service variable, default. */
+    static final List<String[]> FEATURES = List.of(
+            new String[] {"agentidp:analyticsEnabled", "ANALYTICS_ENABLED", "false"},
+            new String[] {"agentidp:tierEnforcement", "TIER_ENFORCEMENT", "false"},
+            new String[] {"agentidp:complianceEnabled", "COMPLIANCE_ENABLED", "false"},
+            new String[] {"agentidp:billingEnabled", "BILLING_ENABLED", "false"},
+            new String[] {"agentidp:redisRateLimitEnabled", "REDIS_RATE_LIMIT_ENABLED", "true"});
+
+    private static final Pattern PROJECT = Pattern.compile("[a-z][a-z0-9-]{4,28}[a-z0-9]");
+    private static final Pattern REGION = Pattern.compile("[a-z]+-[a-z]+[0-9]");
+    private static final Pattern IMAGE =
+            Pattern.compile("[a-z0-9][a-z0-9._/-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[0-9a-f]{64})");
+    private static final Pattern HTTPS_URL = Pattern.compile("https://[a-z0-9.-]+(:\\d+)?(/[^\\s?#]*)?");
+    private static final Pattern POSTGRES = Pattern.compile("POSTGRES_1[4-7]");
+    private static final Pattern SQL_TIER = Pattern.compile("db-(custom-\\d+-\\d+|[a-z0-9-]+)");
+    private static final Pattern CPU = Pattern.compile("[1248]|1000m|2000m|4000m|8000m");
+    private static final Pattern MEMORY = Pattern.compile("\\d+(Mi|Gi)");
+    private static final Pattern MACHINE = Pattern.compile("(e2-micro|e2-standard-4|f1-micro)");
+
+    /** Reads the running stack's configuration. */
     public static GcpConfig from(Context ctx) {
         com.pulumi.Config gcp = ctx.config("gcp");
         com.pulumi.Config own = ctx.config();
-        return parse(ctx.stackName(), key -> key.startsWith("gcp:") ? gcp.get(key.substring(4)) : own.get(key));
+        Secrets secrets = new Secrets(
+                own.requireSecret("jwtPrivateKey"), own.requireSecret("jwtPublicKey"), own.requireSecret("secretSeed"));
+        return parse(
+                ctx.stackName(),
+                key -> key.startsWith("gcp:")
+                        ? gcp.get(key.substring(4))
+                        : own.get(key.substring("agentidp:".length())),
+                secrets);
     }
 
     /**
-     * Parses settings from a lookup of fully qualified keys ({@code gcp:project}, {@code agentidp:image}). Tests
-     * call this with a map.
+     * Parses settings from a lookup of fully qualified keys ({@code gcp:project}, {@code agentidp:image}). Tests call
+     * this with a map.
      */
-    public static GcpConfig parse(String stack, Function<String, Optional<String>> lookup) {
-        List<String> problems = new ArrayList<>();
-        String project = lookup.apply("gcp:project").orElse(null);
-        if (project == null) {
-            problems.add("gcp:project is required (pulumi config set gcp:project <project-id>)");
-        } else if (!project.matches("[a-z][a-z0-9-]{4,28}[a-z0-9]")) {
-            problems.add("gcp:project must be a GCP project id (6-30 lowercase letters, digits, hyphens)");
+    public static GcpConfig parse(String stack, Function<String, Optional<String>> lookup, Secrets secrets) {
+        Reader r = new Reader(lookup);
+        String project =
+                r.string("gcp:project", PROJECT, "a GCP project id (6-30 lowercase letters, digits, hyphens)", null);
+        String region = r.string("gcp:region", REGION, "a GCP region such as us-central1", null);
+        String image = r.string("agentidp:image", IMAGE, "an image reference <repository>:<tag>", null);
+        String issuerUrl =
+                r.string("agentidp:issuerUrl", HTTPS_URL, "the public https URL of the IdP (ISSUER_URL)", null);
+        String postgresVersion =
+                r.string("agentidp:postgresVersion", POSTGRES, "POSTGRES_14 to POSTGRES_17", "POSTGRES_14");
+        String sqlTier =
+                r.string("agentidp:sqlTier", SQL_TIER, "a Cloud SQL tier such as db-custom-2-7680", "db-custom-2-7680");
+        int sqlDisk = r.integer("agentidp:sqlDiskSizeGb", 50, 10, 65536);
+        int redisMemory = r.integer("agentidp:redisMemorySizeGb", 1, 1, 300);
+        String runCpu = r.string("agentidp:runCpu", CPU, "1, 2, 4 or 8 (vCPU)", "1");
+        String runMemory = r.string("agentidp:runMemory", MEMORY, "a size such as 1Gi or 512Mi", "1Gi");
+        int minInstances = r.integer("agentidp:minInstances", 1, 1, 1000);
+        int maxInstances = r.integer("agentidp:maxInstances", 10, 1, 1000);
+        int concurrency = r.integer("agentidp:concurrency", 80, 1, 1000);
+        String connectorMachine =
+                r.string("agentidp:connectorMachineType", MACHINE, "e2-micro, e2-standard-4 or f1-micro", "e2-micro");
+        int connectorMin = r.integer("agentidp:connectorMinInstances", 2, 2, 9);
+        int connectorMax = r.integer("agentidp:connectorMaxInstances", 3, 3, 10);
+        if (maxInstances < minInstances) {
+            r.problems.add("agentidp:maxInstances (" + maxInstances + ") must be at least agentidp:minInstances ("
+                    + minInstances + ")");
         }
-        String region = lookup.apply("gcp:region").orElse(null);
-        if (region == null) {
-            problems.add("gcp:region is required (pulumi config set gcp:region us-central1)");
-        } else if (!region.matches("[a-z]+-[a-z]+[0-9]")) {
-            problems.add("gcp:region must be a GCP region such as us-central1, got '" + region + "'");
+        if (connectorMax <= connectorMin) {
+            r.problems.add("agentidp:connectorMaxInstances must be greater than agentidp:connectorMinInstances");
         }
+        Map<String, String> features = r.features();
         Names names = null;
         try {
-            names = Names.forStack(stack);
+            names = Names.forStack(stack, postgresVersion);
         } catch (IllegalArgumentException e) {
-            problems.add(e.getMessage());
+            r.problems.add(e.getMessage());
         }
-        if (!problems.isEmpty()) {
-            throw new IllegalArgumentException("invalid stack configuration: " + String.join("; ", problems));
+        if (!r.problems.isEmpty()) {
+            throw new IllegalArgumentException("invalid stack configuration: " + String.join("; ", r.problems));
         }
-        return new GcpConfig(project, region, stack, names);
+        return new GcpConfig(
+                project,
+                region,
+                stack,
+                names,
+                image,
+                issuerUrl,
+                postgresVersion,
+                sqlTier,
+                sqlDisk,
+                redisMemory,
+                runCpu,
+                runMemory,
+                minInstances,
+                maxInstances,
+                concurrency,
+                connectorMachine,
+                connectorMin,
+                connectorMax,
+                features,
+                secrets);
+    }
+
+    private static final class Reader {
+        private final Function<String, Optional<String>> lookup;
+        private final List<String> problems = new ArrayList<>();
+
+        Reader(Function<String, Optional<String>> lookup) {
+            this.lookup = lookup;
+        }
+
+        String string(String key, Pattern pattern, String expected, String fallback) {
+            Optional<String> value = lookup.apply(key).filter(v -> !v.isBlank());
+            if (value.isEmpty()) {
+                if (fallback == null) {
+                    problems.add(key + " is required (" + expected + "): pulumi config set " + key + " <value>");
+                }
+                return fallback;
+            }
+            if (!pattern.matcher(value.get()).matches()) {
+                problems.add(key + " must be " + expected + ", got '" + value.get() + "'");
+                return fallback;
+            }
+            return value.get();
+        }
+
+        int integer(String key, int fallback, int min, int max) {
+            Optional<String> value = lookup.apply(key).filter(v -> !v.isBlank());
+            if (value.isEmpty()) {
+                return fallback;
+            }
+            try {
+                int number = Integer.parseInt(value.get().trim());
+                if (number < min || number > max) {
+                    problems.add(key + " must be between " + min + " and " + max + ", got " + number);
+                    return fallback;
+                }
+                return number;
+            } catch (NumberFormatException e) {
+                problems.add(key + " must be a whole number, got '" + value.get() + "'");
+                return fallback;
+            }
+        }
+
+        Map<String, String> features() {
+            Map<String, String> features = new LinkedHashMap<>();
+            for (String[] feature : FEATURES) {
+                String value =
+                        lookup.apply(feature[0]).filter(v -> !v.isBlank()).orElse(feature[2]);
+                if (!value.equals("true") && !value.equals("false")) {
+                    problems.add(feature[0] + " must be true or false, got '" + value + "'");
+                }
+                features.put(feature[1], value);
+            }
+            return Map.copyOf(features);
+        }
     }
 }

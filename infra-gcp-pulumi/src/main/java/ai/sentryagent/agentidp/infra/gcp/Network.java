@@ -1,58 +1,104 @@
 package ai.sentryagent.agentidp.infra.gcp;
 
 import com.pulumi.core.Output;
+import com.pulumi.gcp.compute.GlobalAddress;
+import com.pulumi.gcp.compute.GlobalAddressArgs;
+import com.pulumi.gcp.compute.NetworkArgs;
 import com.pulumi.gcp.compute.Subnetwork;
 import com.pulumi.gcp.compute.SubnetworkArgs;
+import com.pulumi.gcp.servicenetworking.Connection;
+import com.pulumi.gcp.servicenetworking.ConnectionArgs;
+import com.pulumi.gcp.vpcaccess.Connector;
+import com.pulumi.gcp.vpcaccess.ConnectorArgs;
 import com.pulumi.resources.ComponentResource;
 import com.pulumi.resources.ComponentResourceOptions;
 import com.pulumi.resources.CustomResourceOptions;
+import com.pulumi.resources.Resource;
+import java.util.List;
 import java.util.Map;
 
-/** The VPC with one custom-mode subnet in the stack's region. */
+/**
+ * The VPC (custom subnets), private services access for Cloud SQL and Memorystore (a reserved range peered with
+ * Google's service network), and the Serverless VPC Access connector Cloud Run reaches them through.
+ */
 public final class Network extends ComponentResource {
-    /** What the network needs to know. */
-    public record Args(GcpConfig config) {}
+    static final String SUBNET_RANGE = "10.10.0.0/24";
+    static final String CONNECTOR_RANGE = "10.8.0.0/28";
 
     private final com.pulumi.gcp.compute.Network network;
-    private final Subnetwork subnet;
+    private final Connection peering;
+    private final Connector connector;
 
-    public Network(String name, Args args) {
+    public Network(String name, GcpConfig config, List<Resource> apis) {
         super("agentidp:gcp:Network", name, ComponentResourceOptions.builder().build());
-        GcpConfig config = args.config();
+        Names names = config.names();
         CustomResourceOptions child =
-                CustomResourceOptions.builder().parent(this).build();
+                CustomResourceOptions.builder().parent(this).dependsOn(apis).build();
         this.network = new com.pulumi.gcp.compute.Network(
-                name,
-                com.pulumi.gcp.compute.NetworkArgs.builder()
-                        .name(config.names().prefix())
+                name + "-vpc",
+                NetworkArgs.builder()
+                        .name(names.network())
                         .project(config.project())
                         .autoCreateSubnetworks(false)
                         .routingMode("REGIONAL")
                         .build(),
                 child);
-        this.subnet = new Subnetwork(
+        Subnetwork subnet = new Subnetwork(
                 name + "-subnet",
                 SubnetworkArgs.builder()
-                        .name(config.names().prefix() + "-subnet")
+                        .name(names.subnet())
                         .project(config.project())
                         .region(config.region())
                         .network(network.id())
-                        .ipCidrRange("10.10.0.0/24")
+                        .ipCidrRange(SUBNET_RANGE)
                         .privateIpGoogleAccess(true)
                         .build(),
                 child);
-        registerOutputs(Map.of("network", network.name(), "subnet", subnet.name()));
+        GlobalAddress range = new GlobalAddress(
+                name + "-psa-range",
+                GlobalAddressArgs.builder()
+                        .name(names.privateServicesRange())
+                        .project(config.project())
+                        .purpose("VPC_PEERING")
+                        .addressType("INTERNAL")
+                        .prefixLength(16)
+                        .network(network.id())
+                        .build(),
+                child);
+        this.peering = new Connection(
+                name + "-psa",
+                ConnectionArgs.builder()
+                        .network(network.id())
+                        .service("servicenetworking.googleapis.com")
+                        .reservedPeeringRanges(range.name().applyValue(List::of))
+                        .build(),
+                child);
+        this.connector = new Connector(
+                name + "-connector",
+                ConnectorArgs.builder()
+                        .name(names.connector())
+                        .project(config.project())
+                        .region(config.region())
+                        .network(network.name())
+                        .ipCidrRange(CONNECTOR_RANGE)
+                        .machineType(config.connectorMachineType())
+                        .minInstances(config.connectorMinInstances())
+                        .maxInstances(config.connectorMaxInstances())
+                        .build(),
+                child);
+        registerOutputs(Map.of("network", network.name(), "subnet", subnet.name(), "connector", connector.id()));
     }
 
-    public Output<String> networkName() {
-        return network.name();
+    public Output<String> networkId() {
+        return network.id();
     }
 
-    public com.pulumi.gcp.compute.Network network() {
-        return network;
+    /** Private services access: Cloud SQL and Memorystore wait for it. */
+    public Connection peering() {
+        return peering;
     }
 
-    public Subnetwork subnet() {
-        return subnet;
+    public Output<String> connectorId() {
+        return connector.id();
     }
 }

@@ -1,0 +1,46 @@
+package ai.sentryagent.agentidp.infra.gcp;
+
+import com.pulumi.gcp.projects.Service;
+import com.pulumi.gcp.projects.ServiceArgs;
+import com.pulumi.resources.ComponentResource;
+import com.pulumi.resources.ComponentResourceOptions;
+import com.pulumi.resources.CustomResourceOptions;
+import com.pulumi.resources.Resource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** The Google APIs the environment needs. They stay enabled when the stack is destroyed: other things may use them. */
+public final class Apis extends ComponentResource {
+    static final List<String> REQUIRED = List.of(
+            "run.googleapis.com",
+            "sqladmin.googleapis.com",
+            "redis.googleapis.com",
+            "secretmanager.googleapis.com",
+            "vpcaccess.googleapis.com",
+            "servicenetworking.googleapis.com",
+            "compute.googleapis.com");
+
+    private final List<Resource> services = new ArrayList<>();
+
+    public Apis(String name, GcpConfig config) {
+        super("agentidp:gcp:Apis", name, ComponentResourceOptions.builder().build());
+        for (String api : REQUIRED) {
+            services.add(new Service(
+                    name + "-" + api.substring(0, api.indexOf('.')),
+                    ServiceArgs.builder()
+                            .project(config.project())
+                            .service(api)
+                            .disableOnDestroy(false)
+                            .disableDependentServices(false)
+                            .build(),
+                    CustomResourceOptions.builder().parent(this).build()));
+        }
+        registerOutputs(Map.of());
+    }
+
+    /** What every other resource waits for. */
+    public List<Resource> enabled() {
+        return List.copyOf(services);
+    }
+}

@@ -1,0 +1,45 @@
+package ai.sentryagent.agentidp.infra.gcp;
+
+import com.pulumi.core.Output;
+import com.pulumi.gcp.serviceaccount.Account;
+import com.pulumi.gcp.serviceaccount.AccountArgs;
+import com.pulumi.resources.ComponentResource;
+import com.pulumi.resources.ComponentResourceOptions;
+import com.pulumi.resources.CustomResourceOptions;
+import com.pulumi.resources.Resource;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The dedicated service account the Cloud Run service and job run as. It has no project-wide role: it gets
+ * {@code secretAccessor} on its own secrets only ({@link Secrets}); Cloud SQL and Memorystore are reached over
+ * the private network with credentials, not IAM.
+ */
+public final class RunIdentity extends ComponentResource {
+    private final Account account;
+
+    public RunIdentity(String name, GcpConfig config, List<Resource> apis) {
+        super(
+                "agentidp:gcp:RunIdentity",
+                name,
+                ComponentResourceOptions.builder().build());
+        this.account = new Account(
+                name + "-sa",
+                AccountArgs.builder()
+                        .accountId(config.names().runServiceAccount())
+                        .project(config.project())
+                        .displayName("AgentIdP " + config.stack() + " (Cloud Run)")
+                        .description("Runs the AgentIdP service and migration job; reads only its own secrets")
+                        .build(),
+                CustomResourceOptions.builder().parent(this).dependsOn(apis).build());
+        registerOutputs(Map.of("email", account.email()));
+    }
+
+    public Output<String> email() {
+        return account.email();
+    }
+
+    public Account account() {
+        return account;
+    }
+}

@@ -1,0 +1,93 @@
+package ai.sentryagent.agentidp.infra.gcp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** Stack configuration: the committed production file, every error path, and GCP's name limits. */
+class GcpConfigTest {
+
+    @Test
+    void theCommittedProductionStackFileIsValidAndHoldsNoPlaintextSecret() throws IOException {
+        Path file = Path.of("..", "Pulumi.production.yaml");
+        Map<String, String> values = new HashMap<>();
+        for (String line : Files.readAllLines(file)) {
+            String trimmed = line.strip();
+            if (trimmed.startsWith("#") || !line.startsWith("  ") || !trimmed.contains(": ")) {
+                continue;
+            }
+            String key = trimmed.substring(0, trimmed.indexOf(": "));
+            String value = trimmed.substring(trimmed.indexOf(": ") + 2).replace("\"", "");
+            values.put(key, value);
+        }
+        assertThat(values).doesNotContainKeys("agentidp:jwtPrivateKey", "agentidp:jwtPublicKey", "agentidp:secretSeed");
+        String content = Files.readString(file);
+        assertThat(content).doesNotContain("BEGIN PRIVATE KEY").doesNotContainPattern("(?m)^\\s+secure: v1:");
+        GcpConfig config = GcpConfig.parse("production", key -> Optional.ofNullable(values.get(key)), null);
+        assertThat(config.postgresVersion()).isEqualTo("POSTGRES_14");
+        assertThat(config.names().sqlInstance()).isEqualTo("sentryagent-agentidp-production-pg14");
+    }
+
+    @Test
+    void missingAndMalformedKeysAreNamed() {
+        assertThatThrownBy(() -> GcpConfig.parse("production", key -> Optional.empty(), null))
+                .hasMessageContaining("gcp:project is required")
+                .hasMessageContaining("gcp:region is required")
+                .hasMessageContaining("agentidp:image is required")
+                .hasMessageContaining("agentidp:issuerUrl is required");
+        Map<String, String> bad = new HashMap<>(Map.of(
+                "gcp:project", "Bad_Project",
+                "gcp:region", "us-central1",
+                "agentidp:image", "img:1",
+                "agentidp:issuerUrl", "http://idp.example.com",
+                "agentidp:postgresVersion", "POSTGRES_9_6",
+                "agentidp:minInstances", "0",
+                "agentidp:maxInstances", "many",
+                "agentidp:billingEnabled", "maybe"));
+        assertThatThrownBy(() -> GcpConfig.parse("production", key -> Optional.ofNullable(bad.get(key)), null))
+                .hasMessageContaining("gcp:project must be a GCP project id")
+                .hasMessageContaining("agentidp:issuerUrl must be the public https URL")
+                .hasMessageContaining("agentidp:postgresVersion must be POSTGRES_14 to POSTGRES_17")
+                .hasMessageContaining("agentidp:minInstances must be between 1 and 1000, got 0")
+                .hasMessageContaining("agentidp:maxInstances must be a whole number")
+                .hasMessageContaining("agentidp:billingEnabled must be true or false");
+    }
+
+    @Test
+    void seedNamesThatBreakGcpLimitsAreReplacedByValidShortForms() {
+        Names production = Names.forStack("production", "POSTGRES_14");
+        // The seed's "sentryagent-agentidp-production-connector" (41) and "...-run-sa" (38) are too long.
+        assertThat(("sentryagent-agentidp-production-connector").length()).isGreaterThan(25);
+        assertThat(production.connector()).isEqualTo("agentidp-production-vpc").hasSizeLessThanOrEqualTo(25);
+        assertThat(production.runServiceAccount())
+                .isEqualTo("agentidp-production-run")
+                .hasSizeBetween(6, 30);
+        assertThat(production.sqlInstance()).isEqualTo("sentryagent-agentidp-production-pg14");
+        assertThat(production.memorystore()).hasSizeLessThanOrEqualTo(40);
+
+        Names longStack = Names.forStack("staging-europe-west", "POSTGRES_16");
+        assertThat(longStack.connector()).hasSizeLessThanOrEqualTo(25).matches("[a-z][-a-z0-9]*[a-z0-9]");
+        assertThat(longStack.runServiceAccount()).hasSizeBetween(6, 30);
+        assertThat(longStack.sqlInstance()).endsWith("-pg16");
+        assertThat(Names.forStack("staging", "POSTGRES_14").migrateJob()).isEqualTo("agentidp-migrate-staging");
+    }
+
+    @Test
+    void stackNamesGcpWouldRefuseFailBeforeAnyResource() {
+        assertThatThrownBy(() -> Names.forStack("Prod", "POSTGRES_14")).hasMessageContaining("stack name 'Prod'");
+        assertThatThrownBy(() -> Names.forStack("a-very-long-stack-name-for-testing-limits", "POSTGRES_14"))
+                .hasMessageContaining("Memorystore instance name")
+                .hasMessageContaining("(allowed 1-40)");
+        for (String stack : List.of("production", "staging", "dev")) {
+            assertThat(Names.forStack(stack, "POSTGRES_14").prefix()).startsWith("sentryagent-agentidp-");
+        }
+    }
+}
