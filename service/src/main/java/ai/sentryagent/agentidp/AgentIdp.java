@@ -8,6 +8,11 @@ import ai.sentryagent.agentidp.credential.PgCredentialStore;
 import ai.sentryagent.agentidp.crypto.CredentialHasher;
 import ai.sentryagent.agentidp.http.HttpVerticle;
 import ai.sentryagent.agentidp.http.Routes;
+import ai.sentryagent.agentidp.observability.Metrics;
+import ai.sentryagent.agentidp.ratelimit.LocalRateLimiter;
+import ai.sentryagent.agentidp.ratelimit.RateLimiter;
+import ai.sentryagent.agentidp.ratelimit.RedisRateLimiter;
+import ai.sentryagent.agentidp.ratelimit.ResilientRateLimiter;
 import ai.sentryagent.agentidp.store.Migrations;
 import ai.sentryagent.agentidp.store.Postgres;
 import ai.sentryagent.agentidp.store.RedisClients;
@@ -56,7 +61,7 @@ public final class AgentIdp {
     public static Future<AgentIdp> start(Vertx vertx, AppConfig config) {
         Clock clock = Clock.systemUTC();
         Pool pool = Postgres.pool(vertx, config);
-        Redis redis = RedisClients.create(vertx, config.redis());
+        Redis redis = RedisClients.create(vertx, config.redis(), config.redisTlsCaCert());
         AgentStore agents = new PgAgentStore(pool);
         CredentialStore credentials = new PgCredentialStore(pool);
         CredentialHasher hasher =
@@ -68,11 +73,26 @@ public final class AgentIdp {
                 config.tokens().ttl(),
                 clock);
         RevocationStore revocations = new PgRedisRevocationStore(pool, redis, config.redisKeyPrefix(), clock);
+        Metrics metrics = new Metrics();
+        metrics.bindPool(pool::size, config.pool().max());
+        RateLimiter local = new LocalRateLimiter(config.rateLimit().windowMs(), System::currentTimeMillis);
+        RateLimiter limiter = config.rateLimit().redisEnabled()
+                ? new ResilientRateLimiter(
+                        new RedisRateLimiter(
+                                redis,
+                                config.redisKeyPrefix(),
+                                config.rateLimit().windowMs()),
+                        local,
+                        metrics,
+                        System::currentTimeMillis)
+                : local;
+        config.notices().forEach(notice -> LOG.warn("configuration: {}", notice));
         Routes.Dependencies deps = new Routes.Dependencies(
+                config,
                 pool,
                 redis,
-                config.tokens(),
-                config.scopes(),
+                metrics,
+                limiter,
                 codec,
                 new ClientAuthenticator(credentials, hasher),
                 new TokenIssuer(codec),

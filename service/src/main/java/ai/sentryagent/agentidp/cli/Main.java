@@ -11,7 +11,13 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "AgentIdP: an identity provider for software agents.",
-        subcommands = {ServeCommand.class, DevCommand.class, MigrateCommand.class, KeygenCommand.class})
+        subcommands = {
+            ServeCommand.class,
+            DevCommand.class,
+            MigrateCommand.class,
+            KeygenCommand.class,
+            SmokeCommand.class
+        })
 public final class Main implements java.util.concurrent.Callable<Integer> {
     /** Returned by commands that leave a server running: the JVM stays up until it is signalled. */
     static final int KEEP_RUNNING = -1;

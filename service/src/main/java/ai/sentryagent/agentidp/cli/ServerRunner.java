@@ -3,14 +3,16 @@ package ai.sentryagent.agentidp.cli;
 import ai.sentryagent.agentidp.AgentIdp;
 import ai.sentryagent.agentidp.config.AppConfig;
 import io.vertx.core.Vertx;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import sun.misc.Signal;
 
 /**
- * Runs the service until the JVM is asked to stop (SIGTERM, SIGINT), then drains HTTP, closes the clients and runs
- * the caller's own cleanup — all inside one shutdown hook so the order is fixed.
+ * Runs the service until it is asked to stop. SIGTERM and SIGINT stop accepting connections, let in-flight requests
+ * finish (bounded by the drain timeout), close the pools, run the caller's cleanup and exit 0 — a clean stop, as an
+ * orchestrator expects. Any other JVM exit runs the same sequence from a shutdown hook.
  */
 final class ServerRunner {
     private static final Logger LOG = LoggerFactory.getLogger(ServerRunner.class);
@@ -32,18 +34,36 @@ final class ServerRunner {
             afterClose.run();
             throw e;
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(idp, afterClose), "agentidp-shutdown"));
+        AtomicBoolean stopped = new AtomicBoolean();
+        Runnable stop = () -> {
+            if (stopped.compareAndSet(false, true)) {
+                stop(idp, afterClose);
+            }
+        };
+        Runtime.getRuntime().addShutdownHook(new Thread(stop, "agentidp-shutdown"));
+        for (String name : new String[] {"TERM", "INT"}) {
+            Signal.handle(
+                    new Signal(name),
+                    signal -> new Thread(
+                                    () -> {
+                                        LOG.info("received SIG{}", name);
+                                        stop.run();
+                                        System.exit(0);
+                                    },
+                                    "agentidp-signal")
+                            .start());
+        }
         return idp;
     }
 
     private static void stop(AgentIdp idp, Runnable afterClose) {
         LOG.info("shutting down: draining requests");
         try {
-            CompletableFuture<Void> closed = idp.close()
+            idp.close()
                     .eventually(() -> idp.vertx().close())
                     .toCompletionStage()
-                    .toCompletableFuture();
-            closed.get(SHUTDOWN_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+                    .toCompletableFuture()
+                    .get(SHUTDOWN_TIMEOUT_MS, TimeUnit.MILLISECONDS);
         } catch (Exception e) {
             LOG.warn("shutdown did not finish cleanly: {}", e.toString());
         } finally {

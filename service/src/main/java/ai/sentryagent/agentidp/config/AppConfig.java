@@ -30,6 +30,13 @@ import java.util.Set;
  * @param credentialHashKey the key of the client-secret HMAC ({@code CREDENTIAL_HASH_KEY})
  * @param bootstrapAdmin the built-in administrator client, when {@code BOOTSTRAP_ADMIN_SECRET} is set
  * @param scopes the scope catalogue ({@code CUSTOM_SCOPES} plus the management scopes)
+ * @param http edge behaviour: TLS enforcement, CORS, trusted proxies ({@code ENFORCE_TLS}, {@code CORS_ORIGIN},
+ *     {@code TRUSTED_PROXY_COUNT})
+ * @param rateLimit token endpoint limits ({@code REDIS_RATE_LIMIT_ENABLED}, {@code RATE_LIMIT_*},
+ *     {@code AUTH_FAILURE_*})
+ * @param redisTlsCaCert the CA to trust for {@code rediss://} ({@code REDIS_TLS_CA_CERT}), else the JVM's
+ * @param policyDir where the authorization policy lives ({@code POLICY_DIR})
+ * @param notices variables that were set but have no effect in this build, to be logged at startup
  */
 public record AppConfig(
         String environment,
@@ -42,7 +49,22 @@ public record AppConfig(
         TokenConfig tokens,
         Secret credentialHashKey,
         Optional<BootstrapAdmin> bootstrapAdmin,
-        Scopes scopes) {
+        Scopes scopes,
+        HttpConfig http,
+        RateLimitConfig rateLimit,
+        Optional<String> redisTlsCaCert,
+        String policyDir,
+        List<String> notices) {
+
+    /** Edge behaviour. */
+    public record HttpConfig(boolean enforceTls, List<String> corsOrigins, int trustedProxies) {}
+
+    /**
+     * Token endpoint limits: successful token requests per client, and failed client authentications per client
+     * id and per source IP, all per window.
+     */
+    public record RateLimitConfig(
+            boolean redisEnabled, int windowMs, int maxRequests, int authFailuresPerClient, int authFailuresPerIp) {}
 
     /** PostgreSQL pool sizing. */
     public record PoolConfig(int max, int min, int idleTimeoutMs, int connectionTimeoutMs) {}
@@ -121,6 +143,23 @@ public record AppConfig(
             }
         }
 
+        HttpConfig http = new HttpConfig(
+                env.bool("ENFORCE_TLS", production), corsOrigins(env), env.integer("TRUSTED_PROXY_COUNT", 0, 0, 10));
+        RateLimitConfig rateLimit = new RateLimitConfig(
+                env.bool("REDIS_RATE_LIMIT_ENABLED", true),
+                env.integer("RATE_LIMIT_WINDOW_MS", 60_000, 1_000, 86_400_000),
+                env.integer("RATE_LIMIT_MAX_REQUESTS", 100, 1, 1_000_000),
+                env.integer("AUTH_FAILURE_MAX_PER_CLIENT", 10, 1, 1_000_000),
+                env.integer("AUTH_FAILURE_MAX_PER_IP", 50, 1, 1_000_000));
+        Optional<String> redisCa = env.optional("REDIS_TLS_CA_CERT");
+        redisCa.ifPresent(pem -> {
+            if (!Pem.unescape(pem).contains("-----BEGIN CERTIFICATE-----")) {
+                env.problem("REDIS_TLS_CA_CERT must be a PEM certificate (-----BEGIN CERTIFICATE-----)");
+            }
+        });
+        String policyDir = env.string("POLICY_DIR", "./policies");
+        List<String> notices = Features.check(env);
+
         env.throwIfInvalid();
         return new AppConfig(
                 environment,
@@ -133,7 +172,28 @@ public record AppConfig(
                 tokens,
                 new Secret(hashKey),
                 bootstrap,
-                new Scopes(custom));
+                new Scopes(custom),
+                http,
+                rateLimit,
+                redisCa.map(Pem::unescape),
+                policyDir,
+                notices);
+    }
+
+    private static List<String> corsOrigins(Env env) {
+        List<String> origins = new java.util.ArrayList<>();
+        for (String origin : env.string("CORS_ORIGIN", "").split(",")) {
+            String trimmed = origin.trim();
+            if (trimmed.isEmpty()) {
+                continue;
+            }
+            if (!trimmed.equals("*") && !trimmed.matches("https?://[A-Za-z0-9.-]+(:\\d{1,5})?")) {
+                env.problem("CORS_ORIGIN holds '" + Env.printable(trimmed)
+                        + "', which is not an origin such as https://app.example.com (or *)");
+            }
+            origins.add(trimmed);
+        }
+        return List.copyOf(origins);
     }
 
     /** Only {@code PORT}, for {@code dev}, which derives its issuer URL from it. */

@@ -47,6 +47,7 @@ public final class ErrorHandler implements Handler<RoutingContext> {
         }
         return switch (rc.statusCode()) {
             case 400 -> ApiException.badRequest("the request is malformed");
+            case 403 -> new ApiException(403, "forbidden", "the request is not allowed (origin or policy)");
             case 404 -> ApiException.notFound("no resource at " + rc.normalizedPath());
             case 405 ->
                 new ApiException(

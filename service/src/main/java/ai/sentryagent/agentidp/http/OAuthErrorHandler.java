@@ -1,5 +1,6 @@
 package ai.sentryagent.agentidp.http;
 
+import ai.sentryagent.agentidp.observability.Metrics;
 import ai.sentryagent.agentidp.token.OAuthException;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
@@ -11,6 +12,12 @@ import org.slf4j.LoggerFactory;
 /** Renders failures of the OAuth endpoints in the RFC 6749 §5.2 shape, never cached. */
 public final class OAuthErrorHandler implements Handler<RoutingContext> {
     private static final Logger LOG = LoggerFactory.getLogger(OAuthErrorHandler.class);
+
+    private final Metrics metrics;
+
+    public OAuthErrorHandler(Metrics metrics) {
+        this.metrics = metrics;
+    }
 
     @Override
     public void handle(RoutingContext rc) {
@@ -25,6 +32,11 @@ public final class OAuthErrorHandler implements Handler<RoutingContext> {
         }
         if (error.status() == 503) {
             rc.response().putHeader(HttpHeaders.RETRY_AFTER, Failures.RETRY_AFTER_SECONDS);
+        } else if (error.status() == 429) {
+            rc.response().putHeader(HttpHeaders.RETRY_AFTER, Long.toString(error.retryAfterSeconds()));
+        }
+        if (rc.normalizedPath().equals("/api/v1/token")) {
+            metrics.tokenRequest(error.status() == 429 ? "rate_limited" : error.error());
         }
         if (error.status() == 405) {
             rc.response().putHeader(HttpHeaders.ALLOW, "POST");
@@ -42,6 +54,9 @@ public final class OAuthErrorHandler implements Handler<RoutingContext> {
         Throwable failure = rc.failure();
         if (failure instanceof OAuthException oauth) {
             return oauth;
+        }
+        if (failure instanceof ApiException api) {
+            return new OAuthException(api.status(), api.error(), api.getMessage(), false);
         }
         if (failure != null && Failures.isUnavailable(failure)) {
             LOG.warn("dependency unavailable on {}: {}", rc.normalizedPath(), failure.toString());

@@ -4,6 +4,8 @@ import ai.sentryagent.agentidp.agent.AgentStore;
 import ai.sentryagent.agentidp.config.AppConfig;
 import ai.sentryagent.agentidp.credential.CredentialStore;
 import ai.sentryagent.agentidp.crypto.CredentialHasher;
+import ai.sentryagent.agentidp.observability.Metrics;
+import ai.sentryagent.agentidp.ratelimit.RateLimiter;
 import ai.sentryagent.agentidp.token.ClientAuthenticator;
 import ai.sentryagent.agentidp.token.RevocationStore;
 import ai.sentryagent.agentidp.token.Scopes;
@@ -11,12 +13,16 @@ import ai.sentryagent.agentidp.token.TokenCodec;
 import ai.sentryagent.agentidp.token.TokenIssuer;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.CorsHandler;
 import io.vertx.redis.client.Redis;
 import io.vertx.sqlclient.Pool;
 import java.time.Clock;
+import java.util.List;
+import java.util.Set;
 
 /** The one place that mounts every route, so tests mount exactly what production mounts. */
 public final class Routes {
@@ -27,10 +33,11 @@ public final class Routes {
 
     /** The collaborators the handlers need, built once per process and shared by every HTTP verticle. */
     public record Dependencies(
+            AppConfig config,
             Pool pool,
             Redis redis,
-            AppConfig.TokenConfig tokens,
-            Scopes scopes,
+            Metrics metrics,
+            RateLimiter limiter,
             TokenCodec codec,
             ClientAuthenticator authenticator,
             TokenIssuer issuer,
@@ -41,76 +48,123 @@ public final class Routes {
             Clock clock) {}
 
     public static Router create(Vertx vertx, Dependencies deps) {
+        AppConfig config = deps.config();
         Router router = Router.router(vertx);
-        router.get("/health").handler(new HealthHandler());
-        router.get("/health/ready").handler(new ReadinessHandler(deps.pool(), deps.redis()));
+        router.route().handler(new RequestContext(deps.metrics(), config.http().trustedProxies()));
+        if (config.http().enforceTls()) {
+            router.route().handler(new TlsEnforcement());
+        }
+        if (!config.http().corsOrigins().isEmpty()) {
+            router.route().handler(cors(config.http().corsOrigins()));
+        }
+        router.get("/health").handler(tag("/health")).handler(new HealthHandler());
+        router.get("/health/ready")
+                .handler(tag("/health/ready"))
+                .handler(new ReadinessHandler(deps.pool(), deps.redis()));
+        router.get("/metrics").handler(tag("/metrics")).handler(new MetricsHandler(deps.metrics()));
 
         router.get("/.well-known/jwks.json")
-                .handler(new JwksHandler(deps.tokens().keys()));
-        MetadataHandler metadata = new MetadataHandler(deps.tokens().issuer(), deps.scopes());
-        router.get("/.well-known/oauth-authorization-server").handler(metadata);
-        router.get("/.well-known/openid-configuration").handler(metadata);
+                .handler(new JwksHandler(config.tokens().keys()));
+        MetadataHandler metadata = new MetadataHandler(config.tokens().issuer(), config.scopes());
+        router.get("/.well-known/oauth-authorization-server")
+                .handler(tag("/.well-known/oauth-authorization-server"))
+                .handler(metadata);
+        router.get("/.well-known/openid-configuration")
+                .handler(tag("/.well-known/openid-configuration"))
+                .handler(metadata);
 
         Handler<RoutingContext> body = BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES);
         OAuthGuard guard = new OAuthGuard();
-        OAuthErrorHandler oauthErrors = new OAuthErrorHandler();
-        oauth(
-                router,
-                "/api/v1/token",
-                guard,
-                body,
-                new TokenEndpoint(deps.authenticator(), deps.issuer()),
-                oauthErrors);
-        oauth(
-                router,
-                "/api/v1/token/introspect",
-                guard,
-                body,
-                new IntrospectionEndpoint(deps.authenticator(), deps.codec(), deps.revocations()),
-                oauthErrors);
-        oauth(
-                router,
-                "/api/v1/token/revoke",
-                guard,
-                body,
-                new RevocationEndpoint(deps.authenticator(), deps.codec(), deps.revocations()),
-                oauthErrors);
+        OAuthErrorHandler oauthErrors = new OAuthErrorHandler(deps.metrics());
+        TokenEndpoint token = new TokenEndpoint(
+                deps.authenticator(), deps.issuer(), deps.limiter(), config.rateLimit(), deps.metrics());
+        router.route("/api/v1/token")
+                .handler(body)
+                .handler(guard)
+                .handler(token)
+                .failureHandler(oauthErrors);
+        router.route("/api/v1/token/introspect")
+                .handler(body)
+                .handler(tag("/api/v1/token/introspect"))
+                .handler(guard)
+                .handler(new IntrospectionEndpoint(deps.authenticator(), deps.codec(), deps.revocations()))
+                .failureHandler(oauthErrors);
+        router.route("/api/v1/token/revoke")
+                .handler(body)
+                .handler(tag("/api/v1/token/revoke"))
+                .handler(guard)
+                .handler(new RevocationEndpoint(deps.authenticator(), deps.codec(), deps.revocations()))
+                .failureHandler(oauthErrors);
 
         BearerAuth bearer = new BearerAuth(deps.codec(), deps.revocations());
-        router.route("/api/v1/agents*").handler(body).handler(bearer);
+        router.route("/api/v1/agents*")
+                .handler(body)
+                .handler(tag("/api/v1/agents*"))
+                .handler(bearer);
         RequireScope read = new RequireScope(Scopes.AGENTS_READ);
         RequireScope write = new RequireScope(Scopes.AGENTS_WRITE);
-        AgentsApi agents = new AgentsApi(deps.agents(), deps.scopes());
-        router.post("/api/v1/agents").handler(write).handler(agents.create());
-        router.get("/api/v1/agents").handler(read).handler(agents.list());
-        router.get("/api/v1/agents/:agentId").handler(read).handler(agents.get());
-        router.patch("/api/v1/agents/:agentId").handler(write).handler(agents.update());
-        router.delete("/api/v1/agents/:agentId").handler(write).handler(agents.decommission());
+        AgentsApi agents = new AgentsApi(deps.agents(), config.scopes());
+        router.post("/api/v1/agents")
+                .handler(tag("/api/v1/agents"))
+                .handler(write)
+                .handler(agents.create());
+        router.get("/api/v1/agents")
+                .handler(tag("/api/v1/agents"))
+                .handler(read)
+                .handler(agents.list());
+        router.get("/api/v1/agents/:agentId")
+                .handler(tag("/api/v1/agents/:agentId"))
+                .handler(read)
+                .handler(agents.get());
+        router.patch("/api/v1/agents/:agentId")
+                .handler(tag("/api/v1/agents/:agentId"))
+                .handler(write)
+                .handler(agents.update());
+        router.delete("/api/v1/agents/:agentId")
+                .handler(tag("/api/v1/agents/:agentId"))
+                .handler(write)
+                .handler(agents.decommission());
         CredentialsApi credentials = new CredentialsApi(deps.agents(), deps.credentials(), deps.hasher(), deps.clock());
-        router.post("/api/v1/agents/:agentId/credentials").handler(write).handler(credentials.create());
-        router.get("/api/v1/agents/:agentId/credentials").handler(read).handler(credentials.list());
+        router.post("/api/v1/agents/:agentId/credentials")
+                .handler(tag("/api/v1/agents/:agentId/credentials"))
+                .handler(write)
+                .handler(credentials.create());
+        router.get("/api/v1/agents/:agentId/credentials")
+                .handler(tag("/api/v1/agents/:agentId/credentials"))
+                .handler(read)
+                .handler(credentials.list());
         router.post("/api/v1/agents/:agentId/credentials/:credentialId/rotate")
+                .handler(tag("/api/v1/agents/:agentId/credentials/:credentialId/rotate"))
                 .handler(write)
                 .handler(credentials.rotate());
         router.delete("/api/v1/agents/:agentId/credentials/:credentialId")
+                .handler(tag("/api/v1/agents/:agentId/credentials/:credentialId"))
                 .handler(write)
                 .handler(credentials.revoke());
 
         ErrorHandler errors = new ErrorHandler();
         router.route().failureHandler(errors);
-        for (int status : new int[] {400, 404, 405, 413, 415, 500}) {
+        for (int status : new int[] {400, 403, 404, 405, 413, 415, 500}) {
             router.errorHandler(status, errors);
         }
         return router;
     }
 
-    private static void oauth(
-            Router router,
-            String path,
-            OAuthGuard guard,
-            Handler<RoutingContext> body,
-            Handler<RoutingContext> endpoint,
-            OAuthErrorHandler errors) {
-        router.route(path).handler(body).handler(guard).handler(endpoint).failureHandler(errors);
+    /** Records the route template for metrics and the access log, before anything can fail. */
+    private static Handler<RoutingContext> tag(String template) {
+        return rc -> {
+            RequestContext.route(rc, template);
+            rc.next();
+        };
+    }
+
+    private static Handler<RoutingContext> cors(List<String> origins) {
+        CorsHandler cors = CorsHandler.create()
+                .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.PATCH, HttpMethod.DELETE))
+                .allowedHeaders(Set.of("Authorization", "Content-Type", "X-Request-Id"))
+                .exposedHeaders(Set.of("X-Request-Id", "Retry-After", "Location"))
+                .maxAgeSeconds(600);
+        origins.forEach(cors::addOrigin);
+        return cors;
     }
 }

@@ -8,12 +8,27 @@ public final class OAuthException extends RuntimeException {
     private final int status;
     private final String error;
     private final boolean basicChallenge;
+    private final long retryAfterSeconds;
 
     public OAuthException(int status, String error, String description, boolean basicChallenge) {
+        this(status, error, description, basicChallenge, 0);
+    }
+
+    private OAuthException(int status, String error, String description, boolean basicChallenge, long retryAfter) {
         super(ascii(description), null, false, false);
         this.status = status;
         this.error = error;
         this.basicChallenge = basicChallenge;
+        this.retryAfterSeconds = retryAfter;
+    }
+
+    /** 429: too many requests; the client should wait {@code retryAfterSeconds}. */
+    public static OAuthException rateLimited(String description, long retryAfterSeconds) {
+        return new OAuthException(429, "temporarily_unavailable", description, false, retryAfterSeconds);
+    }
+
+    public long retryAfterSeconds() {
+        return retryAfterSeconds;
     }
 
     public static OAuthException invalidRequest(String description) {

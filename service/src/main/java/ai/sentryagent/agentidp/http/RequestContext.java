@@ -1,0 +1,85 @@
+package ai.sentryagent.agentidp.http;
+
+import ai.sentryagent.agentidp.observability.Metrics;
+import io.vertx.core.Handler;
+import io.vertx.ext.web.RoutingContext;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * First on every request: assigns the request id ({@code X-Request-Id} honoured when well-formed, generated
+ * otherwise, echoed in the response), works out the client IP, and when the response ends records the metrics and
+ * writes one access-log line. The log line never holds headers, bodies or query strings (credentials live there).
+ */
+public final class RequestContext implements Handler<RoutingContext> {
+    private static final Logger ACCESS = LoggerFactory.getLogger("ai.sentryagent.agentidp.access");
+    private static final Pattern REQUEST_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+    private static final String ID_KEY = "agentidp.requestId";
+    private static final String IP_KEY = "agentidp.clientIp";
+    private static final String ROUTE_KEY = "agentidp.route";
+
+    private final Metrics metrics;
+    private final int trustedProxies;
+
+    public RequestContext(Metrics metrics, int trustedProxies) {
+        this.metrics = metrics;
+        this.trustedProxies = trustedProxies;
+    }
+
+    @Override
+    public void handle(RoutingContext rc) {
+        long start = System.nanoTime();
+        String given = rc.request().getHeader("X-Request-Id");
+        String id = given != null && REQUEST_ID.matcher(given).matches()
+                ? given
+                : UUID.randomUUID().toString();
+        String ip = ClientIp.of(
+                rc.request().remoteAddress() == null
+                        ? null
+                        : rc.request().remoteAddress().hostAddress(),
+                rc.request().getHeader("X-Forwarded-For"),
+                trustedProxies);
+        rc.put(ID_KEY, id);
+        rc.put(IP_KEY, ip);
+        rc.response().putHeader("X-Request-Id", id);
+        rc.addBodyEndHandler(ignored -> {
+            long nanos = System.nanoTime() - start;
+            String route = routeTemplate(rc);
+            int status = rc.response().getStatusCode();
+            metrics.http(rc.request().method().name(), route, status, nanos);
+            if (!route.equals("/health") && !route.equals("/metrics")) {
+                ACCESS.info(
+                        "{} {} {} {}ms requestId={} clientIp={}",
+                        rc.request().method(),
+                        route,
+                        status,
+                        nanos / 1_000_000,
+                        id,
+                        ip);
+            }
+        });
+        rc.next();
+    }
+
+    /** The matched route's template (never the raw path, which would explode metric cardinality). */
+    static String routeTemplate(RoutingContext rc) {
+        String template = rc.get(ROUTE_KEY);
+        return template == null ? "unmatched" : template;
+    }
+
+    static void route(RoutingContext rc, String template) {
+        rc.put(ROUTE_KEY, template);
+    }
+
+    public static String requestId(RoutingContext rc) {
+        String id = rc.get(ID_KEY);
+        return id == null ? "-" : id;
+    }
+
+    public static String clientIp(RoutingContext rc) {
+        String ip = rc.get(IP_KEY);
+        return ip == null ? "unknown" : ip;
+    }
+}

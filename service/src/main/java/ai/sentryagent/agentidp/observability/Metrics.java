@@ -1,0 +1,123 @@
+package ai.sentryagent.agentidp.observability;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntSupplier;
+
+/**
+ * The service's Prometheus metrics, all prefixed {@code agentidp_}, plus JVM and process metrics. One instance per
+ * process, shared by every verticle.
+ */
+public final class Metrics {
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final AtomicInteger redisDegraded = new AtomicInteger();
+    private final AtomicInteger auditChainIntegrity = new AtomicInteger(1);
+
+    public Metrics() {
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmGcMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ClassLoaderMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        new FileDescriptorMetrics().bindTo(registry);
+        Gauge.builder("agentidp_redis_degraded", redisDegraded, AtomicInteger::get)
+                .description("1 while Redis is unreachable and rate limits are enforced per process")
+                .register(registry);
+        Gauge.builder("agentidp_audit_chain_integrity", auditChainIntegrity, AtomicInteger::get)
+                .description("1 when the audit hash chain verified at the last check, 0 when it is broken")
+                .register(registry);
+    }
+
+    /** The PostgreSQL pool's size and limit. */
+    public void bindPool(IntSupplier size, int max) {
+        Gauge.builder("agentidp_db_pool_connections", size, s -> s.getAsInt())
+                .description("connections currently open in the PostgreSQL pool")
+                .register(registry);
+        Gauge.builder("agentidp_db_pool_max_connections", () -> max)
+                .description("the PostgreSQL pool's limit (DB_POOL_MAX)")
+                .register(registry);
+    }
+
+    public void tokenRequest(String outcome) {
+        Counter.builder("agentidp_tokens_issued_total")
+                .description("token endpoint requests by outcome (issued, or the OAuth error)")
+                .tag("outcome", outcome)
+                .register(registry)
+                .increment();
+    }
+
+    public void rateLimitRejection(String reason) {
+        Counter.builder("agentidp_rate_limit_rejections_total")
+                .description("requests refused by rate limiting")
+                .tag("reason", reason)
+                .register(registry)
+                .increment();
+    }
+
+    public void dbUnavailable() {
+        Counter.builder("agentidp_db_unavailable_total")
+                .description("requests answered 503 because a dependency was unreachable")
+                .register(registry)
+                .increment();
+    }
+
+    public void policyDecision(String source, String decision) {
+        Counter.builder("agentidp_policy_decisions_total")
+                .description("authorization decisions by source (local, opa) and result")
+                .tag("source", source)
+                .tag("decision", decision)
+                .register(registry)
+                .increment();
+    }
+
+    public void http(String method, String route, int status, long nanos) {
+        Counter.builder("agentidp_http_requests_total")
+                .tag("method", method)
+                .tag("route", route)
+                .tag("status", Integer.toString(status))
+                .register(registry)
+                .increment();
+        Timer.builder("agentidp_http_request_duration_seconds")
+                .description("request duration by route template")
+                .tag("method", method)
+                .tag("route", route)
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofSeconds(10))
+                .register(registry)
+                .record(Duration.ofNanos(nanos));
+    }
+
+    public void redisDegraded(boolean degraded) {
+        redisDegraded.set(degraded ? 1 : 0);
+    }
+
+    public boolean isRedisDegraded() {
+        return redisDegraded.get() == 1;
+    }
+
+    public void auditChainIntegrity(boolean intact) {
+        auditChainIntegrity.set(intact ? 1 : 0);
+    }
+
+    public String scrape() {
+        return registry.scrape();
+    }
+
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+}

@@ -1,0 +1,2 @@
+/** Metrics, request ids and the access log. */
+package ai.sentryagent.agentidp.observability;
