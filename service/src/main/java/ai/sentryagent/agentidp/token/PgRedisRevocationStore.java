@@ -64,6 +64,7 @@ public final class PgRedisRevocationStore implements RevocationStore {
     @Override
     public Future<Boolean> isRevoked(AccessToken token) {
         return redis.send(Request.cmd(Command.EXISTS).arg(keyPrefix + token.jti()))
+                .timeout(250, java.util.concurrent.TimeUnit.MILLISECONDS)
                 .map(response -> response != null && response.toInteger() > 0)
                 .otherwise(false)
                 .compose(cached -> cached ? Future.succeededFuture(true) : fromDatabase(token));

@@ -116,6 +116,75 @@ class AppConfigTest {
     }
 
     @Test
+    void unimplementedFeaturesRefuseToStartInsteadOfBeingIgnored() {
+        for (String flag :
+                java.util.List.of("BILLING_ENABLED", "ANALYTICS_ENABLED", "TIER_ENFORCEMENT", "COMPLIANCE_ENABLED")) {
+            Map<String, String> env = valid();
+            env.put(flag, "true");
+            assertThatThrownBy(() -> AppConfig.fromEnvironment(env))
+                    .as(flag)
+                    .hasMessageContaining(flag + "=true")
+                    .hasMessageContaining("does not implement");
+            env.put(flag, "false");
+            assertThat(AppConfig.fromEnvironment(env)).isNotNull();
+        }
+        Map<String, String> env = valid();
+        env.put("VAULT_ADDR", "https://vault.internal:8200");
+        env.put("KAFKA_BROKERS", "kafka:9092");
+        assertThatThrownBy(() -> AppConfig.fromEnvironment(env))
+                .hasMessageContaining("VAULT_ADDR is set")
+                .hasMessageContaining("KAFKA_BROKERS is set");
+    }
+
+    @Test
+    void companionVariablesWithoutTheirFeatureAreReportedNotIgnored() {
+        Map<String, String> env = valid();
+        env.put("STRIPE_SECRET_KEY", "sk_live_secret");
+        env.put("VAULT_MOUNT", "secret");
+        AppConfig config = AppConfig.fromEnvironment(env);
+        assertThat(config.notices())
+                .containsExactly(
+                        "STRIPE_SECRET_KEY is set but unused: its feature is not enabled in this build",
+                        "VAULT_MOUNT is set but unused: its feature is not enabled in this build");
+        assertThat(config.notices().toString()).doesNotContain("sk_live_secret");
+    }
+
+    @Test
+    void productionIsStrict() {
+        Map<String, String> env = valid();
+        env.put("NODE_ENV", "production");
+        assertThat(AppConfig.fromEnvironment(env).http().enforceTls()).isTrue();
+        env.put("ISSUER_URL", "http://idp.example.com");
+        assertThatThrownBy(() -> AppConfig.fromEnvironment(env))
+                .hasMessageContaining("ISSUER_URL must use https when NODE_ENV=production");
+        env.put("NODE_ENV", "development");
+        assertThat(AppConfig.fromEnvironment(env).http().enforceTls()).isFalse();
+    }
+
+    @Test
+    void edgeAndRateLimitSettingsAreValidated() {
+        Map<String, String> env = valid();
+        env.put("CORS_ORIGIN", "https://a.example.com, https://b.example.com:8443");
+        env.put("RATE_LIMIT_WINDOW_MS", "30000");
+        env.put("RATE_LIMIT_MAX_REQUESTS", "5");
+        env.put("REDIS_RATE_LIMIT_ENABLED", "false");
+        env.put("TRUSTED_PROXY_COUNT", "1");
+        AppConfig config = AppConfig.fromEnvironment(env);
+        assertThat(config.http().corsOrigins()).containsExactly("https://a.example.com", "https://b.example.com:8443");
+        assertThat(config.rateLimit()).isEqualTo(new AppConfig.RateLimitConfig(false, 30_000, 5, 10, 50));
+        assertThat(config.http().trustedProxies()).isEqualTo(1);
+        env.put("CORS_ORIGIN", "not an origin");
+        env.put("RATE_LIMIT_MAX_REQUESTS", "0");
+        env.put("REDIS_TLS_CA_CERT", "not a certificate");
+        env.put("ENFORCE_TLS", "sometimes");
+        assertThatThrownBy(() -> AppConfig.fromEnvironment(env))
+                .hasMessageContaining("CORS_ORIGIN holds 'not an origin'")
+                .hasMessageContaining("RATE_LIMIT_MAX_REQUESTS must be between 1")
+                .hasMessageContaining("REDIS_TLS_CA_CERT must be a PEM certificate")
+                .hasMessageContaining("ENFORCE_TLS must be true or false");
+    }
+
+    @Test
     void passwordsNeverAppearInToString() {
         AppConfig config = AppConfig.fromEnvironment(valid());
         assertThat(config.toString()).doesNotContain("s3cr@t").doesNotContain("t0ken");
