@@ -119,6 +119,38 @@ class ServeCommandIT {
     }
 
     @Test
+    void sigtermLetsAnInFlightRequestFinish() throws Exception {
+        int port = TestServers.freePort();
+        try (JarProcess serve = JarProcess.start(workDir, validEnv(port), "serve")) {
+            serve.awaitStdout(line -> line.contains("AgentIdP listening on port " + port), Duration.ofSeconds(90));
+            String body = "grant_type=client_credentials";
+            try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+                socket.setSoTimeout(20_000);
+                var out = socket.getOutputStream();
+                // Headers and half of the body: the request is in flight when the signal arrives.
+                out.write(("POST /api/v1/token HTTP/1.1\r\nHost: localhost\r\n"
+                                + "Content-Type: application/x-www-form-urlencoded\r\n"
+                                + "Authorization: " + RunningIdp.basic("agentidp-admin", RunningIdp.ADMIN_SECRET)
+                                + "\r\nContent-Length: " + body.length() + "\r\n\r\n" + body.substring(0, 10))
+                        .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                out.flush();
+                Thread.sleep(300);
+                serve.signal("TERM");
+                Thread.sleep(1_000);
+                out.write(body.substring(10).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                out.flush();
+                String status = new java.io.BufferedReader(new java.io.InputStreamReader(
+                                socket.getInputStream(), java.nio.charset.StandardCharsets.US_ASCII))
+                        .readLine();
+                assertThat(status).isEqualTo("HTTP/1.1 200 OK");
+            }
+            assertThat(serve.waitForExit(Duration.ofSeconds(40))).isZero();
+            // New connections are refused once draining began.
+            assertThat(serve.stdout()).anyMatch(line -> line.contains("received SIGTERM"));
+        }
+    }
+
+    @Test
     void servesHealthAndStopsCleanlyOnSigterm() throws Exception {
         int port = TestServers.freePort();
         try (JarProcess serve = JarProcess.start(workDir, validEnv(port), "serve")) {
