@@ -2,6 +2,7 @@ package ai.sentryagent.agentidp;
 
 import ai.sentryagent.agentidp.agent.AgentStore;
 import ai.sentryagent.agentidp.agent.PgAgentStore;
+import ai.sentryagent.agentidp.audit.PgAudit;
 import ai.sentryagent.agentidp.config.AppConfig;
 import ai.sentryagent.agentidp.credential.CredentialStore;
 import ai.sentryagent.agentidp.credential.PgCredentialStore;
@@ -9,6 +10,7 @@ import ai.sentryagent.agentidp.crypto.CredentialHasher;
 import ai.sentryagent.agentidp.http.HttpVerticle;
 import ai.sentryagent.agentidp.http.Routes;
 import ai.sentryagent.agentidp.observability.Metrics;
+import ai.sentryagent.agentidp.policy.PolicyEngine;
 import ai.sentryagent.agentidp.ratelimit.LocalRateLimiter;
 import ai.sentryagent.agentidp.ratelimit.RateLimiter;
 import ai.sentryagent.agentidp.ratelimit.RedisRateLimiter;
@@ -25,11 +27,13 @@ import ai.sentryagent.agentidp.token.TokenIssuer;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.ext.web.client.WebClient;
 import io.vertx.redis.client.Redis;
 import io.vertx.sqlclient.Pool;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import org.slf4j.Logger;
@@ -44,17 +48,40 @@ public final class AgentIdp {
     private static final Logger LOG = LoggerFactory.getLogger(AgentIdp.class);
     static final long DRAIN_TIMEOUT_MS = 10_000;
     static final String BOOTSTRAP_LABEL = "bootstrap";
+    static final long AUDIT_BATCH_PERIOD_MS = 1_000;
+    static final long AUDIT_VERIFY_PERIOD_MS = 300_000;
+    static final long AUDIT_RETENTION_PERIOD_MS = 6 * 3_600_000;
 
     private final Vertx vertx;
     private final Pool pool;
     private final Redis redis;
     private final int port;
+    private final PgAudit audit;
+    private final PolicyEngine policy;
+    private final Metrics metrics;
+    private final List<Long> timers;
 
-    private AgentIdp(Vertx vertx, Pool pool, Redis redis, int port) {
+    private AgentIdp(
+            Vertx vertx,
+            Pool pool,
+            Redis redis,
+            int port,
+            PgAudit audit,
+            PolicyEngine policy,
+            Metrics metrics,
+            List<Long> timers) {
         this.vertx = vertx;
         this.pool = pool;
         this.redis = redis;
         this.port = port;
+        this.audit = audit;
+        this.policy = policy;
+        this.metrics = metrics;
+        this.timers = timers;
+    }
+
+    public Metrics metrics() {
+        return metrics;
     }
 
     /** Starts the service; the future fails with the cause when any part cannot start. */
@@ -62,8 +89,9 @@ public final class AgentIdp {
         Clock clock = Clock.systemUTC();
         Pool pool = Postgres.pool(vertx, config);
         Redis redis = RedisClients.create(vertx, config.redis(), config.redisTlsCaCert());
-        AgentStore agents = new PgAgentStore(pool);
-        CredentialStore credentials = new PgCredentialStore(pool);
+        PgAudit audit = new PgAudit(pool);
+        AgentStore agents = new PgAgentStore(pool, audit);
+        CredentialStore credentials = new PgCredentialStore(pool, audit);
         CredentialHasher hasher =
                 new CredentialHasher(config.credentialHashKey().value().getBytes(StandardCharsets.UTF_8));
         TokenCodec codec = new TokenCodec(
@@ -72,7 +100,7 @@ public final class AgentIdp {
                 config.tokens().audience(),
                 config.tokens().ttl(),
                 clock);
-        RevocationStore revocations = new PgRedisRevocationStore(pool, redis, config.redisKeyPrefix(), clock);
+        RevocationStore revocations = new PgRedisRevocationStore(pool, audit, redis, config.redisKeyPrefix(), clock);
         Metrics metrics = new Metrics();
         metrics.bindPool(pool::size, config.pool().max());
         RateLimiter local = new LocalRateLimiter(config.rateLimit().windowMs(), System::currentTimeMillis);
@@ -87,6 +115,18 @@ public final class AgentIdp {
                         System::currentTimeMillis)
                 : local;
         config.notices().forEach(notice -> LOG.warn("configuration: {}", notice));
+        PolicyEngine policy;
+        try {
+            policy = new PolicyEngine(
+                    Path.of(config.policyDir()),
+                    Routes.MANAGEMENT_ENDPOINTS,
+                    config.scopes(),
+                    config.opaUrl(),
+                    WebClient.create(vertx),
+                    metrics);
+        } catch (RuntimeException e) {
+            return Future.join(pool.close(), redis.close()).transform(ignored -> Future.failedFuture(e));
+        }
         Routes.Dependencies deps = new Routes.Dependencies(
                 config,
                 pool,
@@ -100,6 +140,8 @@ public final class AgentIdp {
                 agents,
                 credentials,
                 hasher,
+                audit,
+                policy,
                 clock);
         int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
         int port;
@@ -114,7 +156,8 @@ public final class AgentIdp {
                 .compose(ignored -> vertx.deployVerticle(
                         () -> new HttpVerticle(deps, port, DRAIN_TIMEOUT_MS),
                         new DeploymentOptions().setInstances(instances)))
-                .map(id -> new AgentIdp(vertx, pool, redis, port))
+                .map(id -> new AgentIdp(
+                        vertx, pool, redis, port, audit, policy, metrics, maintenance(vertx, audit, metrics, config)))
                 .recover(failure ->
                         Future.join(pool.close(), redis.close()).transform(ignored -> Future.failedFuture(failure)));
     }
@@ -156,12 +199,52 @@ public final class AgentIdp {
 
     /** Stops accepting requests, lets in-flight ones finish, then closes the clients. */
     public Future<Void> close() {
+        timers.forEach(vertx::cancelTimer);
         Future<Void> undeployed = Future.join(
                         vertx.deploymentIDs().stream().map(vertx::undeploy).toList())
                 .mapEmpty();
+        // Queued audit events (token issuance, failed logins) are written before the pool closes.
         return undeployed
-                .transform(ignored -> Future.join(pool.close(), redis.close()))
+                .transform(ignored -> audit.flush())
+                .transform(flushed -> {
+                    if (flushed.failed()) {
+                        LOG.error(
+                                "audit events could not be written at shutdown: {}",
+                                flushed.cause().toString());
+                    }
+                    return Future.join(pool.close(), redis.close());
+                })
                 .mapEmpty();
+    }
+
+    /** Re-reads the authorization policy (SIGHUP). */
+    public boolean reloadPolicy() {
+        return policy.reload();
+    }
+
+    /** Audit batching, chain verification for the integrity gauge, and retention. */
+    private static List<Long> maintenance(Vertx vertx, PgAudit audit, Metrics metrics, AppConfig config) {
+        long batching = audit.startBatching(vertx, AUDIT_BATCH_PERIOD_MS);
+        Runnable check = () -> audit.verify()
+                .onSuccess(result -> {
+                    metrics.auditChainIntegrity(result.valid());
+                    if (!result.valid()) {
+                        LOG.error("audit chain broken: {}", result.toJson().encode());
+                    }
+                })
+                .onFailure(e -> LOG.warn("audit chain check failed: {}", e.toString()));
+        vertx.setTimer(5_000, id -> check.run());
+        long integrity = vertx.setPeriodic(AUDIT_VERIFY_PERIOD_MS, id -> check.run());
+        long retention = vertx.setPeriodic(
+                AUDIT_RETENTION_PERIOD_MS,
+                id -> audit.prune(java.time.Duration.ofDays(config.auditRetentionDays()))
+                        .onSuccess(pruned -> {
+                            if (pruned > 0) {
+                                LOG.info("audit retention archived and pruned {} events", pruned);
+                            }
+                        })
+                        .onFailure(e -> LOG.warn("audit retention failed: {}", e.toString())));
+        return List.of(batching, integrity, retention);
     }
 
     /** Port 0 asks for any free port; resolved once so every verticle instance binds the same one. */

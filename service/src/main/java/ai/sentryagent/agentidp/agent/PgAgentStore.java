@@ -1,6 +1,9 @@
 package ai.sentryagent.agentidp.agent;
 
+import ai.sentryagent.agentidp.audit.Audit;
+import ai.sentryagent.agentidp.audit.AuditEvent;
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
@@ -18,16 +21,18 @@ public final class PgAgentStore implements AgentStore {
             "agent_id, client_id, name, description, owner, agent_type, scopes, status, created_at, updated_at";
 
     private final Pool pool;
+    private final Audit audit;
 
-    public PgAgentStore(Pool pool) {
+    public PgAgentStore(Pool pool, Audit audit) {
         this.pool = pool;
+        this.audit = audit;
     }
 
     @Override
-    public Future<Agent> create(NewAgent agent) {
+    public Future<Agent> create(NewAgent agent, Audit.Context context) {
         UUID id = UUID.randomUUID();
-        return pool.preparedQuery("INSERT INTO agents (" + COLUMNS + ") VALUES ($1, $2, $3, $4, $5, $6, $7,"
-                        + " 'active', now(), now()) RETURNING " + COLUMNS)
+        return pool.withTransaction(tx -> tx.preparedQuery("INSERT INTO agents (" + COLUMNS + ") VALUES ($1, $2, $3,"
+                        + " $4, $5, $6, $7, 'active', now(), now()) RETURNING " + COLUMNS)
                 .execute(Tuple.of(
                         id,
                         id.toString(),
@@ -36,7 +41,22 @@ public final class PgAgentStore implements AgentStore {
                         agent.owner(),
                         agent.agentType(),
                         agent.scopes().toArray(String[]::new)))
-                .map(rows -> map(rows.iterator().next()));
+                .map(rows -> map(rows.iterator().next()))
+                .compose(created -> audit.append(
+                                tx,
+                                AuditEvent.of(
+                                        "agent.registered",
+                                        AuditEvent.SUCCESS,
+                                        created.agentId(),
+                                        context,
+                                        Audit.details(
+                                                "name",
+                                                created.name(),
+                                                "owner",
+                                                created.owner(),
+                                                "scopes",
+                                                new JsonArray(created.scopes()))))
+                        .map(created)));
     }
 
     @Override
@@ -83,7 +103,7 @@ public final class PgAgentStore implements AgentStore {
     }
 
     @Override
-    public Future<Optional<Agent>> update(UUID agentId, AgentPatch patch) {
+    public Future<Optional<Agent>> update(UUID agentId, AgentPatch patch, Audit.Context context) {
         return pool.withTransaction(tx -> tx.preparedQuery("SELECT status FROM agents WHERE agent_id = $1 FOR UPDATE")
                 .execute(Tuple.of(agentId))
                 .compose(rows -> {
@@ -95,8 +115,38 @@ public final class PgAgentStore implements AgentStore {
                             .equals(rows.iterator().next().getString(0))) {
                         return Future.failedFuture(new AgentConflict("agent " + agentId + " is decommissioned"));
                     }
-                    return applyPatch(tx, agentId, patch);
+                    return applyPatch(tx, agentId, patch)
+                            .compose(updated -> updated.isEmpty()
+                                    ? Future.succeededFuture(updated)
+                                    : audit.append(
+                                                    tx,
+                                                    AuditEvent.of(
+                                                            "agent.updated",
+                                                            AuditEvent.SUCCESS,
+                                                            agentId,
+                                                            context,
+                                                            Audit.details(
+                                                                    "fields",
+                                                                    new JsonArray(changedFields(patch)),
+                                                                    "status",
+                                                                    updated.get()
+                                                                            .status()
+                                                                            .wireName())))
+                                            .map(updated));
                 }));
+    }
+
+    private static List<String> changedFields(AgentPatch patch) {
+        List<String> fields = new ArrayList<>();
+        patch.name().ifPresent(v -> fields.add("name"));
+        if (patch.description().isPresent() || patch.clearDescription()) {
+            fields.add("description");
+        }
+        patch.owner().ifPresent(v -> fields.add("owner"));
+        patch.agentType().ifPresent(v -> fields.add("agentType"));
+        patch.scopes().ifPresent(v -> fields.add("scopes"));
+        patch.status().ifPresent(v -> fields.add("status"));
+        return fields;
     }
 
     private static Future<Optional<Agent>> applyPatch(SqlClient tx, UUID agentId, AgentPatch patch) {
@@ -127,7 +177,7 @@ public final class PgAgentStore implements AgentStore {
     }
 
     @Override
-    public Future<Optional<Agent>> decommission(UUID agentId) {
+    public Future<Optional<Agent>> decommission(UUID agentId, Audit.Context context) {
         return pool.withTransaction(tx -> tx.preparedQuery("UPDATE agents SET status = 'decommissioned',"
                         + " updated_at = CASE WHEN status = 'decommissioned' THEN updated_at ELSE now() END"
                         + " WHERE agent_id = $1 RETURNING " + COLUMNS)
@@ -140,6 +190,14 @@ public final class PgAgentStore implements AgentStore {
                     return tx.preparedQuery("UPDATE credentials SET status = 'revoked', revoked_at = now()"
                                     + " WHERE agent_id = $1 AND status = 'active'")
                             .execute(Tuple.of(agentId))
+                            .compose(revoked -> audit.append(
+                                    tx,
+                                    AuditEvent.of(
+                                            "agent.decommissioned",
+                                            AuditEvent.SUCCESS,
+                                            agentId,
+                                            context,
+                                            Audit.details("credentialsRevoked", revoked.rowCount()))))
                             .map(agent);
                 }));
     }

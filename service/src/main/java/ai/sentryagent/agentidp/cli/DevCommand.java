@@ -36,6 +36,9 @@ public final class DevCommand implements Callable<Integer> {
             int port = AppConfig.portFromEnvironment(variables);
             variables.putIfAbsent("ISSUER_URL", "http://localhost:" + port);
             variables.put("BOOTSTRAP_ADMIN_SECRET", adminSecret);
+            if (!variables.containsKey("POLICY_DIR") && !java.nio.file.Files.isDirectory(Path.of("policies"))) {
+                variables.put("POLICY_DIR", environment.bundledPolicies().toString());
+            }
             config = AppConfig.fromEnvironment(variables);
         } catch (IOException | RuntimeException e) {
             environment.close();

@@ -2,6 +2,7 @@ package ai.sentryagent.agentidp.cli;
 
 import ai.sentryagent.agentidp.UserFacingException;
 import ai.sentryagent.agentidp.config.ConfigException;
+import ai.sentryagent.agentidp.policy.PolicyLoader;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -36,6 +37,10 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             if (e instanceof ConfigException config) {
                 commandLine.getErr().println("agentidp: invalid configuration: " + config.getMessage());
+                return EXIT_CONFIG;
+            }
+            if (e instanceof PolicyLoader.PolicyException policy) {
+                commandLine.getErr().println("agentidp: invalid authorization policy: " + policy.getMessage());
                 return EXIT_CONFIG;
             }
             if (e instanceof UserFacingException user) {

@@ -12,7 +12,8 @@ import sun.misc.Signal;
 /**
  * Runs the service until it is asked to stop. SIGTERM and SIGINT stop accepting connections, let in-flight requests
  * finish (bounded by the drain timeout), close the pools, run the caller's cleanup and exit 0 — a clean stop, as an
- * orchestrator expects. Any other JVM exit runs the same sequence from a shutdown hook.
+ * orchestrator expects. Any other JVM exit runs the same sequence from a shutdown hook. SIGHUP re-reads the
+ * authorization policy.
  */
 final class ServerRunner {
     private static final Logger LOG = LoggerFactory.getLogger(ServerRunner.class);
@@ -41,6 +42,7 @@ final class ServerRunner {
             }
         };
         Runtime.getRuntime().addShutdownHook(new Thread(stop, "agentidp-shutdown"));
+        Signal.handle(new Signal("HUP"), signal -> idp.reloadPolicy());
         for (String name : new String[] {"TERM", "INT"}) {
             Signal.handle(
                     new Signal(name),

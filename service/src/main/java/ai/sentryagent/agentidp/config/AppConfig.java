@@ -37,6 +37,8 @@ import java.util.Set;
  * @param redisTlsCaCert the CA to trust for {@code rediss://} ({@code REDIS_TLS_CA_CERT}), else the JVM's
  * @param policyDir where the authorization policy lives ({@code POLICY_DIR})
  * @param notices variables that were set but have no effect in this build, to be logged at startup
+ * @param opaUrl where to delegate authorization decisions ({@code OPA_URL}), if anywhere
+ * @param auditRetentionDays how long audit events stay in the live table ({@code AUDIT_RETENTION_DAYS})
  */
 public record AppConfig(
         String environment,
@@ -54,7 +56,9 @@ public record AppConfig(
         RateLimitConfig rateLimit,
         Optional<String> redisTlsCaCert,
         String policyDir,
-        List<String> notices) {
+        List<String> notices,
+        Optional<String> opaUrl,
+        int auditRetentionDays) {
 
     /** Edge behaviour. */
     public record HttpConfig(boolean enforceTls, List<String> corsOrigins, int trustedProxies) {}
@@ -159,6 +163,14 @@ public record AppConfig(
         });
         String policyDir = env.string("POLICY_DIR", "./policies");
         List<String> notices = Features.check(env);
+        Optional<String> opaUrl = env.optional("OPA_URL");
+        opaUrl.ifPresent(url -> {
+            if (!url.matches("https?://[^\\s/?#]+(/[^\\s?#]*)?")) {
+                env.problem("OPA_URL must be an http(s) URL of the policy's Data API, such as"
+                        + " http://localhost:8181/v1/data/agentidp/authz, got '" + Env.printable(url) + "'");
+            }
+        });
+        int auditRetentionDays = env.integer("AUDIT_RETENTION_DAYS", 90, 1, 3650);
 
         env.throwIfInvalid();
         return new AppConfig(
@@ -177,7 +189,9 @@ public record AppConfig(
                 rateLimit,
                 redisCa.map(Pem::unescape),
                 policyDir,
-                notices);
+                notices,
+                opaUrl,
+                auditRetentionDays);
     }
 
     private static List<String> corsOrigins(Env env) {

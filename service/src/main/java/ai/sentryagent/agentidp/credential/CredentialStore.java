@@ -1,5 +1,6 @@
 package ai.sentryagent.agentidp.credential;
 
+import ai.sentryagent.agentidp.audit.Audit;
 import io.vertx.core.Future;
 import java.time.Duration;
 import java.time.Instant;
@@ -10,7 +11,8 @@ import java.util.UUID;
 /** Where client credentials live: only keyed hashes of their secrets. */
 public interface CredentialStore {
     /** Stores a new credential for an agent that is not decommissioned; empty when the agent does not exist. */
-    Future<Optional<Credential>> create(UUID agentId, byte[] secretHash, Optional<Instant> expiresAt, String label);
+    Future<Optional<Credential>> create(
+            UUID agentId, byte[] secretHash, Optional<Instant> expiresAt, String label, Audit.Context context);
 
     Future<List<Credential>> list(UUID agentId);
 
@@ -18,10 +20,11 @@ public interface CredentialStore {
      * Replaces a credential with a new secret. The old one stops working now, or when the grace period ends.
      * Empty when the agent or the active credential does not exist.
      */
-    Future<Optional<Credential>> rotate(UUID agentId, UUID credentialId, byte[] newHash, Duration grace);
+    Future<Optional<Credential>> rotate(
+            UUID agentId, UUID credentialId, byte[] newHash, Duration grace, Audit.Context context);
 
     /** Revokes a credential; true when it exists (revoking twice is fine). */
-    Future<Boolean> revoke(UUID agentId, UUID credentialId);
+    Future<Boolean> revoke(UUID agentId, UUID credentialId, Audit.Context context);
 
     /** The agent behind a client id with its usable secrets; empty for an unknown client. */
     Future<Optional<ClientRecord>> findClient(String clientId);

@@ -1,6 +1,8 @@
 package ai.sentryagent.agentidp.credential;
 
 import ai.sentryagent.agentidp.agent.AgentStatus;
+import ai.sentryagent.agentidp.audit.Audit;
+import ai.sentryagent.agentidp.audit.AuditEvent;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.sqlclient.Pool;
@@ -24,14 +26,16 @@ public final class PgCredentialStore implements CredentialStore {
                     + " c.replaced_by";
 
     private final Pool pool;
+    private final Audit audit;
 
-    public PgCredentialStore(Pool pool) {
+    public PgCredentialStore(Pool pool, Audit audit) {
         this.pool = pool;
+        this.audit = audit;
     }
 
     @Override
     public Future<Optional<Credential>> create(
-            UUID agentId, byte[] secretHash, Optional<Instant> expiresAt, String label) {
+            UUID agentId, byte[] secretHash, Optional<Instant> expiresAt, String label, Audit.Context context) {
         return pool.withTransaction(tx -> lockAgent(tx, agentId).compose(status -> {
             if (status.isEmpty()) {
                 return Future.succeededFuture(Optional.empty());
@@ -46,7 +50,21 @@ public final class PgCredentialStore implements CredentialStore {
                             secretHash,
                             expiresAt.map(PgCredentialStore::odt).orElse(null),
                             label)
-                    .map(Optional::of);
+                    .compose(created -> audit.append(
+                                    tx,
+                                    AuditEvent.of(
+                                            "credential.created",
+                                            AuditEvent.SUCCESS,
+                                            agentId,
+                                            context,
+                                            Audit.details(
+                                                    "credentialId",
+                                                    created.credentialId().toString(),
+                                                    "expiresAt",
+                                                    created.expiresAt()
+                                                            .map(Instant::toString)
+                                                            .orElse(null))))
+                            .map(Optional.of(created)));
         }));
     }
 
@@ -63,7 +81,8 @@ public final class PgCredentialStore implements CredentialStore {
     }
 
     @Override
-    public Future<Optional<Credential>> rotate(UUID agentId, UUID credentialId, byte[] newHash, Duration grace) {
+    public Future<Optional<Credential>> rotate(
+            UUID agentId, UUID credentialId, byte[] newHash, Duration grace, Audit.Context context) {
         return pool.withTransaction(tx -> lockAgent(tx, agentId).compose(status -> {
             if (status.isEmpty()) {
                 return Future.succeededFuture(Optional.<Credential>empty());
@@ -85,6 +104,19 @@ public final class PgCredentialStore implements CredentialStore {
                         }
                         return insert(tx, agentId, newHash, old.getOffsetDateTime("expires_at"), old.getString("label"))
                                 .compose(fresh -> retire(tx, credentialId, fresh.credentialId(), grace)
+                                        .compose(retired -> audit.append(
+                                                tx,
+                                                AuditEvent.of(
+                                                        "credential.rotated",
+                                                        AuditEvent.SUCCESS,
+                                                        agentId,
+                                                        context,
+                                                        Audit.details(
+                                                                "credentialId", credentialId.toString(),
+                                                                "replacement",
+                                                                        fresh.credentialId()
+                                                                                .toString(),
+                                                                "gracePeriodSeconds", grace.toSeconds()))))
                                         .map(Optional.of(fresh)));
                     });
         }));
@@ -104,11 +136,21 @@ public final class PgCredentialStore implements CredentialStore {
     }
 
     @Override
-    public Future<Boolean> revoke(UUID agentId, UUID credentialId) {
-        return pool.preparedQuery("UPDATE credentials SET status = 'revoked',"
+    public Future<Boolean> revoke(UUID agentId, UUID credentialId, Audit.Context context) {
+        return pool.withTransaction(tx -> tx.preparedQuery("UPDATE credentials SET status = 'revoked',"
                         + " revoked_at = COALESCE(revoked_at, now()) WHERE credential_id = $1 AND agent_id = $2")
                 .execute(Tuple.of(credentialId, agentId))
-                .map(rows -> rows.rowCount() > 0);
+                .compose(rows -> rows.rowCount() == 0
+                        ? Future.succeededFuture(false)
+                        : audit.append(
+                                        tx,
+                                        AuditEvent.of(
+                                                "credential.revoked",
+                                                AuditEvent.SUCCESS,
+                                                agentId,
+                                                context,
+                                                Audit.details("credentialId", credentialId.toString())))
+                                .map(true)));
     }
 
     @Override

@@ -146,6 +146,19 @@ public final class DevEnvironment implements AutoCloseable {
         return variables;
     }
 
+    /** The policy shipped inside the jar, copied under the data directory (for {@code dev} outside a checkout). */
+    public Path bundledPolicies() throws IOException {
+        Path target = home.resolve("policies");
+        Files.createDirectories(target);
+        try (var in = DevEnvironment.class.getResourceAsStream("/bundled-policies/agentidp.policy")) {
+            if (in == null) {
+                throw new IOException("the jar holds no bundled policy");
+            }
+            Files.write(target.resolve("agentidp.policy"), in.readAllBytes());
+        }
+        return target;
+    }
+
     private static void writeSecret(Path file, String content) throws IOException {
         Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         Files.writeString(file, content);

@@ -54,7 +54,7 @@ public final class AgentsApi {
                             caller,
                             body.strings("scopes", 50)
                                     .orElseThrow(() -> JsonBody.fieldError("scopes", "is required"))));
-            agents.create(agent)
+            agents.create(agent, AuditContexts.caller(rc))
                     .onSuccess(created -> rc.response()
                             .setStatusCode(201)
                             .putHeader(HttpHeaders.LOCATION, "/api/v1/agents/" + created.agentId())
@@ -118,7 +118,7 @@ public final class AgentsApi {
                     agentType(body),
                     body.strings("scopes", 50).map(requested -> checkedScopes(caller, requested)),
                     status);
-            guardedChange(rc, id, caller, () -> agents.update(id, patch))
+            guardedChange(rc, id, caller, () -> agents.update(id, patch, AuditContexts.caller(rc)))
                     .onSuccess(agent -> json(rc, 200, agent.toJson()))
                     .onFailure(rc::fail);
         };
@@ -128,7 +128,7 @@ public final class AgentsApi {
         return rc -> {
             UUID id = Paths.uuid(rc, "agentId");
             AccessToken caller = BearerAuth.principal(rc);
-            guardedChange(rc, id, caller, () -> agents.decommission(id))
+            guardedChange(rc, id, caller, () -> agents.decommission(id, AuditContexts.caller(rc)))
                     .onSuccess(agent -> rc.response().setStatusCode(204).end())
                     .onFailure(rc::fail);
         };
@@ -228,7 +228,7 @@ public final class AgentsApi {
                 number(params, "limit", 20, 1, MAX_PAGE_SIZE));
     }
 
-    private static int number(MultiMap params, String name, int fallback, int min, int max) {
+    static int number(MultiMap params, String name, int fallback, int min, int max) {
         String raw = params.get(name);
         if (raw == null) {
             return fallback;

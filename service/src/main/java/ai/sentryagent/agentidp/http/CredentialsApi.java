@@ -44,7 +44,8 @@ public final class CredentialsApi {
             Optional<Instant> expiresAt = body.string("expiresAt", 1, 64).map(this::expiry);
             String secret = CredentialHasher.newSecret();
             manageable(rc, agentId)
-                    .compose(agent -> credentials.create(agentId, hasher.hash(secret), expiresAt, null))
+                    .compose(agent ->
+                            credentials.create(agentId, hasher.hash(secret), expiresAt, null, AuditContexts.caller(rc)))
                     .onSuccess(created -> created.ifPresentOrElse(
                             credential -> respondWithSecret(rc, agentId, credential, secret, null),
                             () -> rc.fail(AgentsApi.notFound(agentId))))
@@ -78,7 +79,8 @@ public final class CredentialsApi {
                     body.integer("gracePeriodSeconds", 0, MAX_GRACE_SECONDS).orElse(0L));
             String secret = CredentialHasher.newSecret();
             manageable(rc, agentId)
-                    .compose(agent -> credentials.rotate(agentId, credentialId, hasher.hash(secret), grace))
+                    .compose(agent -> credentials.rotate(
+                            agentId, credentialId, hasher.hash(secret), grace, AuditContexts.caller(rc)))
                     .onSuccess(rotated -> rotated.ifPresentOrElse(
                             credential -> respondWithSecret(rc, agentId, credential, secret, credentialId),
                             () -> rc.fail(credentialNotFound(agentId, credentialId))))
@@ -91,7 +93,7 @@ public final class CredentialsApi {
             UUID agentId = Paths.uuid(rc, "agentId");
             UUID credentialId = Paths.uuid(rc, "credentialId");
             manageable(rc, agentId)
-                    .compose(agent -> credentials.revoke(agentId, credentialId))
+                    .compose(agent -> credentials.revoke(agentId, credentialId, AuditContexts.caller(rc)))
                     .onSuccess(found -> {
                         if (found) {
                             rc.response().setStatusCode(204).end();

@@ -48,7 +48,7 @@ public final class RevocationEndpoint implements Handler<RoutingContext> {
                         return Future.failedFuture(new OAuthException(
                                 400, "unauthorized_client", "the token was not issued to this client", false));
                     }
-                    return revocations.revoke(claims.get());
+                    return revocations.revoke(claims.get(), AuditContexts.client(rc, presented.clientId()));
                 })
                 .onSuccess(done -> rc.response().setStatusCode(200).end())
                 .onFailure(rc::fail);

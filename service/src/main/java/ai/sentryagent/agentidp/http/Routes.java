@@ -1,14 +1,15 @@
 package ai.sentryagent.agentidp.http;
 
 import ai.sentryagent.agentidp.agent.AgentStore;
+import ai.sentryagent.agentidp.audit.Audit;
 import ai.sentryagent.agentidp.config.AppConfig;
 import ai.sentryagent.agentidp.credential.CredentialStore;
 import ai.sentryagent.agentidp.crypto.CredentialHasher;
 import ai.sentryagent.agentidp.observability.Metrics;
+import ai.sentryagent.agentidp.policy.PolicyEngine;
 import ai.sentryagent.agentidp.ratelimit.RateLimiter;
 import ai.sentryagent.agentidp.token.ClientAuthenticator;
 import ai.sentryagent.agentidp.token.RevocationStore;
-import ai.sentryagent.agentidp.token.Scopes;
 import ai.sentryagent.agentidp.token.TokenCodec;
 import ai.sentryagent.agentidp.token.TokenIssuer;
 import io.vertx.core.Handler;
@@ -31,6 +32,23 @@ public final class Routes {
 
     private Routes() {}
 
+    /**
+     * The management endpoints, as policy templates. The policy must have a rule for each, or startup fails.
+     */
+    public static final Set<String> MANAGEMENT_ENDPOINTS = Set.of(
+            "GET /api/v1/agents",
+            "POST /api/v1/agents",
+            "GET /api/v1/agents/{agentId}",
+            "PATCH /api/v1/agents/{agentId}",
+            "DELETE /api/v1/agents/{agentId}",
+            "GET /api/v1/agents/{agentId}/credentials",
+            "POST /api/v1/agents/{agentId}/credentials",
+            "POST /api/v1/agents/{agentId}/credentials/{credentialId}/rotate",
+            "DELETE /api/v1/agents/{agentId}/credentials/{credentialId}",
+            "GET /api/v1/audit",
+            "GET /api/v1/audit/verify",
+            "GET /api/v1/audit/{eventId}");
+
     /** The collaborators the handlers need, built once per process and shared by every HTTP verticle. */
     public record Dependencies(
             AppConfig config,
@@ -45,6 +63,8 @@ public final class Routes {
             AgentStore agents,
             CredentialStore credentials,
             CredentialHasher hasher,
+            Audit audit,
+            PolicyEngine policy,
             Clock clock) {}
 
     public static Router create(Vertx vertx, Dependencies deps) {
@@ -77,7 +97,7 @@ public final class Routes {
         OAuthGuard guard = new OAuthGuard();
         OAuthErrorHandler oauthErrors = new OAuthErrorHandler(deps.metrics());
         TokenEndpoint token = new TokenEndpoint(
-                deps.authenticator(), deps.issuer(), deps.limiter(), config.rateLimit(), deps.metrics());
+                deps.authenticator(), deps.issuer(), deps.limiter(), config.rateLimit(), deps.metrics(), deps.audit());
         router.route("/api/v1/token")
                 .handler(body)
                 .handler(guard)
@@ -97,50 +117,48 @@ public final class Routes {
                 .failureHandler(oauthErrors);
 
         BearerAuth bearer = new BearerAuth(deps.codec(), deps.revocations());
-        router.route("/api/v1/agents*")
-                .handler(body)
-                .handler(tag("/api/v1/agents*"))
-                .handler(bearer);
-        RequireScope read = new RequireScope(Scopes.AGENTS_READ);
-        RequireScope write = new RequireScope(Scopes.AGENTS_WRITE);
+        PolicyGuard policy = new PolicyGuard(deps.policy(), deps.audit());
+        for (String prefix : List.of("/api/v1/agents*", "/api/v1/audit*")) {
+            router.route(prefix)
+                    .handler(body)
+                    .handler(tag(prefix))
+                    .handler(bearer)
+                    .handler(policy);
+        }
         AgentsApi agents = new AgentsApi(deps.agents(), config.scopes());
-        router.post("/api/v1/agents")
-                .handler(tag("/api/v1/agents"))
-                .handler(write)
-                .handler(agents.create());
-        router.get("/api/v1/agents")
-                .handler(tag("/api/v1/agents"))
-                .handler(read)
-                .handler(agents.list());
+        router.post("/api/v1/agents").handler(tag("/api/v1/agents")).handler(agents.create());
+
+        router.get("/api/v1/agents").handler(tag("/api/v1/agents")).handler(agents.list());
+
         router.get("/api/v1/agents/:agentId")
                 .handler(tag("/api/v1/agents/:agentId"))
-                .handler(read)
                 .handler(agents.get());
         router.patch("/api/v1/agents/:agentId")
                 .handler(tag("/api/v1/agents/:agentId"))
-                .handler(write)
                 .handler(agents.update());
         router.delete("/api/v1/agents/:agentId")
                 .handler(tag("/api/v1/agents/:agentId"))
-                .handler(write)
                 .handler(agents.decommission());
         CredentialsApi credentials = new CredentialsApi(deps.agents(), deps.credentials(), deps.hasher(), deps.clock());
         router.post("/api/v1/agents/:agentId/credentials")
                 .handler(tag("/api/v1/agents/:agentId/credentials"))
-                .handler(write)
                 .handler(credentials.create());
         router.get("/api/v1/agents/:agentId/credentials")
                 .handler(tag("/api/v1/agents/:agentId/credentials"))
-                .handler(read)
                 .handler(credentials.list());
         router.post("/api/v1/agents/:agentId/credentials/:credentialId/rotate")
                 .handler(tag("/api/v1/agents/:agentId/credentials/:credentialId/rotate"))
-                .handler(write)
                 .handler(credentials.rotate());
         router.delete("/api/v1/agents/:agentId/credentials/:credentialId")
                 .handler(tag("/api/v1/agents/:agentId/credentials/:credentialId"))
-                .handler(write)
                 .handler(credentials.revoke());
+
+        AuditApi audit = new AuditApi(deps.audit());
+        router.get("/api/v1/audit").handler(tag("/api/v1/audit")).handler(audit.list());
+        router.get("/api/v1/audit/verify").handler(tag("/api/v1/audit/verify")).handler(audit.verify());
+        router.get("/api/v1/audit/:eventId")
+                .handler(tag("/api/v1/audit/:eventId"))
+                .handler(audit.get());
 
         ErrorHandler errors = new ErrorHandler();
         router.route().failureHandler(errors);

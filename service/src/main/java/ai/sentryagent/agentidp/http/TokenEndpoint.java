@@ -1,5 +1,7 @@
 package ai.sentryagent.agentidp.http;
 
+import ai.sentryagent.agentidp.audit.Audit;
+import ai.sentryagent.agentidp.audit.AuditEvent;
 import ai.sentryagent.agentidp.config.AppConfig;
 import ai.sentryagent.agentidp.credential.ClientRecord;
 import ai.sentryagent.agentidp.observability.Metrics;
@@ -30,13 +32,16 @@ public final class TokenEndpoint implements Handler<RoutingContext> {
     private final RateLimiter limiter;
     private final AppConfig.RateLimitConfig limits;
     private final Metrics metrics;
+    private final Audit audit;
 
     public TokenEndpoint(
             ClientAuthenticator authenticator,
             TokenIssuer issuer,
             RateLimiter limiter,
             AppConfig.RateLimitConfig limits,
-            Metrics metrics) {
+            Metrics metrics,
+            Audit audit) {
+        this.audit = audit;
         this.authenticator = authenticator;
         this.issuer = issuer;
         this.limiter = limiter;
@@ -69,6 +74,13 @@ public final class TokenEndpoint implements Handler<RoutingContext> {
                         }
                     }
                     if (client.result().isEmpty()) {
+                        audit.enqueue(AuditEvent.of(
+                                "client.authentication_failed",
+                                AuditEvent.FAILURE,
+                                null,
+                                AuditContexts.client(rc, presented.clientId()),
+                                Audit.details(
+                                        "method", presented.basic() ? "client_secret_basic" : "client_secret_post")));
                         return Future.join(failureKeys.stream()
                                         .map(key -> limiter.hit(key, Integer.MAX_VALUE))
                                         .toList())
@@ -88,6 +100,16 @@ public final class TokenEndpoint implements Handler<RoutingContext> {
                 })
                 .onSuccess(issued -> {
                     metrics.tokenRequest("issued");
+                    audit.enqueue(AuditEvent.of(
+                            "token.issued",
+                            AuditEvent.SUCCESS,
+                            java.util.UUID.fromString(issued.claims().subject()),
+                            AuditContexts.client(rc, issued.claims().clientId()),
+                            Audit.details(
+                                    "jti",
+                                    issued.claims().jti(),
+                                    "scope",
+                                    issued.claims().scope())));
                     rc.response()
                             .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
                             .end(new JsonObject()

@@ -40,6 +40,13 @@ public record Policy(List<Rule> rules, String source) {
         }
     }
 
+    /** Whether a concrete path fits a template such as {@code /api/v1/agents/{agentId}}. */
+    public static boolean fits(String template, String path) {
+        return new Rule("ANY", template, Set.of(), false, "", 0)
+                .match("ANY", path)
+                .isPresent();
+    }
+
     /** The input document of a decision (also what OPA receives). */
     public record Request(String method, String path, Set<String> scopes, String agentId, String clientId) {}
 

@@ -38,7 +38,12 @@ public final class PolicyEngine {
     private final WebClient http;
     private final Metrics metrics;
 
-    public PolicyEngine(Path directory, Set<String> endpoints, Scopes scopes, Optional<String> opaUrl, WebClient http,
+    public PolicyEngine(
+            Path directory,
+            Set<String> endpoints,
+            Scopes scopes,
+            Optional<String> opaUrl,
+            WebClient http,
             Metrics metrics) {
         this.directory = directory;
         this.endpoints = Set.copyOf(endpoints);
@@ -47,7 +52,10 @@ public final class PolicyEngine {
         this.http = http;
         this.metrics = metrics;
         this.policy = new AtomicReference<>(PolicyLoader.load(directory, this.endpoints, scopes));
-        LOG.info("authorization policy loaded from {} ({} rules){}", directory, policy.get().rules().size(),
+        LOG.info(
+                "authorization policy loaded from {} ({} rules){}",
+                directory,
+                policy.get().rules().size(),
                 opaUrl.map(url -> "; decisions delegated to OPA at " + url).orElse(""));
     }
 
@@ -83,7 +91,8 @@ public final class PolicyEngine {
                     JsonObject result = response.statusCode() == 200 ? safeJson(response.bodyAsString()) : null;
                     Object allow = result == null ? null : result.getValue("allow");
                     if (!(allow instanceof Boolean granted)) {
-                        throw new Unavailable("the policy engine gave no decision (HTTP " + response.statusCode() + ")");
+                        throw new Unavailable(
+                                "the policy engine gave no decision (HTTP " + response.statusCode() + ")");
                     }
                     String reason = result.getString("reason", granted ? "allowed by policy" : "denied by policy");
                     metrics.policyDecision("opa", granted ? "allow" : "deny");
@@ -92,9 +101,8 @@ public final class PolicyEngine {
                 .recover(failure -> {
                     metrics.policyDecision("opa", "error");
                     LOG.warn("policy engine unreachable or invalid, denying (fail closed): {}", failure.toString());
-                    return Future.failedFuture(failure instanceof Unavailable u
-                            ? u
-                            : new Unavailable("the policy engine is unavailable"));
+                    return Future.failedFuture(
+                            failure instanceof Unavailable u ? u : new Unavailable("the policy engine is unavailable"));
                 });
     }
 

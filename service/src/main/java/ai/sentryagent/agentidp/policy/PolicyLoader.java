@@ -50,12 +50,15 @@ public final class PolicyLoader {
         }
         List<Path> files;
         try (Stream<Path> listing = Files.list(directory)) {
-            files = listing.filter(p -> p.getFileName().toString().endsWith(".policy")).sorted().toList();
+            files = listing.filter(p -> p.getFileName().toString().endsWith(".policy"))
+                    .sorted()
+                    .toList();
         } catch (IOException e) {
             throw new PolicyException("cannot read POLICY_DIR " + directory + ": " + e.getMessage());
         }
         if (files.isEmpty()) {
-            throw new PolicyException("POLICY_DIR " + directory.toAbsolutePath().normalize() + " holds no *.policy file");
+            throw new PolicyException(
+                    "POLICY_DIR " + directory.toAbsolutePath().normalize() + " holds no *.policy file");
         }
         List<Policy.Rule> rules = new ArrayList<>();
         for (Path file : files) {
@@ -63,7 +66,9 @@ public final class PolicyLoader {
         }
         for (String endpoint : endpoints) {
             String[] parts = endpoint.split(" ", 2);
-            if (rules.stream().noneMatch(r -> r.method().equals(parts[0]) && r.pathTemplate().equals(parts[1]))) {
+            if (rules.stream()
+                    .noneMatch(
+                            r -> r.method().equals(parts[0]) && r.pathTemplate().equals(parts[1]))) {
                 throw new PolicyException(files.get(0).getFileName() + ": no rule for " + endpoint
                         + " (every management endpoint needs one; default is deny)");
             }
@@ -91,8 +96,8 @@ public final class PolicyLoader {
             }
             if (!versioned) {
                 if (!content.equals("version 1")) {
-                    throw new PolicyException(name + ":" + number + ": the first rule line must be 'version 1', got '"
-                            + content + "'");
+                    throw new PolicyException(
+                            name + ":" + number + ": the first rule line must be 'version 1', got '" + content + "'");
                 }
                 versioned = true;
                 continue;

@@ -1,5 +1,7 @@
 package ai.sentryagent.agentidp.token;
 
+import ai.sentryagent.agentidp.audit.Audit;
+import ai.sentryagent.agentidp.audit.AuditEvent;
 import io.vertx.core.Future;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
@@ -10,6 +12,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,24 +24,46 @@ public final class PgRedisRevocationStore implements RevocationStore {
     private static final Logger LOG = LoggerFactory.getLogger(PgRedisRevocationStore.class);
 
     private final Pool pool;
+    private final Audit audit;
     private final Redis redis;
     private final String keyPrefix;
     private final Clock clock;
 
-    public PgRedisRevocationStore(Pool pool, Redis redis, String keyPrefix, Clock clock) {
+    public PgRedisRevocationStore(Pool pool, Audit audit, Redis redis, String keyPrefix, Clock clock) {
         this.pool = pool;
+        this.audit = audit;
         this.redis = redis;
         this.keyPrefix = keyPrefix + "revoked:";
         this.clock = clock;
     }
 
     @Override
-    public Future<Void> revoke(AccessToken token) {
-        return pool.preparedQuery("INSERT INTO token_revocations (jti, client_id, expires_at, revoked_at)"
-                        + " VALUES ($1, $2, $3, now()) ON CONFLICT (jti) DO NOTHING")
-                .execute(Tuple.of(
-                        token.jti(), token.clientId(), OffsetDateTime.ofInstant(token.expiresAt(), ZoneOffset.UTC)))
+    public Future<Void> revoke(AccessToken token, Audit.Context context) {
+        return pool.withTransaction(tx -> tx.preparedQuery("INSERT INTO token_revocations (jti, client_id,"
+                                + " expires_at, revoked_at) VALUES ($1, $2, $3, now()) ON CONFLICT (jti) DO NOTHING")
+                        .execute(Tuple.of(
+                                token.jti(),
+                                token.clientId(),
+                                OffsetDateTime.ofInstant(token.expiresAt(), ZoneOffset.UTC)))
+                        .compose(inserted -> inserted.rowCount() == 0
+                                ? Future.<Void>succeededFuture()
+                                : audit.append(
+                                        tx,
+                                        AuditEvent.of(
+                                                "token.revoked",
+                                                AuditEvent.SUCCESS,
+                                                agentId(token.subject()),
+                                                context,
+                                                Audit.details("jti", token.jti(), "tokenClientId", token.clientId())))))
                 .compose(done -> cache(token));
+    }
+
+    private static UUID agentId(String subject) {
+        try {
+            return UUID.fromString(subject);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 
     private Future<Void> cache(AccessToken token) {

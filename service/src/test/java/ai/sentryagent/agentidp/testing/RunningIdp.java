@@ -54,7 +54,13 @@ public final class RunningIdp implements AutoCloseable {
         variables.put("CREDENTIAL_HASH_KEY", "test-credential-hash-key-0123456789abcdef");
         variables.put("BOOTSTRAP_ADMIN_SECRET", ADMIN_SECRET);
         variables.put("CUSTOM_SCOPES", "weather:read,weather:write,reports:read");
+        variables.put("POLICY_DIR", policyDirectory().toString());
         return variables;
+    }
+
+    /** The repository's policies/ folder: the policy the service ships. */
+    public static java.nio.file.Path policyDirectory() {
+        return java.nio.file.Path.of("..", "policies").toAbsolutePath().normalize();
     }
 
     public static KeyPair keys() {

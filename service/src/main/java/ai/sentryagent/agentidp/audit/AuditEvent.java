@@ -1,0 +1,126 @@
+package ai.sentryagent.agentidp.audit;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+
+/**
+ * One audit event. Never holds a secret: details carry ids, scopes and reasons only.
+ *
+ * @param actor who acted: the caller's client id, or {@code system}
+ * @param agentId the agent the event is about, if any
+ */
+public record AuditEvent(
+        UUID eventId,
+        Instant timestamp,
+        String action,
+        String outcome,
+        UUID agentId,
+        String actor,
+        String clientIp,
+        String requestId,
+        JsonObject details) {
+
+    public static final String SUCCESS = "success";
+    public static final String FAILURE = "failure";
+    public static final String DENIED = "denied";
+
+    /** A new event now (microsecond precision, as PostgreSQL stores it). */
+    public static AuditEvent of(
+            String action, String outcome, UUID agentId, Audit.Context context, JsonObject details) {
+        return new AuditEvent(
+                UUID.randomUUID(),
+                Instant.now().truncatedTo(ChronoUnit.MICROS),
+                action,
+                outcome,
+                agentId,
+                context.actor(),
+                context.clientIp(),
+                context.requestId(),
+                details == null ? new JsonObject() : details);
+    }
+
+    /** The bytes the hash covers: every field, details as JSON with sorted keys. */
+    public String canonical() {
+        return String.join(
+                "\n",
+                eventId.toString(),
+                timestamp.toString(),
+                action,
+                outcome,
+                agentId == null ? "" : agentId.toString(),
+                actor,
+                clientIp == null ? "" : clientIp,
+                requestId == null ? "" : requestId,
+                canonicalJson(details));
+    }
+
+    public byte[] chain(byte[] previousHash) {
+        try {
+            MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
+            sha256.update(canonical().getBytes(StandardCharsets.UTF_8));
+            sha256.update(previousHash);
+            return sha256.digest();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public JsonObject toJson() {
+        return new JsonObject()
+                .put("eventId", eventId.toString())
+                .put("timestamp", timestamp.toString())
+                .put("action", action)
+                .put("outcome", outcome)
+                .put("agentId", agentId == null ? null : agentId.toString())
+                .put("actor", actor)
+                .put("clientIp", clientIp)
+                .put("requestId", requestId)
+                .put("details", details);
+    }
+
+    static String canonicalJson(Object value) {
+        if (value instanceof JsonObject object) {
+            Map<String, Object> sorted = new TreeMap<>(object.getMap());
+            StringBuilder out = new StringBuilder("{");
+            sorted.forEach((key, item) -> {
+                if (out.length() > 1) {
+                    out.append(',');
+                }
+                out.append(scalar(key)).append(':').append(canonicalJson(wrap(item)));
+            });
+            return out.append('}').toString();
+        }
+        if (value instanceof JsonArray array) {
+            StringBuilder out = new StringBuilder("[");
+            for (int i = 0; i < array.size(); i++) {
+                out.append(i == 0 ? "" : ",").append(canonicalJson(wrap(array.getValue(i))));
+            }
+            return out.append(']').toString();
+        }
+        return scalar(value);
+    }
+
+    private static String scalar(Object value) {
+        String encoded = new JsonArray().add(value).encode();
+        return encoded.substring(1, encoded.length() - 1);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Object wrap(Object item) {
+        if (item instanceof Map<?, ?> map) {
+            return new JsonObject((Map<String, Object>) map);
+        }
+        if (item instanceof java.util.List<?> list) {
+            return new JsonArray((java.util.List<Object>) list);
+        }
+        return item;
+    }
+}
