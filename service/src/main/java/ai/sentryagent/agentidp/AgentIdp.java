@@ -89,7 +89,8 @@ public final class AgentIdp {
         Clock clock = Clock.systemUTC();
         Pool pool = Postgres.pool(vertx, config);
         Redis redis = RedisClients.create(vertx, config.redis(), config.redisTlsCaCert());
-        PgAudit audit = new PgAudit(pool);
+        Metrics metrics = new Metrics();
+        PgAudit audit = new PgAudit(pool, metrics);
         AgentStore agents = new PgAgentStore(pool, audit);
         CredentialStore credentials = new PgCredentialStore(pool, audit);
         CredentialHasher hasher =
@@ -101,7 +102,6 @@ public final class AgentIdp {
                 config.tokens().ttl(),
                 clock);
         RevocationStore revocations = new PgRedisRevocationStore(pool, audit, redis, config.redisKeyPrefix(), clock);
-        Metrics metrics = new Metrics();
         metrics.bindPool(pool::size, config.pool().max());
         RateLimiter local = new LocalRateLimiter(config.rateLimit().windowMs(), System::currentTimeMillis);
         RateLimiter limiter = config.rateLimit().redisEnabled()
@@ -217,6 +217,11 @@ public final class AgentIdp {
                 .mapEmpty();
     }
 
+    /** Archives and prunes audit events older than the retention now (the periodic job does this too). */
+    public Future<Long> pruneAudit(java.time.Duration retention) {
+        return audit.prune(retention);
+    }
+
     /** Re-reads the authorization policy (SIGHUP). */
     public boolean reloadPolicy() {
         return policy.reload();
@@ -227,7 +232,6 @@ public final class AgentIdp {
         long batching = audit.startBatching(vertx, AUDIT_BATCH_PERIOD_MS);
         Runnable check = () -> audit.verify()
                 .onSuccess(result -> {
-                    metrics.auditChainIntegrity(result.valid());
                     if (!result.valid()) {
                         LOG.error("audit chain broken: {}", result.toJson().encode());
                     }

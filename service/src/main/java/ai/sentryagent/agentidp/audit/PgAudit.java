@@ -1,6 +1,7 @@
 package ai.sentryagent.agentidp.audit;
 
 import ai.sentryagent.agentidp.agent.Page;
+import ai.sentryagent.agentidp.observability.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -38,10 +39,12 @@ public final class PgAudit implements Audit {
             + " request_id, details, prev_hash, hash";
 
     private final Pool pool;
+    private final Metrics metrics;
     private final ConcurrentLinkedQueue<AuditEvent> queue = new ConcurrentLinkedQueue<>();
 
-    public PgAudit(Pool pool) {
+    public PgAudit(Pool pool, Metrics metrics) {
         this.pool = pool;
+        this.metrics = metrics;
     }
 
     /** Flushes the queue every {@code periodMs}; returns the timer id. */
@@ -142,7 +145,8 @@ public final class PgAudit implements Audit {
         pageParams.add((long) query.limit());
         pageParams.add((long) (query.page() - 1) * query.limit());
         Future<List<AuditEvent>> items = pool.preparedQuery("SELECT " + COLUMNS + " FROM audit_events" + where
-                        + " ORDER BY seq DESC LIMIT $" + (params.size() + 1) + " OFFSET $" + (params.size() + 2))
+                        + " ORDER BY occurred_at DESC, seq DESC LIMIT $" + (params.size() + 1) + " OFFSET $"
+                        + (params.size() + 2))
                 .execute(Tuple.tuple(pageParams))
                 .map(rows -> {
                     List<AuditEvent> events = new ArrayList<>();
@@ -176,7 +180,8 @@ public final class PgAudit implements Audit {
                     byte[] start =
                             cp.size() > 0 ? cp.iterator().next().getBuffer(1).getBytes() : GENESIS;
                     return verifyFrom(after, start, 0);
-                });
+                })
+                .onSuccess(result -> metrics.auditChainIntegrity(result.valid()));
     }
 
     private Future<Verification> verifyFrom(long afterSeq, byte[] expectedPrevious, long checked) {

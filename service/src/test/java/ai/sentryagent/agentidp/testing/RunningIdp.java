@@ -88,6 +88,18 @@ public final class RunningIdp implements AutoCloseable {
         }
     }
 
+    /** Runs audit retention now with the given period; returns how many events were archived and pruned. */
+    public long pruneAudit(java.time.Duration retention) throws Exception {
+        return idp.pruneAudit(retention)
+                .toCompletionStage()
+                .toCompletableFuture()
+                .get(30, TimeUnit.SECONDS);
+    }
+
+    public boolean reloadPolicy() {
+        return idp.reloadPolicy();
+    }
+
     public int port() {
         return idp.port();
     }

@@ -32,6 +32,8 @@ public final class TestServers {
     private final String redisUrl;
     private final EmbeddedPostgres embeddedPostgres;
     private final RedisServer embeddedRedis;
+    private final java.util.List<String> extraDatabases =
+            java.util.Collections.synchronizedList(new java.util.ArrayList<>());
 
     private TestServers() throws IOException, SQLException {
         String configuredDb = System.getenv("AGENTIDP_TEST_DATABASE_URL");
@@ -105,6 +107,18 @@ public final class TestServers {
         return redisUrl;
     }
 
+    /** A further database of this run, for tests that must not share state (e.g. one that breaks the audit chain). */
+    public String createDatabase(String suffix) throws SQLException {
+        String name = databaseName + "_" + suffix;
+        try (Connection connection = DriverManager.getConnection(adminJdbcUrl, adminUser, adminPassword);
+                Statement statement = connection.createStatement()) {
+            statement.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+            statement.execute("CREATE DATABASE " + name);
+        }
+        extraDatabases.add(name);
+        return databaseUrl.replace("/" + databaseName + "?", "/" + name + "?");
+    }
+
     /** A Redis key prefix unique to this run. */
     public String redisKeyPrefix() {
         return "agentidp-test-" + RUN_ID + ":";
@@ -119,6 +133,9 @@ public final class TestServers {
     private void tearDown() {
         try (Connection connection = DriverManager.getConnection(adminJdbcUrl, adminUser, adminPassword);
                 Statement statement = connection.createStatement()) {
+            for (String extra : extraDatabases) {
+                statement.execute("DROP DATABASE IF EXISTS " + extra + " WITH (FORCE)");
+            }
             statement.execute("DROP DATABASE IF EXISTS " + databaseName + " WITH (FORCE)");
         } catch (SQLException e) {
             System.err.println("could not drop test database " + databaseName + ": " + e.getMessage());
