@@ -3,7 +3,6 @@ package ai.sentryagent.agentidp.http;
 import ai.sentryagent.agentidp.credential.ClientRecord;
 import ai.sentryagent.agentidp.token.AccessToken;
 import ai.sentryagent.agentidp.token.ClientAuthenticator;
-import ai.sentryagent.agentidp.token.OAuthException;
 import ai.sentryagent.agentidp.token.RevocationStore;
 import ai.sentryagent.agentidp.token.Scopes;
 import ai.sentryagent.agentidp.token.TokenCodec;
@@ -34,17 +33,10 @@ public final class IntrospectionEndpoint implements Handler<RoutingContext> {
 
     @Override
     public void handle(RoutingContext rc) {
-        FormBody form = FormBody.parse(rc.body().asString());
-        ClientCredentials presented = ClientCredentials.from(rc, form);
-        String token = form.require("token");
-        authenticator
-                .authenticate(presented.clientId(), presented.secret())
-                .compose(caller -> {
-                    if (caller.isEmpty()) {
-                        return Future.failedFuture(
-                                OAuthException.invalidClient("client authentication failed", presented.basic()));
-                    }
-                    Optional<AccessToken> claims = codec.verify(token).filter(c -> mayIntrospect(caller.get(), c));
+        TokenRequest.authenticate(rc, authenticator)
+                .compose(request -> {
+                    Optional<AccessToken> claims =
+                            codec.verify(request.token()).filter(c -> mayIntrospect(request.caller(), c));
                     if (claims.isEmpty()) {
                         return Future.succeededFuture(INACTIVE);
                     }

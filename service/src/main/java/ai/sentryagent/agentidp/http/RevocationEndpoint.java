@@ -29,26 +29,21 @@ public final class RevocationEndpoint implements Handler<RoutingContext> {
 
     @Override
     public void handle(RoutingContext rc) {
-        FormBody form = FormBody.parse(rc.body().asString());
-        ClientCredentials presented = ClientCredentials.from(rc, form);
-        String token = form.require("token");
-        authenticator
-                .authenticate(presented.clientId(), presented.secret())
-                .compose(caller -> {
-                    if (caller.isEmpty()) {
-                        return Future.failedFuture(
-                                OAuthException.invalidClient("client authentication failed", presented.basic()));
-                    }
-                    Optional<AccessToken> claims = codec.verify(token);
+        TokenRequest.authenticate(rc, authenticator)
+                .compose(request -> {
+                    Optional<AccessToken> claims = codec.verify(request.token());
                     if (claims.isEmpty()) {
                         return Future.succeededFuture();
                     }
-                    boolean own = claims.get().clientId().equals(caller.get().clientId());
-                    if (!own && !caller.get().scopes().contains(Scopes.ADMIN)) {
+                    boolean own =
+                            claims.get().clientId().equals(request.caller().clientId());
+                    if (!own && !request.caller().scopes().contains(Scopes.ADMIN)) {
                         return Future.failedFuture(new OAuthException(
                                 400, "unauthorized_client", "the token was not issued to this client", false));
                     }
-                    return revocations.revoke(claims.get(), AuditContexts.client(rc, presented.clientId()));
+                    return revocations.revoke(
+                            claims.get(),
+                            AuditContexts.client(rc, request.presented().clientId()));
                 })
                 .onSuccess(done -> rc.response().setStatusCode(200).end())
                 .onFailure(rc::fail);
