@@ -45,6 +45,7 @@ public final class DevEnvironment implements AutoCloseable {
     private final EmbeddedPostgres postgres;
     private final RedisServer redis;
     private final int redisPort;
+    private final long redisPid;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private DevEnvironment(
@@ -53,13 +54,15 @@ public final class DevEnvironment implements AutoCloseable {
             FileLock lock,
             EmbeddedPostgres postgres,
             RedisServer redis,
-            int redisPort) {
+            int redisPort,
+            long redisPid) {
         this.home = home;
         this.lockChannel = lockChannel;
         this.lock = lock;
         this.postgres = postgres;
         this.redis = redis;
         this.redisPort = redisPort;
+        this.redisPid = redisPid;
     }
 
     /** Takes the directory's lock, then starts PostgreSQL and Redis on free loopback ports. */
@@ -110,7 +113,9 @@ public final class DevEnvironment implements AutoCloseable {
                     .serrListener(line -> LOG.debug("redis: {}", line))
                     .build();
             redis.start();
-            return new DevEnvironment(home, channel, lock, postgres, redis, redisPort);
+            long redisPid = Long.parseLong(
+                    Files.readAllLines(redisData.resolve("redis.pid")).get(0).trim());
+            return new DevEnvironment(home, channel, lock, postgres, redis, redisPort, redisPid);
         } catch (IOException | RuntimeException e) {
             stopQuietly(redis);
             closeQuietly(postgres);
@@ -174,7 +179,7 @@ public final class DevEnvironment implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        stopQuietly(redis);
+        stopRedis();
         closeQuietly(postgres);
         try {
             lock.release();
@@ -253,6 +258,26 @@ public final class DevEnvironment implements AutoCloseable {
     private static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
+        }
+    }
+
+    /**
+     * Redis refuses to exit when its final save fails (disk full, data directory gone): give it ten seconds, then
+     * kill it. The append-only file (fsync every second) still holds all but the last second.
+     */
+    private void stopRedis() {
+        Thread stopper = new Thread(() -> stopQuietly(redis), "dev-redis-stop");
+        stopper.setDaemon(true);
+        stopper.start();
+        try {
+            stopper.join(10_000);
+            if (stopper.isAlive()) {
+                LOG.warn("embedded redis (pid {}) did not stop in 10 s (its final save failed?); killing it", redisPid);
+                ProcessHandle.of(redisPid).ifPresent(ProcessHandle::destroyForcibly);
+                stopper.join(5_000);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
