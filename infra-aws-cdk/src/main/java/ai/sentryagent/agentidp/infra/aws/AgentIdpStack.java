@@ -159,6 +159,8 @@ public final class AgentIdpStack extends Stack {
         env.put("ISSUER_URL", "https://" + settings.domainName());
         env.put("POLICY_DIR", "/app/policies");
         env.put("ENFORCE_TLS", "true");
+        // The ALB appends the client's address to X-Forwarded-For: one trusted proxy.
+        env.put("TRUSTED_PROXY_COUNT", "1");
         env.put("DB_MIGRATE_ON_START", "true");
         env.put("BOOTSTRAP_ADMIN_CLIENT_ID", "agentidp-admin");
         settings.corsOrigin().ifPresent(origin -> env.put("CORS_ORIGIN", origin));

@@ -254,6 +254,8 @@ class ProductionTemplateTest {
                 .contains("NODE_ENV", "ISSUER_URL", "ANALYTICS_ENABLED", "TIER_ENFORCEMENT", "COMPLIANCE_ENABLED");
         assertThat(environment).contains(Map.of("Name", "ISSUER_URL", "Value", "https://idp.example.com"));
         assertThat(environment).contains(Map.of("Name", "ANALYTICS_ENABLED", "Value", "false"));
+        assertThat(environment).contains(Map.of("Name", "TRUSTED_PROXY_COUNT", "Value", "1"));
+        assertThat(environment).contains(Map.of("Name", "ENFORCE_TLS", "Value", "true"));
     }
 
     @Test

@@ -68,6 +68,8 @@ public final class AgentIdpGcp {
         env.put("ISSUER_URL", Output.of(config.issuerUrl()));
         env.put("POLICY_DIR", Output.of("/app/policies"));
         env.put("ENFORCE_TLS", Output.of("true"));
+        // Google's front end appends the client's address to X-Forwarded-For: one trusted proxy.
+        env.put("TRUSTED_PROXY_COUNT", Output.of("1"));
         env.put("DB_MIGRATE_ON_START", Output.of("true"));
         env.put("BOOTSTRAP_ADMIN_CLIENT_ID", Output.of("agentidp-admin"));
         env.put("REDIS_TLS_CA_CERT", cache.caCertificate());

@@ -237,6 +237,7 @@ class GcpProgramTest {
         assertThat(map(envs.get("ISSUER_URL"))).containsEntry("value", "https://idp.example.com");
         assertThat(map(envs.get("REDIS_TLS_CA_CERT"))).containsEntry("value", GcpMocks.REDIS_CA);
         assertThat(map(envs.get("ANALYTICS_ENABLED"))).containsEntry("value", "true");
+        assertThat(map(envs.get("TRUSTED_PROXY_COUNT"))).containsEntry("value", "1");
         for (String secret : List.of(
                 "DATABASE_URL",
                 "REDIS_URL",
