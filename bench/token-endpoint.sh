@@ -48,7 +48,7 @@ out=bench/results/token-endpoint-$(date -u +%Y-%m-%d).md
   echo "# Token endpoint, $(date -u +%Y-%m-%dT%H:%MZ)"
   echo
   echo "Machine: $(nproc) vCPU, $(java -version 2>&1 | head -1). Server: \`agentidp.jar dev\` (embedded PostgreSQL 16 +"
-  echo "Redis, rate limit raised), RS256 with the JDK provider, one agent, HTTP Basic. Load: wrk -t2 -c$connections"
+  echo "Redis, rate limit raised), RS256 ($(grep -o "with the [A-Za-z]* provider" "$work/dev.log" | head -1 | sed "s/with the //")), one agent, HTTP Basic. Load: wrk -t2 -c$connections"
   echo "-d${duration}s on the same machine (client and server share the 2 cores)."
   echo
   echo '```'

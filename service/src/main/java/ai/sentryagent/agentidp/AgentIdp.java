@@ -7,6 +7,7 @@ import ai.sentryagent.agentidp.config.AppConfig;
 import ai.sentryagent.agentidp.credential.CredentialStore;
 import ai.sentryagent.agentidp.credential.PgCredentialStore;
 import ai.sentryagent.agentidp.crypto.CredentialHasher;
+import ai.sentryagent.agentidp.crypto.Rs256;
 import ai.sentryagent.agentidp.http.HttpVerticle;
 import ai.sentryagent.agentidp.http.Routes;
 import ai.sentryagent.agentidp.observability.Metrics;
@@ -115,6 +116,10 @@ public final class AgentIdp {
                         System::currentTimeMillis)
                 : local;
         config.notices().forEach(notice -> LOG.warn("configuration: {}", notice));
+        LOG.info(
+                "signing RS256 tokens with the {} provider, kid {}",
+                Rs256.providerName(),
+                config.tokens().keys().current().kid());
         PolicyEngine policy;
         try {
             policy = new PolicyEngine(

@@ -56,7 +56,7 @@ public interface Audit {
     /** Archives, checkpoints and deletes events older than the retention; returns how many. */
     Future<Long> prune(Duration retention);
 
-    /** A no-op trail for code paths and tests that do not audit. */
+    /** Event details from alternating keys and values. */
     static JsonObject details(Object... keysAndValues) {
         JsonObject details = new JsonObject();
         for (int i = 0; i + 1 < keysAndValues.length; i += 2) {

@@ -1,5 +1,6 @@
 package ai.sentryagent.agentidp.token;
 
+import ai.sentryagent.agentidp.crypto.Rs256;
 import ai.sentryagent.agentidp.crypto.SigningKeys;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
@@ -48,7 +49,7 @@ public final class TokenCodec {
         this.encodedHeader = B64.encodeToString(header.encode().getBytes(StandardCharsets.UTF_8));
         this.signer = ThreadLocal.withInitial(() -> {
             try {
-                Signature signature = Signature.getInstance("SHA256withRSA");
+                Signature signature = Rs256.signature();
                 signature.initSign(keys.privateKey());
                 return signature;
             } catch (GeneralSecurityException e) {
@@ -147,7 +148,7 @@ public final class TokenCodec {
 
     private static boolean signatureValid(SigningKeys.VerificationKey key, String[] parts) {
         try {
-            Signature signature = Signature.getInstance("SHA256withRSA");
+            Signature signature = Rs256.signature();
             signature.initVerify(key.key());
             signature.update((parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII));
             return signature.verify(B64_DECODE.decode(parts[2]));

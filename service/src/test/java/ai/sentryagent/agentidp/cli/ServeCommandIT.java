@@ -151,6 +151,30 @@ class ServeCommandIT {
     }
 
     @Test
+    void sighupReloadsThePolicyWithoutARestart() throws Exception {
+        java.nio.file.Path policies = java.nio.file.Files.createDirectories(workDir.resolve("policies"));
+        java.nio.file.Path file = policies.resolve("agentidp.policy");
+        java.nio.file.Files.copy(RunningIdp.policyDirectory().resolve("agentidp.policy"), file);
+        int port = TestServers.freePort();
+        Map<String, String> env = validEnv(port);
+        env.put("POLICY_DIR", policies.toString());
+        try (JarProcess serve = JarProcess.start(workDir, env, "serve")) {
+            serve.awaitStdout(line -> line.contains("AgentIdP listening on port " + port), Duration.ofSeconds(90));
+            java.nio.file.Files.writeString(
+                    file, java.nio.file.Files.readString(file) + "\nGET /api/v1/agents weather:read\n");
+            serve.signal("HUP");
+            serve.awaitStdout(line -> line.contains("authorization policy reloaded"), Duration.ofSeconds(20));
+            java.nio.file.Files.writeString(file, "version 1\nGET /api/v1/agents bogus:scope\n");
+            serve.signal("HUP");
+            serve.awaitStdout(
+                    line -> line.contains("reload failed, keeping the previous policy")
+                            && line.contains("unknown scope 'bogus:scope'"),
+                    Duration.ofSeconds(20));
+            assertThat(serve.process().isAlive()).isTrue();
+        }
+    }
+
+    @Test
     void servesHealthAndStopsCleanlyOnSigterm() throws Exception {
         int port = TestServers.freePort();
         try (JarProcess serve = JarProcess.start(workDir, validEnv(port), "serve")) {
