@@ -35,19 +35,6 @@ class ResilienceTest {
                 .start();
     }
 
-    private static RedisServer redis(int port) throws Exception {
-        RedisServer server = RedisServer.newRedisServer()
-                .bind("127.0.0.1")
-                .port(port)
-                .setting("save \"\"")
-                .setting("appendonly no")
-                .soutListener(line -> {})
-                .serrListener(line -> {})
-                .build();
-        server.start();
-        return server;
-    }
-
     private static HttpResponse<String> token(RunningIdp idp, String id, String secret) throws Exception {
         return idp.postForm("/api/v1/token", "grant_type=client_credentials", id, secret);
     }
@@ -105,7 +92,7 @@ class ResilienceTest {
     @Test
     void redisOutageKeepsTokensFlowingInDegradedMode() throws Exception {
         int port = TestServers.freePort();
-        RedisServer server = redis(port);
+        RedisServer server = TestServers.startRedis(port);
         try (RunningIdp idp = RunningIdp.start(Map.of("REDIS_URL", "redis://127.0.0.1:" + port))) {
             String id = idp.createAgent("no-cache-needed", "weather:read").getString("agentId");
             String secret = idp.createCredential(id).getString("clientSecret");
@@ -123,7 +110,7 @@ class ResilienceTest {
             assertThat(idp.get("/metrics").body()).contains("agentidp_redis_degraded 1");
             assertThat(idp.get("/health/ready").body()).contains("redis unavailable");
 
-            server = redis(port);
+            server = TestServers.startRedis(port);
             long deadline = System.nanoTime() + Duration.ofSeconds(40).toNanos();
             boolean recovered = false;
             while (System.nanoTime() < deadline && !recovered) {

@@ -65,15 +65,7 @@ public final class TestServers {
             redisUrl = configuredRedis;
         } else {
             int port = freePort();
-            embeddedRedis = RedisServer.newRedisServer()
-                    .bind("127.0.0.1")
-                    .port(port)
-                    .setting("save \"\"")
-                    .setting("appendonly no")
-                    .soutListener(line -> {})
-                    .serrListener(line -> {})
-                    .build();
-            embeddedRedis.start();
+            embeddedRedis = startRedis(port);
             redisUrl = "redis://127.0.0.1:" + port;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(this::tearDown, "test-servers-teardown"));
@@ -158,6 +150,20 @@ public final class TestServers {
                 ? url.substring(url.indexOf('?'))
                 : "?sslmode=" + parsed.sslMode().name().toLowerCase(Locale.ROOT).replace('_', '-');
         return base + "/" + database + query;
+    }
+
+    /** An embedded Redis on the port, keeping nothing on disk. */
+    public static RedisServer startRedis(int port) throws IOException {
+        RedisServer server = RedisServer.newRedisServer()
+                .bind("127.0.0.1")
+                .port(port)
+                .setting("save \"\"")
+                .setting("appendonly no")
+                .soutListener(line -> {})
+                .serrListener(line -> {})
+                .build();
+        server.start();
+        return server;
     }
 
     public static int freePort() throws IOException {
