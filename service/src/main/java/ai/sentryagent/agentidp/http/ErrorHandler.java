@@ -23,10 +23,19 @@ public final class ErrorHandler implements Handler<RoutingContext> {
         }
         ApiException error = toApiError(rc);
         if (error.status() == 503) {
-            LOG.warn("dependency unavailable on {}: {}", rc.normalizedPath(), String.valueOf(rc.failure()));
+            LOG.warn(
+                    "dependency unavailable on {} requestId={}: {}",
+                    RequestContext.routeTemplate(rc),
+                    RequestContext.requestId(rc),
+                    String.valueOf(rc.failure()));
             rc.response().putHeader(HttpHeaders.RETRY_AFTER, Failures.RETRY_AFTER_SECONDS);
         } else if (error.status() >= 500) {
-            LOG.error("request failed: {} {}", rc.request().method(), rc.normalizedPath(), rc.failure());
+            LOG.error(
+                    "request failed: {} {} requestId={}",
+                    rc.request().method(),
+                    RequestContext.routeTemplate(rc),
+                    RequestContext.requestId(rc),
+                    rc.failure());
         }
         rc.response()
                 .setStatusCode(error.status())

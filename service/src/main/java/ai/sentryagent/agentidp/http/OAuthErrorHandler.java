@@ -59,7 +59,11 @@ public final class OAuthErrorHandler implements Handler<RoutingContext> {
             return new OAuthException(api.status(), api.error(), api.getMessage(), false);
         }
         if (failure != null && Failures.isUnavailable(failure)) {
-            LOG.warn("dependency unavailable on {}: {}", rc.normalizedPath(), failure.toString());
+            LOG.warn(
+                    "dependency unavailable on {} requestId={}: {}",
+                    RequestContext.routeTemplate(rc),
+                    RequestContext.requestId(rc),
+                    failure.toString());
             return new OAuthException(503, "temporarily_unavailable", "the service is temporarily unavailable", false);
         }
         return switch (rc.statusCode()) {
@@ -67,7 +71,12 @@ public final class OAuthErrorHandler implements Handler<RoutingContext> {
             case 413 -> new OAuthException(413, "invalid_request", "the request body is too large", false);
             case 400 -> OAuthException.invalidRequest("the request is malformed");
             default -> {
-                LOG.error("request failed: {} {}", rc.request().method(), rc.normalizedPath(), failure);
+                LOG.error(
+                        "request failed: {} {} requestId={}",
+                        rc.request().method(),
+                        RequestContext.routeTemplate(rc),
+                        RequestContext.requestId(rc),
+                        failure);
                 yield new OAuthException(500, "server_error", "the server could not complete the request", false);
             }
         };
