@@ -67,9 +67,17 @@ class AuditTrailTest {
             String readerToken = idp.token(reader, idp.createCredential(reader).getString("clientSecret"), null);
             idp.call("GET", "/api/v1/audit", readerToken, null);
             idp.call("DELETE", "/api/v1/agents/" + id, admin, null);
-            Thread.sleep(1_500); // the batched events (tokens, failed logins, denials) are flushed every second
-
+            // The batched events (tokens, failed logins, denials) are flushed every second: wait for them.
             JsonObject all = audit(idp, admin, "?limit=100");
+            for (int i = 0;
+                    i < 100
+                            && !actions(all)
+                                    .containsAll(
+                                            List.of("policy.denied", "client.authentication_failed", "token.issued"));
+                    i++) {
+                Thread.sleep(100);
+                all = audit(idp, admin, "?limit=100");
+            }
             assertThat(actions(all))
                     .contains(
                             "agent.registered",
