@@ -55,6 +55,11 @@ public final class RunningIdp implements AutoCloseable {
         variables.put("BOOTSTRAP_ADMIN_SECRET", ADMIN_SECRET);
         variables.put("CUSTOM_SCOPES", "weather:read,weather:write,reports:read");
         variables.put("POLICY_DIR", policyDirectory().toString());
+        // Test classes share one Redis key space and call the token endpoint hundreds of times a minute: limits
+        // are exercised by RateLimitTest with its own key space, not left to trip other tests.
+        variables.put("RATE_LIMIT_MAX_REQUESTS", "1000000");
+        variables.put("AUTH_FAILURE_MAX_PER_CLIENT", "1000000");
+        variables.put("AUTH_FAILURE_MAX_PER_IP", "1000000");
         return variables;
     }
 
