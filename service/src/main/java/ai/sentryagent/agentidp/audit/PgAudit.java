@@ -34,6 +34,9 @@ public final class PgAudit implements Audit {
 
     static final byte[] GENESIS = new byte[32];
     private static final int BATCH = 500;
+    /** Queued events beyond this (PostgreSQL refusing writes for a long time) are counted and logged, not kept. */
+    static final int MAX_QUEUED = 200_000;
+
     private static final int VERIFY_PAGE = 1000;
     private static final String COLUMNS = "seq, event_id, occurred_at, action, outcome, agent_id, actor, client_ip,"
             + " request_id, details, prev_hash, hash";
@@ -41,6 +44,7 @@ public final class PgAudit implements Audit {
     private final Pool pool;
     private final Metrics metrics;
     private final ConcurrentLinkedQueue<AuditEvent> queue = new ConcurrentLinkedQueue<>();
+    private final java.util.concurrent.atomic.AtomicInteger queued = new java.util.concurrent.atomic.AtomicInteger();
 
     public PgAudit(Pool pool, Metrics metrics) {
         this.pool = pool;
@@ -98,6 +102,18 @@ public final class PgAudit implements Audit {
 
     @Override
     public void enqueue(AuditEvent event) {
+        if (queued.incrementAndGet() > MAX_QUEUED) {
+            queued.decrementAndGet();
+            long dropped = metrics.auditDropped();
+            if (dropped % 1000 == 1) {
+                LOG.error(
+                        "audit queue full ({} events): PostgreSQL has refused writes for a long time; {} events"
+                                + " dropped so far",
+                        MAX_QUEUED,
+                        dropped);
+            }
+            return;
+        }
         queue.add(event);
     }
 
@@ -107,6 +123,7 @@ public final class PgAudit implements Audit {
         for (AuditEvent event; batch.size() < BATCH && (event = queue.poll()) != null; ) {
             batch.add(event);
         }
+        queued.addAndGet(-batch.size());
         if (batch.isEmpty()) {
             return Future.succeededFuture();
         }
@@ -123,6 +140,7 @@ public final class PgAudit implements Audit {
                     retry.addAll(queue);
                     queue.clear();
                     queue.addAll(retry);
+                    queued.addAndGet(batch.size());
                     return Future.failedFuture(failure);
                 })
                 .compose(done -> queue.isEmpty() ? Future.<Void>succeededFuture() : flush());

@@ -101,6 +101,15 @@ public final class Metrics {
                 .record(Duration.ofNanos(nanos));
     }
 
+    /** Counts an audit event that could not be queued; returns the total so far. */
+    public long auditDropped() {
+        Counter counter = Counter.builder("agentidp_audit_dropped_total")
+                .description("audit events dropped because the write queue was full (PostgreSQL refusing writes)")
+                .register(registry);
+        counter.increment();
+        return (long) counter.count();
+    }
+
     public void redisDegraded(boolean degraded) {
         redisDegraded.set(degraded ? 1 : 0);
     }
