@@ -1,6 +1,7 @@
 package ai.sentryagent.agentidp.cli;
 
 import ai.sentryagent.agentidp.AgentIdp;
+import ai.sentryagent.agentidp.UserFacingException;
 import ai.sentryagent.agentidp.config.AppConfig;
 import ai.sentryagent.agentidp.crypto.CredentialHasher;
 import ai.sentryagent.agentidp.dev.DevEnvironment;
@@ -27,7 +28,13 @@ public final class DevCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        DevEnvironment environment = DevEnvironment.start(dataDir.toAbsolutePath());
+        DevEnvironment environment;
+        try {
+            environment = DevEnvironment.start(dataDir.toAbsolutePath());
+        } catch (NoClassDefFoundError e) {
+            throw new UserFacingException("'dev' needs the embedded PostgreSQL and Redis, which this server build"
+                    + " (agentidp-server.jar, the container image) leaves out; use agentidp.jar");
+        }
         Map<String, String> variables = new HashMap<>(System.getenv());
         String adminSecret = CredentialHasher.newSecret();
         AppConfig config;

@@ -40,10 +40,24 @@ public final class JarProcess implements AutoCloseable {
     }
 
     public static JarProcess start(Path workDir, Map<String, String> env, String... args) throws IOException {
+        return start(jar(), workDir, env, args);
+    }
+
+    /** The container image's jar: the service without the embedded servers of {@code dev}. */
+    public static Path serverJar() {
+        Path jar = Path.of(System.getProperty("agentidp.server.jar", "target/agentidp-server.jar"))
+                .toAbsolutePath();
+        if (!Files.exists(jar)) {
+            throw new IllegalStateException(jar + " does not exist; run through 'mvn verify'");
+        }
+        return jar;
+    }
+
+    public static JarProcess start(Path jar, Path workDir, Map<String, String> env, String... args) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElse("java"));
         command.add("-jar");
-        command.add(jar().toString());
+        command.add(jar.toString());
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).directory(workDir.toFile());
         Map<String, String> environment = builder.environment();

@@ -170,7 +170,7 @@ public final class AgentIdpStack extends Stack {
 
     static ContainerImage image(Construct scope, Settings settings, Path repositoryRoot) {
         if (settings.image().isEmpty()) {
-            // Built from service/Dockerfile at deploy time (needs service/target/agentidp.jar; see docs).
+            // Built from service/Dockerfile at deploy time (needs service/target/agentidp-server.jar; see docs).
             return ContainerImage.fromAsset(
                     repositoryRoot.toString(),
                     AssetImageProps.builder()
@@ -187,7 +187,7 @@ public final class AgentIdpStack extends Stack {
                                     "docs",
                                     "service/src",
                                     "service/target/*",
-                                    "!service/target/agentidp.jar",
+                                    "!service/target/agentidp-server.jar",
                                     "**/*.pem",
                                     "**/*.oneline"))
                             .build());
