@@ -7,6 +7,7 @@ import java.util.UUID;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * First on every request: assigns the request id ({@code X-Request-Id} honoured when well-formed, generated
@@ -60,7 +61,14 @@ public final class RequestContext implements Handler<RoutingContext> {
                         ip);
             }
         });
-        rc.next();
+        // Log lines written while the request is handled synchronously carry its id; asynchronous continuations
+        // name it explicitly (the access log, the error handlers).
+        MDC.put("requestId", id);
+        try {
+            rc.next();
+        } finally {
+            MDC.remove("requestId");
+        }
     }
 
     /** The matched route's template (never the raw path, which would explode metric cardinality). */
