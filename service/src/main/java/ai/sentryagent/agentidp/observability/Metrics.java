@@ -67,13 +67,6 @@ public final class Metrics {
                 .increment();
     }
 
-    public void dbUnavailable() {
-        Counter.builder("agentidp_db_unavailable_total")
-                .description("requests answered 503 because a dependency was unreachable")
-                .register(registry)
-                .increment();
-    }
-
     public void policyDecision(String source, String decision) {
         Counter.builder("agentidp_policy_decisions_total")
                 .description("authorization decisions by source (local, opa) and result")
@@ -112,10 +105,6 @@ public final class Metrics {
 
     public void redisDegraded(boolean degraded) {
         redisDegraded.set(degraded ? 1 : 0);
-    }
-
-    public boolean isRedisDegraded() {
-        return redisDegraded.get() == 1;
     }
 
     public void auditChainIntegrity(boolean intact) {

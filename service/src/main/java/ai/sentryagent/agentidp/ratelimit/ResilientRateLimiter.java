@@ -76,8 +76,4 @@ public final class ResilientRateLimiter implements RateLimiter {
             LOG.info("Redis reachable again: rate limits shared across tasks");
         }
     }
-
-    public boolean degraded() {
-        return degraded;
-    }
 }
