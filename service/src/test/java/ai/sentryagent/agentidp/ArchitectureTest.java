@@ -1,0 +1,65 @@
+package ai.sentryagent.agentidp;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The layering the house style promises, checked on the compiled classes. */
+class ArchitectureTest {
+    private static JavaClasses classes;
+
+    @BeforeAll
+    static void load() {
+        classes = new ClassFileImporter()
+                .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .importPackages("ai.sentryagent.agentidp");
+    }
+
+    @Test
+    void onlyTheCommandLineReadsTheEnvironment() {
+        noClasses()
+                .that()
+                .resideOutsideOfPackage("..cli..")
+                .should()
+                .callMethod(System.class, "getenv")
+                .orShould()
+                .callMethod(System.class, "getenv", String.class)
+                .because("configuration is read once into AppConfig and handed down")
+                .check(classes);
+    }
+
+    @Test
+    void domainAndStoresDoNotDependOnTheHttpLayer() {
+        noClasses()
+                .that()
+                .resideInAnyPackage(
+                        "..agent..",
+                        "..credential..",
+                        "..token..",
+                        "..audit..",
+                        "..policy..",
+                        "..store..",
+                        "..crypto..",
+                        "..config..",
+                        "..ratelimit..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage("..http..", "..cli..")
+                .check(classes);
+    }
+
+    @Test
+    void theServiceNeverWritesToStandardOutputOutsideTheCommandLine() {
+        noClasses()
+                .that()
+                .resideOutsideOfPackage("..cli..")
+                .should()
+                .accessField(System.class, "out")
+                .because("logs go through SLF4J as JSON; only CLI commands print for people")
+                .check(classes);
+    }
+}
