@@ -21,6 +21,10 @@ public final class OAuthErrorHandler implements Handler<RoutingContext> {
 
     @Override
     public void handle(RoutingContext rc) {
+        RequestContext.withRequestId(rc, () -> render(rc));
+    }
+
+    private void render(RoutingContext rc) {
         if (rc.response().headWritten()) {
             rc.response().reset();
             return;

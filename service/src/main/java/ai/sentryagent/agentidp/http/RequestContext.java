@@ -51,14 +51,16 @@ public final class RequestContext implements Handler<RoutingContext> {
             int status = rc.response().getStatusCode();
             metrics.http(rc.request().method().name(), route, status, nanos);
             if (!route.equals("/health") && !route.equals("/metrics")) {
-                ACCESS.info(
-                        "{} {} {} {}ms requestId={} clientIp={}",
-                        rc.request().method(),
-                        route,
-                        status,
-                        nanos / 1_000_000,
-                        id,
-                        ip);
+                withRequestId(
+                        rc,
+                        () -> ACCESS.info(
+                                "{} {} {} {}ms requestId={} clientIp={}",
+                                rc.request().method(),
+                                route,
+                                status,
+                                nanos / 1_000_000,
+                                id,
+                                ip));
             }
         });
         // Log lines written while the request is handled synchronously carry its id; asynchronous continuations
@@ -79,6 +81,16 @@ public final class RequestContext implements Handler<RoutingContext> {
 
     static void route(RoutingContext rc, String template) {
         rc.put(ROUTE_KEY, template);
+    }
+
+    /** Runs a logging action with the request id in the MDC, so the JSON line carries it as a field. */
+    static void withRequestId(RoutingContext rc, Runnable action) {
+        MDC.put("requestId", requestId(rc));
+        try {
+            action.run();
+        } finally {
+            MDC.remove("requestId");
+        }
     }
 
     public static String requestId(RoutingContext rc) {
