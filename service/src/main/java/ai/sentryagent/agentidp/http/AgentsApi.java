@@ -118,7 +118,7 @@ public final class AgentsApi {
                     agentType(body),
                     body.strings("scopes", 50).map(requested -> checkedScopes(caller, requested)),
                     status);
-            guardedChange(rc, id, caller, () -> agents.update(id, patch, AuditContexts.caller(rc)))
+            guardedChange(id, caller, () -> agents.update(id, patch, AuditContexts.caller(rc)))
                     .onSuccess(agent -> json(rc, 200, agent.toJson()))
                     .onFailure(rc::fail);
         };
@@ -128,7 +128,7 @@ public final class AgentsApi {
         return rc -> {
             UUID id = Paths.uuid(rc, "agentId");
             AccessToken caller = BearerAuth.principal(rc);
-            guardedChange(rc, id, caller, () -> agents.decommission(id, AuditContexts.caller(rc)))
+            guardedChange(id, caller, () -> agents.decommission(id, AuditContexts.caller(rc)))
                     .onSuccess(agent -> rc.response().setStatusCode(204).end())
                     .onFailure(rc::fail);
         };
@@ -139,22 +139,25 @@ public final class AgentsApi {
      * configuration only, and agents holding management scopes only by an administrator.
      */
     private Future<Agent> guardedChange(
-            RoutingContext rc,
-            UUID id,
-            AccessToken caller,
-            java.util.function.Supplier<Future<Optional<Agent>>> change) {
+            UUID id, AccessToken caller, java.util.function.Supplier<Future<Optional<Agent>>> change) {
+        return manageable(agents, id, caller)
+                .compose(agent -> change.get()
+                        .compose(updated -> updated.map(Future::succeededFuture)
+                                .orElseGet(() -> Future.failedFuture(notFound(id)))));
+    }
+
+    /** The agent, when it exists and the caller may change it (or its credentials); a 404/403/409 otherwise. */
+    static Future<Agent> manageable(AgentStore agents, UUID id, AccessToken caller) {
         return agents.find(id).compose(found -> {
             if (found.isEmpty()) {
                 return Future.failedFuture(notFound(id));
             }
             checkManageable(found.get(), caller);
-            return change.get()
-                    .compose(updated ->
-                            updated.map(Future::succeededFuture).orElseGet(() -> Future.failedFuture(notFound(id))));
+            return Future.succeededFuture(found.get());
         });
     }
 
-    static void checkManageable(Agent agent, AccessToken caller) {
+    private static void checkManageable(Agent agent, AccessToken caller) {
         if (!agent.clientId().equals(agent.agentId().toString())) {
             throw new ApiException(
                     409,

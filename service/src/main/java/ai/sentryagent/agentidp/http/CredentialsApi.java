@@ -5,7 +5,6 @@ import ai.sentryagent.agentidp.agent.AgentStore;
 import ai.sentryagent.agentidp.credential.Credential;
 import ai.sentryagent.agentidp.credential.CredentialStore;
 import ai.sentryagent.agentidp.crypto.CredentialHasher;
-import ai.sentryagent.agentidp.token.AccessToken;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
@@ -106,14 +105,7 @@ public final class CredentialsApi {
     }
 
     private Future<Agent> manageable(RoutingContext rc, UUID agentId) {
-        AccessToken caller = BearerAuth.principal(rc);
-        return agents.find(agentId).compose(agent -> {
-            if (agent.isEmpty()) {
-                return Future.failedFuture(AgentsApi.notFound(agentId));
-            }
-            AgentsApi.checkManageable(agent.get(), caller);
-            return Future.succeededFuture(agent.get());
-        });
+        return AgentsApi.manageable(agents, agentId, BearerAuth.principal(rc));
     }
 
     private Instant expiry(String raw) {

@@ -14,6 +14,11 @@ import java.util.Set;
  * and an audit event; an undecidable request (OPA unreachable) is a 503.
  */
 public final class PolicyGuard implements Handler<RoutingContext> {
+    /** The management endpoints as {method, template}, split once. */
+    private static final java.util.List<String[]> ENDPOINTS = Routes.MANAGEMENT_ENDPOINTS.stream()
+            .map(endpoint -> endpoint.split(" ", 2))
+            .toList();
+
     private final PolicyEngine engine;
     private final Audit audit;
 
@@ -27,8 +32,7 @@ public final class PolicyGuard implements Handler<RoutingContext> {
         AccessToken caller = BearerAuth.principal(rc);
         String path = rc.normalizedPath();
         String method = rc.request().method().name();
-        boolean endpoint = Routes.MANAGEMENT_ENDPOINTS.stream()
-                .anyMatch(e -> e.startsWith(method + " ") && Policy.fits(e.substring(method.length() + 1), path));
+        boolean endpoint = ENDPOINTS.stream().anyMatch(e -> e[0].equals(method) && Policy.fits(e[1], path));
         if (!endpoint) {
             // Not an endpoint the service serves: the router answers 404 or 405, nothing is exposed.
             rc.next();
