@@ -7,7 +7,7 @@ import ai.sentryagent.agentidp.config.AppConfig;
 import ai.sentryagent.agentidp.credential.CredentialStore;
 import ai.sentryagent.agentidp.credential.PgCredentialStore;
 import ai.sentryagent.agentidp.crypto.CredentialHasher;
-import ai.sentryagent.agentidp.crypto.Rs256;
+import ai.sentryagent.agentidp.crypto.JwsSigner;
 import ai.sentryagent.agentidp.http.HttpVerticle;
 import ai.sentryagent.agentidp.http.Routes;
 import ai.sentryagent.agentidp.observability.Metrics;
@@ -96,14 +96,17 @@ public final class AgentIdp {
         CredentialStore credentials = new PgCredentialStore(pool, audit);
         CredentialHasher hasher =
                 new CredentialHasher(config.credentialHashKey().value().getBytes(StandardCharsets.UTF_8));
+        JwsSigner signer = JwsSigner.create(config.tokens().keys());
         TokenCodec codec = new TokenCodec(
                 config.tokens().keys(),
+                signer,
                 config.tokens().issuer(),
                 config.tokens().audience(),
                 config.tokens().ttl(),
                 clock);
         RevocationStore revocations = new PgRedisRevocationStore(pool, audit, redis, config.redisKeyPrefix(), clock);
         metrics.bindPool(pool::size, config.pool().max());
+        metrics.signer(signer.algorithm().name(), signer.providerName());
         RateLimiter local = new LocalRateLimiter(config.rateLimit().windowMs(), System::currentTimeMillis);
         RateLimiter limiter = config.rateLimit().redisEnabled()
                 ? new ResilientRateLimiter(
@@ -117,8 +120,9 @@ public final class AgentIdp {
                 : local;
         config.notices().forEach(notice -> LOG.warn("configuration: {}", notice));
         LOG.info(
-                "signing RS256 tokens with the {} provider, kid {}",
-                Rs256.providerName(),
+                "signing {} tokens with the {} provider, kid {}",
+                signer.algorithm(),
+                signer.providerName(),
                 config.tokens().keys().current().kid());
         PolicyEngine policy;
         try {

@@ -11,19 +11,26 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
-import java.security.interfaces.RSAPublicKey;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code keygen}: a fresh RS256 key pair as PEM files, plus the one-line {@code \n}-escaped forms that secret
+ * {@code keygen}: a fresh RS256 (RSA) or ES256 (EC P-256) key pair as PEM files, plus the one-line {@code \n}-escaped forms that secret
  * stores and deploy tools take. The private key files are written owner-only and never printed.
  */
-@Command(name = "keygen", description = "Write a fresh RSA key pair for signing tokens (PEM + one-line forms).")
+@Command(
+        name = "keygen",
+        description = "Write a fresh RSA or EC P-256 key pair for signing tokens (PEM + one-line forms).")
 public final class KeygenCommand implements Callable<Integer> {
     @Option(names = "--out", description = "Directory to write into (default: ${DEFAULT-VALUE}).", defaultValue = ".")
     Path out;
+
+    @Option(
+            names = "--algorithm",
+            description = "RS256 (RSA) or ES256 (EC P-256; far cheaper to sign) (default: ${DEFAULT-VALUE}).",
+            defaultValue = "RS256")
+    String algorithm;
 
     @Option(
             names = "--bits",
@@ -36,22 +43,27 @@ public final class KeygenCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        boolean ec = switch (algorithm) {
+            case "RS256" -> false;
+            case "ES256" -> true;
+            default -> throw new UserFacingException("--algorithm must be RS256 or ES256");
+        };
         if (bits != 2048 && bits != 3072 && bits != 4096) {
             throw new UserFacingException("--bits must be 2048, 3072 or 4096");
         }
         Files.createDirectories(out);
-        KeyPair pair = SigningKeys.generate(bits);
+        KeyPair pair = ec ? SigningKeys.generateP256() : SigningKeys.generate(bits);
         String privatePem = Pem.encodePrivate(pair.getPrivate());
         String publicPem = Pem.encodePublic(pair.getPublic());
         write("jwt_private.pem", privatePem, true);
         write("jwt_private.oneline", Pem.escape(privatePem), true);
         write("jwt_public.pem", publicPem, false);
         write("jwt_public.oneline", Pem.escape(publicPem), false);
-        System.out.println(
-                "Wrote an RSA-" + bits + " key pair to " + out.toAbsolutePath().normalize() + ":");
+        System.out.println("Wrote " + (ec ? "an EC P-256 (ES256)" : "an RSA-" + bits + " (RS256)") + " key pair to "
+                + out.toAbsolutePath().normalize() + ":");
         System.out.println("  jwt_private.pem, jwt_private.oneline   (secret; owner-only permissions)");
         System.out.println("  jwt_public.pem,  jwt_public.oneline");
-        System.out.println("kid (RFC 7638 thumbprint): " + SigningKeys.thumbprint((RSAPublicKey) pair.getPublic()));
+        System.out.println("kid (RFC 7638 thumbprint): " + SigningKeys.thumbprint(pair.getPublic()));
         System.out.println("Put them in your secret store, e.g.:");
         System.out.println("  aws secretsmanager put-secret-value --secret-id /sentryagent-agentidp/production/"
                 + "jwt-private-key --secret-string file://jwt_private.pem");

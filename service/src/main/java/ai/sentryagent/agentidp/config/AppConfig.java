@@ -5,7 +5,13 @@ import ai.sentryagent.agentidp.crypto.SigningKeys;
 import ai.sentryagent.agentidp.token.Scopes;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.security.interfaces.RSAPublicKey;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.interfaces.ECPrivateKey;
+import java.security.interfaces.RSAPrivateCrtKey;
+import java.security.spec.RSAPublicKeySpec;
 import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -238,17 +244,21 @@ public record AppConfig(
         int ttlSeconds = env.integer("TOKEN_TTL_SECONDS", 3600, 60, 86_400);
 
         SigningKeys keys = null;
-        String privatePem = env.required("JWT_PRIVATE_KEY", "an RSA private key in PEM; agentidp.jar keygen makes one");
+        String privatePem = env.required(
+                "JWT_PRIVATE_KEY",
+                "an RSA (RS256) or EC P-256 (ES256) private key in PEM; agentidp.jar keygen makes one");
         if (privatePem != null) {
-            var privateKey = env.parsed("JWT_PRIVATE_KEY", privatePem, Pem::privateKey);
+            PrivateKey privateKey = env.parsed("JWT_PRIVATE_KEY", privatePem, Pem::privateKey);
             Optional<String> publicPem = env.optional("JWT_PUBLIC_KEY");
-            RSAPublicKey publicKey =
+            PublicKey publicKey =
                     publicPem.isPresent() ? env.parsed("JWT_PUBLIC_KEY", publicPem.get(), Pem::publicKey) : null;
-            List<RSAPublicKey> previous = env.optional("JWT_PREVIOUS_PUBLIC_KEYS")
+            List<PublicKey> previous = env.optional("JWT_PREVIOUS_PUBLIC_KEYS")
                     .map(pem -> env.parsed("JWT_PREVIOUS_PUBLIC_KEYS", pem, Pem::publicKeys))
                     .orElse(List.of());
-            if (privateKey != null && (publicKey != null || publicPem.isEmpty()) && previous != null) {
-                RSAPublicKey effectivePublic = publicKey != null ? publicKey : derivePublic(privateKey);
+            if (privateKey instanceof ECPrivateKey && publicPem.isEmpty()) {
+                env.problem("JWT_PUBLIC_KEY is required with an EC (ES256) JWT_PRIVATE_KEY");
+            } else if (privateKey != null && (publicKey != null || publicPem.isEmpty()) && previous != null) {
+                PublicKey effectivePublic = publicKey != null ? publicKey : derivePublic((RSAPrivateCrtKey) privateKey);
                 String variable = publicPem.isPresent() ? "JWT_PUBLIC_KEY" : "JWT_PRIVATE_KEY";
                 try {
                     keys = SigningKeys.of(privateKey, effectivePublic, previous);
@@ -278,11 +288,11 @@ public record AppConfig(
         return issuer;
     }
 
-    private static RSAPublicKey derivePublic(java.security.interfaces.RSAPrivateCrtKey key) {
+    private static PublicKey derivePublic(RSAPrivateCrtKey key) {
         try {
-            return (RSAPublicKey) java.security.KeyFactory.getInstance("RSA")
-                    .generatePublic(new java.security.spec.RSAPublicKeySpec(key.getModulus(), key.getPublicExponent()));
-        } catch (java.security.GeneralSecurityException e) {
+            return KeyFactory.getInstance("RSA")
+                    .generatePublic(new RSAPublicKeySpec(key.getModulus(), key.getPublicExponent()));
+        } catch (GeneralSecurityException e) {
             throw new IllegalStateException("RSA is not available", e);
         }
     }

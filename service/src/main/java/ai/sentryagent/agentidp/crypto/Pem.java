@@ -6,8 +6,10 @@ import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.PrivateKey;
 import java.security.PublicKey;
+import java.security.interfaces.ECPrivateKey;
+import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPrivateCrtKey;
-import java.security.interfaces.RSAPublicKey;
+import java.security.interfaces.RSAPrivateKey;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.spec.RSAPublicKeySpec;
 import java.security.spec.X509EncodedKeySpec;
@@ -18,9 +20,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Reads and writes RSA keys in PEM. Accepts PKCS#8 ({@code PRIVATE KEY}) and PKCS#1 ({@code RSA PRIVATE KEY})
- * private keys, X.509 ({@code PUBLIC KEY}) and PKCS#1 ({@code RSA PUBLIC KEY}) public keys, with real newlines or
- * the literal {@code \n} that one-line secret stores need. Error messages never contain key material.
+ * Reads and writes RSA and EC P-256 keys in PEM. Accepts PKCS#8 ({@code PRIVATE KEY}), PKCS#1 ({@code RSA PRIVATE
+ * KEY}) and SEC1 ({@code EC PRIVATE KEY}, as {@code openssl ecparam -genkey} writes it) private keys, X.509 ({@code
+ * PUBLIC KEY}) and PKCS#1 ({@code RSA PUBLIC KEY}) public keys, with real newlines or the literal {@code \n} that
+ * one-line secret stores need. Error messages never contain key material.
  */
 public final class Pem {
     private static final Pattern BLOCK =
@@ -29,6 +32,31 @@ public final class Pem {
     // DER prefix that wraps a PKCS#1 RSAPrivateKey into a PKCS#8 PrivateKeyInfo (version 0, rsaEncryption).
     private static final byte[] RSA_ALGORITHM_ID = {
         0x30, 0x0d, 0x06, 0x09, 0x2a, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00
+    };
+
+    // AlgorithmIdentifier {id-ecPublicKey, prime256v1}: wraps a SEC1 ECPrivateKey into a PKCS#8 PrivateKeyInfo.
+    private static final byte[] P256_ALGORITHM_ID = {
+        0x30,
+        0x13,
+        0x06,
+        0x07,
+        0x2a,
+        (byte) 0x86,
+        0x48,
+        (byte) 0xce,
+        0x3d,
+        0x02,
+        0x01,
+        0x06,
+        0x08,
+        0x2a,
+        (byte) 0x86,
+        0x48,
+        (byte) 0xce,
+        0x3d,
+        0x03,
+        0x01,
+        0x07
     };
 
     private Pem() {}
@@ -46,36 +74,53 @@ public final class Pem {
         return pem.strip().replace("\n", "\\n") + "\\n";
     }
 
-    public static RSAPrivateCrtKey privateKey(String pem) {
+    /** An RSA private key with CRT parameters, or an EC private key on P-256. */
+    public static PrivateKey privateKey(String pem) {
         Block block = single(pem, "a private key");
-        byte[] der = switch (block.type()) {
-            case "PRIVATE KEY" -> block.der();
+        return switch (block.type()) {
+            case "PRIVATE KEY" -> pkcs8(block.der());
             case "RSA PRIVATE KEY" ->
-                sequence(concat(new byte[] {0x02, 0x01, 0x00}, RSA_ALGORITHM_ID, octetString(block.der())));
+                pkcs8(sequence(concat(new byte[] {0x02, 0x01, 0x00}, RSA_ALGORITHM_ID, octetString(block.der()))));
+            case "EC PRIVATE KEY" ->
+                pkcs8(sequence(concat(new byte[] {0x02, 0x01, 0x00}, P256_ALGORITHM_ID, octetString(block.der()))));
             case "ENCRYPTED PRIVATE KEY" ->
                 throw new IllegalArgumentException(
                         "is an encrypted private key; provide it unencrypted (the secret store protects it)");
             default -> throw new IllegalArgumentException("holds a " + block.type() + ", expected a private key");
         };
-        try {
-            PrivateKey key = KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(der));
-            if (key instanceof RSAPrivateCrtKey crt) {
-                return crt;
-            }
-            throw new IllegalArgumentException("is not an RSA private key with CRT parameters");
-        } catch (GeneralSecurityException e) {
-            throw new IllegalArgumentException("is not a readable RSA private key");
-        }
     }
 
-    public static RSAPublicKey publicKey(String pem) {
+    private static PrivateKey pkcs8(byte[] der) {
+        for (String algorithm : new String[] {"RSA", "EC"}) {
+            PrivateKey key;
+            try {
+                key = KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(der));
+            } catch (GeneralSecurityException | RuntimeException e) {
+                continue;
+            }
+            if (key instanceof RSAPrivateCrtKey) {
+                return key;
+            }
+            if (key instanceof RSAPrivateKey) {
+                throw new IllegalArgumentException("is not an RSA private key with CRT parameters");
+            }
+            if (key instanceof ECPrivateKey ec) {
+                P256.require(ec);
+                return key;
+            }
+        }
+        throw new IllegalArgumentException("is not a readable RSA or EC private key");
+    }
+
+    /** An RSA public key, or an EC public key on P-256. */
+    public static PublicKey publicKey(String pem) {
         Block block = single(pem, "a public key");
         return publicKey(block);
     }
 
     /** Every public key in a bundle of concatenated PEM blocks. */
-    public static List<RSAPublicKey> publicKeys(String pem) {
-        List<RSAPublicKey> keys = new ArrayList<>();
+    public static List<PublicKey> publicKeys(String pem) {
+        List<PublicKey> keys = new ArrayList<>();
         for (Block block : blocks(unescape(pem))) {
             keys.add(publicKey(block));
         }
@@ -85,24 +130,35 @@ public final class Pem {
         return keys;
     }
 
-    private static RSAPublicKey publicKey(Block block) {
-        try {
-            KeyFactory factory = KeyFactory.getInstance("RSA");
-            PublicKey key = switch (block.type()) {
-                case "PUBLIC KEY" -> factory.generatePublic(new X509EncodedKeySpec(block.der()));
-                case "RSA PUBLIC KEY" -> {
+    private static PublicKey publicKey(Block block) {
+        return switch (block.type()) {
+            case "PUBLIC KEY" -> x509(block.der());
+            case "RSA PUBLIC KEY" -> {
+                try {
                     BigInteger[] parts = Der.integers(block.der(), 2);
-                    yield factory.generatePublic(new RSAPublicKeySpec(parts[0], parts[1]));
+                    yield KeyFactory.getInstance("RSA").generatePublic(new RSAPublicKeySpec(parts[0], parts[1]));
+                } catch (GeneralSecurityException | IllegalStateException e) {
+                    throw new IllegalArgumentException("is not a readable RSA public key");
                 }
-                default -> throw new IllegalArgumentException("holds a " + block.type() + ", expected a public key");
-            };
-            if (key instanceof RSAPublicKey rsa) {
-                return rsa;
             }
-            throw new IllegalArgumentException("is not an RSA public key");
-        } catch (GeneralSecurityException | IllegalStateException e) {
-            throw new IllegalArgumentException("is not a readable RSA public key");
+            default -> throw new IllegalArgumentException("holds a " + block.type() + ", expected a public key");
+        };
+    }
+
+    private static PublicKey x509(byte[] der) {
+        for (String algorithm : new String[] {"RSA", "EC"}) {
+            PublicKey key;
+            try {
+                key = KeyFactory.getInstance(algorithm).generatePublic(new X509EncodedKeySpec(der));
+            } catch (GeneralSecurityException | RuntimeException e) {
+                continue;
+            }
+            if (key instanceof ECPublicKey ec) {
+                P256.require(ec);
+            }
+            return key;
         }
+        throw new IllegalArgumentException("is not a readable RSA or EC public key");
     }
 
     public static String encodePrivate(PrivateKey key) {

@@ -6,6 +6,7 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import java.util.LinkedHashMap;
 
 /** {@code GET /.well-known/jwks.json}: the public keys (current first), cacheable for five minutes. */
 public final class JwksHandler implements Handler<RoutingContext> {
@@ -14,13 +15,7 @@ public final class JwksHandler implements Handler<RoutingContext> {
     public JwksHandler(SigningKeys keys) {
         JsonArray jwks = new JsonArray();
         for (SigningKeys.VerificationKey key : keys.verificationKeys()) {
-            jwks.add(new JsonObject()
-                    .put("kty", "RSA")
-                    .put("use", "sig")
-                    .put("alg", "RS256")
-                    .put("kid", key.kid())
-                    .put("n", SigningKeys.base64Url(key.key().getModulus()))
-                    .put("e", SigningKeys.base64Url(key.key().getPublicExponent())));
+            jwks.add(new JsonObject(new LinkedHashMap<String, Object>(key.jwk())));
         }
         this.body = new JsonObject().put("keys", jwks).encode();
     }

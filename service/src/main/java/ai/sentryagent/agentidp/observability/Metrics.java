@@ -51,6 +51,15 @@ public final class Metrics {
                 .register(registry);
     }
 
+    /** Which algorithm and JCA provider sign tokens: a provider fallback shows here, not only in one log line. */
+    public void signer(String algorithm, String provider) {
+        Gauge.builder("agentidp_token_signer", () -> 1)
+                .description("1, labelled with the token signing algorithm and the JCA provider that signs")
+                .tag("algorithm", algorithm)
+                .tag("provider", provider)
+                .register(registry);
+    }
+
     public void tokenRequest(String outcome) {
         Counter.builder("agentidp_tokens_issued_total")
                 .description("token endpoint requests by outcome (issued, or the OAuth error)")

@@ -1,13 +1,11 @@
 package ai.sentryagent.agentidp.token;
 
-import ai.sentryagent.agentidp.crypto.Rs256;
+import ai.sentryagent.agentidp.crypto.JwsSigner;
 import ai.sentryagent.agentidp.crypto.SigningKeys;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.security.Signature;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -19,8 +17,9 @@ import java.util.Optional;
 import java.util.UUID;
 
 /**
- * Signs and verifies RS256 JWT access tokens (RFC 9068: header {@code typ: at+jwt} and {@code kid}). Verification
- * accepts only RS256 with a known {@code kid}, this issuer and audience, and an unexpired token.
+ * Signs and verifies JWT access tokens (RFC 9068: header {@code typ: at+jwt} and {@code kid}), RS256 or ES256 as the
+ * signing key decides. Verification accepts only a known {@code kid} with that key's algorithm, this issuer and
+ * audience, and an unexpired token.
  */
 public final class TokenCodec {
     static final int MAX_TOKEN_LENGTH = 8192;
@@ -34,28 +33,20 @@ public final class TokenCodec {
     private final Duration ttl;
     private final Clock clock;
     private final String encodedHeader;
-    private final ThreadLocal<Signature> signer;
+    private final JwsSigner signer;
 
-    public TokenCodec(SigningKeys keys, String issuer, String audience, Duration ttl, Clock clock) {
+    public TokenCodec(SigningKeys keys, JwsSigner signer, String issuer, String audience, Duration ttl, Clock clock) {
         this.keys = keys;
         this.issuer = issuer;
         this.audience = audience;
         this.ttl = ttl;
         this.clock = clock;
         JsonObject header = new JsonObject()
-                .put("alg", "RS256")
+                .put("alg", signer.algorithm().name())
                 .put("typ", "at+jwt")
                 .put("kid", keys.current().kid());
         this.encodedHeader = B64.encodeToString(header.encode().getBytes(StandardCharsets.UTF_8));
-        this.signer = ThreadLocal.withInitial(() -> {
-            try {
-                Signature signature = Rs256.signature();
-                signature.initSign(keys.privateKey());
-                return signature;
-            } catch (GeneralSecurityException e) {
-                throw new IllegalStateException("SHA256withRSA is not available", e);
-            }
-        });
+        this.signer = signer;
     }
 
     /** Claims for a new token to the given agent. */
@@ -75,13 +66,7 @@ public final class TokenCodec {
     public String sign(AccessToken token) {
         String payload = B64.encodeToString(token.toClaims().encode().getBytes(StandardCharsets.UTF_8));
         String signingInput = encodedHeader + "." + payload;
-        try {
-            Signature signature = signer.get();
-            signature.update(signingInput.getBytes(StandardCharsets.US_ASCII));
-            return signingInput + "." + B64.encodeToString(signature.sign());
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("signing failed", e);
-        }
+        return signingInput + "." + B64.encodeToString(signer.sign(signingInput.getBytes(StandardCharsets.US_ASCII)));
     }
 
     public long ttlSeconds() {
@@ -99,14 +84,19 @@ public final class TokenCodec {
         }
         try {
             JsonObject header = new JsonObject(new String(B64_DECODE.decode(parts[0]), StandardCharsets.UTF_8));
-            if (!"RS256".equals(header.getValue("alg")) || !"at+jwt".equals(header.getValue("typ"))) {
+            if (!"at+jwt".equals(header.getValue("typ"))) {
                 return Optional.empty();
             }
             Object kid = header.getValue("kid");
             Optional<SigningKeys.VerificationKey> key = keys.verificationKeys().stream()
                     .filter(k -> k.kid().equals(kid))
                     .findFirst();
-            if (key.isEmpty() || !signatureValid(key.get(), parts)) {
+            if (key.isEmpty()
+                    || !key.get().algorithm().name().equals(header.getValue("alg"))
+                    || !key.get()
+                            .verifies(
+                                    (parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII),
+                                    B64_DECODE.decode(parts[2]))) {
                 return Optional.empty();
             }
             JsonObject claims = new JsonObject(new String(B64_DECODE.decode(parts[1]), StandardCharsets.UTF_8));
@@ -144,16 +134,5 @@ public final class TokenCodec {
             return audience.equals(single);
         }
         return aud instanceof JsonArray many && many.contains(audience);
-    }
-
-    private static boolean signatureValid(SigningKeys.VerificationKey key, String[] parts) {
-        try {
-            Signature signature = Rs256.signature();
-            signature.initVerify(key.key());
-            signature.update((parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII));
-            return signature.verify(B64_DECODE.decode(parts[2]));
-        } catch (GeneralSecurityException e) {
-            return false;
-        }
     }
 }

@@ -35,9 +35,9 @@ class SigningKeysTest {
     @Test
     void readsPkcs8AndPkcs1PrivateKeysWithRealOrEscapedNewlines() {
         String pkcs8 = Pem.encodePrivate(PAIR.getPrivate());
-        RSAPrivateCrtKey fromPkcs8 = Pem.privateKey(pkcs8);
-        RSAPrivateCrtKey fromEscaped = Pem.privateKey(Pem.escape(pkcs8));
-        RSAPrivateCrtKey fromPkcs1 = Pem.privateKey(pkcs1(fromPkcs8));
+        RSAPrivateCrtKey fromPkcs8 = (RSAPrivateCrtKey) Pem.privateKey(pkcs8);
+        RSAPrivateCrtKey fromEscaped = (RSAPrivateCrtKey) Pem.privateKey(Pem.escape(pkcs8));
+        RSAPrivateCrtKey fromPkcs1 = (RSAPrivateCrtKey) Pem.privateKey(pkcs1(fromPkcs8));
         assertThat(fromEscaped.getModulus()).isEqualTo(fromPkcs8.getModulus());
         assertThat(fromPkcs1.getPrivateExponent()).isEqualTo(fromPkcs8.getPrivateExponent());
         assertThat(Pem.escape(pkcs8)).doesNotContain("\n").contains("\\n");
@@ -46,11 +46,11 @@ class SigningKeysTest {
     @Test
     void readsX509AndPkcs1PublicKeys() {
         RSAPublicKey key = (RSAPublicKey) PAIR.getPublic();
-        assertThat(Pem.publicKey(Pem.encodePublic(key)).getModulus()).isEqualTo(key.getModulus());
+        assertThat(Pem.publicKey(Pem.encodePublic(key))).isEqualTo(key);
         String pkcs1 = "-----BEGIN RSA PUBLIC KEY-----\n"
                 + Base64.getMimeEncoder().encodeToString(derSequence(key.getModulus(), key.getPublicExponent()))
                 + "\n-----END RSA PUBLIC KEY-----\n";
-        assertThat(Pem.publicKey(pkcs1).getModulus()).isEqualTo(key.getModulus());
+        assertThat(Pem.publicKey(pkcs1)).isEqualTo(key);
     }
 
     @Test
@@ -96,13 +96,15 @@ class SigningKeysTest {
                 "JWT_PREVIOUS_PUBLIC_KEYS",
                 Pem.encodePublic(previous.getPublic()) + Pem.encodePublic(PAIR.getPublic()));
         SigningKeys keys = AppConfig.fromEnvironment(env).tokens().keys();
-        assertThat(keys.current().key().getModulus()).isEqualTo(((RSAPublicKey) PAIR.getPublic()).getModulus());
+        assertThat(keys.current().key()).isEqualTo(PAIR.getPublic());
         assertThat(keys.previous())
                 .extracting(SigningKeys.VerificationKey::kid)
                 .containsExactly(SigningKeys.thumbprint((RSAPublicKey) previous.getPublic()));
         assertThat(keys.verificationKeys()).hasSize(2);
         assertThat(keys.toString())
-                .doesNotContain(keys.privateKey().getPrivateExponent().toString(16));
+                .doesNotContain(((RSAPrivateCrtKey) keys.privateKey())
+                        .getPrivateExponent()
+                        .toString(16));
     }
 
     @Test

@@ -104,6 +104,7 @@ class EdgeTest {
                         "agentidp_http_requests_total{method=\"GET\",route=\"/api/v1/agents/:agentId\",status=\"404\"}")
                 .contains("agentidp_http_request_duration_seconds_bucket")
                 .contains("agentidp_redis_degraded 0")
+                .containsPattern("agentidp_token_signer\\{algorithm=\"RS256\",provider=\"\\w+\"} 1.0")
                 .contains("agentidp_db_pool_connections")
                 .contains("jvm_memory_used_bytes")
                 .contains("process_cpu_usage")
