@@ -45,6 +45,8 @@ public final class Metrics {
     public void bindPool(IntSupplier size, int max) {
         Gauge.builder("agentidp_db_pool_connections", size, s -> s.getAsInt())
                 .description("connections currently open in the PostgreSQL pool")
+                // The supplier is referenced only here: a weak reference would read NaN after the next GC.
+                .strongReference(true)
                 .register(registry);
         Gauge.builder("agentidp_db_pool_max_connections", () -> max)
                 .description("the PostgreSQL pool's limit (DB_POOL_MAX)")
@@ -54,6 +56,7 @@ public final class Metrics {
     /** Which algorithm and JCA provider sign tokens: a provider fallback shows here, not only in one log line. */
     public void signer(String algorithm, String provider) {
         Gauge.builder("agentidp_token_signer", () -> 1)
+                .strongReference(true)
                 .description("1, labelled with the token signing algorithm and the JCA provider that signs")
                 .tag("algorithm", algorithm)
                 .tag("provider", provider)

@@ -23,7 +23,10 @@ public final class Postgres {
                 .setUser(url.user())
                 .setSslMode(sslMode(url.sslMode()))
                 .setReconnectAttempts(0)
-                .setPipeliningLimit(256);
+                .setPipeliningLimit(256)
+                // Named statements, parsed and planned once per connection instead of on every query.
+                .setCachePreparedStatements(true)
+                .setPreparedStatementCacheMaxSize(256);
         if (url.password() != null) {
             options.setPassword(url.password());
         }
