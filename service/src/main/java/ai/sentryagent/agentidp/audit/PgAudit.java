@@ -45,6 +45,8 @@ public final class PgAudit implements Audit {
     private final Metrics metrics;
     private final ConcurrentLinkedQueue<AuditEvent> queue = new ConcurrentLinkedQueue<>();
     private final java.util.concurrent.atomic.AtomicInteger queued = new java.util.concurrent.atomic.AtomicInteger();
+    /** The running batch writer, if any: one per process, so flushes never queue up on the chain lock. */
+    private Future<Void> writer;
 
     public PgAudit(Pool pool, Metrics metrics) {
         this.pool = pool;
@@ -53,10 +55,14 @@ public final class PgAudit implements Audit {
 
     /** Flushes the queue every {@code periodMs}; returns the timer id. */
     public long startBatching(Vertx vertx, long periodMs) {
-        return vertx.setPeriodic(
-                periodMs,
-                id -> flush().onFailure(e ->
-                        LOG.warn("audit batch not written yet ({} queued): {}", queue.size(), e.toString())));
+        return vertx.setPeriodic(periodMs, id -> {
+            synchronized (this) {
+                if (writer != null) {
+                    return; // the running writer drains what has arrived meanwhile
+                }
+            }
+            flush().onFailure(e -> LOG.warn("audit batch not written yet ({} queued): {}", queue.size(), e.toString()));
+        });
     }
 
     @Override
@@ -79,25 +85,29 @@ public final class PgAudit implements Audit {
                                         : GENESIS));
     }
 
+    private static final String INSERT = "INSERT INTO audit_events (event_id, occurred_at, action, outcome, agent_id,"
+            + " actor, client_ip, request_id, details, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,"
+            + " $11)";
+
     private static Future<byte[]> insert(SqlClient tx, AuditEvent event, byte[] previous) {
         byte[] hash = event.chain(previous);
-        return tx.preparedQuery("INSERT INTO audit_events (event_id, occurred_at, action, outcome, agent_id, actor,"
-                        + " client_ip, request_id, details, prev_hash, hash)"
-                        + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
-                .execute(Tuple.from(new Object[] {
-                    event.eventId(),
-                    OffsetDateTime.ofInstant(event.timestamp(), ZoneOffset.UTC),
-                    event.action(),
-                    event.outcome(),
-                    event.agentId(),
-                    event.actor(),
-                    event.clientIp(),
-                    event.requestId(),
-                    event.details(),
-                    Buffer.buffer(previous),
-                    Buffer.buffer(hash)
-                }))
-                .map(hash);
+        return tx.preparedQuery(INSERT).execute(row(event, previous, hash)).map(hash);
+    }
+
+    private static Tuple row(AuditEvent event, byte[] previous, byte[] hash) {
+        return Tuple.from(new Object[] {
+            event.eventId(),
+            OffsetDateTime.ofInstant(event.timestamp(), ZoneOffset.UTC),
+            event.action(),
+            event.outcome(),
+            event.agentId(),
+            event.actor(),
+            event.clientIp(),
+            event.requestId(),
+            event.details(),
+            Buffer.buffer(previous),
+            Buffer.buffer(hash)
+        });
     }
 
     @Override
@@ -117,8 +127,27 @@ public final class PgAudit implements Audit {
         queue.add(event);
     }
 
+    /**
+     * Writes every queued event. One writer runs at a time: a flush while one runs waits for it, then drains what is
+     * left, so concurrent flushes never hold pool connections while they wait on the chain lock.
+     */
     @Override
     public Future<Void> flush() {
+        synchronized (this) {
+            if (writing()) {
+                return writer.transform(ignored -> flush());
+            }
+            writer = drain();
+            return writer;
+        }
+    }
+
+    private synchronized boolean writing() {
+        return writer != null && !writer.isComplete();
+    }
+
+    /** Writes batches until the queue is empty; a failed batch goes back to the front of the queue. */
+    private Future<Void> drain() {
         List<AuditEvent> batch = new ArrayList<>();
         for (AuditEvent event; batch.size() < BATCH && (event = queue.poll()) != null; ) {
             batch.add(event);
@@ -127,13 +156,17 @@ public final class PgAudit implements Audit {
         if (batch.isEmpty()) {
             return Future.succeededFuture();
         }
-        return pool.withTransaction(tx -> {
-                    Future<byte[]> chain = head(tx);
+        return pool.withTransaction(tx -> head(tx).compose(head -> {
+                    // The chain is computed here and the rows go out as one pipelined batch: one round trip.
+                    List<Tuple> rows = new ArrayList<>(batch.size());
+                    byte[] previous = head;
                     for (AuditEvent event : batch) {
-                        chain = chain.compose(previous -> insert(tx, event, previous));
+                        byte[] hash = event.chain(previous);
+                        rows.add(row(event, previous, hash));
+                        previous = hash;
                     }
-                    return chain.mapEmpty();
-                })
+                    return tx.preparedQuery(INSERT).executeBatch(rows).<Void>mapEmpty();
+                }))
                 .recover(failure -> {
                     // Nothing is lost: the batch goes back to the front of the queue for the next attempt.
                     List<AuditEvent> retry = new ArrayList<>(batch);
@@ -143,7 +176,7 @@ public final class PgAudit implements Audit {
                     queued.addAndGet(batch.size());
                     return Future.failedFuture(failure);
                 })
-                .compose(done -> queue.isEmpty() ? Future.<Void>succeededFuture() : flush());
+                .compose(done -> queue.isEmpty() ? Future.<Void>succeededFuture() : drain());
     }
 
     @Override
