@@ -1,0 +1,281 @@
+#!/usr/bin/env bash
+# The token benchmark, end to end, on this machine; writes bench/RESULTS.md. From the repository root:
+#
+#   bench/run.sh
+#
+# 1. the limit: `openssl speed` (RSA-2048 and P-256 signatures, all cores) and JMH (our signer per provider, and
+#    the whole minting function);
+# 2. AgentIdP `serve` (the image's jar and JVM settings) on the local PostgreSQL (fresh database) and Redis, RS256
+#    and then ES256 keys, driven by wrk at 1, 8, 32 and 128 keep-alive connections, REPS times each;
+# 3. Keycloak (keycloak-quarkus-dist from Maven Central, `start-dev` on loopback, a confidential client with a
+#    service account) under the same load in the same run.
+# Every server is checked: no failed request, and a sample of the tokens verified against its JWKS.
+#
+# Knobs (environment): BENCH_REPS (3), BENCH_SECONDS (10), BENCH_CONNECTIONS ("1 8 32 128"), BENCH_WARMUP (20),
+# BENCH_SKIP_KEYCLOAK=1, BENCH_SKIP_JMH=1. Needs root only to apt-get wrk/hey when they are missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+reps=${BENCH_REPS:-3}
+seconds=${BENCH_SECONDS:-10}
+connections=${BENCH_CONNECTIONS:-"1 8 32 128"}
+warmup=${BENCH_WARMUP:-20}
+keycloak_version=26.7.3
+work=$root/bench/.work
+results=$work/results.jsonl
+started=$(date +%s)
+
+say() { printf '\n== %s [%ss]\n' "$*" $(($(date +%s) - started)); }
+die() { echo "bench: $*" >&2; exit 1; }
+
+# --- tools and services ---------------------------------------------------------------------------------------
+for tool in wrk hey; do
+  if ! command -v "$tool" >/dev/null; then
+    [ "$(id -u)" = 0 ] || die "needs $tool (Debian: apt-get install $tool)"
+    apt-get install -y -qq "$tool" >/dev/null || die "apt-get install $tool failed"
+  fi
+done
+for tool in java curl jq openssl python3 psql redis-cli pg_isready; do
+  command -v "$tool" >/dev/null || die "needs $tool"
+done
+if ! pg_isready -q -h 127.0.0.1 -p 5432; then
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql)" main start
+fi
+if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
+  redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+    --dir /var/lib/redis --logfile /var/log/redis/ci.log
+fi
+keycloak_java=""
+for jdk in /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/temurin-21-jdk-amd64 ${KEYCLOAK_JAVA_HOME:-}; do
+  [ -x "$jdk/bin/java" ] && keycloak_java=$jdk
+done
+[ -n "$keycloak_java" ] || [ -n "${BENCH_SKIP_KEYCLOAK:-}" ] || die "Keycloak needs Java 21+: set KEYCLOAK_JAVA_HOME"
+
+rm -rf "$work/run" && mkdir -p "$work/run"
+: > "$results"
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT
+
+say "build"
+./mvnw -q -B -Pbench -pl service,bench -am package -DskipTests
+server_jar=$root/service/target/agentidp-server.jar
+bench_jar=$root/bench/target/agentidp-bench.jar
+# The image's JVM settings, read from the Dockerfile so the benchmark cannot drift from what ships.
+image_jvm=$(sed -n 's/^ENV JAVA_TOOL_OPTIONS="\([^"]*\)".*/\1/p' service/Dockerfile)
+[ -n "$image_jvm" ] || die "no JAVA_TOOL_OPTIONS in service/Dockerfile"
+
+# --- helpers --------------------------------------------------------------------------------------------------
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }            # user + system, in clock ticks
+backing_ticks() {                                                    # PostgreSQL and Redis, every process
+  local total=0 pid
+  for pid in $(pgrep -x postgres; pgrep -x redis-server); do
+    total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0)))
+  done
+  echo "$total"
+}
+hz=$(getconf CLK_TCK)
+
+wait_ready() { # url, pid, timeout seconds -> prints milliseconds since $2 started (from $3 = start ns)
+  local url=$1 pid=$2 start_ns=$3 deadline=$(($(date +%s) + $4))
+  until [ "$(curl -s -o /dev/null -w '%{http_code}' "$url")" = 200 ]; do
+    kill -0 "$pid" 2>/dev/null || return 1
+    [ "$(date +%s)" -lt "$deadline" ] || return 1
+    sleep 0.01
+  done
+  echo $((($(date +%s%N) - start_ns) / 1000000))
+}
+
+# load server variant url pid basic — the connection matrix, REPS times each, one JSON line per run
+load() {
+  local server=$1 variant=$2 url=$3 pid=$4 basic=$5 c rep
+  mkdir -p "$work/run/$server-$variant/samples"
+  BENCH_BASIC=$basic BENCH_OUT=/dev/null wrk -t2 -c32 -d"${warmup}s" -s bench/token.lua "$url" >/dev/null
+  for c in $connections; do
+    for rep in $(seq 1 "$reps"); do
+      local out=$work/run/$server-$variant/wrk-$c-$rep.json
+      local cpu0 back0 cpu1 back1
+      cpu0=$(cpu_ticks "$pid"); back0=$(backing_ticks)
+      BENCH_BASIC=$basic BENCH_OUT=$out BENCH_SAMPLES=$work/run/$server-$variant/samples \
+        wrk -t2 -c"$c" -d"${seconds}s" --timeout 10s -s bench/token.lua "$url" >/dev/null
+      cpu1=$(cpu_ticks "$pid"); back1=$(backing_ticks)
+      jq -c --arg server "$server" --arg variant "$variant" --argjson c "$c" --argjson rep "$rep" \
+        --argjson cpu "$(echo "($cpu1 - $cpu0) / $hz" | bc -l)" \
+        --argjson backing "$(echo "($back1 - $back0) / $hz" | bc -l)" \
+        '. + {server: $server, variant: $variant, connections: $c, rep: $rep, server_cpu_s: $cpu,
+              backing_cpu_s: $backing}' "$out" >> "$results"
+      printf '   %-9s %-6s c=%-3s #%s: %s\n' "$server" "$variant" "$c" "$rep" \
+        "$(jq -r '"\(.requests * 1000000 / .duration_us | floor)/s p99 \(.p99_us / 1000)ms non200 \(.non200)"' "$out")"
+    done
+  done
+}
+
+# half_peak server variant url basic — p99 at half the peak throughput, at a fixed offered rate (hey)
+half_peak() {
+  local server=$1 variant=$2 url=$3 basic=$4 peak rate rep
+  peak=$(jq -s --arg s "$server" --arg v "$variant" '[.[] | select(.server == $s and .variant == $v and .kind == null)
+        | .requests * 1000000 / .duration_us] | max' "$results")
+  rate=$(echo "$peak / 2" | bc)
+  for rep in $(seq 1 "$reps"); do
+    local out=$work/run/$server-$variant/hey-$rep.txt
+    hey -z "${seconds}s" -c 16 -q "$(echo "$rate / 16" | bc -l | cut -c1-8)" -m POST \
+      -H "Authorization: Basic $basic" -T application/x-www-form-urlencoded -d grant_type=client_credentials \
+      "$url" > "$out"
+    python3 - "$out" "$server" "$variant" "$rate" "$rep" >> "$results" <<'PY'
+import json, re, sys
+text = open(sys.argv[1]).read()
+p99 = re.search(r"99%+ in ([0-9.]+) secs", text)
+ok = sum(int(n) for n in re.findall(r"\[200\]\s+(\d+) responses", text))
+bad = sum(int(n) for code, n in re.findall(r"\[(\d+)\]\s+(\d+) responses", text) if code != "200")
+rps = re.search(r"Requests/sec:\s+([0-9.]+)", text)
+print(json.dumps({"kind": "half_peak", "server": sys.argv[2], "variant": sys.argv[3], "offered_rps": int(sys.argv[4]),
+                  "rep": int(sys.argv[5]), "achieved_rps": float(rps.group(1)) if rps else 0,
+                  "p99_us": float(p99.group(1)) * 1e6 if p99 else None, "ok": ok, "failed": bad,
+                  "errors": len(re.findall(r"^\s+\[\d+\]\s+Post", text, re.M))}))
+PY
+    printf '   %-9s %-6s half peak %s/s #%s: %s\n' "$server" "$variant" "$rate" "$rep" \
+      "$(tail -1 "$results" | jq -r '"p99 \(.p99_us / 1000)ms failed \(.failed)"')"
+  done
+}
+
+verify_samples() { # server variant jwks issuer
+  local server=$1 variant=$2 line
+  line=$(java -cp "$bench_jar" ai.sentryagent.agentidp.bench.VerifyTokens "$3" "$4" \
+    "$work/run/$server-$variant"/samples/*.txt) || true
+  echo "   $server $variant: tokens checked/valid against the JWKS: $line"
+  jq -nc --arg s "$server" --arg v "$variant" --arg line "$line" \
+    '{kind: "verify", server: $s, variant: $v, checked: ($line | split(" ")[0] | tonumber? // 0),
+      valid: ($line | split(" ")[1] | tonumber? // 0)}' >> "$results"
+}
+
+# --- 1. the limit ---------------------------------------------------------------------------------------------
+cores=$(nproc)
+say "openssl speed (-multi $cores), $reps runs"
+for rep in $(seq 1 "$reps"); do
+  rsa=$(openssl speed -seconds 3 -multi "$cores" rsa2048 2>/dev/null | awk '/^rsa 2048 bits/ {print $6}')
+  ec=$(openssl speed -seconds 3 -multi "$cores" ecdsap256 2>/dev/null | awk '/nistp256\)/ {print $(NF-1)}')
+  echo "   rsa2048 sign/s $rsa, ecdsap256 sign/s $ec"
+  jq -nc --argjson rep "$rep" --argjson rsa "$rsa" --argjson ec "$ec" \
+    '{kind: "openssl", rep: $rep, rsa2048_sign_s: $rsa, ecdsap256_sign_s: $ec}' >> "$results"
+done
+rsa1=$(openssl speed -seconds 3 rsa2048 2>/dev/null | awk '/^rsa 2048 bits/ {print $6}')
+jq -nc --argjson rsa "$rsa1" '{kind: "openssl_one_core", rsa2048_sign_s: $rsa}' >> "$results"
+
+if [ -z "${BENCH_SKIP_JMH:-}" ]; then
+  say "JMH: signer per provider and minting, one thread; best provider on $cores threads"
+  java -jar "$bench_jar" -f 1 -wi 2 -w 2s -i 3 -r 3s -t 1 -rf json -rff "$work/run/jmh-1.json" >/dev/null
+  java -jar "$bench_jar" -f 1 -wi 2 -w 2s -i 3 -r 3s -t "$cores" -p provider=AmazonCorrettoCryptoProvider \
+    -rf json -rff "$work/run/jmh-$cores.json" >/dev/null
+  for file in "$work/run/jmh-1.json" "$work/run/jmh-$cores.json"; do
+    jq -c '.[] | {kind: "jmh", benchmark: (.benchmark | split(".") | .[-2:] | join(".")), threads: .threads,
+                  params: (.params // {}), score: .primaryMetric.score, error: .primaryMetric.scoreError}' \
+      "$file" >> "$results"
+  done
+  jq -r 'select(.kind == "jmh") | "   \(.benchmark) \(.params) t=\(.threads): \(.score | floor)/s"' "$results"
+fi
+
+# --- 2. AgentIdP ----------------------------------------------------------------------------------------------
+port=3900
+run_agentidp() {
+  local algorithm=$1 admin_secret hash_key admin id secret basic start_ns ready pid
+  say "AgentIdP $algorithm: serve on a fresh database"
+  psql -q -h 127.0.0.1 -U postgres -d postgres -c "DROP DATABASE IF EXISTS agentidp_bench" \
+    -c "CREATE DATABASE agentidp_bench" >/dev/null
+  java -jar "$server_jar" keygen --algorithm "$algorithm" --out "$work/run/keys-$algorithm" --force >/dev/null
+  admin_secret=$(openssl rand -hex 24); hash_key=$(openssl rand -hex 32)
+  start_ns=$(date +%s%N)
+  env -i PATH="$PATH" HOME="$HOME" JAVA_TOOL_OPTIONS="$image_jvm" \
+    PORT=$port NODE_ENV=benchmark ISSUER_URL="http://127.0.0.1:$port" \
+    DATABASE_URL="postgres://postgres@127.0.0.1:5432/agentidp_bench?sslmode=disable" \
+    REDIS_URL="redis://127.0.0.1:6379" REDIS_KEY_PREFIX="agentidp-bench-$started-$algorithm:" \
+    JWT_PRIVATE_KEY="$(cat "$work/run/keys-$algorithm/jwt_private.pem")" \
+    JWT_PUBLIC_KEY="$(cat "$work/run/keys-$algorithm/jwt_public.pem")" \
+    CREDENTIAL_HASH_KEY="$hash_key" BOOTSTRAP_ADMIN_SECRET="$admin_secret" POLICY_DIR="$root/policies" \
+    RATE_LIMIT_MAX_REQUESTS=1000000 \
+    java -jar "$server_jar" serve > "$work/run/agentidp-$algorithm.log" 2>&1 &
+  pid=$!; pids+=("$pid")
+  ready=$(wait_ready "http://127.0.0.1:$port/health/ready" "$pid" "$start_ns" 60) \
+    || { tail -20 "$work/run/agentidp-$algorithm.log"; die "AgentIdP did not become ready"; }
+  echo "   ready ${ready} ms after process start; $(grep -o 'signing [A-Z0-9]* tokens with the [A-Za-z]* provider' \
+    "$work/run/agentidp-$algorithm.log")"
+  local idp=http://127.0.0.1:$port
+  admin=$(curl -sf -u "agentidp-admin:$admin_secret" -d grant_type=client_credentials "$idp/api/v1/token" \
+    | jq -r .access_token)
+  id=$(curl -sf -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
+    -d '{"name":"bench","owner":"bench","scopes":[]}' "$idp/api/v1/agents" | jq -r .agentId)
+  secret=$(curl -sf -X POST -H "Authorization: Bearer $admin" "$idp/api/v1/agents/$id/credentials" \
+    | jq -r .clientSecret)
+  basic=$(printf '%s:%s' "$id" "$secret" | base64 -w0)
+  load agentidp "$algorithm" "$idp/api/v1/token" "$pid" "$basic"
+  half_peak agentidp "$algorithm" "$idp/api/v1/token" "$basic"
+  verify_samples agentidp "$algorithm" "$idp/.well-known/jwks.json" "$idp"
+  local rss
+  rss=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
+  jq -nc --arg v "$algorithm" --argjson ready "$ready" --argjson rss "$rss" \
+    --arg provider "$(grep -o 'with the [A-Za-z]* provider' "$work/run/agentidp-$algorithm.log" | awk '{print $3}')" \
+    '{kind: "process", server: "agentidp", variant: $v, ready_ms: $ready, peak_rss_kib: $rss,
+      provider: $provider}' >> "$results"
+  echo "   peak RSS $((rss / 1024)) MiB"
+  kill -TERM "$pid"; wait "$pid" || true
+}
+run_agentidp RS256
+run_agentidp ES256
+
+# --- 3. Keycloak ----------------------------------------------------------------------------------------------
+if [ -z "${BENCH_SKIP_KEYCLOAK:-}" ]; then
+  say "Keycloak $keycloak_version: start-dev on loopback (Java: $keycloak_java)"
+  kc_home=$work/keycloak-$keycloak_version
+  if [ ! -x "$kc_home/bin/kc.sh" ]; then
+    ./mvnw -q -B dependency:copy -Dartifact="org.keycloak:keycloak-quarkus-dist:$keycloak_version:tar.gz" \
+      -DoutputDirectory="$work"
+    tar -xzf "$work/keycloak-quarkus-dist-$keycloak_version.tar.gz" -C "$work"
+    rm -f "$work/keycloak-quarkus-dist-$keycloak_version.tar.gz"
+  fi
+  rm -rf "$kc_home/data"
+  kc_password=$(openssl rand -hex 16)
+  start_ns=$(date +%s%N)
+  JAVA_HOME=$keycloak_java KC_BOOTSTRAP_ADMIN_USERNAME=admin KC_BOOTSTRAP_ADMIN_PASSWORD=$kc_password \
+    "$kc_home/bin/kc.sh" start-dev --http-host=127.0.0.1 --http-port=8180 > "$work/run/keycloak.log" 2>&1 &
+  kc_launcher=$!; pids+=("$kc_launcher")
+  kc=http://127.0.0.1:8180
+  ready=$(wait_ready "$kc/realms/master/.well-known/openid-configuration" "$kc_launcher" "$start_ns" 240) \
+    || { tail -30 "$work/run/keycloak.log"; die "Keycloak did not become ready"; }
+  kc_pid=$(pgrep -f "keycloak.*quarkus|kc.home.dir=$kc_home" -n || echo "$kc_launcher")
+  echo "   ready ${ready} ms after start (pid $kc_pid)"
+  admin=$(curl -sf -d grant_type=password -d client_id=admin-cli -d username=admin -d "password=$kc_password" \
+    "$kc/realms/master/protocol/openid-connect/token" | jq -r .access_token)
+  curl -sf -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
+    -d '{"realm":"bench","enabled":true}' "$kc/admin/realms" >/dev/null
+  kc_secret=$(openssl rand -hex 24)
+  curl -sf -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
+    -d "{\"clientId\":\"bench-agent\",\"secret\":\"$kc_secret\",\"publicClient\":false,
+         \"serviceAccountsEnabled\":true,\"standardFlowEnabled\":false,\"directAccessGrantsEnabled\":false,
+         \"clientAuthenticatorType\":\"client-secret\"}" "$kc/admin/realms/bench/clients" >/dev/null
+  basic=$(printf '%s:%s' bench-agent "$kc_secret" | base64 -w0)
+  token_url=$kc/realms/bench/protocol/openid-connect/token
+  curl -sf -u "bench-agent:$kc_secret" -d grant_type=client_credentials "$token_url" >/dev/null \
+    || die "Keycloak does not issue tokens to the bench client"
+  load keycloak RS256 "$token_url" "$kc_pid" "$basic"
+  half_peak keycloak RS256 "$token_url" "$basic"
+  verify_samples keycloak RS256 "$kc/realms/bench/protocol/openid-connect/certs" "$kc/realms/bench"
+  rss=$(awk '/VmHWM/ {print $2}' "/proc/$kc_pid/status")
+  jq -nc --argjson ready "$ready" --argjson rss "$rss" \
+    '{kind: "process", server: "keycloak", variant: "RS256", ready_ms: $ready, peak_rss_kib: $rss,
+      provider: "JDK"}' >> "$results"
+  kill -TERM "$kc_pid" 2>/dev/null || true
+fi
+
+# --- results --------------------------------------------------------------------------------------------------
+say "report"
+commit=$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- service bench policies || echo "+local changes")
+python3 bench/report.py "$results" \
+  --machine "$cores vCPU, $(lscpu | sed -n 's/^Model name:\s*//p' | head -1), $(free -g | awk '/^Mem/ {print $2}') GiB" \
+  --jdk "$(java -version 2>&1 | head -1)" \
+  --keycloak-jdk "$([ -n "$keycloak_java" ] && "$keycloak_java/bin/java" -version 2>&1 | head -1)" \
+  --keycloak-version "$keycloak_version" --commit "$commit" --image-jvm "$image_jvm" \
+  --reps "$reps" --seconds "$seconds" --elapsed $(($(date +%s) - started)) > bench/RESULTS.md
+cp "$results" "bench/results/$(date -u +%Y-%m-%d)-run.jsonl"
+echo "bench/RESULTS.md written in $(($(date +%s) - started)) s"
