@@ -67,6 +67,11 @@ bench_jar=$root/bench/target/agentidp-bench.jar
 # The image's JVM settings, read from the Dockerfile so the benchmark cannot drift from what ships.
 image_jvm=$(sed -n 's/^ENV JAVA_TOOL_OPTIONS="\([^"]*\)".*/\1/p' service/Dockerfile)
 [ -n "$image_jvm" ] || die "no JAVA_TOOL_OPTIONS in service/Dockerfile"
+# ... and its class-data-sharing archive, made by the same training script for this machine's JVM.
+cds=$work/run/agentidp.jsa
+service/src/main/docker/cds-archive.sh "$server_jar" "$cds" "$root/policies" >/dev/null 2>&1 \
+  || die "the CDS training run failed: service/src/main/docker/cds-archive.sh"
+image_jvm=${image_jvm//\/app\/agentidp.jsa/$cds}
 
 # --- helpers --------------------------------------------------------------------------------------------------
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }            # user + system, in clock ticks
@@ -186,10 +191,13 @@ run_agentidp() {
     -c "CREATE DATABASE agentidp_bench" >/dev/null
   java -jar "$server_jar" keygen --algorithm "$algorithm" --out "$work/run/keys-$algorithm" --force >/dev/null
   admin_secret=$(openssl rand -hex 24); hash_key=$(openssl rand -hex 32)
+  local database="postgres://postgres@127.0.0.1:5432/agentidp_bench?sslmode=disable"
+  # As deployed: the migrate job first, then tasks that start on a migrated schema.
+  env -i PATH="$PATH" DATABASE_URL="$database" java -jar "$server_jar" migrate >/dev/null
   start_ns=$(date +%s%N)
   env -i PATH="$PATH" HOME="$HOME" JAVA_TOOL_OPTIONS="$image_jvm" \
     PORT=$port NODE_ENV=benchmark ISSUER_URL="http://127.0.0.1:$port" \
-    DATABASE_URL="postgres://postgres@127.0.0.1:5432/agentidp_bench?sslmode=disable" \
+    DATABASE_URL="$database" DB_MIGRATE_ON_START=false \
     REDIS_URL="redis://127.0.0.1:6379" REDIS_KEY_PREFIX="agentidp-bench-$started-$algorithm:" \
     JWT_PRIVATE_KEY="$(cat "$work/run/keys-$algorithm/jwt_private.pem")" \
     JWT_PUBLIC_KEY="$(cat "$work/run/keys-$algorithm/jwt_public.pem")" \
