@@ -105,7 +105,7 @@ load() {
       local cpu0 back0 cpu1 back1
       cpu0=$(cpu_ticks "$pid"); back0=$(backing_ticks)
       BENCH_BASIC=$basic BENCH_OUT=$out BENCH_SAMPLES=$work/run/$server-$variant/samples \
-        wrk -t2 -c"$c" -d"${seconds}s" --timeout 10s -s bench/token.lua "$url" >/dev/null
+        wrk -t"$((c < 2 ? c : 2))" -c"$c" -d"${seconds}s" --timeout 10s -s bench/token.lua "$url" >/dev/null
       cpu1=$(cpu_ticks "$pid"); back1=$(backing_ticks)
       jq -c --arg server "$server" --arg variant "$variant" --argjson c "$c" --argjson rep "$rep" \
         --argjson cpu "$(echo "($cpu1 - $cpu0) / $hz" | bc -l)" \
