@@ -1,10 +1,14 @@
 package ai.sentryagent.agentidp;
 
 import ai.sentryagent.agentidp.agent.AgentStore;
+import ai.sentryagent.agentidp.agent.NotifyingAgentStore;
 import ai.sentryagent.agentidp.agent.PgAgentStore;
 import ai.sentryagent.agentidp.audit.PgAudit;
 import ai.sentryagent.agentidp.config.AppConfig;
+import ai.sentryagent.agentidp.credential.CachingCredentialStore;
+import ai.sentryagent.agentidp.credential.ClientCache;
 import ai.sentryagent.agentidp.credential.CredentialStore;
+import ai.sentryagent.agentidp.credential.PgClientChanges;
 import ai.sentryagent.agentidp.credential.PgCredentialStore;
 import ai.sentryagent.agentidp.crypto.CredentialHasher;
 import ai.sentryagent.agentidp.crypto.JwsSigner;
@@ -37,6 +41,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,6 +61,7 @@ public final class AgentIdp {
     private final Vertx vertx;
     private final Pool pool;
     private final Redis redis;
+    private final Optional<PgClientChanges> clientChanges;
     private final int port;
     private final PgAudit audit;
     private final PolicyEngine policy;
@@ -66,6 +72,7 @@ public final class AgentIdp {
             Vertx vertx,
             Pool pool,
             Redis redis,
+            Optional<PgClientChanges> clientChanges,
             int port,
             PgAudit audit,
             PolicyEngine policy,
@@ -74,6 +81,7 @@ public final class AgentIdp {
         this.vertx = vertx;
         this.pool = pool;
         this.redis = redis;
+        this.clientChanges = clientChanges;
         this.port = port;
         this.audit = audit;
         this.policy = policy;
@@ -92,8 +100,15 @@ public final class AgentIdp {
         Redis redis = RedisClients.create(vertx, config.redis(), config.redisTlsCaCert());
         Metrics metrics = new Metrics();
         PgAudit audit = new PgAudit(pool, metrics);
-        AgentStore agents = new PgAgentStore(pool, audit);
-        CredentialStore credentials = new PgCredentialStore(pool, audit);
+        // The token endpoint's client lookups come from memory while PostgreSQL notifies every change.
+        ClientCache clientCache = new ClientCache(clock, config.tokens().clientCacheMaxAge(), 10_000);
+        Optional<PgClientChanges> clientChanges =
+                config.tokens().clientCacheMaxAge().isZero()
+                        ? Optional.empty()
+                        : Optional.of(
+                                PgClientChanges.start(vertx, Postgres.connectOptions(config.database()), clientCache));
+        AgentStore agents = new NotifyingAgentStore(new PgAgentStore(pool, audit), clientCache::changedAll);
+        CredentialStore credentials = new CachingCredentialStore(new PgCredentialStore(pool, audit), clientCache);
         CredentialHasher hasher =
                 new CredentialHasher(config.credentialHashKey().value().getBytes(StandardCharsets.UTF_8));
         JwsSigner signer = JwsSigner.create(config.tokens().keys());
@@ -134,7 +149,7 @@ public final class AgentIdp {
                     WebClient.create(vertx),
                     metrics);
         } catch (RuntimeException e) {
-            return Future.join(pool.close(), redis.close()).transform(ignored -> Future.failedFuture(e));
+            return closeClients(pool, redis, clientChanges).transform(ignored -> Future.failedFuture(e));
         }
         Routes.Dependencies deps = new Routes.Dependencies(
                 config,
@@ -166,9 +181,25 @@ public final class AgentIdp {
                         () -> new HttpVerticle(deps, port, DRAIN_TIMEOUT_MS),
                         new DeploymentOptions().setInstances(instances)))
                 .map(id -> new AgentIdp(
-                        vertx, pool, redis, port, audit, policy, metrics, maintenance(vertx, audit, metrics, config)))
+                        vertx,
+                        pool,
+                        redis,
+                        clientChanges,
+                        port,
+                        audit,
+                        policy,
+                        metrics,
+                        maintenance(vertx, audit, metrics, config)))
                 .recover(failure ->
-                        Future.join(pool.close(), redis.close()).transform(ignored -> Future.failedFuture(failure)));
+                        closeClients(pool, redis, clientChanges).transform(ignored -> Future.failedFuture(failure)));
+    }
+
+    private static Future<Void> closeClients(Pool pool, Redis redis, Optional<PgClientChanges> clientChanges) {
+        return Future.join(
+                        clientChanges.map(PgClientChanges::close).orElse(Future.succeededFuture()),
+                        pool.close(),
+                        redis.close())
+                .mapEmpty();
     }
 
     private static Future<Void> migrate(Vertx vertx, AppConfig config) {
@@ -221,7 +252,7 @@ public final class AgentIdp {
                                 "audit events could not be written at shutdown: {}",
                                 flushed.cause().toString());
                     }
-                    return Future.join(pool.close(), redis.close());
+                    return closeClients(pool, redis, clientChanges);
                 })
                 .mapEmpty();
     }

@@ -80,7 +80,13 @@ public record AppConfig(
     public record PoolConfig(int max, int min, int idleTimeoutMs, int connectionTimeoutMs) {}
 
     /** How tokens are issued and verified. */
-    public record TokenConfig(String issuer, String audience, Duration ttl, SigningKeys keys) {}
+    /**
+     * Token issuance. {@code clientCacheMaxAge}: how long the token endpoint may answer from its in-memory copy of a
+     * client (kept fresh by PostgreSQL change notifications; this bounds staleness if they silently stop); zero turns
+     * the cache off.
+     */
+    public record TokenConfig(
+            String issuer, String audience, Duration ttl, SigningKeys keys, Duration clientCacheMaxAge) {}
 
     /** The built-in administrator client. */
     public record BootstrapAdmin(String clientId, Secret secret) {}
@@ -242,6 +248,7 @@ public record AppConfig(
         }
         String audience = env.string("TOKEN_AUDIENCE", issuer);
         int ttlSeconds = env.integer("TOKEN_TTL_SECONDS", 3600, 60, 86_400);
+        int cacheSeconds = env.integer("CLIENT_CACHE_MAX_AGE_SECONDS", 30, 0, 300);
 
         SigningKeys keys = null;
         String privatePem = env.required(
@@ -267,7 +274,8 @@ public record AppConfig(
                 }
             }
         }
-        return new TokenConfig(issuer, audience, Duration.ofSeconds(ttlSeconds), keys);
+        return new TokenConfig(
+                issuer, audience, Duration.ofSeconds(ttlSeconds), keys, Duration.ofSeconds(cacheSeconds));
     }
 
     private static String validateIssuer(Env env, String raw, boolean production) {

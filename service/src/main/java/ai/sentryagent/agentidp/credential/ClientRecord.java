@@ -1,6 +1,7 @@
 package ai.sentryagent.agentidp.credential;
 
 import ai.sentryagent.agentidp.agent.AgentStatus;
+import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 
@@ -11,8 +12,8 @@ import java.util.UUID;
 public record ClientRecord(
         UUID agentId, String clientId, AgentStatus status, List<String> scopes, List<StoredSecret> secrets) {
 
-    /** One usable secret hash. */
-    public record StoredSecret(UUID credentialId, byte[] hash) {}
+    /** One usable secret hash, and when it stops being usable (null: when revoked). */
+    public record StoredSecret(UUID credentialId, byte[] hash, Instant expiresAt) {}
 
     public ClientRecord {
         scopes = List.copyOf(scopes);

@@ -156,7 +156,7 @@ public final class PgCredentialStore implements CredentialStore {
     @Override
     public Future<Optional<ClientRecord>> findClient(String clientId) {
         return pool.preparedQuery("SELECT a.agent_id, a.client_id, a.status, a.scopes, c.credential_id,"
-                        + " c.secret_hash FROM agents a LEFT JOIN credentials c ON c.agent_id = a.agent_id"
+                        + " c.secret_hash, c.expires_at FROM agents a LEFT JOIN credentials c ON c.agent_id = a.agent_id"
                         + " AND c.status = 'active' AND (c.expires_at IS NULL OR c.expires_at > now())"
                         + " WHERE a.client_id = $1")
                 .execute(Tuple.of(clientId))
@@ -170,8 +170,11 @@ public final class PgCredentialStore implements CredentialStore {
                         first = first == null ? row : first;
                         UUID credentialId = row.getUUID("credential_id");
                         if (credentialId != null) {
+                            OffsetDateTime expiresAt = row.getOffsetDateTime("expires_at");
                             secrets.add(new ClientRecord.StoredSecret(
-                                    credentialId, row.getBuffer("secret_hash").getBytes()));
+                                    credentialId,
+                                    row.getBuffer("secret_hash").getBytes(),
+                                    expiresAt == null ? null : expiresAt.toInstant()));
                         }
                     }
                     String[] scopes = first.getArrayOfStrings("scopes");

@@ -24,7 +24,12 @@ public final class RedisRateLimiter implements RateLimiter {
             + "  out[#out + 1] = tonumber(redis.call('GET', key) or '0') "
             + "  out[#out + 1] = redis.call('PTTL', key) "
             + "end return out";
-    private static final long TIMEOUT_MS = 250;
+    /**
+     * How long a limiter call may take before Redis counts as gone and limits go per process. A refused connection
+     * fails at once anyway; this only catches a hung Redis. 250 ms proved too eager: a JVM still compiling under a
+     * burst of requests missed it and flipped to per-process limits, letting a window's limit through twice.
+     */
+    private static final long TIMEOUT_MS = 1_000;
 
     private final Redis redis;
     private final String prefix;
