@@ -59,10 +59,8 @@ public final class PgAudit implements Audit {
     /** Flushes the queue every {@code periodMs}; returns the timer id. */
     public long startBatching(Vertx vertx, long periodMs) {
         return vertx.setPeriodic(periodMs, id -> {
-            synchronized (this) {
-                if (writer != null) {
-                    return; // the running writer drains what has arrived meanwhile
-                }
+            if (writing()) {
+                return; // the running writer drains what has arrived meanwhile
             }
             flush().onFailure(e -> LOG.warn("audit batch not written yet ({} queued): {}", queue.size(), e.toString()));
         });

@@ -66,6 +66,49 @@ class PgAuditBatchTest {
         }
     }
 
+    @Test
+    void theTimerKeepsWritingBatchAfterBatch() throws Exception {
+        DatabaseUrl url = DatabaseUrl.parse(TestServers.get().createDatabase("audittimer"));
+        Migrations.apply(url);
+        Vertx vertx = Vertx.vertx();
+        Pool pool = PgBuilder.pool()
+                .with(new PoolOptions().setMaxSize(4))
+                .connectingTo(ai.sentryagent.agentidp.store.Postgres.connectOptions(url))
+                .using(vertx)
+                .build();
+        try {
+            PgAudit audit = new PgAudit(pool, new Metrics());
+            long timer = audit.startBatching(vertx, 50);
+            for (int wave = 1; wave <= 3; wave++) {
+                for (int i = 0; i < 100; i++) {
+                    audit.enqueue(AuditEvent.of(
+                            "token.issued", AuditEvent.SUCCESS, null, Audit.Context.SYSTEM, new JsonObject()));
+                }
+                long expected = wave * 100L;
+                long deadline = System.currentTimeMillis() + 5_000;
+                while (rows(pool) < expected && System.currentTimeMillis() < deadline) {
+                    Thread.sleep(20);
+                }
+                assertThat(rows(pool))
+                        .as("after wave %d, without any explicit flush", wave)
+                        .isEqualTo(expected);
+            }
+            vertx.cancelTimer(timer);
+        } finally {
+            pool.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private static long rows(Pool pool) throws Exception {
+        return pool.query("SELECT count(*) FROM audit_events")
+                .execute()
+                .map(rows -> rows.iterator().next().getLong(0))
+                .toCompletionStage()
+                .toCompletableFuture()
+                .get(10, TimeUnit.SECONDS);
+    }
+
     /** Sessions of this database holding or waiting for the chain's advisory lock, seen from outside the pool. */
     private static int onChainLock(Pool pool) throws Exception {
         return pool.query("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = " + PgAudit.CHAIN_LOCK)
