@@ -7,6 +7,8 @@ import re
 import sys
 
 BUCKETS = [  # first match from the innermost frame outwards
+    ("socket and stdout writes (system calls)", ("sun.nio.ch.FileDispatcherImpl.", "sun.nio.ch.IOUtil.",
+                                                 "java.io.FileOutputStream.write")),
     ("signature (native AWS-LC)", ("com.amazon.corretto.", "org.conscrypt.", "sun.security.rsa.", "sun.security.ec.")),
     ("SHA-256 / HMAC (secret hash, audit chain)", ("sun.security.provider.SHA", "com.sun.crypto.provider.HmacCore")),
     ("random (jti, ids)", ("sun.security.provider.NativePRNG", "sun.security.provider.SecureRandom",

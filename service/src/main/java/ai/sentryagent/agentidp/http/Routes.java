@@ -84,6 +84,7 @@ public final class Routes {
         router.get("/metrics").handler(tag("/metrics")).handler(new MetricsHandler(deps.metrics()));
 
         router.get("/.well-known/jwks.json")
+                .handler(tag("/.well-known/jwks.json"))
                 .handler(new JwksHandler(config.tokens().keys()));
         MetadataHandler metadata = new MetadataHandler(config.tokens().issuer(), config.scopes());
         router.get("/.well-known/oauth-authorization-server")
@@ -99,19 +100,20 @@ public final class Routes {
         TokenEndpoint token = new TokenEndpoint(
                 deps.authenticator(), deps.issuer(), deps.limiter(), config.rateLimit(), deps.metrics(), deps.audit());
         router.route("/api/v1/token")
+                .handler(tag("/api/v1/token"))
                 .handler(body)
                 .handler(guard)
                 .handler(token)
                 .failureHandler(oauthErrors);
         router.route("/api/v1/token/introspect")
-                .handler(body)
                 .handler(tag("/api/v1/token/introspect"))
+                .handler(body)
                 .handler(guard)
                 .handler(new IntrospectionEndpoint(deps.authenticator(), deps.codec(), deps.revocations()))
                 .failureHandler(oauthErrors);
         router.route("/api/v1/token/revoke")
-                .handler(body)
                 .handler(tag("/api/v1/token/revoke"))
+                .handler(body)
                 .handler(guard)
                 .handler(new RevocationEndpoint(deps.authenticator(), deps.codec(), deps.revocations()))
                 .failureHandler(oauthErrors);

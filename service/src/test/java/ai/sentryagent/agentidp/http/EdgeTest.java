@@ -105,6 +105,9 @@ class EdgeTest {
                 .contains(
                         "agentidp_http_requests_total{method=\"GET\",route=\"/api/v1/agents/:agentId\",status=\"404\"}")
                 .contains("agentidp_http_request_duration_seconds_bucket")
+                // the token endpoint is labelled by its own route, not lumped into "unmatched"
+                .contains("agentidp_http_requests_total{method=\"POST\",route=\"/api/v1/token\",status=\"200\"}")
+                .doesNotContain("route=\"unmatched\",status=\"200\"")
                 .contains("agentidp_redis_degraded 0")
                 .containsPattern("agentidp_token_signer\\{algorithm=\"RS256\",provider=\"\\w+\"} 1.0")
                 .containsPattern("agentidp_db_pool_connections [0-9]")
