@@ -100,20 +100,20 @@ public final class Routes {
         TokenEndpoint token = new TokenEndpoint(
                 deps.authenticator(), deps.issuer(), deps.limiter(), config.rateLimit(), deps.metrics(), deps.audit());
         router.route("/api/v1/token")
+                .handler(body) // Vert.x Web runs body handlers first
                 .handler(tag("/api/v1/token"))
-                .handler(body)
                 .handler(guard)
                 .handler(token)
                 .failureHandler(oauthErrors);
         router.route("/api/v1/token/introspect")
+                .handler(body) // Vert.x Web runs body handlers first
                 .handler(tag("/api/v1/token/introspect"))
-                .handler(body)
                 .handler(guard)
                 .handler(new IntrospectionEndpoint(deps.authenticator(), deps.codec(), deps.revocations()))
                 .failureHandler(oauthErrors);
         router.route("/api/v1/token/revoke")
+                .handler(body) // Vert.x Web runs body handlers first
                 .handler(tag("/api/v1/token/revoke"))
-                .handler(body)
                 .handler(guard)
                 .handler(new RevocationEndpoint(deps.authenticator(), deps.codec(), deps.revocations()))
                 .failureHandler(oauthErrors);
