@@ -301,5 +301,5 @@ python3 bench/report.py "$results" \
   --keycloak-jdk "$([ -n "$keycloak_java" ] && "$keycloak_java/bin/java" -version 2>&1 | head -1)" \
   --keycloak-version "$keycloak_version" --commit "$commit" --image-jvm "$image_jvm" \
   --reps "$reps" --seconds "$seconds" --elapsed $(($(date +%s) - started)) > bench/RESULTS.md
-mkdir -p bench/results && cp "$results" "bench/results/$(date -u +%Y-%m-%d)-run.jsonl"
+mkdir -p bench/results && cp "$results" "bench/results/$(date -u +%Y-%m-%dT%H%M)-run.jsonl"
 echo "bench/RESULTS.md written in $(($(date +%s) - started)) s"
