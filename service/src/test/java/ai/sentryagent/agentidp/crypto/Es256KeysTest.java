@@ -13,7 +13,6 @@ import java.security.interfaces.ECPublicKey;
 import java.security.spec.ECGenParameterSpec;
 import java.util.Arrays;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -22,19 +21,6 @@ import org.junit.jupiter.api.Test;
 class Es256KeysTest {
     private static final KeyPair PAIR = SigningKeys.generateP256();
 
-    private static Map<String, String> env(String privatePem, String publicPem) {
-        Map<String, String> env = new HashMap<>();
-        env.put("DATABASE_URL", "postgres://u@h/d");
-        env.put("REDIS_URL", "redis://h");
-        env.put("ISSUER_URL", "https://idp.example.com");
-        env.put("CREDENTIAL_HASH_KEY", "0123456789abcdef0123456789abcdef");
-        env.put("JWT_PRIVATE_KEY", privatePem);
-        if (publicPem != null) {
-            env.put("JWT_PUBLIC_KEY", publicPem);
-        }
-        return env;
-    }
-
     @Test
     void readsPkcs8AndSec1PrivateKeysAndSelectsEs256() {
         String pkcs8 = Pem.encodePrivate(PAIR.getPrivate());
@@ -42,7 +28,7 @@ class Es256KeysTest {
         assertThat(Pem.privateKey(Pem.escape(sec1(pkcs8)))).isEqualTo(PAIR.getPrivate());
         SigningKeys keys = SigningKeys.fromPem(sec1(pkcs8), Pem.encodePublic(PAIR.getPublic()), List.of());
         assertThat(keys.algorithm()).isEqualTo(JwsAlgorithm.ES256);
-        assertThat(AppConfig.fromEnvironment(env(pkcs8, Pem.encodePublic(PAIR.getPublic())))
+        assertThat(AppConfig.fromEnvironment(SigningKeysTest.env(pkcs8, Pem.encodePublic(PAIR.getPublic())))
                         .tokens()
                         .keys()
                         .algorithm())
@@ -73,18 +59,19 @@ class Es256KeysTest {
         KeyPairGenerator p384 = KeyPairGenerator.getInstance("EC");
         p384.initialize(new ECGenParameterSpec("secp384r1"));
         KeyPair other = p384.generateKeyPair();
-        assertThatThrownBy(() -> AppConfig.fromEnvironment(
-                        env(Pem.encodePrivate(other.getPrivate()), Pem.encodePublic(other.getPublic()))))
+        assertThatThrownBy(() -> AppConfig.fromEnvironment(SigningKeysTest.env(
+                        Pem.encodePrivate(other.getPrivate()), Pem.encodePublic(other.getPublic()))))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("JWT_PRIVATE_KEY is an EC key on a curve other than P-256")
                 .hasMessageContaining("JWT_PUBLIC_KEY is an EC key on a curve other than P-256");
-        assertThatThrownBy(() -> AppConfig.fromEnvironment(env(Pem.encodePrivate(PAIR.getPrivate()), null)))
+        assertThatThrownBy(() ->
+                        AppConfig.fromEnvironment(SigningKeysTest.env(Pem.encodePrivate(PAIR.getPrivate()), null)))
                 .hasMessage("JWT_PUBLIC_KEY is required with an EC (ES256) JWT_PRIVATE_KEY");
-        assertThatThrownBy(() -> AppConfig.fromEnvironment(env(
+        assertThatThrownBy(() -> AppConfig.fromEnvironment(SigningKeysTest.env(
                         Pem.encodePrivate(PAIR.getPrivate()),
                         Pem.encodePublic(SigningKeys.generateP256().getPublic()))))
                 .hasMessage("JWT_PUBLIC_KEY does not match JWT_PRIVATE_KEY (they are not one key pair)");
-        assertThatThrownBy(() -> AppConfig.fromEnvironment(env(
+        assertThatThrownBy(() -> AppConfig.fromEnvironment(SigningKeysTest.env(
                         Pem.encodePrivate(SigningKeys.generate(2048).getPrivate()),
                         Pem.encodePublic(PAIR.getPublic()))))
                 .hasMessage("JWT_PUBLIC_KEY is an EC key but JWT_PRIVATE_KEY is an RSA key");

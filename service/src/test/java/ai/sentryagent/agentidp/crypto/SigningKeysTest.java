@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
 class SigningKeysTest {
     private static final KeyPair PAIR = SigningKeys.generate(2048);
 
-    private static Map<String, String> env(String privatePem, String publicPem) {
+    /** The variables a config needs, with these keys; shared with the ES256 tests. */
+    static Map<String, String> env(String privatePem, String publicPem) {
         Map<String, String> env = new HashMap<>();
         env.put("DATABASE_URL", "postgres://u@h/d");
         env.put("REDIS_URL", "redis://h");
