@@ -204,8 +204,8 @@ run_agentidp() {
       REDIS_URL="redis://127.0.0.1:6379" REDIS_KEY_PREFIX="agentidp-bench-$started-$algorithm:" \
       JWT_PRIVATE_KEY="$(cat "$work/run/keys-$algorithm/jwt_private.pem")" \
       JWT_PUBLIC_KEY="$(cat "$work/run/keys-$algorithm/jwt_public.pem")" \
-      CREDENTIAL_HASH_KEY="$hash_key" BOOTSTRAP_ADMIN_SECRET="$admin_secret" POLICY_DIR="$root/policies" \
-      RATE_LIMIT_MAX_REQUESTS=1000000 \
+      CREDENTIAL_HASH_KEY="$hash_key" AUDIT_CHAIN_KEY="$hash_key-audit" \
+      BOOTSTRAP_ADMIN_SECRET="$admin_secret" POLICY_DIR="$root/policies" RATE_LIMIT_MAX_REQUESTS=1000000 \
       java -jar "$server_jar" serve > "$work/run/agentidp-$algorithm.log" 2>&1 &
     pid=$!; pids+=("$pid")
     ready=$(wait_ready "http://127.0.0.1:$port/health/ready" "$pid" "$start_ns" 60) \

@@ -16,7 +16,8 @@ import software.constructs.Construct;
  * Every secret the service reads, under {@code /sentryagent-agentidp/<env>/}. Three kinds:
  *
  * <ul>
- *   <li>generated here: the Redis AUTH token, the credential hash key, the bootstrap administrator secret;
+ *   <li>generated here: the Redis AUTH token, the credential hash key, the audit chain key, the bootstrap
+ *       administrator secret;
  *   <li>composed here from generated credentials and endpoints: {@code database-url}, {@code redis-url} — the
  *       template only holds CloudFormation dynamic references, never a value;
  *   <li>imported by name: {@code jwt-private-key} and {@code jwt-public-key}, created once with {@code agentidp.jar
@@ -27,6 +28,7 @@ public final class Secrets extends Construct {
     private final Names names;
     private final Secret redisAuthToken;
     private final Secret credentialHashKey;
+    private final Secret auditChainKey;
     private final Secret bootstrapAdminSecret;
     private final ISecret jwtPrivateKey;
     private final ISecret jwtPublicKey;
@@ -47,6 +49,11 @@ public final class Secrets extends Construct {
                 "credential-hash-key",
                 64,
                 "changing the key invalidates every stored client secret by design.");
+        this.auditChainKey = generated(
+                "AuditChainKey",
+                "audit-chain-key",
+                64,
+                "the audit chain has no key rotation: events chained under the old key would stop verifying.");
         this.bootstrapAdminSecret = generated(
                 "BootstrapAdminSecret",
                 "bootstrap-admin-secret",
@@ -142,6 +149,7 @@ public final class Secrets extends Construct {
         secrets.put("JWT_PRIVATE_KEY", jwtPrivateKey);
         secrets.put("JWT_PUBLIC_KEY", jwtPublicKey);
         secrets.put("CREDENTIAL_HASH_KEY", credentialHashKey);
+        secrets.put("AUDIT_CHAIN_KEY", auditChainKey);
         secrets.put("BOOTSTRAP_ADMIN_SECRET", bootstrapAdminSecret);
         return secrets;
     }
