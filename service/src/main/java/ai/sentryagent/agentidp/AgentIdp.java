@@ -3,6 +3,7 @@ package ai.sentryagent.agentidp;
 import ai.sentryagent.agentidp.agent.AgentStore;
 import ai.sentryagent.agentidp.agent.NotifyingAgentStore;
 import ai.sentryagent.agentidp.agent.PgAgentStore;
+import ai.sentryagent.agentidp.audit.Audit;
 import ai.sentryagent.agentidp.audit.PgAudit;
 import ai.sentryagent.agentidp.config.AppConfig;
 import ai.sentryagent.agentidp.credential.CachingCredentialStore;
@@ -216,16 +217,28 @@ public final class AgentIdp {
         });
     }
 
+    /**
+     * The built-in administrator exists exactly while {@code BOOTSTRAP_ADMIN_SECRET} is set (F-19): without it — or
+     * for a client id no longer configured — the built-in client is retired (suspended, credentials revoked, tokens
+     * cut off); set again, it comes back with the new secret.
+     */
     private static Future<Void> bootstrap(
             AppConfig config, AgentStore agents, CredentialStore credentials, CredentialHasher hasher) {
-        if (config.bootstrapAdmin().isEmpty()) {
-            return Future.succeededFuture();
+        Optional<AppConfig.BootstrapAdmin> admin = config.bootstrapAdmin();
+        Future<Void> retired = agents.retireBuiltIns(admin.map(AppConfig.BootstrapAdmin::clientId), Audit.Context.SYSTEM)
+                .onSuccess(clients -> clients.forEach(client -> LOG.warn(
+                        "built-in client {} retired: BOOTSTRAP_ADMIN_SECRET is not set for it; its credentials are"
+                                + " revoked and its tokens no longer work",
+                        client.clientId())))
+                .mapEmpty();
+        if (admin.isEmpty()) {
+            return retired;
         }
-        AppConfig.BootstrapAdmin admin = config.bootstrapAdmin().get();
-        return agents.ensureBuiltIn(admin.clientId(), "AgentIdP bootstrap administrator", List.of(Scopes.ADMIN))
+        return retired.compose(ignored -> agents.ensureBuiltIn(
+                        admin.get().clientId(), "AgentIdP bootstrap administrator", List.of(Scopes.ADMIN)))
                 .compose(agent -> credentials.ensureSecret(
-                        agent.agentId(), hasher.hash(admin.secret().value()), BOOTSTRAP_LABEL))
-                .onSuccess(done -> LOG.info("bootstrap administrator client {} is ready", admin.clientId()));
+                        agent.agentId(), hasher.hash(admin.get().secret().value()), BOOTSTRAP_LABEL))
+                .onSuccess(done -> LOG.info("bootstrap administrator client {} is ready", admin.get().clientId()));
     }
 
     /** The port the HTTP server listens on. */
