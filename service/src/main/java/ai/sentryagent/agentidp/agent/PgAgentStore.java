@@ -21,11 +21,13 @@ public final class PgAgentStore implements AgentStore {
     /**
      * Moves the agent's token cut-off (migration V5) to the start of the next second: {@code iat} has whole seconds,
      * so every token issued up to now — including earlier in this second — falls before it, and the token endpoint
-     * stamps tokens issued later in this second with the cut-off itself (see {@code TokenCodec#newToken}). It never
-     * moves back.
+     * stamps tokens issued later in this second with the cut-off itself (see {@code TokenCodec#newToken}). Such a
+     * token may already exist when the cut-off is moved again in the same second, so then it moves one second past
+     * the previous one; it never moves back.
      */
-    public static final String CUT_OFF_TOKENS = "tokens_revoked_before = GREATEST(tokens_revoked_before,"
-            + " date_trunc('second', now()) + interval '1 second')";
+    public static final String CUT_OFF_TOKENS = "tokens_revoked_before = CASE"
+            + " WHEN tokens_revoked_before > date_trunc('second', now()) THEN tokens_revoked_before + interval '1 second'"
+            + " ELSE date_trunc('second', now()) + interval '1 second' END";
 
     private static final String COLUMNS =
             "agent_id, client_id, name, description, owner, agent_type, scopes, status, created_at, updated_at";
