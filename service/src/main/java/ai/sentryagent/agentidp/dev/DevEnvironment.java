@@ -67,7 +67,7 @@ public final class DevEnvironment implements AutoCloseable {
 
     /** Takes the directory's lock, then starts PostgreSQL and Redis on free loopback ports. */
     public static DevEnvironment start(Path home) throws IOException {
-        Files.createDirectories(home);
+        privateDirectory(home);
         FileChannel channel = FileChannel.open(
                 home.resolve("dev.lock"), StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
         FileLock lock = tryLock(channel);
@@ -88,6 +88,10 @@ public final class DevEnvironment implements AutoCloseable {
             Path pgData = home.resolve("postgres");
             stopOrphan(pgData.resolve("postmaster.pid"), "postgres");
             postgres = EmbeddedPostgres.builder()
+                    // Not under the world-writable temporary directory, where another local user could plant
+                    // binaries before the first run (F-18).
+                    .setOverrideWorkingDirectory(privateDirectory(home.resolve("postgres-binaries"))
+                            .toFile())
                     .setDataDirectory(pgData)
                     .setCleanDataDirectory(false)
                     .setRegisterShutdownHook(false)
@@ -162,6 +166,13 @@ public final class DevEnvironment implements AutoCloseable {
             Files.write(target.resolve("agentidp.policy"), in.readAllBytes());
         }
         return target;
+    }
+
+    /** A directory only this user can read, write or enter (0700), whatever the umask; also when it existed. */
+    private static Path privateDirectory(Path directory) throws IOException {
+        Files.createDirectories(directory);
+        Files.setPosixFilePermissions(directory, PosixFilePermissions.fromString("rwx------"));
+        return directory;
     }
 
     private static void writeSecret(Path file, String content) throws IOException {
