@@ -194,9 +194,7 @@ public final class AgentIdp {
                         audit,
                         policy,
                         metrics,
-                        Stream.concat(
-                                        maintenance(vertx, audit, metrics, config).stream(),
-                                        bootstrapTimers.stream())
+                        Stream.concat(maintenance(vertx, audit, metrics, config).stream(), bootstrapTimers.stream())
                                 .toList()))
                 .recover(failure ->
                         closeClients(pool, redis, clientChanges).transform(ignored -> Future.failedFuture(failure)));
@@ -239,7 +237,9 @@ public final class AgentIdp {
                             admin.get().clientId(), "AgentIdP bootstrap administrator", List.of(Scopes.ADMIN)))
                     .compose(agent -> credentials.ensureSecret(
                             agent.agentId(), hasher.hash(admin.get().secret().value()), BOOTSTRAP_LABEL))
-                    .onSuccess(done -> LOG.info("bootstrap administrator client {} is ready", admin.get().clientId()))
+                    .onSuccess(done -> LOG.info(
+                            "bootstrap administrator client {} is ready",
+                            admin.get().clientId()))
                     .map(List.of());
         }
         // With nothing to create the service may start while PostgreSQL is down (not ready). Retirement is then

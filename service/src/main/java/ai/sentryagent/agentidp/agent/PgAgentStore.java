@@ -25,9 +25,9 @@ public final class PgAgentStore implements AgentStore {
      * token may already exist when the cut-off is moved again in the same second, so then it moves one second past
      * the previous one; it never moves back.
      */
-    public static final String CUT_OFF_TOKENS = "tokens_revoked_before = CASE"
-            + " WHEN tokens_revoked_before > date_trunc('second', now()) THEN tokens_revoked_before + interval '1 second'"
-            + " ELSE date_trunc('second', now()) + interval '1 second' END";
+    public static final String CUT_OFF_TOKENS = "tokens_revoked_before = CASE WHEN tokens_revoked_before >"
+            + " date_trunc('second', now()) THEN tokens_revoked_before + interval '1 second' ELSE date_trunc('second',"
+            + " now()) + interval '1 second' END";
 
     private static final String COLUMNS =
             "agent_id, client_id, name, description, owner, agent_type, scopes, status, created_at, updated_at";
@@ -219,15 +219,14 @@ public final class PgAgentStore implements AgentStore {
 
     @Override
     public Future<Optional<Instant>> revokeTokens(UUID agentId, Audit.Context context) {
-        return pool.withTransaction(tx -> tx.preparedQuery("UPDATE agents SET " + CUT_OFF_TOKENS
-                        + " WHERE agent_id = $1 RETURNING tokens_revoked_before")
+        return pool.withTransaction(tx -> tx.preparedQuery(
+                        "UPDATE agents SET " + CUT_OFF_TOKENS + " WHERE agent_id = $1 RETURNING tokens_revoked_before")
                 .execute(Tuple.of(agentId))
                 .compose(rows -> {
                     if (rows.size() == 0) {
                         return Future.succeededFuture(Optional.<Instant>empty());
                     }
-                    Instant cutOff =
-                            rows.iterator().next().getOffsetDateTime(0).toInstant();
+                    Instant cutOff = rows.iterator().next().getOffsetDateTime(0).toInstant();
                     return audit.append(
                                     tx,
                                     AuditEvent.of(

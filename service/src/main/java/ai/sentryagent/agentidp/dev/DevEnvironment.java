@@ -90,8 +90,8 @@ public final class DevEnvironment implements AutoCloseable {
             postgres = EmbeddedPostgres.builder()
                     // Not under the world-writable temporary directory, where another local user could plant
                     // binaries before the first run (F-18).
-                    .setOverrideWorkingDirectory(privateDirectory(home.resolve("postgres-binaries"))
-                            .toFile())
+                    .setOverrideWorkingDirectory(
+                            privateDirectory(home.resolve("postgres-binaries")).toFile())
                     .setDataDirectory(pgData)
                     .setCleanDataDirectory(false)
                     .setRegisterShutdownHook(false)

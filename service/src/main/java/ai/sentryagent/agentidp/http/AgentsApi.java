@@ -143,16 +143,19 @@ public final class AgentsApi {
             UUID id = Paths.uuid(rc, "agentId");
             AccessToken caller = BearerAuth.principal(rc);
             Future<Agent> allowed = caller.subject().equals(id.toString())
-                    ? agents.find(id).compose(found -> found.map(Future::succeededFuture)
-                            .orElseGet(() -> Future.failedFuture(notFound(id))))
+                    ? agents.find(id)
+                            .compose(found -> found.map(Future::succeededFuture)
+                                    .orElseGet(() -> Future.failedFuture(notFound(id))))
                     : manageable(agents, id, caller);
             allowed.compose(agent -> agents.revokeTokens(id, AuditContexts.caller(rc)))
-                    .compose(cutOff -> cutOff.map(Future::succeededFuture)
-                            .orElseGet(() -> Future.failedFuture(notFound(id))))
+                    .compose(cutOff ->
+                            cutOff.map(Future::succeededFuture).orElseGet(() -> Future.failedFuture(notFound(id))))
                     .onSuccess(cutOff -> json(
                             rc,
                             200,
-                            new JsonObject().put("agentId", id.toString()).put("tokensRevokedBefore", cutOff.toString())))
+                            new JsonObject()
+                                    .put("agentId", id.toString())
+                                    .put("tokensRevokedBefore", cutOff.toString())))
                     .onFailure(rc::fail);
         };
     }

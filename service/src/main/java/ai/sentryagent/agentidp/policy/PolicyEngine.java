@@ -88,10 +88,11 @@ public final class PolicyEngine {
                 .put("agentId", request.agentId())
                 .put("clientId", request.clientId());
         HttpRequest<Buffer> post = http.postAbs(opaUrl.get().requestUrl()).timeout(OPA_TIMEOUT_MS);
-        opaUrl.get().user().ifPresent(user -> post.basicAuthentication(
-                user, opaUrl.get().password().orElseThrow().value()));
-        return post
-                .sendJsonObject(new JsonObject().put("input", input))
+        opaUrl.get()
+                .user()
+                .ifPresent(user -> post.basicAuthentication(
+                        user, opaUrl.get().password().orElseThrow().value()));
+        return post.sendJsonObject(new JsonObject().put("input", input))
                 .map(response -> {
                     JsonObject result = response.statusCode() == 200 ? safeJson(response.bodyAsString()) : null;
                     Object allow = result == null ? null : result.getValue("allow");

@@ -51,9 +51,7 @@ public final class ActiveTokens {
                 return Future.succeededFuture(new Check.Inactive(refused.get()));
             }
             AccessToken narrowed = token.narrowedTo(found.get().scopes());
-            return revocations
-                    .isRevoked(token)
-                    .map(revoked -> revoked ? REVOKED : new Check.Active(narrowed));
+            return revocations.isRevoked(token).map(revoked -> revoked ? REVOKED : new Check.Active(narrowed));
         });
     }
 

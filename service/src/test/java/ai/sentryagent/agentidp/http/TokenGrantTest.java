@@ -56,8 +56,8 @@ class TokenGrantTest {
     private static void assertRefused(Client client, String token) throws Exception {
         HttpResponse<String> response = idp.call("GET", "/api/v1/agents/" + client.id(), token, null);
         assertThat(response.statusCode()).as(response.body()).isEqualTo(401);
-        assertThat(response.headers().firstValue("www-authenticate")).hasValueSatisfying(value -> assertThat(value)
-                .contains("error=\"invalid_token\""));
+        assertThat(response.headers().firstValue("www-authenticate"))
+                .hasValueSatisfying(value -> assertThat(value).contains("error=\"invalid_token\""));
         assertThat(introspect(idp, token)).isEqualTo(new JsonObject().put("active", false));
     }
 
@@ -71,8 +71,7 @@ class TokenGrantTest {
     }
 
     private static long iat(String token) {
-        return new JsonObject(new String(Base64.getUrlDecoder().decode(token.split("\\.")[1])))
-                .getLong("iat");
+        return new JsonObject(new String(Base64.getUrlDecoder().decode(token.split("\\.")[1]))).getLong("iat");
     }
 
     @Test
@@ -149,8 +148,7 @@ class TokenGrantTest {
                 null);
         assertThat(rotated.statusCode()).as(rotated.body()).isEqualTo(201);
         assertRefused(client, token);
-        String fresh =
-                idp.token(client.id(), new JsonObject(rotated.body()).getString("clientSecret"), null);
+        String fresh = idp.token(client.id(), new JsonObject(rotated.body()).getString("clientSecret"), null);
         assertWorks(client, fresh);
     }
 
@@ -171,7 +169,8 @@ class TokenGrantTest {
         assertThat(introspection.getString("scope")).isEqualTo("weather:read");
 
         // Giving the scope back restores it: the token was issued with it and the agent holds it again.
-        JsonObject widen = new JsonObject().put("scopes", new JsonArray().add("agents:read").add("weather:read"));
+        JsonObject widen = new JsonObject()
+                .put("scopes", new JsonArray().add("agents:read").add("weather:read"));
         assertThat(idp.call("PATCH", "/api/v1/agents/" + client.id(), admin, widen)
                         .statusCode())
                 .isEqualTo(200);
@@ -195,8 +194,8 @@ class TokenGrantTest {
             assertThat(iat(after)).isGreaterThanOrEqualTo(cutOff.getEpochSecond());
         }
 
-        HttpResponse<String> trail = idp.call(
-                "GET", "/api/v1/audit?action=agent.tokens_revoked&agentId=" + client.id(), admin, null);
+        HttpResponse<String> trail =
+                idp.call("GET", "/api/v1/audit?action=agent.tokens_revoked&agentId=" + client.id(), admin, null);
         assertThat(new JsonObject(trail.body()).getJsonArray("items")).hasSize(5);
     }
 

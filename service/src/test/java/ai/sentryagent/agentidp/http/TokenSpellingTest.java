@@ -121,8 +121,8 @@ class TokenSpellingTest {
     @Test
     void aRevokedTokenStaysRevokedUnderAnySpelling() throws Exception {
         String token = idp.token(agentId, secret, null);
-        HttpResponse<String> revoked =
-                idp.postForm("/api/v1/token/revoke", "token=" + token, RunningIdp.ADMIN_CLIENT_ID, RunningIdp.ADMIN_SECRET);
+        HttpResponse<String> revoked = idp.postForm(
+                "/api/v1/token/revoke", "token=" + token, RunningIdp.ADMIN_CLIENT_ID, RunningIdp.ADMIN_SECRET);
         assertThat(revoked.statusCode()).isEqualTo(200);
         assertRefused(token);
         assertRefused(token + "==");
@@ -137,7 +137,9 @@ class TokenSpellingTest {
                 .isEqualTo(200);
         JsonObject exact = new JsonObject(header());
         for (String header : new String[] {
-            exact.copy().put("crit", new io.vertx.core.json.JsonArray().add("exp")).encode(), // RFC 7515 §4.1.11
+            exact.copy()
+                    .put("crit", new io.vertx.core.json.JsonArray().add("exp"))
+                    .encode(), // RFC 7515 §4.1.11
             exact.copy()
                     .put("crit", new io.vertx.core.json.JsonArray().add("urn:x-bound"))
                     .put("urn:x-bound", "x")
@@ -201,7 +203,11 @@ class TokenSpellingTest {
                 byte[] highS = order.subtract(s).toByteArray();
                 byte[] fixed = new byte[32];
                 System.arraycopy(
-                        highS, Math.max(0, highS.length - 32), fixed, Math.max(0, 32 - highS.length), Math.min(32, highS.length));
+                        highS,
+                        Math.max(0, highS.length - 32),
+                        fixed,
+                        Math.max(0, 32 - highS.length),
+                        Math.min(32, highS.length));
                 System.arraycopy(fixed, 0, twin, 32, 32);
                 Signature plain = Signature.getInstance("SHA256withECDSAinP1363Format");
                 plain.initVerify(pair.getPublic());

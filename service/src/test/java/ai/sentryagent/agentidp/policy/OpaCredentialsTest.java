@@ -79,8 +79,7 @@ class OpaCredentialsTest {
                 String admin = idp.adminToken();
                 assertThat(idp.call("GET", "/api/v1/agents", admin, null).statusCode())
                         .isEqualTo(200);
-                String basic = "Basic "
-                        + Base64.getEncoder().encodeToString(("opa-user:" + PASSWORD).getBytes());
+                String basic = "Basic " + Base64.getEncoder().encodeToString(("opa-user:" + PASSWORD).getBytes());
                 assertThat(seen).contains(basic + " token=" + TOKEN);
 
                 opa.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
