@@ -87,11 +87,11 @@ public final class DevEnvironment implements AutoCloseable {
         try {
             Path pgData = home.resolve("postgres");
             stopOrphan(pgData.resolve("postmaster.pid"), "postgres");
+            // Not under the world-writable temporary directory, where another local user could plant binaries
+            // before the first run (F-18), but inside the data directory, which only this user may enter.
+            Path binaries = privateDirectory(home.resolve("postgres-binaries"));
             postgres = EmbeddedPostgres.builder()
-                    // Not under the world-writable temporary directory, where another local user could plant
-                    // binaries before the first run (F-18).
-                    .setOverrideWorkingDirectory(
-                            privateDirectory(home.resolve("postgres-binaries")).toFile())
+                    .setOverrideWorkingDirectory(binaries.toFile())
                     .setDataDirectory(pgData)
                     .setCleanDataDirectory(false)
                     .setRegisterShutdownHook(false)
@@ -99,6 +99,7 @@ public final class DevEnvironment implements AutoCloseable {
                     .setServerConfig("listen_addresses", "127.0.0.1")
                     .setServerConfig("unix_socket_directories", "")
                     .start();
+            privateDirectory(binaries); // the library opens its working directory to everyone: close it again
             ensureDatabase(postgres);
 
             Path redisData = home.resolve("redis");

@@ -2,12 +2,18 @@ package ai.sentryagent.agentidp.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ai.sentryagent.agentidp.config.DatabaseUrl;
 import ai.sentryagent.agentidp.testing.RunningIdp;
+import ai.sentryagent.agentidp.testing.TestServers;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -229,6 +235,30 @@ class TokenGrantTest {
             assertThat(revokeTokens(client.id(), admin).statusCode()).isEqualTo(200);
             awaitUntil(() -> selfRead(other, client, token) == 401);
             awaitUntil(() -> !introspect(other, token).getBoolean("active"));
+        }
+    }
+
+    @Test
+    void aChangeMadeByHandInSqlCountsThroughTheWarmCacheAndWithNoCacheAtAll() throws Exception {
+        String url = TestServers.get().createDatabase("tokengrant");
+        DatabaseUrl parsed = DatabaseUrl.parse(url);
+        for (String cacheSeconds : new String[] {"30", "0"}) {
+            try (RunningIdp own = RunningIdp.start(
+                            Map.of("DATABASE_URL", url, "CLIENT_CACHE_MAX_AGE_SECONDS", cacheSeconds));
+                    Connection db = DriverManager.getConnection(parsed.jdbcUrl(), parsed.user(), parsed.password());
+                    Statement sql = db.createStatement()) {
+                String id = own.createAgent("by-hand-" + cacheSeconds, "weather:read")
+                        .getString("agentId");
+                Client client = new Client(id, null, own.createCredential(id).getString("clientSecret"));
+                String token = own.token(client.id(), client.secret(), null);
+                assertThat(selfRead(own, client, token)).isEqualTo(200);
+                assertThat(selfRead(own, client, token)).isEqualTo(200); // warm, when there is a cache
+                // An operator's emergency stop, behind the service's back: the V5 column, in SQL.
+                sql.executeUpdate("UPDATE agents SET tokens_revoked_before = date_trunc('second', now())"
+                        + " + interval '1 second' WHERE agent_id = '" + id + "'");
+                awaitUntil(() -> selfRead(own, client, token) == 401);
+                awaitUntil(() -> !introspect(own, token).getBoolean("active"));
+            }
         }
     }
 
