@@ -3,6 +3,7 @@ package ai.sentryagent.agentidp;
 import ai.sentryagent.agentidp.agent.AgentStore;
 import ai.sentryagent.agentidp.agent.NotifyingAgentStore;
 import ai.sentryagent.agentidp.agent.PgAgentStore;
+import ai.sentryagent.agentidp.audit.Audit;
 import ai.sentryagent.agentidp.audit.PgAudit;
 import ai.sentryagent.agentidp.config.AppConfig;
 import ai.sentryagent.agentidp.credential.CachingCredentialStore;
@@ -42,6 +43,8 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,6 +57,7 @@ public final class AgentIdp {
     private static final Logger LOG = LoggerFactory.getLogger(AgentIdp.class);
     static final long DRAIN_TIMEOUT_MS = 10_000;
     static final String BOOTSTRAP_LABEL = "bootstrap";
+    static final long BOOTSTRAP_RETRY_MS = 1_000;
     static final long AUDIT_BATCH_PERIOD_MS = 1_000;
     static final long AUDIT_VERIFY_PERIOD_MS = 300_000;
     static final long AUDIT_RETENTION_PERIOD_MS = 6 * 3_600_000;
@@ -175,12 +179,13 @@ public final class AgentIdp {
             return Future.failedFuture(e);
         }
         return migrate(vertx, config)
-                .compose(ignored -> bootstrap(config, agents, credentials, hasher))
+                .compose(ignored -> bootstrap(vertx, config, agents, credentials, hasher))
                 // One verticle per core; they share the listening socket.
-                .compose(ignored -> vertx.deployVerticle(
-                        () -> new HttpVerticle(deps, port, DRAIN_TIMEOUT_MS),
-                        new DeploymentOptions().setInstances(instances)))
-                .map(id -> new AgentIdp(
+                .compose(bootstrapTimers -> vertx.deployVerticle(
+                                () -> new HttpVerticle(deps, port, DRAIN_TIMEOUT_MS),
+                                new DeploymentOptions().setInstances(instances))
+                        .map(bootstrapTimers))
+                .map(bootstrapTimers -> new AgentIdp(
                         vertx,
                         pool,
                         redis,
@@ -189,7 +194,8 @@ public final class AgentIdp {
                         audit,
                         policy,
                         metrics,
-                        maintenance(vertx, audit, metrics, config)))
+                        Stream.concat(maintenance(vertx, audit, metrics, config).stream(), bootstrapTimers.stream())
+                                .toList()))
                 .recover(failure ->
                         closeClients(pool, redis, clientChanges).transform(ignored -> Future.failedFuture(failure)));
     }
@@ -216,16 +222,50 @@ public final class AgentIdp {
         });
     }
 
-    private static Future<Void> bootstrap(
-            AppConfig config, AgentStore agents, CredentialStore credentials, CredentialHasher hasher) {
-        if (config.bootstrapAdmin().isEmpty()) {
-            return Future.succeededFuture();
+    /**
+     * The built-in administrator exists exactly while {@code BOOTSTRAP_ADMIN_SECRET} is set (F-19): without it — or
+     * for a client id no longer configured — the built-in client is retired (suspended, credentials revoked, tokens
+     * cut off); set again, it comes back with the new secret. Returns the timers it leaves running.
+     */
+    private static Future<List<Long>> bootstrap(
+            Vertx vertx, AppConfig config, AgentStore agents, CredentialStore credentials, CredentialHasher hasher) {
+        Optional<AppConfig.BootstrapAdmin> admin = config.bootstrapAdmin();
+        Optional<String> keep = admin.map(AppConfig.BootstrapAdmin::clientId);
+        if (admin.isPresent()) {
+            return retireBuiltIns(agents, keep)
+                    .compose(ignored -> agents.ensureBuiltIn(
+                            admin.get().clientId(), "AgentIdP bootstrap administrator", List.of(Scopes.ADMIN)))
+                    .compose(agent -> credentials.ensureSecret(
+                            agent.agentId(), hasher.hash(admin.get().secret().value()), BOOTSTRAP_LABEL))
+                    .onSuccess(done -> LOG.info(
+                            "bootstrap administrator client {} is ready",
+                            admin.get().clientId()))
+                    .map(List.of());
         }
-        AppConfig.BootstrapAdmin admin = config.bootstrapAdmin().get();
-        return agents.ensureBuiltIn(admin.clientId(), "AgentIdP bootstrap administrator", List.of(Scopes.ADMIN))
-                .compose(agent -> credentials.ensureSecret(
-                        agent.agentId(), hasher.hash(admin.secret().value()), BOOTSTRAP_LABEL))
-                .onSuccess(done -> LOG.info("bootstrap administrator client {} is ready", admin.clientId()));
+        // With nothing to create the service may start while PostgreSQL is down (not ready). Retirement is then
+        // retried until it succeeds: no client can authenticate before PostgreSQL is back anyway, the cache being
+        // empty.
+        return retireBuiltIns(agents, keep).map(List.<Long>of()).recover(failure -> {
+            LOG.warn("cannot retire built-in clients yet ({}); retrying every second", failure.toString());
+            AtomicBoolean trying = new AtomicBoolean();
+            long retry = vertx.setPeriodic(BOOTSTRAP_RETRY_MS, id -> {
+                if (trying.compareAndSet(false, true)) {
+                    retireBuiltIns(agents, keep)
+                            .onSuccess(done -> vertx.cancelTimer(id))
+                            .onComplete(done -> trying.set(false));
+                }
+            });
+            return Future.succeededFuture(List.of(retry));
+        });
+    }
+
+    private static Future<Void> retireBuiltIns(AgentStore agents, Optional<String> keep) {
+        return agents.retireBuiltIns(keep, Audit.Context.SYSTEM)
+                .onSuccess(clients -> clients.forEach(client -> LOG.warn(
+                        "built-in client {} retired: BOOTSTRAP_ADMIN_SECRET is not set for it; its credentials are"
+                                + " revoked and its tokens no longer work",
+                        client.clientId())))
+                .mapEmpty();
     }
 
     /** The port the HTTP server listens on. */

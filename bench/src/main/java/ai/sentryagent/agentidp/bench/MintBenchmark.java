@@ -48,7 +48,12 @@ public class MintBenchmark {
                 Clock.systemUTC()));
         UUID agent = UUID.randomUUID();
         client = new ClientRecord(
-                agent, agent.toString(), AgentStatus.ACTIVE, List.of("weather:read", "reports:read"), List.of());
+                agent,
+                agent.toString(),
+                AgentStatus.ACTIVE,
+                List.of("weather:read", "reports:read"),
+                List.of(),
+                Optional.empty());
     }
 
     @Benchmark

@@ -2,6 +2,7 @@ package ai.sentryagent.agentidp.agent;
 
 import ai.sentryagent.agentidp.audit.Audit;
 import io.vertx.core.Future;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -42,6 +43,16 @@ public final class NotifyingAgentStore implements AgentStore {
     @Override
     public Future<Optional<Agent>> decommission(UUID agentId, Audit.Context context) {
         return store.decommission(agentId, context).andThen(done -> changed.run());
+    }
+
+    @Override
+    public Future<Optional<Instant>> revokeTokens(UUID agentId, Audit.Context context) {
+        return store.revokeTokens(agentId, context).andThen(done -> changed.run());
+    }
+
+    @Override
+    public Future<List<Agent>> retireBuiltIns(Optional<String> keep, Audit.Context context) {
+        return store.retireBuiltIns(keep, context).andThen(done -> changed.run());
     }
 
     @Override

@@ -9,6 +9,7 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -17,6 +18,17 @@ import java.util.UUID;
 
 /** {@link AgentStore} on PostgreSQL. */
 public final class PgAgentStore implements AgentStore {
+    /**
+     * Moves the agent's token cut-off (migration V5) to the start of the next second: {@code iat} has whole seconds,
+     * so every token issued up to now — including earlier in this second — falls before it, and the token endpoint
+     * stamps tokens issued later in this second with the cut-off itself (see {@code TokenCodec#newToken}). Such a
+     * token may already exist when the cut-off is moved again in the same second, so then it moves one second past
+     * the previous one; it never moves back.
+     */
+    public static final String CUT_OFF_TOKENS = "tokens_revoked_before = CASE WHEN tokens_revoked_before >"
+            + " date_trunc('second', now()) THEN tokens_revoked_before + interval '1 second' ELSE date_trunc('second',"
+            + " now()) + interval '1 second' END";
+
     private static final String COLUMNS =
             "agent_id, client_id, name, description, owner, agent_type, scopes, status, created_at, updated_at";
 
@@ -164,6 +176,9 @@ public final class PgAgentStore implements AgentStore {
             sets.add("scopes = $" + params.size());
         });
         patch.status().ifPresent(v -> set(sets, params, "status", v.wireName()));
+        if (patch.status().equals(Optional.of(AgentStatus.SUSPENDED))) {
+            sets.add(CUT_OFF_TOKENS); // reactivating the agent later must not revive the tokens it had
+        }
         sets.add("updated_at = now()");
         return tx.preparedQuery(
                         "UPDATE agents SET " + String.join(", ", sets) + " WHERE agent_id = $1 RETURNING " + COLUMNS)
@@ -199,6 +214,59 @@ public final class PgAgentStore implements AgentStore {
                                             context,
                                             Audit.details("credentialsRevoked", revoked.rowCount()))))
                             .map(agent);
+                }));
+    }
+
+    @Override
+    public Future<Optional<Instant>> revokeTokens(UUID agentId, Audit.Context context) {
+        return pool.withTransaction(tx -> tx.preparedQuery(
+                        "UPDATE agents SET " + CUT_OFF_TOKENS + " WHERE agent_id = $1 RETURNING tokens_revoked_before")
+                .execute(Tuple.of(agentId))
+                .compose(rows -> {
+                    if (rows.size() == 0) {
+                        return Future.succeededFuture(Optional.<Instant>empty());
+                    }
+                    Instant cutOff = rows.iterator().next().getOffsetDateTime(0).toInstant();
+                    return audit.append(
+                                    tx,
+                                    AuditEvent.of(
+                                            "agent.tokens_revoked",
+                                            AuditEvent.SUCCESS,
+                                            agentId,
+                                            context,
+                                            Audit.details("tokensRevokedBefore", cutOff.toString())))
+                            .map(Optional.of(cutOff));
+                }));
+    }
+
+    @Override
+    public Future<List<Agent>> retireBuiltIns(Optional<String> keep, Audit.Context context) {
+        return pool.withTransaction(tx -> tx.preparedQuery("UPDATE agents SET status = 'suspended', " + CUT_OFF_TOKENS
+                        + ", updated_at = now() WHERE client_id <> agent_id::text AND client_id IS DISTINCT FROM $1"
+                        + " AND status = 'active' RETURNING " + COLUMNS)
+                .execute(Tuple.of(keep.orElse(null)))
+                .compose(rows -> {
+                    List<Agent> retired = new ArrayList<>();
+                    rows.forEach(row -> retired.add(map(row)));
+                    Future<Void> done = Future.succeededFuture();
+                    for (Agent agent : retired) {
+                        done = done.compose(ignored -> tx.preparedQuery("UPDATE credentials SET status = 'revoked',"
+                                        + " revoked_at = now() WHERE agent_id = $1 AND status = 'active'")
+                                .execute(Tuple.of(agent.agentId()))
+                                .compose(revoked -> audit.append(
+                                        tx,
+                                        AuditEvent.of(
+                                                "agent.retired",
+                                                AuditEvent.SUCCESS,
+                                                agent.agentId(),
+                                                context,
+                                                Audit.details(
+                                                        "clientId",
+                                                        agent.clientId(),
+                                                        "credentialsRevoked",
+                                                        revoked.rowCount())))));
+                    }
+                    return done.map(retired);
                 }));
     }
 

@@ -26,6 +26,12 @@ public final class DevCommand implements Callable<Integer> {
             defaultValue = ".agentidp")
     Path dataDir;
 
+    @Option(
+            names = "--host",
+            description = "The address to listen on (default: BIND_ADDRESS if set, else 127.0.0.1 — this machine"
+                    + " only; 0.0.0.0 for every interface).")
+    String host;
+
     @Override
     public Integer call() throws Exception {
         DevEnvironment environment;
@@ -43,6 +49,13 @@ public final class DevCommand implements Callable<Integer> {
             int port = AppConfig.portFromEnvironment(variables);
             variables.putIfAbsent("ISSUER_URL", "http://localhost:" + port);
             variables.put("BOOTSTRAP_ADMIN_SECRET", adminSecret);
+            // A dev server holds a printed admin secret and a development configuration: this machine only,
+            // unless asked otherwise.
+            if (host != null) {
+                variables.put("BIND_ADDRESS", host);
+            } else {
+                variables.putIfAbsent("BIND_ADDRESS", "127.0.0.1");
+            }
             if (!variables.containsKey("POLICY_DIR") && !java.nio.file.Files.isDirectory(Path.of("policies"))) {
                 variables.put("POLICY_DIR", environment.bundledPolicies().toString());
             }
@@ -54,6 +67,7 @@ public final class DevCommand implements Callable<Integer> {
         AgentIdp idp = ServerRunner.start(config, environment::close);
         System.out.println();
         System.out.println("AgentIdP dev server listening on http://localhost:" + idp.port());
+        System.out.println("  bound to: " + config.bindAddress());
         System.out.println("  data:     " + environment.home());
         System.out.println("  postgres: " + config.database());
         System.out.println("  redis:    " + config.redis());

@@ -27,6 +27,7 @@ import java.util.Set;
  *
  * @param environment the deployment environment name ({@code NODE_ENV}, kept for compatibility with the seed)
  * @param port the HTTP port ({@code PORT})
+ * @param bindAddress the address the HTTP server listens on ({@code BIND_ADDRESS}; all interfaces unless set)
  * @param database where PostgreSQL is ({@code DATABASE_URL})
  * @param pool the PostgreSQL pool sizing ({@code DB_POOL_*})
  * @param migrateOnStart whether startup applies database migrations ({@code DB_MIGRATE_ON_START})
@@ -43,12 +44,13 @@ import java.util.Set;
  * @param redisTlsCaCert the CA to trust for {@code rediss://} ({@code REDIS_TLS_CA_CERT}), else the JVM's
  * @param policyDir where the authorization policy lives ({@code POLICY_DIR})
  * @param notices variables that were set but have no effect in this build, to be logged at startup
- * @param opaUrl where to delegate authorization decisions ({@code OPA_URL}), if anywhere
+ * @param opaUrl where to delegate authorization decisions ({@code OPA_URL}), if anywhere; prints without credentials
  * @param auditRetentionDays how long audit events stay in the live table ({@code AUDIT_RETENTION_DAYS})
  */
 public record AppConfig(
         String environment,
         int port,
+        String bindAddress,
         DatabaseUrl database,
         PoolConfig pool,
         boolean migrateOnStart,
@@ -63,7 +65,7 @@ public record AppConfig(
         Optional<String> redisTlsCaCert,
         String policyDir,
         List<String> notices,
-        Optional<String> opaUrl,
+        Optional<OpaUrl> opaUrl,
         int auditRetentionDays) {
 
     /** Edge behaviour. */
@@ -100,6 +102,10 @@ public record AppConfig(
         String environment = env.string("NODE_ENV", "production");
         boolean production = environment.equals("production");
         int port = env.integer("PORT", DEFAULT_PORT, 0, 65535);
+        String bindAddress = env.string("BIND_ADDRESS", "0.0.0.0");
+        if (!bindAddress.matches("[A-Za-z0-9.:-]{1,253}")) {
+            env.problem("BIND_ADDRESS must be an IP address or host name, such as 127.0.0.1, 0.0.0.0 or ::");
+        }
         DatabaseUrl database = env.parsed(
                 "DATABASE_URL",
                 env.required("DATABASE_URL", "postgres://user:password@host:5432/database"),
@@ -175,19 +181,14 @@ public record AppConfig(
         });
         String policyDir = env.string("POLICY_DIR", "./policies");
         List<String> notices = Features.check(env);
-        Optional<String> opaUrl = env.optional("OPA_URL");
-        opaUrl.ifPresent(url -> {
-            if (!url.matches("https?://[^\\s/?#]+(/[^\\s?#]*)?")) {
-                env.problem("OPA_URL must be an http(s) URL of the policy's Data API, such as"
-                        + " http://localhost:8181/v1/data/agentidp/authz, got '" + Env.printable(url) + "'");
-            }
-        });
+        Optional<OpaUrl> opaUrl = env.optional("OPA_URL").map(url -> env.parsed("OPA_URL", url, OpaUrl::parse));
         int auditRetentionDays = env.integer("AUDIT_RETENTION_DAYS", 90, 1, 3650);
 
         env.throwIfInvalid();
         return new AppConfig(
                 environment,
                 port,
+                bindAddress,
                 database,
                 pool,
                 migrateOnStart,

@@ -1,6 +1,7 @@
 package ai.sentryagent.agentidp.credential;
 
 import ai.sentryagent.agentidp.agent.AgentStatus;
+import ai.sentryagent.agentidp.agent.PgAgentStore;
 import ai.sentryagent.agentidp.audit.Audit;
 import ai.sentryagent.agentidp.audit.AuditEvent;
 import io.vertx.core.Future;
@@ -103,7 +104,7 @@ public final class PgCredentialStore implements CredentialStore {
                                     "credential " + credentialId + " is revoked; create a new one instead"));
                         }
                         return insert(tx, agentId, newHash, old.getOffsetDateTime("expires_at"), old.getString("label"))
-                                .compose(fresh -> retire(tx, credentialId, fresh.credentialId(), grace)
+                                .compose(fresh -> retire(tx, agentId, credentialId, fresh.credentialId(), grace)
                                         .compose(retired -> audit.append(
                                                 tx,
                                                 AuditEvent.of(
@@ -122,8 +123,12 @@ public final class PgCredentialStore implements CredentialStore {
         }));
     }
 
-    /** The old credential stops now, or keeps working until its grace period ends and then expires. */
-    private static Future<Void> retire(SqlClient tx, UUID credentialId, UUID replacement, Duration grace) {
+    /**
+     * The old credential stops now — and with it every token the agent holds — or keeps working until its grace
+     * period ends and then expires, its tokens with it at their {@code exp}.
+     */
+    private static Future<Void> retire(
+            SqlClient tx, UUID agentId, UUID credentialId, UUID replacement, Duration grace) {
         String sql = grace.isZero()
                 ? "UPDATE credentials SET status = 'revoked', revoked_at = now(), replaced_by = $2"
                         + " WHERE credential_id = $1"
@@ -132,14 +137,30 @@ public final class PgCredentialStore implements CredentialStore {
         Tuple params = grace.isZero()
                 ? Tuple.of(credentialId, replacement)
                 : Tuple.of(credentialId, replacement, (double) grace.toSeconds());
-        return tx.preparedQuery(sql).execute(params).mapEmpty();
+        Future<Void> retired = tx.preparedQuery(sql).execute(params).mapEmpty();
+        return grace.isZero() ? retired.compose(done -> cutOffTokens(tx, agentId)) : retired;
+    }
+
+    /** Every token the agent holds stops working (see {@link PgAgentStore#CUT_OFF_TOKENS}). */
+    private static Future<Void> cutOffTokens(SqlClient tx, UUID agentId) {
+        return tx.preparedQuery("UPDATE agents SET " + PgAgentStore.CUT_OFF_TOKENS + " WHERE agent_id = $1")
+                .execute(Tuple.of(agentId))
+                .mapEmpty();
     }
 
     @Override
     public Future<Boolean> revoke(UUID agentId, UUID credentialId, Audit.Context context) {
-        return pool.withTransaction(tx -> tx.preparedQuery("UPDATE credentials SET status = 'revoked',"
-                        + " revoked_at = COALESCE(revoked_at, now()) WHERE credential_id = $1 AND agent_id = $2")
+        // "old" is the row as it was before this update: only revoking an active credential cuts off tokens, so
+        // revoking twice does not kill the tokens issued in between.
+        return pool.withTransaction(tx -> tx.preparedQuery("UPDATE credentials c SET status = 'revoked',"
+                        + " revoked_at = COALESCE(c.revoked_at, now()) FROM credentials old"
+                        + " WHERE old.credential_id = c.credential_id AND c.credential_id = $1 AND c.agent_id = $2"
+                        + " RETURNING old.status")
                 .execute(Tuple.of(credentialId, agentId))
+                .compose(rows -> rows.size() > 0
+                                && "active".equals(rows.iterator().next().getString(0))
+                        ? cutOffTokens(tx, agentId).map(rows)
+                        : Future.succeededFuture(rows))
                 .compose(rows -> rows.rowCount() == 0
                         ? Future.succeededFuture(false)
                         : audit.append(
@@ -155,10 +176,10 @@ public final class PgCredentialStore implements CredentialStore {
 
     @Override
     public Future<Optional<ClientRecord>> findClient(String clientId) {
-        return pool.preparedQuery("SELECT a.agent_id, a.client_id, a.status, a.scopes, c.credential_id,"
-                        + " c.secret_hash, c.expires_at FROM agents a LEFT JOIN credentials c ON c.agent_id = a.agent_id"
-                        + " AND c.status = 'active' AND (c.expires_at IS NULL OR c.expires_at > now())"
-                        + " WHERE a.client_id = $1")
+        return pool.preparedQuery("SELECT a.agent_id, a.client_id, a.status, a.scopes, a.tokens_revoked_before,"
+            + " c.credential_id, c.secret_hash, c.expires_at FROM agents a LEFT JOIN credentials c ON c.agent_id ="
+            + " a.agent_id AND c.status = 'active' AND (c.expires_at IS NULL OR c.expires_at > now()) WHERE"
+            + " a.client_id = $1")
                 .execute(Tuple.of(clientId))
                 .map(rows -> {
                     if (rows.size() == 0) {
@@ -178,12 +199,14 @@ public final class PgCredentialStore implements CredentialStore {
                         }
                     }
                     String[] scopes = first.getArrayOfStrings("scopes");
+                    OffsetDateTime cutOff = first.getOffsetDateTime("tokens_revoked_before");
                     return Optional.of(new ClientRecord(
                             first.getUUID("agent_id"),
                             first.getString("client_id"),
                             AgentStatus.fromWire(first.getString("status")).orElseThrow(),
                             scopes == null ? List.of() : Arrays.asList(scopes),
-                            secrets));
+                            secrets,
+                            Optional.ofNullable(cutOff).map(OffsetDateTime::toInstant)));
                 });
     }
 
@@ -206,7 +229,7 @@ public final class PgCredentialStore implements CredentialStore {
                                     + " WHERE agent_id = $1 AND label = $2 AND status = 'active'")
                             .execute(Tuple.of(agentId, label))
                             .compose(revoked -> insert(tx, agentId, secretHash, null, label))
-                            .<Void>mapEmpty();
+                            .compose(inserted -> cutOffTokens(tx, agentId));
                 }));
     }
 

@@ -121,7 +121,10 @@ public final class JwsSigner {
         return Conscrypt.newProvider();
     }
 
-    /** An ASN.1 DER ECDSA-Sig-Value {r, s} as the fixed-length R‖S that JWS uses (RFC 7518 §3.4). */
+    /**
+     * An ASN.1 DER ECDSA-Sig-Value {r, s} as the fixed-length R‖S that JWS uses (RFC 7518 §3.4), with S in its low
+     * form.
+     */
     static byte[] derToConcatenated(byte[] der) {
         int position = 0;
         if (der.length < 8 || der[position++] != 0x30) {
@@ -141,6 +144,9 @@ public final class JwsSigner {
             }
             int size = der[position++] & 0xff;
             BigInteger value = new BigInteger(1, Arrays.copyOfRange(der, position, position + size));
+            if (part == 1) {
+                value = P256.lowS(value); // one spelling per signature: TokenCodec refuses the high-S twin
+            }
             position += size;
             System.arraycopy(P256.fixedLength(value), 0, out, part * P256.FIELD_BYTES, P256.FIELD_BYTES);
         }

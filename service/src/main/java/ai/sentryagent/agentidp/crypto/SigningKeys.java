@@ -34,8 +34,11 @@ public record SigningKeys(
             return new VerificationKey(thumbprint(key), JwsAlgorithm.of(key), key);
         }
 
-        /** Whether {@code signature} is this key's JWS signature over {@code signingInput}. */
+        /** Whether {@code signature} is this key's JWS signature over {@code signingInput}, as this service spells it. */
         public boolean verifies(byte[] signingInput, byte[] signature) {
+            if (algorithm == JwsAlgorithm.ES256 && !P256.canonicalSignature(signature)) {
+                return false;
+            }
             try {
                 Signature verifier = Signature.getInstance(algorithm.jdkVerifying());
                 verifier.initVerify(key);

@@ -67,7 +67,7 @@ public final class DevEnvironment implements AutoCloseable {
 
     /** Takes the directory's lock, then starts PostgreSQL and Redis on free loopback ports. */
     public static DevEnvironment start(Path home) throws IOException {
-        Files.createDirectories(home);
+        privateDirectory(home);
         FileChannel channel = FileChannel.open(
                 home.resolve("dev.lock"), StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
         FileLock lock = tryLock(channel);
@@ -87,7 +87,11 @@ public final class DevEnvironment implements AutoCloseable {
         try {
             Path pgData = home.resolve("postgres");
             stopOrphan(pgData.resolve("postmaster.pid"), "postgres");
+            // Not under the world-writable temporary directory, where another local user could plant binaries
+            // before the first run (F-18), but inside the data directory, which only this user may enter.
+            Path binaries = privateDirectory(home.resolve("postgres-binaries"));
             postgres = EmbeddedPostgres.builder()
+                    .setOverrideWorkingDirectory(binaries.toFile())
                     .setDataDirectory(pgData)
                     .setCleanDataDirectory(false)
                     .setRegisterShutdownHook(false)
@@ -95,6 +99,7 @@ public final class DevEnvironment implements AutoCloseable {
                     .setServerConfig("listen_addresses", "127.0.0.1")
                     .setServerConfig("unix_socket_directories", "")
                     .start();
+            privateDirectory(binaries); // the library opens its working directory to everyone: close it again
             ensureDatabase(postgres);
 
             Path redisData = home.resolve("redis");
@@ -162,6 +167,13 @@ public final class DevEnvironment implements AutoCloseable {
             Files.write(target.resolve("agentidp.policy"), in.readAllBytes());
         }
         return target;
+    }
+
+    /** A directory only this user can read, write or enter (0700), whatever the umask; also when it existed. */
+    private static Path privateDirectory(Path directory) throws IOException {
+        Files.createDirectories(directory);
+        Files.setPosixFilePermissions(directory, PosixFilePermissions.fromString("rwx------"));
+        return directory;
     }
 
     private static void writeSecret(Path file, String content) throws IOException {

@@ -135,6 +135,32 @@ public final class AgentsApi {
     }
 
     /**
+     * {@code POST /api/v1/agents/{agentId}/tokens/revoke}: every token issued to the agent until now stops working
+     * (F-03). An agent may cut off its own tokens; for anyone else it is a change to the agent.
+     */
+    public Handler<RoutingContext> revokeTokens() {
+        return rc -> {
+            UUID id = Paths.uuid(rc, "agentId");
+            AccessToken caller = BearerAuth.principal(rc);
+            Future<Agent> allowed = caller.subject().equals(id.toString())
+                    ? agents.find(id)
+                            .compose(found -> found.map(Future::succeededFuture)
+                                    .orElseGet(() -> Future.failedFuture(notFound(id))))
+                    : manageable(agents, id, caller);
+            allowed.compose(agent -> agents.revokeTokens(id, AuditContexts.caller(rc)))
+                    .compose(cutOff ->
+                            cutOff.map(Future::succeededFuture).orElseGet(() -> Future.failedFuture(notFound(id))))
+                    .onSuccess(cutOff -> json(
+                            rc,
+                            200,
+                            new JsonObject()
+                                    .put("agentId", id.toString())
+                                    .put("tokensRevokedBefore", cutOff.toString())))
+                    .onFailure(rc::fail);
+        };
+    }
+
+    /**
      * Loads the agent and refuses changes that would escalate privileges: built-in clients are managed by
      * configuration only, and agents holding management scopes only by an administrator.
      */

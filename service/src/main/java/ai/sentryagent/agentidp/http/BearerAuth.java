@@ -1,28 +1,25 @@
 package ai.sentryagent.agentidp.http;
 
 import ai.sentryagent.agentidp.token.AccessToken;
-import ai.sentryagent.agentidp.token.RevocationStore;
-import ai.sentryagent.agentidp.token.TokenCodec;
+import ai.sentryagent.agentidp.token.ActiveTokens;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.RoutingContext;
 import java.util.Locale;
-import java.util.Optional;
 
 /**
  * Management endpoints take {@code Authorization: Bearer <access token from this IdP>}. A missing, invalid,
- * expired or revoked token is a 401 with {@code WWW-Authenticate: Bearer} (RFC 6750 §3); a valid one becomes the
- * request's {@link #principal}.
+ * expired or revoked token — or one whose agent is no longer active ({@link ActiveTokens}) — is a 401 with
+ * {@code WWW-Authenticate: Bearer} (RFC 6750 §3); a valid one becomes the request's {@link #principal}, holding only
+ * the scopes the agent still has.
  */
 public final class BearerAuth implements Handler<RoutingContext> {
     private static final String PRINCIPAL = "agentidp.principal";
 
-    private final TokenCodec codec;
-    private final RevocationStore revocations;
+    private final ActiveTokens tokens;
 
-    public BearerAuth(TokenCodec codec, RevocationStore revocations) {
-        this.codec = codec;
-        this.revocations = revocations;
+    public BearerAuth(ActiveTokens tokens) {
+        this.tokens = tokens;
     }
 
     @Override
@@ -37,19 +34,13 @@ public final class BearerAuth implements Handler<RoutingContext> {
             challenge(rc, "invalid_request", "the Authorization header must use the Bearer scheme");
             return;
         }
-        Optional<AccessToken> token = codec.verify(header.substring(space + 1).trim());
-        if (token.isEmpty()) {
-            challenge(rc, "invalid_token", "the access token is invalid or expired");
-            return;
-        }
-        revocations
-                .isRevoked(token.get())
-                .onSuccess(revoked -> {
-                    if (revoked) {
-                        challenge(rc, "invalid_token", "the access token has been revoked");
-                    } else {
-                        rc.put(PRINCIPAL, token.get());
+        tokens.check(header.substring(space + 1).trim())
+                .onSuccess(check -> {
+                    if (check instanceof ActiveTokens.Check.Active active) {
+                        rc.put(PRINCIPAL, active.token());
                         rc.next();
+                    } else if (check instanceof ActiveTokens.Check.Inactive inactive) {
+                        challenge(rc, "invalid_token", inactive.reason());
                     }
                 })
                 .onFailure(rc::fail);

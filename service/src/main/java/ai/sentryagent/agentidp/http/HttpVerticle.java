@@ -23,7 +23,7 @@ public final class HttpVerticle extends VerticleBase {
     public Future<?> start() {
         HttpServerOptions options = new HttpServerOptions()
                 .setPort(port)
-                .setHost("0.0.0.0")
+                .setHost(deps.config().bindAddress())
                 .setCompressionSupported(false)
                 .setMaxInitialLineLength(8192)
                 .setMaxHeaderSize(16384)

@@ -2,8 +2,8 @@ package ai.sentryagent.agentidp.http;
 
 import ai.sentryagent.agentidp.credential.ClientRecord;
 import ai.sentryagent.agentidp.token.AccessToken;
+import ai.sentryagent.agentidp.token.ActiveTokens;
 import ai.sentryagent.agentidp.token.ClientAuthenticator;
-import ai.sentryagent.agentidp.token.RevocationStore;
 import ai.sentryagent.agentidp.token.Scopes;
 import ai.sentryagent.agentidp.token.TokenCodec;
 import io.vertx.core.Future;
@@ -16,19 +16,21 @@ import java.util.Optional;
 /**
  * {@code POST /api/v1/token/introspect} (RFC 7662). The caller authenticates as a client. It may introspect its
  * own tokens; other clients' tokens need {@code tokens:read} or {@code admin}. Anything else — invalid, expired,
- * revoked or not the caller's to see — is just {@code {"active":false}}.
+ * revoked, issued to an agent no longer active ({@link ActiveTokens}) or not the caller's to see — is just
+ * {@code {"active":false}}. An active token's {@code scope} is what it still grants: the scopes it was issued with
+ * that the agent still holds.
  */
 public final class IntrospectionEndpoint implements Handler<RoutingContext> {
     private static final String INACTIVE = new JsonObject().put("active", false).encode();
 
     private final ClientAuthenticator authenticator;
     private final TokenCodec codec;
-    private final RevocationStore revocations;
+    private final ActiveTokens tokens;
 
-    public IntrospectionEndpoint(ClientAuthenticator authenticator, TokenCodec codec, RevocationStore revocations) {
+    public IntrospectionEndpoint(ClientAuthenticator authenticator, TokenCodec codec, ActiveTokens tokens) {
         this.authenticator = authenticator;
         this.codec = codec;
-        this.revocations = revocations;
+        this.tokens = tokens;
     }
 
     @Override
@@ -40,11 +42,10 @@ public final class IntrospectionEndpoint implements Handler<RoutingContext> {
                     if (claims.isEmpty()) {
                         return Future.succeededFuture(INACTIVE);
                     }
-                    return revocations
-                            .isRevoked(claims.get())
-                            .map(revoked -> revoked
-                                    ? INACTIVE
-                                    : claims.get().toIntrospection().encode());
+                    return tokens.current(claims.get())
+                            .map(check -> check instanceof ActiveTokens.Check.Active active
+                                    ? active.token().toIntrospection().encode()
+                                    : INACTIVE);
                 })
                 .onSuccess(body -> rc.response()
                         .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")

@@ -8,6 +8,7 @@ import ai.sentryagent.agentidp.crypto.CredentialHasher;
 import ai.sentryagent.agentidp.observability.Metrics;
 import ai.sentryagent.agentidp.policy.PolicyEngine;
 import ai.sentryagent.agentidp.ratelimit.RateLimiter;
+import ai.sentryagent.agentidp.token.ActiveTokens;
 import ai.sentryagent.agentidp.token.ClientAuthenticator;
 import ai.sentryagent.agentidp.token.RevocationStore;
 import ai.sentryagent.agentidp.token.TokenCodec;
@@ -41,6 +42,7 @@ public final class Routes {
             "GET /api/v1/agents/{agentId}",
             "PATCH /api/v1/agents/{agentId}",
             "DELETE /api/v1/agents/{agentId}",
+            "POST /api/v1/agents/{agentId}/tokens/revoke",
             "GET /api/v1/agents/{agentId}/credentials",
             "POST /api/v1/agents/{agentId}/credentials",
             "POST /api/v1/agents/{agentId}/credentials/{credentialId}/rotate",
@@ -105,11 +107,12 @@ public final class Routes {
                 .handler(guard)
                 .handler(token)
                 .failureHandler(oauthErrors);
+        ActiveTokens activeTokens = new ActiveTokens(deps.codec(), deps.credentials(), deps.revocations());
         router.route("/api/v1/token/introspect")
                 .handler(body) // Vert.x Web runs body handlers first
                 .handler(tag("/api/v1/token/introspect"))
                 .handler(guard)
-                .handler(new IntrospectionEndpoint(deps.authenticator(), deps.codec(), deps.revocations()))
+                .handler(new IntrospectionEndpoint(deps.authenticator(), deps.codec(), activeTokens))
                 .failureHandler(oauthErrors);
         router.route("/api/v1/token/revoke")
                 .handler(body) // Vert.x Web runs body handlers first
@@ -118,7 +121,7 @@ public final class Routes {
                 .handler(new RevocationEndpoint(deps.authenticator(), deps.codec(), deps.revocations()))
                 .failureHandler(oauthErrors);
 
-        BearerAuth bearer = new BearerAuth(deps.codec(), deps.revocations());
+        BearerAuth bearer = new BearerAuth(activeTokens);
         PolicyGuard policy = new PolicyGuard(deps.policy(), deps.audit());
         for (String prefix : List.of("/api/v1/agents*", "/api/v1/audit*")) {
             router.route(prefix)
@@ -141,6 +144,9 @@ public final class Routes {
         router.delete("/api/v1/agents/:agentId")
                 .handler(tag("/api/v1/agents/:agentId"))
                 .handler(agents.decommission());
+        router.post("/api/v1/agents/:agentId/tokens/revoke")
+                .handler(tag("/api/v1/agents/:agentId/tokens/revoke"))
+                .handler(agents.revokeTokens());
         CredentialsApi credentials = new CredentialsApi(deps.agents(), deps.credentials(), deps.hasher(), deps.clock());
         router.post("/api/v1/agents/:agentId/credentials")
                 .handler(tag("/api/v1/agents/:agentId/credentials"))

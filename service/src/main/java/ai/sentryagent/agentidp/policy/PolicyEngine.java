@@ -1,10 +1,13 @@
 package ai.sentryagent.agentidp.policy;
 
+import ai.sentryagent.agentidp.config.OpaUrl;
 import ai.sentryagent.agentidp.observability.Metrics;
 import ai.sentryagent.agentidp.token.Scopes;
 import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.WebClient;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -34,7 +37,7 @@ public final class PolicyEngine {
     private final Path directory;
     private final Set<String> endpoints;
     private final Scopes scopes;
-    private final Optional<String> opaUrl;
+    private final Optional<OpaUrl> opaUrl;
     private final WebClient http;
     private final Metrics metrics;
 
@@ -42,7 +45,7 @@ public final class PolicyEngine {
             Path directory,
             Set<String> endpoints,
             Scopes scopes,
-            Optional<String> opaUrl,
+            Optional<OpaUrl> opaUrl,
             WebClient http,
             Metrics metrics) {
         this.directory = directory;
@@ -84,9 +87,12 @@ public final class PolicyEngine {
                 .put("scopes", new JsonArray(request.scopes().stream().sorted().toList()))
                 .put("agentId", request.agentId())
                 .put("clientId", request.clientId());
-        return http.postAbs(opaUrl.get())
-                .timeout(OPA_TIMEOUT_MS)
-                .sendJsonObject(new JsonObject().put("input", input))
+        HttpRequest<Buffer> post = http.postAbs(opaUrl.get().requestUrl()).timeout(OPA_TIMEOUT_MS);
+        opaUrl.get()
+                .user()
+                .ifPresent(user -> post.basicAuthentication(
+                        user, opaUrl.get().password().orElseThrow().value()));
+        return post.sendJsonObject(new JsonObject().put("input", input))
                 .map(response -> {
                     JsonObject result = response.statusCode() == 200 ? safeJson(response.bodyAsString()) : null;
                     Object allow = result == null ? null : result.getValue("allow");
@@ -100,7 +106,9 @@ public final class PolicyEngine {
                 })
                 .recover(failure -> {
                     metrics.policyDecision("opa", "error");
-                    LOG.warn("policy engine unreachable or invalid, denying (fail closed): {}", failure.toString());
+                    LOG.warn(
+                            "policy engine unreachable or invalid, denying (fail closed): {}",
+                            opaUrl.get().redact(failure.toString()));
                     return Future.failedFuture(
                             failure instanceof Unavailable u ? u : new Unavailable("the policy engine is unavailable"));
                 });

@@ -30,6 +30,14 @@ public record AccessToken(
         return String.join(" ", scopes);
     }
 
+    /** The same token, granting only {@code current}: the scopes it was issued with that the agent still holds. */
+    public AccessToken narrowedTo(List<String> current) {
+        List<String> kept = scopes.stream().filter(current::contains).toList();
+        return kept.size() == scopes.size()
+                ? this
+                : new AccessToken(issuer, subject, clientId, audience, kept, issuedAt, expiresAt, jti);
+    }
+
     public boolean hasScope(String scope) {
         return scopes.contains(scope);
     }

@@ -12,18 +12,25 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
 /**
  * Signs and verifies JWT access tokens (RFC 9068: header {@code typ: at+jwt} and {@code kid}), RS256 or ES256 as the
- * signing key decides. Verification accepts only a known {@code kid} with that key's algorithm, this issuer and
- * audience, and an unexpired token.
+ * signing key decides. Verification accepts only a token spelled exactly as this service spells its tokens: the
+ * header byte for byte what it writes for that key (so no {@code crit}, no extra parameters), the payload the compact
+ * JSON its claims re-encode to, every segment unpadded canonical base64url, an ES256 signature in its low-S form —
+ * so one token has one spelling, and a re-spelled copy is no token at all. Then this issuer and audience, an
+ * unexpired token, and an {@code nbf}, if any, that has passed.
  */
 public final class TokenCodec {
     static final int MAX_TOKEN_LENGTH = 8192;
+    /** Allowed for {@code iat} in the future and {@code nbf} (RFC 7519 §4.1.5: "some small leeway"). */
     private static final Duration CLOCK_SKEW = Duration.ofSeconds(30);
+
     private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
     private static final Base64.Decoder B64_DECODE = Base64.getUrlDecoder();
 
@@ -33,6 +40,7 @@ public final class TokenCodec {
     private final Duration ttl;
     private final Clock clock;
     private final String encodedHeader;
+    private final Map<String, String> encodedHeaders;
     private final JwsSigner signer;
 
     public TokenCodec(SigningKeys keys, JwsSigner signer, String issuer, String audience, Duration ttl, Clock clock) {
@@ -41,25 +49,38 @@ public final class TokenCodec {
         this.audience = audience;
         this.ttl = ttl;
         this.clock = clock;
-        JsonObject header = new JsonObject()
-                .put("alg", signer.algorithm().name())
-                .put("typ", "at+jwt")
-                .put("kid", keys.current().kid());
-        this.encodedHeader = B64.encodeToString(header.encode().getBytes(StandardCharsets.UTF_8));
+        Map<String, String> headers = new HashMap<>();
+        for (SigningKeys.VerificationKey key : keys.verificationKeys()) {
+            headers.put(key.kid(), encodedHeader(key.algorithm().name(), key.kid()));
+        }
+        this.encodedHeaders = Map.copyOf(headers);
+        this.encodedHeader = encodedHeaders.get(keys.current().kid());
         this.signer = signer;
     }
 
-    /** Claims for a new token to the given agent. */
-    public AccessToken newToken(String agentId, String clientId, List<String> scopes) {
+    private static String encodedHeader(String alg, String kid) {
+        JsonObject header =
+                new JsonObject().put("alg", alg).put("typ", "at+jwt").put("kid", kid);
+        return B64.encodeToString(header.encode().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Claims for a new token to the given agent. {@code cutOff} is the agent's token cut-off (tokens with an earlier
+     * {@code iat} are revoked): a token issued in the same second as a revocation, but after it, gets the cut-off as
+     * its {@code iat} — up to a second ahead — so that it stays valid while every token from before the revocation
+     * does not.
+     */
+    public AccessToken newToken(String agentId, String clientId, List<String> scopes, Optional<Instant> cutOff) {
         Instant now = clock.instant();
+        Instant issuedAt = cutOff.filter(now::isBefore).orElse(now);
         return new AccessToken(
                 issuer,
                 agentId,
                 clientId,
                 audience,
                 scopes,
-                now,
-                now.plus(ttl),
+                issuedAt,
+                issuedAt.plus(ttl),
                 UUID.randomUUID().toString());
     }
 
@@ -84,22 +105,30 @@ public final class TokenCodec {
         }
         try {
             JsonObject header = new JsonObject(new String(B64_DECODE.decode(parts[0]), StandardCharsets.UTF_8));
-            if (!"at+jwt".equals(header.getValue("typ"))) {
-                return Optional.empty();
-            }
             Object kid = header.getValue("kid");
             Optional<SigningKeys.VerificationKey> key = keys.verificationKeys().stream()
                     .filter(k -> k.kid().equals(kid))
                     .findFirst();
-            if (key.isEmpty()
-                    || !key.get().algorithm().name().equals(header.getValue("alg"))
-                    || !key.get()
-                            .verifies(
-                                    (parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII),
-                                    B64_DECODE.decode(parts[2]))) {
+            // The exact header this service writes for the key: any other spelling, and any other parameter —
+            // crit above all, which a recipient that does not understand it must refuse (RFC 7515 §4.1.11) —
+            // is refused.
+            if (key.isEmpty() || !parts[0].equals(encodedHeaders.get(key.get().kid()))) {
                 return Optional.empty();
             }
-            JsonObject claims = new JsonObject(new String(B64_DECODE.decode(parts[1]), StandardCharsets.UTF_8));
+            byte[] signature = B64_DECODE.decode(parts[2]);
+            if (!B64.encodeToString(signature).equals(parts[2])
+                    || !key.get()
+                            .verifies((parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII), signature)) {
+                return Optional.empty();
+            }
+            byte[] payload = B64_DECODE.decode(parts[1]);
+            JsonObject claims = new JsonObject(new String(payload, StandardCharsets.UTF_8));
+            // Canonical payload: padding, non-zero trailing bits, whitespace, escapes, duplicate members and
+            // invalid UTF-8 all re-encode to something else.
+            if (!B64.encodeToString(claims.encode().getBytes(StandardCharsets.UTF_8))
+                    .equals(parts[1])) {
+                return Optional.empty();
+            }
             return claims(claims);
         } catch (IllegalArgumentException | DecodeException | ClassCastException e) {
             return Optional.empty();
@@ -124,6 +153,12 @@ public final class TokenCodec {
         Instant issuedAt = Instant.ofEpochSecond(iat);
         if (!now.isBefore(expiresAt) || issuedAt.isAfter(now.plus(CLOCK_SKEW))) {
             return Optional.empty();
+        }
+        Object nbf = claims.getValue("nbf");
+        if (nbf != null
+                && (!(nbf instanceof Number notBefore)
+                        || Instant.ofEpochSecond(notBefore.longValue()).isAfter(now.plus(CLOCK_SKEW)))) {
+            return Optional.empty(); // RFC 7519 §4.1.5
         }
         List<String> scopes = scope.isEmpty() ? List.of() : new ArrayList<>(Arrays.asList(scope.split(" ")));
         return Optional.of(new AccessToken(issuer, sub, clientId, audience, scopes, issuedAt, expiresAt, jti));

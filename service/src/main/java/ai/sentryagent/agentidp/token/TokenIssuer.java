@@ -24,7 +24,8 @@ public final class TokenIssuer {
      */
     public Issued issue(ClientRecord client, Optional<String> requested) {
         List<String> scopes = requested.isEmpty() ? client.scopes() : narrow(client, requested.get());
-        AccessToken claims = codec.newToken(client.agentId().toString(), client.clientId(), scopes);
+        AccessToken claims =
+                codec.newToken(client.agentId().toString(), client.clientId(), scopes, client.tokensRevokedBefore());
         return new Issued(codec.sign(claims), claims, codec.ttlSeconds());
     }
 

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
@@ -23,7 +24,8 @@ class ClientCacheTest {
                 id,
                 AgentStatus.ACTIVE,
                 List.of(),
-                List.of(new ClientRecord.StoredSecret(UUID.randomUUID(), new byte[32], secretExpiry)));
+                List.of(new ClientRecord.StoredSecret(UUID.randomUUID(), new byte[32], secretExpiry)),
+                Optional.empty());
     }
 
     @Test

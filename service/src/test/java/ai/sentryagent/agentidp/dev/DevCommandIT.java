@@ -4,17 +4,26 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.sentryagent.agentidp.testing.JarProcess;
 import ai.sentryagent.agentidp.testing.TestServers;
+import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -45,6 +54,7 @@ class DevCommandIT {
                     .hasValueSatisfying(p -> assertThat(p.isAlive()).isTrue());
             writeMarker(dev);
             assertThat(adminTokenStatus(dev, port)).isEqualTo(200);
+            assertLocalOnly(dev, port, postgresPid);
 
             // A second dev on the same data refuses with a clear one-line message, not a stack trace.
             try (JarProcess second = JarProcess.start(workDir, Map.of("PORT", Integer.toString(port + 1)), "dev")) {
@@ -73,6 +83,42 @@ class DevCommandIT {
         }
         assertStopped(postgresPid, "postgres");
         assertStopped(redisPid, "redis");
+    }
+
+    /**
+     * F-18: a dev server (a printed admin secret, a development configuration) is reachable from this machine only,
+     * and runs PostgreSQL binaries from its own data directory (0700), not from a world-writable temporary directory
+     * where another local user could have planted them (CWE-377/CWE-379).
+     */
+    private void assertLocalOnly(JarProcess dev, int port, long postgresPid) throws Exception {
+        dev.awaitStdout(line -> line.equals("  bound to: 127.0.0.1"), Duration.ofSeconds(5));
+        for (InetAddress address : nonLoopbackAddresses()) {
+            try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress(address, port), 2_000);
+                throw new AssertionError("dev accepted a connection on " + address.getHostAddress());
+            } catch (ConnectException refused) {
+                // what loopback-only means
+            }
+        }
+        Path binaries = workDir.resolve(".agentidp/postgres-binaries").toRealPath();
+        assertThat(Files.getPosixFilePermissions(binaries)).isEqualTo(PosixFilePermissions.fromString("rwx------"));
+        assertThat(Files.getPosixFilePermissions(workDir.resolve(".agentidp")))
+                .isEqualTo(PosixFilePermissions.fromString("rwx------"));
+        Path executable = Path.of("/proc/" + postgresPid + "/exe").toRealPath();
+        assertThat(executable).startsWith(binaries);
+    }
+
+    private static List<InetAddress> nonLoopbackAddresses() throws Exception {
+        List<InetAddress> addresses = new ArrayList<>();
+        for (NetworkInterface nic : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+            for (InetAddress address : Collections.list(nic.getInetAddresses())) {
+                if (!address.isLoopbackAddress() && !address.isLinkLocalAddress() && nic.isUp()) {
+                    addresses.add(address);
+                }
+            }
+        }
+        assertThat(addresses).as("this test needs a non-loopback interface").isNotEmpty();
+        return addresses;
     }
 
     private static void awaitListening(JarProcess dev, int port) throws InterruptedException {

@@ -1,0 +1,72 @@
+package ai.sentryagent.agentidp.token;
+
+import ai.sentryagent.agentidp.agent.AgentStatus;
+import ai.sentryagent.agentidp.credential.ClientRecord;
+import ai.sentryagent.agentidp.credential.CredentialStore;
+import io.vertx.core.Future;
+import java.util.Optional;
+
+/**
+ * Whether a token still stands for its grant (F-03): a valid signature and {@code exp} are not enough once the agent
+ * is suspended or decommissioned, its tokens were cut off ({@code POST /api/v1/agents/{agentId}/tokens/revoke}, or a
+ * credential revoked or rotated without grace), the token itself was revoked, or a scope was taken away — then the
+ * token grants only the scopes the agent still holds. The agent's state comes from the same in-memory, change-notified
+ * client cache as the token endpoint's, so a warm check costs no PostgreSQL round trip; the per-token revocation
+ * check is as before.
+ */
+public final class ActiveTokens {
+    /** The outcome of a check. */
+    public sealed interface Check {
+        /** The token, with its scopes narrowed to those the agent still holds. */
+        record Active(AccessToken token) implements Check {}
+
+        /** Not a token that grants anything; {@code reason} is for the holder's 401. */
+        record Inactive(String reason) implements Check {}
+    }
+
+    private static final Check INVALID = new Check.Inactive("the access token is invalid or expired");
+    private static final Check REVOKED = new Check.Inactive("the access token has been revoked");
+
+    private final TokenCodec codec;
+    private final CredentialStore clients;
+    private final RevocationStore revocations;
+
+    public ActiveTokens(TokenCodec codec, CredentialStore clients, RevocationStore revocations) {
+        this.codec = codec;
+        this.clients = clients;
+        this.revocations = revocations;
+    }
+
+    /** Verifies a token string, then {@link #current} its claims. */
+    public Future<Check> check(String token) {
+        return codec.verify(token).map(this::current).orElse(Future.succeededFuture(INVALID));
+    }
+
+    /** Checks the claims of a verified token against the agent's current state and the revocations. */
+    public Future<Check> current(AccessToken token) {
+        return clients.findClient(token.clientId()).compose(found -> {
+            Optional<String> refused = found.map(client -> refusal(client, token))
+                    .orElse(Optional.of("the access token's client no longer exists"));
+            if (refused.isPresent()) {
+                return Future.succeededFuture(new Check.Inactive(refused.get()));
+            }
+            AccessToken narrowed = token.narrowedTo(found.get().scopes());
+            return revocations.isRevoked(token).map(revoked -> revoked ? REVOKED : new Check.Active(narrowed));
+        });
+    }
+
+    private static Optional<String> refusal(ClientRecord client, AccessToken token) {
+        if (!client.agentId().toString().equals(token.subject())) {
+            return Optional.of("the access token's client no longer exists");
+        }
+        if (client.status() != AgentStatus.ACTIVE) {
+            return Optional.of("the agent is " + client.status().wireName());
+        }
+        // iat has whole seconds and so has the cut-off: iat before it means issued before the revocation.
+        if (client.tokensRevokedBefore().isPresent()
+                && token.issuedAt().isBefore(client.tokensRevokedBefore().get())) {
+            return Optional.of("the access token has been revoked");
+        }
+        return Optional.empty();
+    }
+}
