@@ -2,8 +2,7 @@ package ai.sentryagent.agentidp.ratelimit;
 
 import ai.sentryagent.agentidp.observability.Metrics;
 import io.vertx.core.Future;
-import java.util.List;
-import java.util.function.Function;
+import io.vertx.core.http.ConnectionPoolTooBusyException;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -12,6 +11,10 @@ import org.slf4j.LoggerFactory;
  * Redis first; when Redis fails, the local limiter answers (degraded mode: a metric and one log line on entering
  * and on leaving). While degraded, Redis is tried again with a growing backoff (1 s doubling to 30 s) instead of
  * on every request, so an outage costs no latency on the token path.
+ *
+ * <p>A full wait queue in the Redis client is back-pressure from a burst, not an outage: that call fails with
+ * {@link Busy} (503 for that request) and the limiter stays shared. Flipping to per-process limits there would drop
+ * every lockout count in the middle of the burst that filled the queue.
  */
 public final class ResilientRateLimiter implements RateLimiter {
     private static final Logger LOG = LoggerFactory.getLogger(ResilientRateLimiter.class);
@@ -34,27 +37,30 @@ public final class ResilientRateLimiter implements RateLimiter {
     }
 
     @Override
-    public Future<Decision> hit(String key, int limit) {
-        return route(limiter -> limiter.hit(key, limit));
-    }
-
-    @Override
-    public Future<List<Decision>> peek(List<String> keys, List<Integer> limits) {
-        return route(limiter -> limiter.peek(keys, limits));
-    }
-
-    private <T> Future<T> route(Function<RateLimiter, Future<T>> call) {
+    public Future<Decision> attempt(Attempt attempt, Limits limits) {
         if (degraded && clock.getAsLong() < nextProbeAt) {
-            return call.apply(local);
+            return local.attempt(attempt, limits);
         }
-        return call.apply(redis).transform(result -> {
+        return redis.attempt(attempt, limits).transform(result -> {
             if (result.succeeded()) {
                 recovered();
                 return Future.succeededFuture(result.result());
             }
+            if (isBackPressure(result.cause())) {
+                return Future.failedFuture(new Busy(result.cause()));
+            }
             failed(result.cause());
-            return call.apply(local);
+            return local.attempt(attempt, limits);
         });
+    }
+
+    /**
+     * The client's own queues overflowing: waiting for a pooled connection ({@code setMaxPoolWaiting}) or for
+     * replies on one ({@code setMaxWaitingHandlers}; vertx-redis-client reports it only by message).
+     */
+    static boolean isBackPressure(Throwable cause) {
+        return cause instanceof ConnectionPoolTooBusyException
+                || (cause.getMessage() != null && cause.getMessage().contains("waiting queue is full"));
     }
 
     private synchronized void failed(Throwable cause) {
