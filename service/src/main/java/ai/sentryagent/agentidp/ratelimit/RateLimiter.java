@@ -80,12 +80,13 @@ public interface RateLimiter {
     Future<Decision> attempt(Attempt attempt, Limits limits);
 
     /**
-     * The shared limiter cannot take the call now (its client's wait queue is full): back-pressure, answered 503
-     * for this request only. It says nothing about whether Redis is reachable.
+     * The shared limiter cannot answer this call in time while it answers others (its client's wait queue is full,
+     * or the call waited its longest): back-pressure, answered 503 for this request only. It says nothing about
+     * whether Redis is reachable.
      */
     final class Busy extends RuntimeException {
         public Busy(Throwable cause) {
-            super("Redis is busy: client wait queue full (" + cause.getMessage() + ")", cause, false, false);
+            super("the shared rate limiter is busy (" + cause + ")", cause, false, false);
         }
     }
 }

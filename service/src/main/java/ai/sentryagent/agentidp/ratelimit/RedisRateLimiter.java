@@ -31,11 +31,11 @@ public final class RedisRateLimiter implements RateLimiter {
             + "if limit > 0 and bump(KEYS[4]) > limit then return {4, ttl(KEYS[4])} end "
             + "return {0, 0}";
     /**
-     * How long a limiter call may take before Redis counts as gone and limits go per process. A refused connection
-     * fails at once anyway; this only catches a hung Redis. 250 ms proved too eager: a JVM still compiling under a
-     * burst of requests missed it and flipped to per-process limits, letting a window's limit through twice.
+     * The longest a call may wait for its answer. 250 ms, then 1 s, proved too eager: a JVM still compiling, or a
+     * burst of 450 requests on two busy cores, missed them while Redis was answering, and the limiter flipped to
+     * per-process limits. Whether a timeout means Redis is gone is {@link ResilientRateLimiter}'s decision.
      */
-    private static final long TIMEOUT_MS = 1_000;
+    private static final long TIMEOUT_MS = 5_000;
 
     private static final Limit[] LIMITS = Limit.values();
 

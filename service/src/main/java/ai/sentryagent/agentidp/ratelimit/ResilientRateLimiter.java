@@ -3,6 +3,7 @@ package ai.sentryagent.agentidp.ratelimit;
 import ai.sentryagent.agentidp.observability.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.http.ConnectionPoolTooBusyException;
+import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,7 +15,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A full wait queue in the Redis client is back-pressure from a burst, not an outage: that call fails with
  * {@link Busy} (503 for that request) and the limiter stays shared. Flipping to per-process limits there would drop
- * every lockout count in the middle of the burst that filled the queue.
+ * every lockout count in the middle of the burst that filled the queue. Likewise a call that timed out while Redis
+ * went on answering calls sent after it: this process is behind (seen under a burst of 450 requests on two busy
+ * cores), Redis is not gone. Redis counts as gone when a connection fails, or when a call times out and nothing at
+ * all was answered since it was sent. While degraded, one request at a time probes Redis; the others stay local.
  */
 public final class ResilientRateLimiter implements RateLimiter {
     private static final Logger LOG = LoggerFactory.getLogger(ResilientRateLimiter.class);
@@ -28,6 +32,8 @@ public final class ResilientRateLimiter implements RateLimiter {
     private volatile boolean degraded;
     private volatile long nextProbeAt;
     private volatile long backoffMs = FIRST_BACKOFF_MS;
+    /** When Redis last answered a call. */
+    private volatile long lastAnsweredAt;
 
     public ResilientRateLimiter(RateLimiter redis, RateLimiter local, Metrics metrics, LongSupplier clockMs) {
         this.redis = redis;
@@ -38,20 +44,32 @@ public final class ResilientRateLimiter implements RateLimiter {
 
     @Override
     public Future<Decision> attempt(Attempt attempt, Limits limits) {
-        if (degraded && clock.getAsLong() < nextProbeAt) {
+        if (degraded && !claimProbe()) {
             return local.attempt(attempt, limits);
         }
+        long sentAt = clock.getAsLong();
         return redis.attempt(attempt, limits).transform(result -> {
             if (result.succeeded()) {
+                lastAnsweredAt = clock.getAsLong();
                 recovered();
                 return Future.succeededFuture(result.result());
             }
-            if (isBackPressure(result.cause())) {
-                return Future.failedFuture(new Busy(result.cause()));
+            Throwable cause = result.cause();
+            if (isBackPressure(cause) || (cause instanceof TimeoutException && lastAnsweredAt >= sentAt)) {
+                return Future.failedFuture(new Busy(cause));
             }
-            failed(result.cause());
+            failed(cause);
             return local.attempt(attempt, limits);
         });
+    }
+
+    /** While degraded: whether this request is the one that tries Redis again now. */
+    private synchronized boolean claimProbe() {
+        if (clock.getAsLong() < nextProbeAt) {
+            return false;
+        }
+        nextProbeAt = clock.getAsLong() + backoffMs;
+        return true;
     }
 
     /**

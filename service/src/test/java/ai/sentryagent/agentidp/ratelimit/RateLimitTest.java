@@ -3,8 +3,14 @@ package ai.sentryagent.agentidp.ratelimit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.sentryagent.agentidp.http.ClientIp;
+import ai.sentryagent.agentidp.observability.Metrics;
 import ai.sentryagent.agentidp.testing.RunningIdp;
+import ai.sentryagent.agentidp.testing.TestServers;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisOptions;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -14,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -193,6 +200,122 @@ class RateLimitTest {
         assertThat(ClientIp.of("10.0.0.5", "1.1.1.1, 2.2.2.2", 2)).isEqualTo("1.1.1.1");
         assertThat(ClientIp.of("10.0.0.5", "2.2.2.2", 3)).isEqualTo("2.2.2.2");
         assertThat(ClientIp.of("10.0.0.5", null, 1)).isEqualTo("10.0.0.5");
+    }
+
+    /**
+     * F-07: a burst that overflows the Redis client's queues is back-pressure. The calls that do not fit fail as
+     * {@link RateLimiter.Busy} (503 for those requests), the rest are counted in Redis, and the limiter never flips
+     * to per-process mode — which would forget every lockout count mid-burst.
+     */
+    @Test
+    void aFullRedisWaitQueueIsBackPressureNotAnOutage() throws Exception {
+        Vertx vertx = Vertx.vertx();
+        try {
+            Redis redis = Redis.createClient(
+                    vertx,
+                    new RedisOptions()
+                            .setConnectionString(TestServers.get().redisUrl())
+                            .setMaxPoolSize(2)
+                            .setMaxPoolWaiting(16)
+                            .setMaxWaitingHandlers(16));
+            Metrics metrics = new Metrics();
+            RateLimiter limiter = new ResilientRateLimiter(
+                    new RedisRateLimiter(redis, "agentidp-bp-" + UUID.randomUUID() + ":", 60_000),
+                    new LocalRateLimiter(60_000, 1_000, System::currentTimeMillis),
+                    metrics,
+                    System::currentTimeMillis);
+            RateLimiter.Limits limits = new RateLimiter.Limits(10, 1_000, 1_000, 0);
+            List<Future<RateLimiter.Decision>> calls = new ArrayList<>();
+            for (int i = 0; i < 450; i++) {
+                calls.add(limiter.attempt(RateLimiter.Attempt.of("burst", "ip-" + i, false), limits));
+            }
+            Future.join(new ArrayList<>(calls)).otherwiseEmpty().await(30, TimeUnit.SECONDS);
+            List<Throwable> failures = calls.stream()
+                    .filter(Future::failed)
+                    .map(Future::cause)
+                    .toList();
+            assertThat(failures).isNotEmpty().allSatisfy(f -> assertThat(f).isInstanceOf(RateLimiter.Busy.class));
+            assertThat(metrics.scrape()).contains("agentidp_redis_degraded 0.0");
+            // What got through was counted in Redis, shared: the next call there sees the same window.
+            assertThat(limiter.attempt(RateLimiter.Attempt.of("burst", "ip-0", false), limits)
+                            .await(10, TimeUnit.SECONDS)
+                            .allowed())
+                    .isTrue();
+            assertThat(calls.stream().filter(Future::succeeded).count()).isGreaterThan(0);
+        } finally {
+            vertx.close().await(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * The other side of F-07: a Redis that accepts connections but never answers is still an outage. The call times
+     * out with nothing answered since it was sent, and the limiter goes per process (degraded gauge 1).
+     */
+    @Test
+    void aRedisThatNeverAnswersIsStillAnOutage() throws Exception {
+        Vertx vertx = Vertx.vertx();
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0)) {
+            List<java.net.Socket> accepted = new java.util.concurrent.CopyOnWriteArrayList<>();
+            Thread acceptor = new Thread(() -> {
+                try {
+                    while (true) {
+                        accepted.add(silent.accept());
+                    }
+                } catch (java.io.IOException closed) {
+                    // the test is over
+                }
+            });
+            acceptor.setDaemon(true);
+            acceptor.start();
+            Redis redis = Redis.createClient(
+                    vertx, new RedisOptions().setConnectionString("redis://127.0.0.1:" + silent.getLocalPort()));
+            Metrics metrics = new Metrics();
+            RateLimiter limiter = new ResilientRateLimiter(
+                    new RedisRateLimiter(redis, "agentidp-hung:", 60_000),
+                    new LocalRateLimiter(60_000, 1_000, System::currentTimeMillis),
+                    metrics,
+                    System::currentTimeMillis);
+            RateLimiter.Decision decision = limiter.attempt(
+                            RateLimiter.Attempt.of("c", "ip", false), new RateLimiter.Limits(10, 10, 10, 0))
+                    .await(20, TimeUnit.SECONDS);
+            assertThat(decision.allowed()).isTrue();
+            assertThat(metrics.scrape()).contains("agentidp_redis_degraded 1.0");
+            for (java.net.Socket socket : accepted) {
+                socket.close();
+            }
+        } finally {
+            vertx.close().await(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * F-07 through HTTP: ~450 token requests at once. Whatever the Redis client's queues make of the burst, the
+     * answers are tokens, 429s, or explicit 503s with Retry-After — never a flip into per-process limits, so a
+     * guesser locked out before the burst is still locked out after it.
+     */
+    @Test
+    void aBurstOfTokenRequestsKeepsTheLimiterShared() throws Exception {
+        String[] c = client();
+        String attacker = address();
+        for (int i = 0; i < PER_CLIENT_AND_IP; i++) {
+            assertThat(token(c[0], "wrong", attacker).statusCode()).isEqualTo(401);
+        }
+        List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
+        for (int i = 0; i < 450; i++) {
+            calls.add(CONCURRENT.sendAsync(tokenRequest(c[0], c[1], address()), HttpResponse.BodyHandlers.ofString()));
+        }
+        List<HttpResponse<String>> responses =
+                calls.stream().map(CompletableFuture::join).toList();
+        assertThat(responses).allSatisfy(response -> {
+            assertThat(response.statusCode()).isIn(200, 429, 503);
+            if (response.statusCode() == 503) {
+                assertThat(response.headers().firstValue("retry-after")).isPresent();
+                assertThat(new JsonObject(response.body()).getString("error")).isEqualTo("temporarily_unavailable");
+            }
+        });
+        assertThat(responses).filteredOn(r -> r.statusCode() == 200).hasSizeLessThanOrEqualTo(10);
+        assertThat(idp.get("/metrics").body()).contains("agentidp_redis_degraded 0.0");
+        assertThat(token(c[0], c[1], attacker).statusCode()).isEqualTo(429);
     }
 
     private static final RateLimiter.Limits LOCAL_LIMITS = new RateLimiter.Limits(2, 3, 100, 2);
