@@ -2,7 +2,6 @@ package ai.sentryagent.agentidp.ratelimit;
 
 import ai.sentryagent.agentidp.observability.Metrics;
 import io.vertx.core.Future;
-import io.vertx.core.http.ConnectionPoolTooBusyException;
 import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -73,12 +72,14 @@ public final class ResilientRateLimiter implements RateLimiter {
     }
 
     /**
-     * The client's own queues overflowing: waiting for a pooled connection ({@code setMaxPoolWaiting}) or for
-     * replies on one ({@code setMaxWaitingHandlers}; vertx-redis-client reports it only by message).
+     * The client's own queues overflowing: waiting for a pooled connection ({@code setMaxPoolWaiting}: Vert.x's
+     * {@code ConnectionPoolTooBusyException}, "Connection pool reached max wait queue size of N") or for replies on
+     * one ({@code setMaxWaitingHandlers}: "Redis waiting queue is full"). Told by message: the first lives in
+     * {@code io.vertx.core.http}, which this package must not depend on, and the second has no type of its own.
      */
     static boolean isBackPressure(Throwable cause) {
-        return cause instanceof ConnectionPoolTooBusyException
-                || (cause.getMessage() != null && cause.getMessage().contains("waiting queue is full"));
+        String message = cause.getMessage() == null ? "" : cause.getMessage();
+        return message.contains("reached max wait queue size") || message.contains("waiting queue is full");
     }
 
     private synchronized void failed(Throwable cause) {

@@ -35,6 +35,8 @@ class RateLimitTest {
     private static final int PER_IP = 20;
     private static final int CEILING = 25;
     private static RunningIdp idp;
+    /** One administrator token for the whole class: the administrator's own requests count against the limit too. */
+    private static String admin;
     private static final HttpClient CONCURRENT =
             HttpClient.newBuilder()
                     .version(HttpClient.Version.HTTP_1_1) // one connection per request: truly concurrent
@@ -52,6 +54,7 @@ class RateLimitTest {
                 // A fresh key space per run: windows from earlier runs must not count.
                 "REDIS_KEY_PREFIX",
                         "agentidp-rl-" + UUID.randomUUID().toString().substring(0, 8) + ":"));
+        admin = idp.adminToken();
     }
 
     @AfterAll
@@ -83,9 +86,16 @@ class RateLimitTest {
     }
 
     private static String[] client() throws Exception {
-        String id =
-                idp.createAgent("limited-" + UUID.randomUUID(), "weather:read").getString("agentId");
-        return new String[] {id, idp.createCredential(id).getString("clientSecret")};
+        JsonObject agent = new JsonObject()
+                .put("name", "limited-" + UUID.randomUUID())
+                .put("owner", "team-test")
+                .put("scopes", new io.vertx.core.json.JsonArray().add("weather:read"));
+        HttpResponse<String> created = idp.call("POST", "/api/v1/agents", admin, agent);
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        String id = new JsonObject(created.body()).getString("agentId");
+        HttpResponse<String> credential = idp.call("POST", "/api/v1/agents/" + id + "/credentials", admin, null);
+        assertThat(credential.statusCode()).as(credential.body()).isEqualTo(201);
+        return new String[] {id, new JsonObject(credential.body()).getString("clientSecret")};
     }
 
     private static String address() {
