@@ -15,6 +15,8 @@ record TokenRequest(String token, ClientRecord caller) {
         FormBody form = FormBody.parse(rc.body().asString());
         ClientCredentials presented = ClientCredentials.from(rc, form);
         String token = form.require("token");
-        return authenticator.authenticate(presented.presented(rc), false).map(caller -> new TokenRequest(token, caller));
+        return authenticator
+                .authenticate(presented.presented(rc), false)
+                .map(caller -> new TokenRequest(token, caller));
     }
 }

@@ -138,9 +138,10 @@ public final class ClientAuthenticator {
 
     private Future<Outcome> attempt(Presented presented, boolean tokenRequest) {
         boolean wellFormed = ClientIds.wellFormed(presented.clientId());
-        Future<Optional<ClientRecord>> verified = wellFormed && presented.secret().length() <= MAX_SECRET_LENGTH
-                ? verify(presented.clientId(), presented.secret())
-                : Future.succeededFuture(Optional.empty());
+        Future<Optional<ClientRecord>> verified =
+                wellFormed && presented.secret().length() <= MAX_SECRET_LENGTH
+                        ? verify(presented.clientId(), presented.secret())
+                        : Future.succeededFuture(Optional.empty());
         return verified.compose(found -> {
             RateLimiter.Attempt attempt = RateLimiter.Attempt.of(
                     wellFormed ? presented.clientId() : MALFORMED_BUCKET, presented.clientIp(), found.isPresent());
@@ -150,7 +151,8 @@ public final class ClientAuthenticator {
                             return new Limited(decision.limitedBy(), decision.retryAfterSeconds());
                         }
                         return found.<Outcome>map(Authenticated::new)
-                                .orElseGet(() -> new Refused(wellFormed ? "credentials_rejected" : "malformed_client_id"));
+                                .orElseGet(
+                                        () -> new Refused(wellFormed ? "credentials_rejected" : "malformed_client_id"));
                     })
                     .recover(busy -> Future.succeededFuture(new Unavailable(busy)));
         });

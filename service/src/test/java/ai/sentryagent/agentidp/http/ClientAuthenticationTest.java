@@ -40,9 +40,12 @@ class ClientAuthenticationTest {
     @BeforeAll
     static void start() throws Exception {
         idp = RunningIdp.start(Map.of(
-                "AUTH_FAILURE_MAX_PER_CLIENT", Integer.toString(PER_CLIENT_AND_IP),
-                "TRUSTED_PROXY_COUNT", "1",
-                "REDIS_KEY_PREFIX", PREFIX));
+                "AUTH_FAILURE_MAX_PER_CLIENT",
+                Integer.toString(PER_CLIENT_AND_IP),
+                "TRUSTED_PROXY_COUNT",
+                "1",
+                "REDIS_KEY_PREFIX",
+                PREFIX));
     }
 
     @AfterAll
@@ -174,8 +177,10 @@ class ClientAuthenticationTest {
         int expected = ENDPOINTS.size() * (disguises.size() + 1);
         List<JsonObject> events =
                 audit("action=client.authentication_failed", e -> from.equals(e.getString("clientIp")), expected);
-        assertThat(events).hasSize(expected).allSatisfy(event -> assertThat(event.getString("actor"))
-                .isEqualTo("[redacted: looks like a client secret]"));
+        assertThat(events)
+                .hasSize(expected)
+                .allSatisfy(event ->
+                        assertThat(event.getString("actor")).isEqualTo("[redacted: looks like a client secret]"));
         String trail = idp.call("GET", "/api/v1/audit?limit=100", idp.adminToken(), null)
                 .body();
         assertThat(trail.toLowerCase(java.util.Locale.ROOT))
@@ -196,23 +201,19 @@ class ClientAuthenticationTest {
         for (String endpoint : ENDPOINTS) {
             for (String control : List.of("%00", "%0D%0A", "%09", "%7F", "%C2%85", "%1B")) {
                 HttpResponse<String> response = post(
-                        endpoint,
-                        form(endpoint) + "&client_id=" + control + padding + "&client_secret=x",
-                        null,
-                        from);
+                        endpoint, form(endpoint) + "&client_id=" + control + padding + "&client_secret=x", null, from);
                 assertThat(response.statusCode()).as(endpoint + " " + control).isEqualTo(400);
                 JsonObject error = new JsonObject(response.body());
                 assertThat(error.getString("error")).isEqualTo("invalid_request");
                 assertThat(error.getString("error_description"))
                         .isEqualTo("parameter client_id contains a control character");
             }
-            HttpResponse<String> basic = post(
-                    endpoint, form(endpoint), RunningIdp.basic("\u0000" + padding, "x"), from);
+            HttpResponse<String> basic =
+                    post(endpoint, form(endpoint), RunningIdp.basic("\u0000" + padding, "x"), from);
             assertThat(basic.statusCode()).isEqualTo(400);
             assertThat(new JsonObject(basic.body()).getString("error_description"))
                     .isEqualTo("the Basic client_id contains a control character");
-            HttpResponse<String> secret =
-                    post(endpoint, form(endpoint), RunningIdp.basic(c[0], c[1] + "\n"), from);
+            HttpResponse<String> secret = post(endpoint, form(endpoint), RunningIdp.basic(c[0], c[1] + "\n"), from);
             assertThat(new JsonObject(secret.body()).getString("error_description"))
                     .isEqualTo("the Basic client_secret contains a control character");
             HttpResponse<String> name = post(endpoint, form(endpoint) + "&x%00y=1", RunningIdp.basic(c[0], c[1]), from);
@@ -220,7 +221,10 @@ class ClientAuthenticationTest {
                     .isEqualTo("a parameter name contains a control character");
         }
         HttpResponse<String> scope = post(
-                "/api/v1/token", "grant_type=client_credentials&scope=weather:read%00", RunningIdp.basic(c[0], c[1]), from);
+                "/api/v1/token",
+                "grant_type=client_credentials&scope=weather:read%00",
+                RunningIdp.basic(c[0], c[1]),
+                from);
         assertThat(scope.statusCode()).isEqualTo(400);
         assertThat(new JsonObject(scope.body()).getString("error_description"))
                 .isEqualTo("parameter scope contains a control character");
@@ -260,8 +264,8 @@ class ClientAuthenticationTest {
                         .statusCode())
                 .isEqualTo(401);
 
-        List<JsonObject> events = audit(
-                "action=client.authentication_failed", e -> from.equals(e.getString("clientIp")), ids.size() + 1);
+        List<JsonObject> events =
+                audit("action=client.authentication_failed", e -> from.equals(e.getString("clientIp")), ids.size() + 1);
         assertThat(events)
                 .extracting(e -> e.getString("actor"))
                 .containsOnly("[malformed client id]", wellFormed)

@@ -37,23 +37,28 @@ class RateLimitTest {
     private static RunningIdp idp;
     /** One administrator token for the whole class: the administrator's own requests count against the limit too. */
     private static String admin;
-    private static final HttpClient CONCURRENT =
-            HttpClient.newBuilder()
-                    .version(HttpClient.Version.HTTP_1_1) // one connection per request: truly concurrent
-                    .connectTimeout(Duration.ofSeconds(10))
-                    .build();
+
+    private static final HttpClient CONCURRENT = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1) // one connection per request: truly concurrent
+            .connectTimeout(Duration.ofSeconds(10))
+            .build();
 
     @BeforeAll
     static void start() throws Exception {
         idp = RunningIdp.start(Map.of(
-                "RATE_LIMIT_MAX_REQUESTS", "10",
-                "AUTH_FAILURE_MAX_PER_CLIENT", Integer.toString(PER_CLIENT_AND_IP),
-                "AUTH_FAILURE_MAX_PER_IP", Integer.toString(PER_IP),
-                "AUTH_FAILURE_CEILING_PER_CLIENT", Integer.toString(CEILING),
-                "TRUSTED_PROXY_COUNT", "1",
+                "RATE_LIMIT_MAX_REQUESTS",
+                "10",
+                "AUTH_FAILURE_MAX_PER_CLIENT",
+                Integer.toString(PER_CLIENT_AND_IP),
+                "AUTH_FAILURE_MAX_PER_IP",
+                Integer.toString(PER_IP),
+                "AUTH_FAILURE_CEILING_PER_CLIENT",
+                Integer.toString(CEILING),
+                "TRUSTED_PROXY_COUNT",
+                "1",
                 // A fresh key space per run: windows from earlier runs must not count.
                 "REDIS_KEY_PREFIX",
-                        "agentidp-rl-" + UUID.randomUUID().toString().substring(0, 8) + ":"));
+                "agentidp-rl-" + UUID.randomUUID().toString().substring(0, 8) + ":"));
         admin = idp.adminToken();
     }
 
@@ -79,7 +84,8 @@ class RateLimitTest {
     private static List<Integer> concurrently(List<HttpRequest> requests) {
         List<CompletableFuture<Integer>> calls = new ArrayList<>();
         for (HttpRequest request : requests) {
-            calls.add(CONCURRENT.sendAsync(request, HttpResponse.BodyHandlers.ofString())
+            calls.add(CONCURRENT
+                    .sendAsync(request, HttpResponse.BodyHandlers.ofString())
                     .thenApply(HttpResponse::statusCode));
         }
         return calls.stream().map(CompletableFuture::join).toList();
@@ -240,10 +246,8 @@ class RateLimitTest {
                 calls.add(limiter.attempt(RateLimiter.Attempt.of("burst", "ip-" + i, false), limits));
             }
             Future.join(new ArrayList<>(calls)).otherwiseEmpty().await(30, TimeUnit.SECONDS);
-            List<Throwable> failures = calls.stream()
-                    .filter(Future::failed)
-                    .map(Future::cause)
-                    .toList();
+            List<Throwable> failures =
+                    calls.stream().filter(Future::failed).map(Future::cause).toList();
             assertThat(failures).isNotEmpty().allSatisfy(f -> assertThat(f).isInstanceOf(RateLimiter.Busy.class));
             assertThat(metrics.scrape()).contains("agentidp_redis_degraded 0.0");
             // What got through was counted in Redis, shared: the next call there sees the same window.
@@ -337,8 +341,7 @@ class RateLimitTest {
         RateLimiter.Attempt wrong = RateLimiter.Attempt.of("client", "ip-1", false);
         assertThat(local.attempt(wrong, LOCAL_LIMITS).result().allowed()).isTrue();
         assertThat(local.attempt(wrong, LOCAL_LIMITS).result().allowed()).isTrue();
-        assertThat(local.attempt(wrong, LOCAL_LIMITS).result().limitedBy())
-                .isEqualTo(RateLimiter.Limit.CLIENT_AND_IP);
+        assertThat(local.attempt(wrong, LOCAL_LIMITS).result().limitedBy()).isEqualTo(RateLimiter.Limit.CLIENT_AND_IP);
         // Another address is not affected by the first one's failures.
         assertThat(local.attempt(RateLimiter.Attempt.of("client", "ip-2", true), LOCAL_LIMITS)
                         .result()
