@@ -1,7 +1,6 @@
 package ai.sentryagent.agentidp.http;
 
 import ai.sentryagent.agentidp.audit.Audit;
-import ai.sentryagent.agentidp.token.ClientIds;
 import io.vertx.ext.web.RoutingContext;
 
 /** Who is acting in a request, for the audit trail. */
@@ -14,12 +13,9 @@ final class AuditContexts {
                 BearerAuth.principal(rc).clientId(), RequestContext.clientIp(rc), RequestContext.requestId(rc));
     }
 
-    /**
-     * A client acting on an OAuth endpoint, by the id it presented: verbatim only when well formed and not shaped
-     * like a secret ({@link ClientIds#forAudit}), since an unauthenticated id is whatever the sender typed.
-     */
+    /** A client acting on an OAuth endpoint, by the id it presented (cut to a sane length). */
     static Audit.Context client(RoutingContext rc, String clientId) {
-        return new Audit.Context(
-                ClientIds.forAudit(clientId), RequestContext.clientIp(rc), RequestContext.requestId(rc));
+        String actor = clientId.length() > 128 ? clientId.substring(0, 128) : clientId;
+        return new Audit.Context(actor, RequestContext.clientIp(rc), RequestContext.requestId(rc));
     }
 }
