@@ -36,7 +36,7 @@ public final class TokenEndpoint implements Handler<RoutingContext> {
     @Override
     public void handle(RoutingContext rc) {
         FormBody form = FormBody.parse(rc.body().asString());
-        ClientCredentials presented = ClientCredentials.from(rc, form);
+        ClientCredentials credentials = ClientCredentials.from(rc, form);
         String grantType = form.require("grant_type");
         if (!grantType.equals(CLIENT_CREDENTIALS)) {
             throw OAuthException.unsupportedGrantType("only client_credentials is supported");
@@ -44,7 +44,7 @@ public final class TokenEndpoint implements Handler<RoutingContext> {
         Optional<String> scope =
                 form.has("scope") ? Optional.of(form.get("scope").orElse("")) : Optional.empty();
         authenticator
-                .authenticate(presented.presented(rc), true)
+                .authenticate(credentials.presented(rc), true)
                 .map(client -> issuer.issue(client, scope))
                 .onSuccess(issued -> {
                     metrics.tokenRequest("issued");

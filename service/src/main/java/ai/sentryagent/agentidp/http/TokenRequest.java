@@ -13,10 +13,10 @@ record TokenRequest(String token, ClientRecord caller) {
 
     static Future<TokenRequest> authenticate(RoutingContext rc, ClientAuthenticator authenticator) {
         FormBody form = FormBody.parse(rc.body().asString());
-        ClientCredentials presented = ClientCredentials.from(rc, form);
+        ClientCredentials credentials = ClientCredentials.from(rc, form);
         String token = form.require("token");
         return authenticator
-                .authenticate(presented.presented(rc), false)
+                .authenticate(credentials.presented(rc), false)
                 .map(caller -> new TokenRequest(token, caller));
     }
 }
