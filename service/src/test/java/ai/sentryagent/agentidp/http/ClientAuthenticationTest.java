@@ -151,6 +151,33 @@ class ClientAuthenticationTest {
     }
 
     /**
+     * F-05 as reported: {@code agentidp-admin} is a documented client id, and ten bad guesses a minute used to lock
+     * the administrator out everywhere. Now the guesser's address is refused and the administrator, from its own
+     * address, still gets tokens.
+     */
+    @Test
+    void guessingTheDocumentedAdministratorIdDoesNotLockTheAdministratorOut() throws Exception {
+        String attacker = address();
+        List<Integer> statuses = new ArrayList<>();
+        for (int i = 0; i < 3 * PER_CLIENT_AND_IP; i++) {
+            statuses.add(post(
+                            "/api/v1/token",
+                            "grant_type=client_credentials",
+                            RunningIdp.basic(RunningIdp.ADMIN_CLIENT_ID, "guess-" + i),
+                            attacker)
+                    .statusCode());
+        }
+        assertThat(statuses.subList(0, PER_CLIENT_AND_IP)).containsOnly(401);
+        assertThat(statuses.subList(PER_CLIENT_AND_IP, statuses.size())).containsOnly(429);
+        HttpResponse<String> administrator = post(
+                "/api/v1/token",
+                "grant_type=client_credentials",
+                RunningIdp.basic(RunningIdp.ADMIN_CLIENT_ID, RunningIdp.ADMIN_SECRET),
+                address());
+        assertThat(administrator.statusCode()).as(administrator.body()).isEqualTo(200);
+    }
+
+    /**
      * F-16: a client that swaps its id and secret sends the secret as {@code client_id}. It must not land in the
      * audit trail (CWE-532): the actor is a redaction, on every endpoint, with Basic and in the body, with or without
      * the {@code sa_cs_} prefix, in any case.
