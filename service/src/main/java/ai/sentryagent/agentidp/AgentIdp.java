@@ -126,7 +126,8 @@ public final class AgentIdp {
         RevocationStore revocations = new PgRedisRevocationStore(pool, audit, redis, config.redisKeyPrefix(), clock);
         metrics.bindPool(pool::size, config.pool().max());
         metrics.signer(signer.algorithm().name(), signer.providerName());
-        RateLimiter local = new LocalRateLimiter(config.rateLimit().windowMs(), System::currentTimeMillis);
+        RateLimiter local = new LocalRateLimiter(
+                config.rateLimit().windowMs(), LocalRateLimiter.DEFAULT_MAX_KEYS, System::currentTimeMillis);
         RateLimiter limiter = config.rateLimit().redisEnabled()
                 ? new ResilientRateLimiter(
                         new RedisRateLimiter(
@@ -162,7 +163,7 @@ public final class AgentIdp {
                 metrics,
                 limiter,
                 codec,
-                new ClientAuthenticator(credentials, hasher),
+                new ClientAuthenticator(credentials, hasher, limiter, config.rateLimit(), metrics, audit),
                 new TokenIssuer(codec),
                 revocations,
                 agents,

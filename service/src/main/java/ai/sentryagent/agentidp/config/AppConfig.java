@@ -72,11 +72,17 @@ public record AppConfig(
     public record HttpConfig(boolean enforceTls, List<String> corsOrigins, int trustedProxies) {}
 
     /**
-     * Token endpoint limits: successful token requests per client, and failed client authentications per client
-     * id and per source IP, all per window.
+     * OAuth endpoint limits, all per window: successful token requests per client; failed client authentications
+     * per (client id, source IP) and per source IP (hard limits), and per client id from all addresses (a ceiling
+     * past which only the addresses that failed for that client are refused).
      */
     public record RateLimitConfig(
-            boolean redisEnabled, int windowMs, int maxRequests, int authFailuresPerClient, int authFailuresPerIp) {}
+            boolean redisEnabled,
+            int windowMs,
+            int maxRequests,
+            int authFailuresPerClient,
+            int authFailuresPerIp,
+            int authFailureCeilingPerClient) {}
 
     /** PostgreSQL pool sizing. */
     public record PoolConfig(int max, int min, int idleTimeoutMs, int connectionTimeoutMs) {}
@@ -172,7 +178,8 @@ public record AppConfig(
                 env.integer("RATE_LIMIT_WINDOW_MS", 60_000, 1_000, 86_400_000),
                 env.integer("RATE_LIMIT_MAX_REQUESTS", 100, 1, 1_000_000),
                 env.integer("AUTH_FAILURE_MAX_PER_CLIENT", 10, 1, 1_000_000),
-                env.integer("AUTH_FAILURE_MAX_PER_IP", 50, 1, 1_000_000));
+                env.integer("AUTH_FAILURE_MAX_PER_IP", 50, 1, 1_000_000),
+                env.integer("AUTH_FAILURE_CEILING_PER_CLIENT", 500, 1, 1_000_000));
         Optional<String> redisCa = env.optional("REDIS_TLS_CA_CERT");
         redisCa.ifPresent(pem -> {
             if (!Pem.unescape(pem).contains("-----BEGIN CERTIFICATE-----")) {

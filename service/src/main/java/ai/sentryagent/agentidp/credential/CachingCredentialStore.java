@@ -21,12 +21,17 @@ public final class CachingCredentialStore implements CredentialStore {
     @Override
     public Future<Optional<ClientRecord>> findClient(String clientId) {
         Optional<ClientRecord> cached = cache.get(clientId);
-        if (cached.isPresent()) {
+        if (cached.isPresent() || cache.knownUnknown(clientId)) {
             return Future.succeededFuture(cached);
         }
         long generation = cache.generation();
-        return store.findClient(clientId)
-                .onSuccess(found -> found.ifPresent(client -> cache.put(clientId, client, generation)));
+        return store.findClient(clientId).onSuccess(found -> {
+            if (found.isPresent()) {
+                cache.put(clientId, found.get(), generation);
+            } else {
+                cache.putUnknown(clientId, generation);
+            }
+        });
     }
 
     @Override

@@ -22,6 +22,7 @@ public final class ClientCache {
     private record Entry(ClientRecord client, Instant expiresAt) {}
 
     private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Instant> unknown = new ConcurrentHashMap<>();
     private final AtomicLong generation = new AtomicLong();
     private final Clock clock;
     private final Duration maxAge;
@@ -45,6 +46,33 @@ public final class ClientCache {
             return Optional.empty();
         }
         return Optional.of(entry.client());
+    }
+
+    /** Whether the id was looked up and found to belong to no client, with no change notified since. */
+    public boolean knownUnknown(String clientId) {
+        Instant expiresAt = live ? unknown.get(clientId) : null;
+        if (expiresAt == null) {
+            return false;
+        }
+        if (!clock.instant().isBefore(expiresAt)) {
+            unknown.remove(clientId, expiresAt);
+            return false;
+        }
+        return true;
+    }
+
+    /** Remembers that no client has this id, under the same rules as {@link #put}. */
+    public void putUnknown(String clientId, long generationAtRead) {
+        if (!live || maxAge.isZero() || generation.get() != generationAtRead) {
+            return;
+        }
+        if (unknown.size() >= maxEntries) {
+            unknown.clear();
+        }
+        unknown.put(clientId, clock.instant().plus(maxAge));
+        if (generation.get() != generationAtRead) {
+            unknown.remove(clientId);
+        }
     }
 
     /** Read before looking a client up; {@link #put} drops the result if anything changed meanwhile. */
@@ -76,8 +104,10 @@ public final class ClientCache {
         generation.incrementAndGet();
         if ("*".equals(clientId)) {
             entries.clear();
+            unknown.clear();
         } else {
             entries.remove(clientId);
+            unknown.remove(clientId);
         }
     }
 
@@ -91,6 +121,7 @@ public final class ClientCache {
         generation.incrementAndGet();
         this.live = live;
         entries.clear();
+        unknown.clear();
     }
 
     public boolean live() {

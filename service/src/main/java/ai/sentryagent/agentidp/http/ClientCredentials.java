@@ -1,5 +1,7 @@
 package ai.sentryagent.agentidp.http;
 
+import ai.sentryagent.agentidp.token.ClientAuthenticator;
+import ai.sentryagent.agentidp.token.ClientIds;
 import ai.sentryagent.agentidp.token.OAuthException;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.RoutingContext;
@@ -10,7 +12,8 @@ import java.util.Locale;
 
 /**
  * The client id and secret a request presents: {@code client_secret_basic} (RFC 6749 §2.3.1, both parts
- * form-urlencoded inside Basic) or {@code client_secret_post}. Using both, or neither, is an error.
+ * form-urlencoded inside Basic) or {@code client_secret_post}. Using both, or neither, is an error. Neither part
+ * may hold a control character (see {@link FormBody}).
  */
 public record ClientCredentials(String clientId, String secret, boolean basic) {
 
@@ -52,14 +55,31 @@ public record ClientCredentials(String clientId, String secret, boolean basic) {
             if (secret.isEmpty()) {
                 throw OAuthException.invalidRequest("the Basic credentials have an empty client_secret");
             }
+            if (FormBody.hasControlCharacter(clientId)) {
+                throw OAuthException.invalidRequest("the Basic client_id contains a control character");
+            }
+            if (FormBody.hasControlCharacter(secret)) {
+                throw OAuthException.invalidRequest("the Basic client_secret contains a control character");
+            }
             return new ClientCredentials(clientId, secret, true);
         } catch (IllegalArgumentException | StringIndexOutOfBoundsException e) {
             throw OAuthException.invalidRequest("the Authorization header is not valid HTTP Basic");
         }
     }
 
+    /** What the authenticator needs: these credentials, and where and on which endpoint they were sent. */
+    public ClientAuthenticator.Presented presented(RoutingContext rc) {
+        return new ClientAuthenticator.Presented(
+                clientId,
+                secret,
+                basic,
+                RequestContext.clientIp(rc),
+                RequestContext.requestId(rc),
+                RequestContext.routeTemplate(rc));
+    }
+
     @Override
     public String toString() {
-        return "ClientCredentials[clientId=" + clientId + ", basic=" + basic + "]";
+        return "ClientCredentials[clientId=" + ClientIds.forAudit(clientId) + ", basic=" + basic + "]";
     }
 }

@@ -9,7 +9,9 @@ import java.util.Optional;
 
 /**
  * A strictly parsed {@code application/x-www-form-urlencoded} body. RFC 6749 §3.2: parameters must not repeat,
- * and a parameter without a value counts as omitted.
+ * and a parameter without a value counts as omitted. No OAuth parameter holds a control character (RFC 6749
+ * Appendix A allows only printable characters, %x20-7E, in every parameter this service reads), so a decoded name
+ * or value with one (C0, DEL, C1) is refused before it can reach a database parameter, a key or a log line.
  */
 public final class FormBody {
     private final Map<String, String> values;
@@ -30,6 +32,12 @@ public final class FormBody {
             int eq = pair.indexOf('=');
             String name = decode(eq < 0 ? pair : pair.substring(0, eq));
             String value = eq < 0 ? "" : decode(pair.substring(eq + 1));
+            if (hasControlCharacter(name)) {
+                throw OAuthException.invalidRequest("a parameter name contains a control character");
+            }
+            if (hasControlCharacter(value)) {
+                throw OAuthException.invalidRequest("parameter " + printable(name) + " contains a control character");
+            }
             if (values.containsKey(name)) {
                 throw OAuthException.invalidRequest("parameter " + printable(name) + " is repeated");
             }
@@ -59,6 +67,17 @@ public final class FormBody {
         } catch (IllegalArgumentException e) {
             throw OAuthException.invalidRequest("the body is not valid application/x-www-form-urlencoded");
         }
+    }
+
+    /** C0 controls (NUL, CR, LF, TAB …), DEL and C1 controls. */
+    static boolean hasControlCharacter(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c < 0x20 || (c >= 0x7F && c <= 0x9F)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     static String printable(String name) {

@@ -43,7 +43,7 @@ public final class RevocationEndpoint implements Handler<RoutingContext> {
                     }
                     return revocations.revoke(
                             claims.get(),
-                            AuditContexts.client(rc, request.presented().clientId()));
+                            AuditContexts.client(rc, request.caller().clientId()));
                 })
                 .onSuccess(done -> rc.response().setStatusCode(200).end())
                 .onFailure(rc::fail);

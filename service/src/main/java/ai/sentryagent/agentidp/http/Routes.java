@@ -99,8 +99,7 @@ public final class Routes {
         Handler<RoutingContext> body = BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES);
         OAuthGuard guard = new OAuthGuard();
         OAuthErrorHandler oauthErrors = new OAuthErrorHandler(deps.metrics());
-        TokenEndpoint token = new TokenEndpoint(
-                deps.authenticator(), deps.issuer(), deps.limiter(), config.rateLimit(), deps.metrics(), deps.audit());
+        TokenEndpoint token = new TokenEndpoint(deps.authenticator(), deps.issuer(), deps.metrics(), deps.audit());
         router.route("/api/v1/token")
                 .handler(body) // Vert.x Web runs body handlers first
                 .handler(tag("/api/v1/token"))

@@ -1,16 +1,92 @@
 package ai.sentryagent.agentidp.ratelimit;
 
 import io.vertx.core.Future;
-import java.util.List;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 
-/** Fixed-window counters keyed by what is being limited (a client, an IP). */
+/**
+ * The limits of client authentication, in fixed windows: failures per (client id, source address) and per source
+ * address are hard limits; failures per client id from every address are a much higher ceiling that, once reached,
+ * refuses only the addresses that have failed for that client (so whoever knows a client id cannot lock the genuine
+ * client out); successful token requests are counted per client.
+ *
+ * <p>One call per request, made once the secret has been checked: counting and deciding are one atomic step, so
+ * concurrent guesses never get more answers than the limit allows.
+ */
 public interface RateLimiter {
-    /** The outcome for one key. {@code retryAfterSeconds} is when the window resets. */
-    record Decision(boolean allowed, long count, long retryAfterSeconds) {}
 
-    /** Counts one event against the key and says whether it is within {@code limit} for the window. */
-    Future<Decision> hit(String key, int limit);
+    /** Which limit refused an attempt; {@code NONE} when it was allowed. Also the metric's bounded reason tag. */
+    enum Limit {
+        NONE("none"),
+        CLIENT_AND_IP("auth_failures_client_ip"),
+        IP("auth_failures_ip"),
+        CLIENT("auth_failures_client"),
+        REQUESTS("client_requests");
 
-    /** Reads the keys' counts without counting; a decision per key against its limit, in order. */
-    Future<List<Decision>> peek(List<String> keys, List<Integer> limits);
+        private final String tag;
+
+        Limit(String tag) {
+            this.tag = tag;
+        }
+
+        public String tag() {
+            return tag;
+        }
+    }
+
+    /**
+     * One client authentication attempt, keyed by hashes of what it presented: the keys are bounded in size whatever
+     * the request sent, and carry no client id (or secret sent as one) into Redis.
+     */
+    record Attempt(String pairKey, String ipKey, String clientKey, String requestKey, boolean succeeded) {
+
+        public static Attempt of(String clientId, String clientIp, boolean succeeded) {
+            return new Attempt(
+                    "af:p:" + hash(clientId + "\n" + clientIp),
+                    "af:i:" + hash(clientIp),
+                    "af:c:" + hash(clientId),
+                    "rq:c:" + hash(clientId),
+                    succeeded);
+        }
+
+        private static String hash(String value) {
+            try {
+                byte[] digest = MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8));
+                return HexFormat.of().formatHex(digest, 0, 16);
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    /** The limits per window; {@code requestsPerClient} zero counts no successful requests (introspection). */
+    record Limits(int perClientAndIp, int perIp, int perClient, int requestsPerClient) {}
+
+    /** The outcome: allowed, or refused by a limit until {@code retryAfterSeconds} from now. */
+    record Decision(Limit limitedBy, long retryAfterSeconds) {
+        public static final Decision ALLOWED = new Decision(Limit.NONE, 0);
+
+        public boolean allowed() {
+            return limitedBy == Limit.NONE;
+        }
+    }
+
+    /**
+     * Counts the attempt and decides, atomically. A failure within the limits is counted against all three failure
+     * keys; a success clears its (client id, address) failures and counts one request.
+     */
+    Future<Decision> attempt(Attempt attempt, Limits limits);
+
+    /**
+     * The shared limiter cannot answer this call in time while it answers others (its client's wait queue is full,
+     * or the call waited its longest): back-pressure, answered 503 for this request only. It says nothing about
+     * whether Redis is reachable.
+     */
+    final class Busy extends RuntimeException {
+        public Busy(Throwable cause) {
+            super("the shared rate limiter is busy (" + cause + ")", cause, false, false);
+        }
+    }
 }

@@ -4,32 +4,40 @@ import io.vertx.core.Future;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
-import io.vertx.redis.client.Response;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Fixed windows in Redis, shared by every task. Counting is one Lua script — INCR, set the expiry on the first hit,
- * read the remaining time — so concurrent requests never race between reading and writing.
+ * Fixed windows in Redis, shared by every task. Each attempt is one Lua script — read the counters, decide, then
+ * increment or clear — so concurrent requests never race between reading and writing, and a token request costs one
+ * round trip to Redis for all of its limits.
  */
 public final class RedisRateLimiter implements RateLimiter {
-    static final String HIT = "local count = redis.call('INCR', KEYS[1]) "
-            + "if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end "
-            + "local ttl = redis.call('PTTL', KEYS[1]) "
-            + "if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) ttl = tonumber(ARGV[1]) end "
-            + "return {count, ttl}";
-    static final String PEEK = "local out = {} "
-            + "for i, key in ipairs(KEYS) do "
-            + "  out[#out + 1] = tonumber(redis.call('GET', key) or '0') "
-            + "  out[#out + 1] = redis.call('PTTL', key) "
-            + "end return out";
     /**
-     * How long a limiter call may take before Redis counts as gone and limits go per process. A refused connection
-     * fails at once anyway; this only catches a hung Redis. 250 ms proved too eager: a JVM still compiling under a
-     * burst of requests missed it and flipped to per-process limits, letting a window's limit through twice.
+     * KEYS: pair, ip, client, requests. ARGV: window ms, succeeded (1/0), pair limit, ip limit, client ceiling,
+     * request limit (0: not counted). Returns {limit index (0 = allowed, as {@link Limit#ordinal()}), ttl ms}.
      */
-    private static final long TIMEOUT_MS = 1_000;
+    static final String ATTEMPT = "local window = tonumber(ARGV[1]) "
+            + "local function count(key) return tonumber(redis.call('GET', key) or '0') end "
+            + "local function ttl(key) local t = redis.call('PTTL', key) if t < 0 then t = window end return t end "
+            + "local function bump(key) local c = redis.call('INCR', key) "
+            + "  if c == 1 or redis.call('PTTL', key) < 0 then redis.call('PEXPIRE', key, window) end return c end "
+            + "local pair = count(KEYS[1]) "
+            + "if pair >= tonumber(ARGV[3]) then return {1, ttl(KEYS[1])} end "
+            + "if count(KEYS[2]) >= tonumber(ARGV[4]) then return {2, ttl(KEYS[2])} end "
+            + "if pair > 0 and count(KEYS[3]) >= tonumber(ARGV[5]) then return {3, ttl(KEYS[3])} end "
+            + "if ARGV[2] == '0' then bump(KEYS[1]) bump(KEYS[2]) bump(KEYS[3]) return {0, 0} end "
+            + "if pair > 0 then redis.call('DEL', KEYS[1]) end "
+            + "local limit = tonumber(ARGV[6]) "
+            + "if limit > 0 and bump(KEYS[4]) > limit then return {4, ttl(KEYS[4])} end "
+            + "return {0, 0}";
+    /**
+     * The longest a call may wait for its answer. 250 ms, then 1 s, proved too eager: a JVM still compiling, or a
+     * burst of 450 requests on two busy cores, missed them while Redis was answering, and the limiter flipped to
+     * per-process limits. Whether a timeout means Redis is gone is {@link ResilientRateLimiter}'s decision.
+     */
+    private static final long TIMEOUT_MS = 5_000;
+
+    private static final Limit[] LIMITS = Limit.values();
 
     private final Redis redis;
     private final String prefix;
@@ -42,35 +50,29 @@ public final class RedisRateLimiter implements RateLimiter {
     }
 
     @Override
-    public Future<Decision> hit(String key, int limit) {
-        return redis.send(Request.cmd(Command.EVAL)
-                        .arg(HIT)
-                        .arg(1)
-                        .arg(prefix + key)
-                        .arg(windowMs))
-                .timeout(TIMEOUT_MS, TimeUnit.MILLISECONDS)
-                .map(response ->
-                        decision(response.get(0).toLong(), response.get(1).toLong(), limit));
-    }
-
-    @Override
-    public Future<List<Decision>> peek(List<String> keys, List<Integer> limits) {
-        Request request = Request.cmd(Command.EVAL).arg(PEEK).arg(keys.size());
-        keys.forEach(key -> request.arg(prefix + key));
+    public Future<Decision> attempt(Attempt attempt, Limits limits) {
+        Request request = Request.cmd(Command.EVAL)
+                .arg(ATTEMPT)
+                .arg(4)
+                .arg(prefix + attempt.pairKey())
+                .arg(prefix + attempt.ipKey())
+                .arg(prefix + attempt.clientKey())
+                .arg(prefix + attempt.requestKey())
+                .arg(windowMs)
+                .arg(attempt.succeeded() ? 1 : 0)
+                .arg(limits.perClientAndIp())
+                .arg(limits.perIp())
+                .arg(limits.perClient())
+                .arg(limits.requestsPerClient());
         return redis.send(request).timeout(TIMEOUT_MS, TimeUnit.MILLISECONDS).map(response -> {
-            List<Decision> decisions = new ArrayList<>();
-            for (int i = 0; i < keys.size(); i++) {
-                Response count = response.get(2 * i);
-                long ttl = response.get(2 * i + 1).toLong();
-                // Peeking counts nothing: at the limit is already too many for the next attempt.
-                decisions.add(decision(count.toLong() + 1, ttl, limits.get(i)));
-            }
-            return decisions;
+            Limit limit = LIMITS[response.get(0).toInteger()];
+            return limit == Limit.NONE
+                    ? Decision.ALLOWED
+                    : new Decision(limit, retryAfterSeconds(response.get(1).toLong()));
         });
     }
 
-    private static Decision decision(long count, long ttlMs, int limit) {
-        long retryAfter = Math.max(1, (Math.max(ttlMs, 0) + 999) / 1000);
-        return new Decision(count <= limit, count, retryAfter);
+    static long retryAfterSeconds(long ttlMs) {
+        return Math.max(1, (Math.max(ttlMs, 0) + 999) / 1000);
     }
 }

@@ -2,8 +2,7 @@ package ai.sentryagent.agentidp.ratelimit;
 
 import ai.sentryagent.agentidp.observability.Metrics;
 import io.vertx.core.Future;
-import java.util.List;
-import java.util.function.Function;
+import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -12,6 +11,13 @@ import org.slf4j.LoggerFactory;
  * Redis first; when Redis fails, the local limiter answers (degraded mode: a metric and one log line on entering
  * and on leaving). While degraded, Redis is tried again with a growing backoff (1 s doubling to 30 s) instead of
  * on every request, so an outage costs no latency on the token path.
+ *
+ * <p>A full wait queue in the Redis client is back-pressure from a burst, not an outage: that call fails with
+ * {@link Busy} (503 for that request) and the limiter stays shared. Flipping to per-process limits there would drop
+ * every lockout count in the middle of the burst that filled the queue. Likewise a call that timed out while Redis
+ * went on answering calls sent after it: this process is behind (seen under a burst of 450 requests on two busy
+ * cores), Redis is not gone. Redis counts as gone when a connection fails, or when a call times out and nothing at
+ * all was answered since it was sent. While degraded, one request at a time probes Redis; the others stay local.
  */
 public final class ResilientRateLimiter implements RateLimiter {
     private static final Logger LOG = LoggerFactory.getLogger(ResilientRateLimiter.class);
@@ -25,6 +31,8 @@ public final class ResilientRateLimiter implements RateLimiter {
     private volatile boolean degraded;
     private volatile long nextProbeAt;
     private volatile long backoffMs = FIRST_BACKOFF_MS;
+    /** When Redis last answered a call. */
+    private volatile long lastAnsweredAt;
 
     public ResilientRateLimiter(RateLimiter redis, RateLimiter local, Metrics metrics, LongSupplier clockMs) {
         this.redis = redis;
@@ -34,27 +42,44 @@ public final class ResilientRateLimiter implements RateLimiter {
     }
 
     @Override
-    public Future<Decision> hit(String key, int limit) {
-        return route(limiter -> limiter.hit(key, limit));
-    }
-
-    @Override
-    public Future<List<Decision>> peek(List<String> keys, List<Integer> limits) {
-        return route(limiter -> limiter.peek(keys, limits));
-    }
-
-    private <T> Future<T> route(Function<RateLimiter, Future<T>> call) {
-        if (degraded && clock.getAsLong() < nextProbeAt) {
-            return call.apply(local);
+    public Future<Decision> attempt(Attempt attempt, Limits limits) {
+        if (degraded && !claimProbe()) {
+            return local.attempt(attempt, limits);
         }
-        return call.apply(redis).transform(result -> {
+        long sentAt = clock.getAsLong();
+        return redis.attempt(attempt, limits).transform(result -> {
             if (result.succeeded()) {
+                lastAnsweredAt = clock.getAsLong();
                 recovered();
                 return Future.succeededFuture(result.result());
             }
-            failed(result.cause());
-            return call.apply(local);
+            Throwable cause = result.cause();
+            if (isBackPressure(cause) || (cause instanceof TimeoutException && lastAnsweredAt >= sentAt)) {
+                return Future.failedFuture(new Busy(cause));
+            }
+            failed(cause);
+            return local.attempt(attempt, limits);
         });
+    }
+
+    /** While degraded: whether this request is the one that tries Redis again now. */
+    private synchronized boolean claimProbe() {
+        if (clock.getAsLong() < nextProbeAt) {
+            return false;
+        }
+        nextProbeAt = clock.getAsLong() + backoffMs;
+        return true;
+    }
+
+    /**
+     * The client's own queues overflowing: waiting for a pooled connection ({@code setMaxPoolWaiting}: Vert.x's
+     * {@code ConnectionPoolTooBusyException}, "Connection pool reached max wait queue size of N") or for replies on
+     * one ({@code setMaxWaitingHandlers}: "Redis waiting queue is full"). Told by message: the first lives in
+     * {@code io.vertx.core.http}, which this package must not depend on, and the second has no type of its own.
+     */
+    static boolean isBackPressure(Throwable cause) {
+        String message = cause.getMessage() == null ? "" : cause.getMessage();
+        return message.contains("reached max wait queue size") || message.contains("waiting queue is full");
     }
 
     private synchronized void failed(Throwable cause) {

@@ -33,7 +33,9 @@ public final class RedisClients {
                 .setConnectionString(url.connectionString())
                 .setNetClientOptions(net)
                 .setMaxPoolSize(16)
-                .setMaxPoolWaiting(256)
+                // A burst of 450 token requests overflowed 256 waiters (F-07): each pooled call holds a connection
+                // for one round trip, so a burst queues here; waiting beats answering 503.
+                .setMaxPoolWaiting(2048)
                 .setMaxWaitingHandlers(4096)
                 .setPoolRecycleTimeout(15_000);
         return Redis.createClient(vertx, options);

@@ -171,7 +171,7 @@ class AppConfigTest {
         env.put("TRUSTED_PROXY_COUNT", "1");
         AppConfig config = AppConfig.fromEnvironment(env);
         assertThat(config.http().corsOrigins()).containsExactly("https://a.example.com", "https://b.example.com:8443");
-        assertThat(config.rateLimit()).isEqualTo(new AppConfig.RateLimitConfig(false, 30_000, 5, 10, 50));
+        assertThat(config.rateLimit()).isEqualTo(new AppConfig.RateLimitConfig(false, 30_000, 5, 10, 50, 500));
         assertThat(config.http().trustedProxies()).isEqualTo(1);
         env.put("CORS_ORIGIN", "not an origin");
         env.put("RATE_LIMIT_MAX_REQUESTS", "0");

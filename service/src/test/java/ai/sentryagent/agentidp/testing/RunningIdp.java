@@ -60,6 +60,7 @@ public final class RunningIdp implements AutoCloseable {
         variables.put("RATE_LIMIT_MAX_REQUESTS", "1000000");
         variables.put("AUTH_FAILURE_MAX_PER_CLIENT", "1000000");
         variables.put("AUTH_FAILURE_MAX_PER_IP", "1000000");
+        variables.put("AUTH_FAILURE_CEILING_PER_CLIENT", "1000000");
         return variables;
     }
 
