@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.Test;
@@ -75,7 +76,8 @@ class UnknownClientLookupTest {
                 id,
                 AgentStatus.ACTIVE,
                 List.of(),
-                List.of(new ClientRecord.StoredSecret(UUID.randomUUID(), new byte[32], null)));
+                List.of(new ClientRecord.StoredSecret(UUID.randomUUID(), new byte[32], null)),
+                Optional.empty());
     }
 
     /** The database side: only lookups are used here. */
