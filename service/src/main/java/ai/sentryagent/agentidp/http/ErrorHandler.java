@@ -33,7 +33,8 @@ public final class ErrorHandler implements Handler<RoutingContext> {
                     RequestContext.requestId(rc),
                     String.valueOf(rc.failure()));
             rc.response().putHeader(HttpHeaders.RETRY_AFTER, Failures.RETRY_AFTER_SECONDS);
-        } else if (error.status() >= 500) {
+        } else if (error.status() >= 500 && error.status() != 501) {
+            // 501 is an unknown request method: the client's doing, not a fault to log.
             LOG.error(
                     "request failed: {} {} requestId={}",
                     rc.request().method(),

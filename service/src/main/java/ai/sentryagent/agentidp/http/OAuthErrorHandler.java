@@ -60,7 +60,9 @@ public final class OAuthErrorHandler implements Handler<RoutingContext> {
             return oauth;
         }
         if (failure instanceof ApiException api) {
-            return new OAuthException(api.status(), api.error(), api.getMessage(), false);
+            // RFC 6749 §5.2 knows one code for a request it cannot read (path, method, framing).
+            String code = api.status() < 500 || api.status() == 501 ? "invalid_request" : api.error();
+            return new OAuthException(api.status(), code, api.getMessage(), false);
         }
         if (failure != null && Failures.isUnavailable(failure)) {
             LOG.warn(
