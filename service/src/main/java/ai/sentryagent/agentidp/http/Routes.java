@@ -62,13 +62,28 @@ public final class Routes {
      */
     public static final List<Endpoint> MANAGEMENT = List.of(
             new Endpoint(HttpMethod.GET, "/api/v1/agents", apis -> apis.agents().list()),
-            new Endpoint(HttpMethod.POST, "/api/v1/agents", apis -> apis.agents().create()),
-            new Endpoint(HttpMethod.GET, "/api/v1/agents/{agentId}", apis -> apis.agents().get()),
-            new Endpoint(HttpMethod.PATCH, "/api/v1/agents/{agentId}", apis -> apis.agents().update()),
-            new Endpoint(HttpMethod.DELETE, "/api/v1/agents/{agentId}", apis -> apis.agents().decommission()),
-            new Endpoint(HttpMethod.GET, "/api/v1/agents/{agentId}/credentials", apis -> apis.credentials().list()),
             new Endpoint(
-                    HttpMethod.POST, "/api/v1/agents/{agentId}/credentials", apis -> apis.credentials().create()),
+                    HttpMethod.POST, "/api/v1/agents", apis -> apis.agents().create()),
+            new Endpoint(
+                    HttpMethod.GET,
+                    "/api/v1/agents/{agentId}",
+                    apis -> apis.agents().get()),
+            new Endpoint(
+                    HttpMethod.PATCH,
+                    "/api/v1/agents/{agentId}",
+                    apis -> apis.agents().update()),
+            new Endpoint(
+                    HttpMethod.DELETE,
+                    "/api/v1/agents/{agentId}",
+                    apis -> apis.agents().decommission()),
+            new Endpoint(
+                    HttpMethod.GET,
+                    "/api/v1/agents/{agentId}/credentials",
+                    apis -> apis.credentials().list()),
+            new Endpoint(
+                    HttpMethod.POST,
+                    "/api/v1/agents/{agentId}/credentials",
+                    apis -> apis.credentials().create()),
             new Endpoint(
                     HttpMethod.POST,
                     "/api/v1/agents/{agentId}/credentials/{credentialId}/rotate",
@@ -78,8 +93,12 @@ public final class Routes {
                     "/api/v1/agents/{agentId}/credentials/{credentialId}",
                     apis -> apis.credentials().revoke()),
             new Endpoint(HttpMethod.GET, "/api/v1/audit", apis -> apis.audit().list()),
-            new Endpoint(HttpMethod.GET, "/api/v1/audit/verify", apis -> apis.audit().verify()),
-            new Endpoint(HttpMethod.GET, "/api/v1/audit/{eventId}", apis -> apis.audit().get()));
+            new Endpoint(
+                    HttpMethod.GET, "/api/v1/audit/verify", apis -> apis.audit().verify()),
+            new Endpoint(
+                    HttpMethod.GET,
+                    "/api/v1/audit/{eventId}",
+                    apis -> apis.audit().get()));
 
     /**
      * The management endpoints as policy keys ({@code "GET /api/v1/agents"}). The policy must have a rule for each,

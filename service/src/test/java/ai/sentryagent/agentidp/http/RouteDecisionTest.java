@@ -98,7 +98,20 @@ class RouteDecisionTest {
         try {
             AppConfig config = AppConfig.fromEnvironment(RunningIdp.defaultVariables());
             Routes.Dependencies deps = new Routes.Dependencies(
-                    config, null, null, new Metrics(), null, null, null, null, null, null, null, null, null, null,
+                    config,
+                    null,
+                    null,
+                    new Metrics(),
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
                     null);
             Router router = Routes.create(vertx, deps);
             // Routes without a path run on every request (request context, framing, CORS) or only fail; routes
@@ -127,7 +140,9 @@ class RouteDecisionTest {
                     unclassified.add(route.methods() + " " + path);
                 }
             }
-            assertThat(unclassified).as("routes with neither a policy decision nor a public purpose").isEmpty();
+            assertThat(unclassified)
+                    .as("routes with neither a policy decision nor a public purpose")
+                    .isEmpty();
             assertThat(decided).isEqualTo(Routes.MANAGEMENT_ENDPOINTS);
         } finally {
             vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
@@ -202,8 +217,8 @@ class RouteDecisionTest {
     }
 
     private static int agentCount() throws Exception {
-        return new JsonObject(idp.call("GET", "/api/v1/agents?limit=100", admin, null)
-                        .body())
+        return new JsonObject(
+                        idp.call("GET", "/api/v1/agents?limit=100", admin, null).body())
                 .getJsonArray("items")
                 .size();
     }
