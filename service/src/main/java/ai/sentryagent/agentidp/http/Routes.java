@@ -132,6 +132,7 @@ public final class Routes {
         AppConfig config = deps.config();
         Router router = Router.router(vertx);
         router.route().handler(new RequestContext(deps.metrics(), config.http().trustedProxies()));
+        router.route().handler(new MessageFraming());
         router.route().handler(new RequestTarget());
         if (config.http().enforceTls()) {
             router.route().handler(new TlsEnforcement());
