@@ -40,7 +40,7 @@ public final class RequestContext implements Handler<RoutingContext> {
                 rc.request().remoteAddress() == null
                         ? null
                         : rc.request().remoteAddress().hostAddress(),
-                rc.request().getHeader("X-Forwarded-For"),
+                rc.request().headers().getAll("X-Forwarded-For"),
                 trustedProxies);
         rc.put(ID_KEY, id);
         rc.put(IP_KEY, ip);
