@@ -18,11 +18,11 @@ public final class ClientIp {
     private ClientIp() {}
 
     public static String of(String peer, String forwardedFor, int trustedProxies) {
-        return of(peer, forwardedFor == null ? List.of() : List.of(forwardedFor), trustedProxies);
+        return fromHeaderLines(peer, forwardedFor == null ? List.of() : List.of(forwardedFor), trustedProxies);
     }
 
     /** @param forwardedFor every {@code X-Forwarded-For} line of the request, in order */
-    public static String of(String peer, List<String> forwardedFor, int trustedProxies) {
+    public static String fromHeaderLines(String peer, List<String> forwardedFor, int trustedProxies) {
         String fallback = peer == null ? "unknown" : peer;
         if (trustedProxies <= 0 || forwardedFor.isEmpty()) {
             return fallback;

@@ -36,7 +36,7 @@ public final class RequestContext implements Handler<RoutingContext> {
         String id = given != null && REQUEST_ID.matcher(given).matches()
                 ? given
                 : UUID.randomUUID().toString();
-        String ip = ClientIp.of(
+        String ip = ClientIp.fromHeaderLines(
                 rc.request().remoteAddress() == null
                         ? null
                         : rc.request().remoteAddress().hostAddress(),

@@ -16,7 +16,7 @@ class ClientIpTest {
     private static final String PEER = "10.0.0.5";
 
     private static String behindOne(String... lines) {
-        return ClientIp.of(PEER, List.of(lines), 1);
+        return ClientIp.fromHeaderLines(PEER, List.of(lines), 1);
     }
 
     @Test
@@ -63,10 +63,10 @@ class ClientIpTest {
     void everyHeaderLineCountsAndTheRightMostUntrustedHopWins() {
         // A forged first line cannot hide the hop the proxy appended on its own line.
         assertThat(behindOne("6.6.6.6", "1.2.3.4")).isEqualTo("1.2.3.4");
-        assertThat(ClientIp.of(PEER, List.of("6.6.6.6, 1.1.1.1", "2.2.2.2"), 2)).isEqualTo("1.1.1.1");
-        assertThat(ClientIp.of(PEER, List.of("1.1.1.1"), 3)).isEqualTo("1.1.1.1");
-        assertThat(ClientIp.of(PEER, List.of("1.1.1.1"), 0)).isEqualTo(PEER);
-        assertThat(ClientIp.of(null, List.of(), 1)).isEqualTo("unknown");
+        assertThat(ClientIp.fromHeaderLines(PEER, List.of("6.6.6.6, 1.1.1.1", "2.2.2.2"), 2)).isEqualTo("1.1.1.1");
+        assertThat(ClientIp.fromHeaderLines(PEER, List.of("1.1.1.1"), 3)).isEqualTo("1.1.1.1");
+        assertThat(ClientIp.fromHeaderLines(PEER, List.of("1.1.1.1"), 0)).isEqualTo(PEER);
+        assertThat(ClientIp.fromHeaderLines(null, List.of(), 1)).isEqualTo("unknown");
     }
 
     @Test
