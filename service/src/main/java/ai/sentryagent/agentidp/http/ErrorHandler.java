@@ -5,6 +5,7 @@ import ai.sentryagent.agentidp.credential.CredentialStore;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.RoutingContext;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,6 +22,10 @@ public final class ErrorHandler implements Handler<RoutingContext> {
     }
 
     private void render(RoutingContext rc) {
+        if (ClientFaults.clientClosed(rc)) {
+            ClientFaults.endClientClosed(rc);
+            return;
+        }
         if (rc.response().headWritten()) {
             rc.response().reset();
             return;
@@ -53,6 +58,10 @@ public final class ErrorHandler implements Handler<RoutingContext> {
         if (failure instanceof ApiException api) {
             return api;
         }
+        Optional<ApiException> form = ClientFaults.formProblem(failure);
+        if (form.isPresent()) {
+            return form.get();
+        }
         if (failure instanceof AgentStore.AgentConflict || failure instanceof CredentialStore.CredentialConflict) {
             return new ApiException(409, "conflict", failure.getMessage());
         }
@@ -68,7 +77,11 @@ public final class ErrorHandler implements Handler<RoutingContext> {
                         405, "method_not_allowed", rc.request().method() + " is not allowed on " + rc.normalizedPath());
             case 413 -> new ApiException(413, "payload_too_large", "the request body exceeds the limit");
             case 415 -> new ApiException(415, "unsupported_media_type", "unsupported content type");
-            default -> new ApiException(500, "internal_error", "the server could not complete the request");
+            default ->
+                // Any other client error a Vert.x handler raised (406, 431, ...) stays a client error.
+                rc.statusCode() >= 400 && rc.statusCode() < 500
+                        ? new ApiException(rc.statusCode(), "invalid_request", "the request cannot be served")
+                        : new ApiException(500, "internal_error", "the server could not complete the request");
         };
     }
 }
