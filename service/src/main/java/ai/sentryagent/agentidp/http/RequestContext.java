@@ -45,6 +45,8 @@ public final class RequestContext implements Handler<RoutingContext> {
         rc.put(ID_KEY, id);
         rc.put(IP_KEY, ip);
         rc.response().putHeader("X-Request-Id", id);
+        // Every answer, errors included: a browser must never guess a JSON error into HTML (F-20).
+        rc.response().putHeader("X-Content-Type-Options", "nosniff");
         rc.addBodyEndHandler(ignored -> {
             long nanos = System.nanoTime() - start;
             String route = routeTemplate(rc);

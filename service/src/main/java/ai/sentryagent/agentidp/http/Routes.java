@@ -14,6 +14,7 @@ import ai.sentryagent.agentidp.token.TokenCodec;
 import ai.sentryagent.agentidp.token.TokenIssuer;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -194,6 +195,7 @@ public final class Routes {
                     .putMetadata(POLICY_METADATA, endpoint.policyKey())
                     .handler(body) // Vert.x Web runs body handlers first
                     .handler(tag(endpoint.routerPath()))
+                    .handler(Routes::noStore)
                     .handler(bearer)
                     .handler(new PolicyGuard(deps.policy(), deps.audit(), endpoint.template()))
                     .handler(endpoint.handler().apply(apis));
@@ -213,6 +215,12 @@ public final class Routes {
             RequestContext.route(rc, template);
             rc.next();
         };
+    }
+
+    /** Management answers (agents, credentials, audit events, errors) are never stored by a cache. */
+    private static void noStore(RoutingContext rc) {
+        rc.response().putHeader(HttpHeaders.CACHE_CONTROL, "no-store");
+        rc.next();
     }
 
     private static Handler<RoutingContext> cors(List<String> origins) {
