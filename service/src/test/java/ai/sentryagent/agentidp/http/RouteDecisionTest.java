@@ -168,7 +168,22 @@ class RouteDecisionTest {
                     leaks.add(status + " " + method + " " + variant);
                 }
             }
-            for (String spelled : List.of(path + "?x=1", path + "?", path + "#x")) {
+            // The method spelled otherwise, and the request target in absolute form (RFC 9112 §3.2.2).
+            for (String other : List.of(method.toLowerCase(java.util.Locale.ROOT), "HEAD")) {
+                int status = RawHttp.request(idp.port(), other, path, "Authorization: Bearer " + nobody)
+                        .status();
+                if (status < 400) {
+                    leaks.add(status + " " + other + " " + path);
+                }
+            }
+            for (String absolute : List.of("http://idp" + path + "/", "http://idp" + path + "/%2e")) {
+                int status = RawHttp.request(idp.port(), method, absolute, "Authorization: Bearer " + nobody)
+                        .status();
+                if (status != 400) {
+                    leaks.add(status + " " + method + " " + absolute);
+                }
+            }
+            for (String spelled : List.of(path + "?x=1", path + "?", path + "#x", "http://idp" + path)) {
                 RawHttp.Exchange answer =
                         RawHttp.request(idp.port(), method, spelled, "Authorization: Bearer " + nobody);
                 if (answer.status() != 403 && answer.status() != 400) {
