@@ -1,5 +1,10 @@
 package ai.sentryagent.agentidp.http;
 
+import static io.vertx.core.http.HttpMethod.DELETE;
+import static io.vertx.core.http.HttpMethod.GET;
+import static io.vertx.core.http.HttpMethod.PATCH;
+import static io.vertx.core.http.HttpMethod.POST;
+
 import ai.sentryagent.agentidp.agent.AgentStore;
 import ai.sentryagent.agentidp.audit.Audit;
 import ai.sentryagent.agentidp.config.AppConfig;
@@ -62,44 +67,32 @@ public final class Routes {
      * {@code /api/v1/audit/{eventId}}.
      */
     public static final List<Endpoint> MANAGEMENT = List.of(
-            new Endpoint(HttpMethod.GET, "/api/v1/agents", apis -> apis.agents().list()),
+            new Endpoint(GET, "/api/v1/agents", apis -> apis.agents().list()),
+            new Endpoint(POST, "/api/v1/agents", apis -> apis.agents().create()),
+            new Endpoint(GET, "/api/v1/agents/{agentId}", apis -> apis.agents().get()),
             new Endpoint(
-                    HttpMethod.POST, "/api/v1/agents", apis -> apis.agents().create()),
+                    PATCH, "/api/v1/agents/{agentId}", apis -> apis.agents().update()),
             new Endpoint(
-                    HttpMethod.GET,
-                    "/api/v1/agents/{agentId}",
-                    apis -> apis.agents().get()),
+                    DELETE, "/api/v1/agents/{agentId}", apis -> apis.agents().decommission()),
             new Endpoint(
-                    HttpMethod.PATCH,
-                    "/api/v1/agents/{agentId}",
-                    apis -> apis.agents().update()),
-            new Endpoint(
-                    HttpMethod.DELETE,
-                    "/api/v1/agents/{agentId}",
-                    apis -> apis.agents().decommission()),
-            new Endpoint(
-                    HttpMethod.GET,
+                    GET,
                     "/api/v1/agents/{agentId}/credentials",
                     apis -> apis.credentials().list()),
             new Endpoint(
-                    HttpMethod.POST,
+                    POST,
                     "/api/v1/agents/{agentId}/credentials",
                     apis -> apis.credentials().create()),
             new Endpoint(
-                    HttpMethod.POST,
+                    POST,
                     "/api/v1/agents/{agentId}/credentials/{credentialId}/rotate",
                     apis -> apis.credentials().rotate()),
             new Endpoint(
-                    HttpMethod.DELETE,
+                    DELETE,
                     "/api/v1/agents/{agentId}/credentials/{credentialId}",
                     apis -> apis.credentials().revoke()),
-            new Endpoint(HttpMethod.GET, "/api/v1/audit", apis -> apis.audit().list()),
-            new Endpoint(
-                    HttpMethod.GET, "/api/v1/audit/verify", apis -> apis.audit().verify()),
-            new Endpoint(
-                    HttpMethod.GET,
-                    "/api/v1/audit/{eventId}",
-                    apis -> apis.audit().get()));
+            new Endpoint(GET, "/api/v1/audit", apis -> apis.audit().list()),
+            new Endpoint(GET, "/api/v1/audit/verify", apis -> apis.audit().verify()),
+            new Endpoint(GET, "/api/v1/audit/{eventId}", apis -> apis.audit().get()));
 
     /**
      * The management endpoints as policy keys ({@code "GET /api/v1/agents"}). The policy must have a rule for each,
@@ -225,7 +218,7 @@ public final class Routes {
 
     private static Handler<RoutingContext> cors(List<String> origins) {
         CorsHandler cors = CorsHandler.create()
-                .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.PATCH, HttpMethod.DELETE))
+                .allowedMethods(Set.of(GET, POST, PATCH, DELETE))
                 .allowedHeaders(Set.of("Authorization", "Content-Type", "X-Request-Id"))
                 .exposedHeaders(Set.of("X-Request-Id", "Retry-After", "Location"))
                 .maxAgeSeconds(600);
