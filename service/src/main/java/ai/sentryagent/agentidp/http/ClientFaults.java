@@ -4,6 +4,8 @@ import io.netty.handler.codec.http.multipart.HttpPostRequestDecoder;
 import io.vertx.core.http.HttpClosedException;
 import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
+import java.nio.charset.IllegalCharsetNameException;
+import java.nio.charset.UnsupportedCharsetException;
 import java.util.Optional;
 
 /**
@@ -31,9 +33,17 @@ final class ClientFaults {
         rc.response().end();
     }
 
-    /** The form decoder's limits (a field over 8 KiB, too many fields) or its parse errors: 413 or 400. */
-    static Optional<ApiException> formProblem(Throwable failure) {
+    /**
+     * A body the server cannot read as sent: the form decoder's limits (a field over 8 KiB, too many fields) or
+     * parse errors, 413 or 400; a {@code charset} parameter the JVM does not know (the body is decoded with it),
+     * 415.
+     */
+    static Optional<ApiException> bodyProblem(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof UnsupportedCharsetException || t instanceof IllegalCharsetNameException) {
+                return Optional.of(new ApiException(
+                        415, "unsupported_media_type", "the Content-Type names a charset this service does not know"));
+            }
             // Netty's memory attribute refuses a value over HttpServerOptions.maxFormAttributeSize with this message.
             if (t instanceof HttpPostRequestDecoder.TooLongFormFieldException
                     || t instanceof IOException && "Size exceed allowed maximum capacity".equals(t.getMessage())) {

@@ -58,7 +58,7 @@ public final class ErrorHandler implements Handler<RoutingContext> {
         if (failure instanceof ApiException api) {
             return api;
         }
-        Optional<ApiException> form = ClientFaults.formProblem(failure);
+        Optional<ApiException> form = ClientFaults.bodyProblem(failure);
         if (form.isPresent()) {
             return form.get();
         }

@@ -11,6 +11,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.core.json.jackson.JacksonCodec;
 import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -39,7 +40,10 @@ public final class JsonBody {
 
     /** The body as an object with only the allowed fields; an absent body reads as {@code {}} when allowed. */
     public static JsonBody read(RoutingContext rc, Set<String> allowed, boolean emptyAllowed) {
-        String raw = rc.body() == null ? null : rc.body().asString();
+        // JSON is UTF-8 (RFC 8259 §8.1), whatever charset the Content-Type names.
+        String raw = rc.body() == null || rc.body().buffer() == null
+                ? null
+                : rc.body().buffer().toString(StandardCharsets.UTF_8);
         if (raw == null || raw.isBlank()) {
             if (emptyAllowed) {
                 return new JsonBody(new JsonObject());

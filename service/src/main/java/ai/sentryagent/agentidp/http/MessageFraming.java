@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.WeakHashMap;
+import java.util.regex.Pattern;
 
 /**
  * RFC 9112 message framing, the part Netty leaves to the application (F-09, request smuggling). Netty already
@@ -19,7 +20,8 @@ import java.util.WeakHashMap;
  * the chunks (§6.1 allows that) but keeps the connection open, which §6.1 forbids. This handler:
  *
  * <ul>
- *   <li>refuses more than one {@code Host} (§3.2), a {@code Transfer-Encoding} whose final coding is not
+ *   <li>refuses more than one {@code Host} (§3.2), a {@code Content-Type} that is not one well-formed media type
+ *       (RFC 9110 §8.3.1; the body is decoded by it), a {@code Transfer-Encoding} whose final coding is not
  *       {@code chunked} (§6.1: the length cannot be determined), any {@code Transfer-Encoding} on HTTP/1.0 and any
  *       request where both framing headers are still visible: 400, then closes the connection;
  *   <li>answers a request framed as exactly {@code chunked} (it may have carried a {@code Content-Length} that Netty
@@ -31,6 +33,12 @@ import java.util.WeakHashMap;
  * One instance per router, so per event loop: the set of closing connections is confined to that thread.
  */
 public final class MessageFraming implements Handler<RoutingContext> {
+    private static final String TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
+    private static final String QUOTED = "\"(?:[\\t !#-\\[\\]-~\\x80-\\xff]|\\\\[\\t -~\\x80-\\xff])*\"";
+    /** RFC 9110 §8.3.1 media-type: type "/" subtype *( OWS ";" OWS [ token "=" ( token / quoted-string ) ] ). */
+    private static final Pattern MEDIA_TYPE = Pattern.compile("[ \\t]*" + TOKEN + "/" + TOKEN + "(?:[ \\t]*;[ \\t]*(?:"
+            + TOKEN + "=(?:" + TOKEN + "|" + QUOTED + "))?)*[ \\t]*");
+
     private final Set<HttpConnection> closing = Collections.newSetFromMap(new WeakHashMap<>());
 
     @Override
@@ -56,6 +64,13 @@ public final class MessageFraming implements Handler<RoutingContext> {
     private static String problem(HttpServerRequest request) {
         if (request.headers().getAll(HttpHeaders.HOST).size() > 1) {
             return "the request has more than one Host header (RFC 9112 section 3.2)";
+        }
+        List<String> contentTypes = request.headers().getAll(HttpHeaders.CONTENT_TYPE);
+        if (contentTypes.size() > 1
+                || contentTypes.size() == 1
+                        && !MEDIA_TYPE.matcher(contentTypes.get(0)).matches()) {
+            // The body is decoded by what this header says; Vert.x Web's parser throws on some malformed values.
+            return "the Content-Type header is not one well-formed media type (RFC 9110 section 8.3.1)";
         }
         List<String> encodings = request.headers().getAll(HttpHeaders.TRANSFER_ENCODING);
         if (encodings.isEmpty()) {

@@ -64,7 +64,7 @@ public final class OAuthErrorHandler implements Handler<RoutingContext> {
         if (failure instanceof OAuthException oauth) {
             return oauth;
         }
-        Optional<ApiException> form = ClientFaults.formProblem(failure);
+        Optional<ApiException> form = ClientFaults.bodyProblem(failure);
         if (form.isPresent()) {
             return new OAuthException(
                     form.get().status(), "invalid_request", form.get().getMessage(), false);

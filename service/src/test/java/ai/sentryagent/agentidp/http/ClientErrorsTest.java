@@ -112,6 +112,46 @@ class ClientErrorsTest {
     }
 
     @Test
+    void oddBodyEncodingsAreClientErrors() throws Exception {
+        double before = counted('5');
+        for (String contentType : List.of(
+                "application/x-www-form-urlencoded; charset=utf-16",
+                "application/x-www-form-urlencoded; charset=no-such-charset",
+                "application/x-www-form-urlencoded; charset=\"",
+                "multipart/form-data",
+                "multipart/form-data; boundary=",
+                "multipart/form-data; boundary=x",
+                "application/json; charset=utf-32",
+                "application/x-www-form-urlencoded; charset=\"utf-8",
+                "application/x-www-form-urlencoded; charset",
+                "application/x-www-form-urlencoded\r\nContent-Type: application/json",
+                "/")) {
+            for (String path : List.of("/api/v1/token", "/api/v1/agents")) {
+                String body = "--x\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n" + "\u00ff\u00fe".repeat(8);
+                RawHttp.Exchange answer = RawHttp.send(
+                        idp.port(),
+                        "POST " + path + " HTTP/1.1\r\nHost: idp\r\nContent-Type: " + contentType
+                                + "\r\nContent-Length: " + body.length() + "\r\nConnection: close\r\n\r\n" + body,
+                        Duration.ofSeconds(10));
+                assertThat(answer.status()).as(contentType + " " + path).isBetween(400, 499);
+            }
+        }
+        // The management API reads JSON as UTF-8 whatever the charset parameter says.
+        String admin = "Authorization: Bearer " + idp.adminToken();
+        for (String charset : List.of("no-such-charset", "\"", "utf-32")) {
+            String body = "{\"name\":\"x\"}";
+            RawHttp.Exchange answer = RawHttp.send(
+                    idp.port(),
+                    "POST /api/v1/agents HTTP/1.1\r\nHost: idp\r\n" + admin
+                            + "\r\nContent-Type: application/json; charset=" + charset + "\r\nContent-Length: "
+                            + body.length() + "\r\nConnection: close\r\n\r\n" + body,
+                    Duration.ofSeconds(10));
+            assertThat(answer.status()).as(charset).isBetween(400, 499);
+        }
+        assertThat(counted('5')).isEqualTo(before);
+    }
+
+    @Test
     void aNulInThePathOrQueryIs400() throws Exception {
         double before = counted('5');
         String admin = "Authorization: Bearer " + idp.adminToken();

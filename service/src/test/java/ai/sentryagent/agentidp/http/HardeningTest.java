@@ -88,7 +88,9 @@ class HardeningTest {
                 valid.replace("\"o\"", "'o'"),
                 valid.replace("\"scopes\":[]", "\"scopes\":[],"),
                 valid.replace("{\"name\"", "{name"),
-                "\uFEFF" + valid.replace("[]", "[NaN]"))) {
+                "\uFEFF" + valid.replace("[]", "[NaN]"),
+                // Nesting beyond Jackson's depth limit is a parse error, not a stack overflow.
+                "{\"name\":" + "[".repeat(20_000) + "]".repeat(20_000) + "}")) {
             HttpResponse<String> response = postRaw("/api/v1/agents", "POST", body);
             assertThat(response.statusCode()).as(body).isEqualTo(400);
             assertThat(new JsonObject(response.body()).getString("message")).startsWith("the body is not valid JSON");
