@@ -39,7 +39,7 @@ public final class RequestTarget implements Handler<RoutingContext> {
             HttpMethod.PATCH);
 
     private static final Pattern CANONICAL_PATH = Pattern.compile("/|(/[A-Za-z0-9._~-]+)+");
-    private static final Pattern DOT_SEGMENT = Pattern.compile("(^|.*/)\\.{1,2}(/.*|$)");
+    private static final Pattern DOT_SEGMENT = Pattern.compile("/\\.{1,2}(?=/|$)");
     private static final Pattern CONTROL_IN_QUERY =
             Pattern.compile("[\\x00-\\x1f\\x7f]|%[01][0-9A-Fa-f]|%7[Ff]|%(?![0-9A-Fa-f]{2})");
 
@@ -57,7 +57,7 @@ public final class RequestTarget implements Handler<RoutingContext> {
         String path = rc.request().path();
         if (path == null
                 || !CANONICAL_PATH.matcher(path).matches()
-                || DOT_SEGMENT.matcher(path).matches()
+                || DOT_SEGMENT.matcher(path).find()
                 || !path.equals(rc.normalizedPath())) {
             rc.fail(new ApiException(
                     400,
