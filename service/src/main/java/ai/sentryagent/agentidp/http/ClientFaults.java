@@ -29,7 +29,9 @@ final class ClientFaults {
 
     /** Records the request as {@link #CLIENT_CLOSED}; nothing reaches the client, nothing is logged as an error. */
     static void endClientClosed(RoutingContext rc) {
-        rc.response().setStatusCode(CLIENT_CLOSED);
+        if (!rc.response().headWritten()) {
+            rc.response().setStatusCode(CLIENT_CLOSED);
+        }
         rc.response().end();
     }
 
