@@ -32,7 +32,9 @@ final class ClientFaults {
         if (!rc.response().headWritten()) {
             rc.response().setStatusCode(CLIENT_CLOSED);
         }
-        rc.response().end();
+        if (!rc.response().ended()) {
+            rc.response().end();
+        }
     }
 
     /**
