@@ -3,6 +3,7 @@ package ai.sentryagent.agentidp.http;
 import ai.sentryagent.agentidp.observability.Metrics;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
+import java.util.List;
 import java.util.UUID;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -40,7 +41,7 @@ public final class RequestContext implements Handler<RoutingContext> {
                 rc.request().remoteAddress() == null
                         ? null
                         : rc.request().remoteAddress().hostAddress(),
-                rc.request().headers().getAll("X-Forwarded-For"),
+                trustedProxies > 0 ? rc.request().headers().getAll("X-Forwarded-For") : List.of(),
                 trustedProxies);
         rc.put(ID_KEY, id);
         rc.put(IP_KEY, ip);
