@@ -63,7 +63,8 @@ class ClientIpTest {
     void everyHeaderLineCountsAndTheRightMostUntrustedHopWins() {
         // A forged first line cannot hide the hop the proxy appended on its own line.
         assertThat(behindOne("6.6.6.6", "1.2.3.4")).isEqualTo("1.2.3.4");
-        assertThat(ClientIp.fromHeaderLines(PEER, List.of("6.6.6.6, 1.1.1.1", "2.2.2.2"), 2)).isEqualTo("1.1.1.1");
+        assertThat(ClientIp.fromHeaderLines(PEER, List.of("6.6.6.6, 1.1.1.1", "2.2.2.2"), 2))
+                .isEqualTo("1.1.1.1");
         assertThat(ClientIp.fromHeaderLines(PEER, List.of("1.1.1.1"), 3)).isEqualTo("1.1.1.1");
         assertThat(ClientIp.fromHeaderLines(PEER, List.of("1.1.1.1"), 0)).isEqualTo(PEER);
         assertThat(ClientIp.fromHeaderLines(null, List.of(), 1)).isEqualTo("unknown");
