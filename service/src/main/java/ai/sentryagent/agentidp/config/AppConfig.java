@@ -68,8 +68,12 @@ public record AppConfig(
         Optional<OpaUrl> opaUrl,
         int auditRetentionDays) {
 
-    /** Edge behaviour. */
-    public record HttpConfig(boolean enforceTls, List<String> corsOrigins, int trustedProxies) {}
+    /**
+     * Edge behaviour.
+     *
+     * @param headerTimeoutMs how long a new connection may take to deliver a complete request head
+     */
+    public record HttpConfig(boolean enforceTls, List<String> corsOrigins, int trustedProxies, int headerTimeoutMs) {}
 
     /**
      * OAuth endpoint limits, all per window: successful token requests per client; failed client authentications
@@ -172,7 +176,10 @@ public record AppConfig(
         }
 
         HttpConfig http = new HttpConfig(
-                env.bool("ENFORCE_TLS", production), corsOrigins(env), env.integer("TRUSTED_PROXY_COUNT", 0, 0, 10));
+                env.bool("ENFORCE_TLS", production),
+                corsOrigins(env),
+                env.integer("TRUSTED_PROXY_COUNT", 0, 0, 10),
+                env.integer("HTTP_HEADER_TIMEOUT_MS", 10_000, 100, 300_000));
         RateLimitConfig rateLimit = new RateLimitConfig(
                 env.bool("REDIS_RATE_LIMIT_ENABLED", true),
                 env.integer("RATE_LIMIT_WINDOW_MS", 60_000, 1_000, 86_400_000),

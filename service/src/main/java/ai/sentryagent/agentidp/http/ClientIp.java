@@ -1,24 +1,85 @@
 package ai.sentryagent.agentidp.http;
 
+import io.netty.util.NetUtil;
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * The client's address behind {@code n} trusted proxies: the right-most {@code X-Forwarded-For} entry that no
  * trusted proxy added. With no trusted proxy it is the peer address; a forged header further left is ignored.
+ *
+ * <p>Every {@code X-Forwarded-For} line counts, in order (RFC 9110 §5.3: repeated lines are one comma list). Empty
+ * elements are skipped; the chosen element must be an IP literal (an optional port, and brackets around IPv6, are
+ * dropped) and comes back in one canonical spelling, so {@code ::1} and {@code 0:0::1} are one rate-limit key.
+ * Anything else (a host name, {@code unknown}, garbage) falls back to the peer address: nothing is ever resolved.
+ * The work is linear in the header, which the server bounds (16 KiB of headers).
  */
 public final class ClientIp {
     private ClientIp() {}
 
     public static String of(String peer, String forwardedFor, int trustedProxies) {
+        return fromHeaderLines(peer, forwardedFor == null ? List.of() : List.of(forwardedFor), trustedProxies);
+    }
+
+    /** @param forwardedFor every {@code X-Forwarded-For} line of the request, in order */
+    public static String fromHeaderLines(String peer, List<String> forwardedFor, int trustedProxies) {
         String fallback = peer == null ? "unknown" : peer;
-        if (trustedProxies <= 0 || forwardedFor == null || forwardedFor.isBlank()) {
+        if (trustedProxies <= 0 || forwardedFor.isEmpty()) {
             return fallback;
         }
-        String[] hops = forwardedFor.split(",");
-        // The nearest proxy is the peer; each trusted proxy before it appended one hop.
-        int index = hops.length - trustedProxies;
-        if (index < 0) {
-            return hops[0].trim().isEmpty() ? fallback : hops[0].trim();
+        List<String> hops = new ArrayList<>();
+        for (String line : forwardedFor) {
+            for (String element : line.split(",", -1)) {
+                String hop = element.strip();
+                if (!hop.isEmpty()) {
+                    hops.add(hop);
+                }
+            }
         }
-        String hop = hops[index].trim();
-        return hop.isEmpty() ? fallback : hop;
+        if (hops.isEmpty()) {
+            return fallback;
+        }
+        // The nearest proxy is the peer; each trusted proxy before it appended one hop. With fewer hops than trusted
+        // proxies the request skipped the outer ones, and the left-most hop is what the inner one saw.
+        String hop = hops.get(Math.max(0, hops.size() - trustedProxies));
+        String address = ipLiteral(hop);
+        return address == null ? fallback : address;
+    }
+
+    /** The canonical text of an IP literal ({@code 1.2.3.4}, {@code 1.2.3.4:80}, {@code ::1}, {@code [::1]:80}). */
+    static String ipLiteral(String hop) {
+        String host = hop;
+        if (host.startsWith("[")) {
+            int close = host.indexOf(']');
+            if (close < 0 || !(close == host.length() - 1 || isPort(host.substring(close + 1)))) {
+                return null;
+            }
+            host = host.substring(1, close);
+            return NetUtil.isValidIpV6Address(host) ? canonical(host) : null;
+        }
+        int colon = host.indexOf(':');
+        if (colon >= 0 && colon == host.lastIndexOf(':')) {
+            // One colon: IPv4 with a port (IPv6 has at least two).
+            if (!isPort(host.substring(colon))) {
+                return null;
+            }
+            host = host.substring(0, colon);
+        }
+        if (NetUtil.isValidIpV4Address(host) || NetUtil.isValidIpV6Address(host)) {
+            return canonical(host);
+        }
+        return null;
+    }
+
+    private static boolean isPort(String suffix) {
+        return suffix.length() >= 2
+                && suffix.length() <= 6
+                && suffix.charAt(0) == ':'
+                && suffix.substring(1).chars().allMatch(c -> c >= '0' && c <= '9');
+    }
+
+    private static String canonical(String literal) {
+        byte[] bytes = NetUtil.createByteArrayFromIpAddressString(literal);
+        return bytes == null ? null : NetUtil.bytesToIpAddress(bytes);
     }
 }

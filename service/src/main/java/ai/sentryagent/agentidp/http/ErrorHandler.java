@@ -5,6 +5,7 @@ import ai.sentryagent.agentidp.credential.CredentialStore;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.RoutingContext;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,6 +22,10 @@ public final class ErrorHandler implements Handler<RoutingContext> {
     }
 
     private void render(RoutingContext rc) {
+        if (ClientFaults.clientClosed(rc)) {
+            ClientFaults.endClientClosed(rc);
+            return;
+        }
         if (rc.response().headWritten()) {
             rc.response().reset();
             return;
@@ -33,7 +38,8 @@ public final class ErrorHandler implements Handler<RoutingContext> {
                     RequestContext.requestId(rc),
                     String.valueOf(rc.failure()));
             rc.response().putHeader(HttpHeaders.RETRY_AFTER, Failures.RETRY_AFTER_SECONDS);
-        } else if (error.status() >= 500) {
+        } else if (error.status() >= 500 && error.status() != 501) {
+            // 501 is an unknown request method: the client's doing, not a fault to log.
             LOG.error(
                     "request failed: {} {} requestId={}",
                     rc.request().method(),
@@ -52,6 +58,10 @@ public final class ErrorHandler implements Handler<RoutingContext> {
         if (failure instanceof ApiException api) {
             return api;
         }
+        Optional<ApiException> form = ClientFaults.bodyProblem(failure);
+        if (form.isPresent()) {
+            return form.get();
+        }
         if (failure instanceof AgentStore.AgentConflict || failure instanceof CredentialStore.CredentialConflict) {
             return new ApiException(409, "conflict", failure.getMessage());
         }
@@ -67,7 +77,11 @@ public final class ErrorHandler implements Handler<RoutingContext> {
                         405, "method_not_allowed", rc.request().method() + " is not allowed on " + rc.normalizedPath());
             case 413 -> new ApiException(413, "payload_too_large", "the request body exceeds the limit");
             case 415 -> new ApiException(415, "unsupported_media_type", "unsupported content type");
-            default -> new ApiException(500, "internal_error", "the server could not complete the request");
+            default ->
+                // Any other client error a Vert.x handler raised (406, 431, ...) stays a client error.
+                rc.statusCode() >= 400 && rc.statusCode() < 500
+                        ? new ApiException(rc.statusCode(), "invalid_request", "the request cannot be served")
+                        : new ApiException(500, "internal_error", "the server could not complete the request");
         };
     }
 }

@@ -4,14 +4,19 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Router;
 import java.util.concurrent.TimeUnit;
 
 /** Serves the router on one event loop. Several instances share the port. */
 public final class HttpVerticle extends VerticleBase {
+    /** Longer than the load balancer's idle timeout (60 s on an ALB), so the balancer closes first. */
+    private static final int IDLE_TIMEOUT_SECONDS = 75;
+
     private final Routes.Dependencies deps;
     private final int port;
     private final long drainTimeoutMs;
     private HttpServer server;
+    private RequestHeadTimeout heads;
 
     public HttpVerticle(Routes.Dependencies deps, int port, long drainTimeoutMs) {
         this.deps = deps;
@@ -25,18 +30,29 @@ public final class HttpVerticle extends VerticleBase {
                 .setPort(port)
                 .setHost(deps.config().bindAddress())
                 .setCompressionSupported(false)
+                // No h2c upgrade or prior-knowledge HTTP/2 on the plain port (F-09): one protocol, one parser.
+                .setHttp2ClearTextEnabled(false)
                 .setMaxInitialLineLength(8192)
                 .setMaxHeaderSize(16384)
-                .setIdleTimeout(75)
+                .setIdleTimeout(IDLE_TIMEOUT_SECONDS)
                 .setIdleTimeoutUnit(TimeUnit.SECONDS);
+        Router router = Routes.create(vertx, deps);
+        heads = new RequestHeadTimeout(
+                vertx, deps.config().http().headerTimeoutMs(), TimeUnit.SECONDS.toMillis(IDLE_TIMEOUT_SECONDS));
+        heads.start();
         return vertx.createHttpServer(options)
-                .requestHandler(Routes.create(vertx, deps))
+                .connectionHandler(heads::opened)
+                .requestHandler(request -> {
+                    heads.arrived(request);
+                    router.handle(request);
+                })
                 .listen()
                 .onSuccess(s -> server = s);
     }
 
     @Override
     public Future<?> stop() {
+        heads.stop();
         // Stop accepting, let in-flight requests finish, then close whatever is left.
         return server == null ? Future.succeededFuture() : server.shutdown(drainTimeoutMs, TimeUnit.MILLISECONDS);
     }

@@ -1,21 +1,37 @@
 package ai.sentryagent.agentidp.http;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.json.jackson.JacksonCodec;
 import io.vertx.ext.web.RoutingContext;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A strictly read JSON object body: the content type must be JSON, unknown fields are rejected, and each field is
  * read with its type checked. Failures are 400s (415 for the content type) that name the field.
  */
 public final class JsonBody {
+    /** Jackson's defaults are strict (no comments, quotes, NaN or trailing commas); add duplicate keys. */
+    private static final JsonFactory STRICT = JsonFactory.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .build();
+
+    private static final Pattern DUPLICATE = Pattern.compile("Duplicate field '(.*)'", Pattern.DOTALL);
+
     private final JsonObject json;
 
     private JsonBody(JsonObject json) {
@@ -24,7 +40,10 @@ public final class JsonBody {
 
     /** The body as an object with only the allowed fields; an absent body reads as {@code {}} when allowed. */
     public static JsonBody read(RoutingContext rc, Set<String> allowed, boolean emptyAllowed) {
-        String raw = rc.body() == null ? null : rc.body().asString();
+        // JSON is UTF-8 (RFC 8259 §8.1), whatever charset the Content-Type names.
+        String raw = rc.body() == null || rc.body().buffer() == null
+                ? null
+                : rc.body().buffer().toString(StandardCharsets.UTF_8);
         if (raw == null || raw.isBlank()) {
             if (emptyAllowed) {
                 return new JsonBody(new JsonObject());
@@ -37,12 +56,7 @@ public final class JsonBody {
         if (!mediaType.equals("application/json")) {
             throw new ApiException(415, "unsupported_media_type", "Content-Type must be application/json");
         }
-        Object parsed;
-        try {
-            parsed = io.vertx.core.json.Json.decodeValue(raw);
-        } catch (DecodeException e) {
-            throw ApiException.badRequest("the body is not valid JSON");
-        }
+        Object parsed = parse(raw);
         if (!(parsed instanceof JsonObject object)) {
             throw ApiException.badRequest("the body must be a JSON object");
         }
@@ -65,6 +79,33 @@ public final class JsonBody {
                                     new JsonArray(allowed.stream().sorted().toList())));
         }
         return new JsonBody(object);
+    }
+
+    /**
+     * RFC 8259 JSON and nothing more, through a parser of its own: the Vert.x codec accepts comments and lets a
+     * repeated key silently replace the first ({@code "scopes":[],"scopes":["admin"]}), so what a reviewer, a proxy
+     * or a log reads first need not be what is applied (F-20). The shared codec is left as it is.
+     */
+    private static Object parse(String raw) {
+        try (JsonParser parser = STRICT.createParser(raw)) {
+            return JacksonCodec.fromParser(parser, Object.class);
+        } catch (DecodeException | IOException e) {
+            for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+                if (t instanceof JsonProcessingException json) {
+                    Matcher duplicate = DUPLICATE.matcher(String.valueOf(json.getOriginalMessage()));
+                    if (duplicate.lookingAt()) {
+                        String field = duplicate.group(1);
+                        throw fieldError(
+                                field.length() > 64 ? field.substring(0, 64) : field,
+                                "appears more than once in the same object");
+                    }
+                    if (String.valueOf(json.getOriginalMessage()).contains("comment")) {
+                        throw ApiException.badRequest("the body is not valid JSON: comments are not allowed");
+                    }
+                }
+            }
+            throw ApiException.badRequest("the body is not valid JSON");
+        }
     }
 
     public boolean has(String field) {

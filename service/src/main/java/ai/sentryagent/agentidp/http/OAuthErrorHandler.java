@@ -6,6 +6,7 @@ import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,6 +26,10 @@ public final class OAuthErrorHandler implements Handler<RoutingContext> {
     }
 
     private void render(RoutingContext rc) {
+        if (ClientFaults.clientClosed(rc)) {
+            ClientFaults.endClientClosed(rc);
+            return;
+        }
         if (rc.response().headWritten()) {
             rc.response().reset();
             return;
@@ -59,8 +64,15 @@ public final class OAuthErrorHandler implements Handler<RoutingContext> {
         if (failure instanceof OAuthException oauth) {
             return oauth;
         }
+        Optional<ApiException> form = ClientFaults.bodyProblem(failure);
+        if (form.isPresent()) {
+            return new OAuthException(
+                    form.get().status(), "invalid_request", form.get().getMessage(), false);
+        }
         if (failure instanceof ApiException api) {
-            return new OAuthException(api.status(), api.error(), api.getMessage(), false);
+            // RFC 6749 §5.2 knows one code for a request it cannot read (path, method, framing).
+            String code = api.status() < 500 || api.status() == 501 ? "invalid_request" : api.error();
+            return new OAuthException(api.status(), code, api.getMessage(), false);
         }
         if (failure != null && Failures.isUnavailable(failure)) {
             LOG.warn(
@@ -74,7 +86,12 @@ public final class OAuthErrorHandler implements Handler<RoutingContext> {
             case 405 -> new OAuthException(405, "invalid_request", "use POST", false);
             case 413 -> new OAuthException(413, "invalid_request", "the request body is too large", false);
             case 400 -> OAuthException.invalidRequest("the request is malformed");
+            case 403 -> new OAuthException(403, "invalid_request", "the request Origin is not allowed", false);
             default -> {
+                if (rc.statusCode() >= 400 && rc.statusCode() < 500) {
+                    // Any other client error a Vert.x handler raised stays a client error.
+                    yield new OAuthException(rc.statusCode(), "invalid_request", "the request cannot be served", false);
+                }
                 LOG.error(
                         "request failed: {} {} requestId={}",
                         rc.request().method(),

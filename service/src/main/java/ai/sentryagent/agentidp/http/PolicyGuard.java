@@ -8,38 +8,42 @@ import ai.sentryagent.agentidp.token.AccessToken;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * Every management request is decided by the policy (default deny). A denial is a 403 with the policy's reason
- * and an audit event; an undecidable request (OPA unreachable) is a 503.
+ * The policy decision of one management endpoint, mounted on that endpoint's own route (default deny). The path the
+ * policy sees is the endpoint's template filled with the path parameters the router extracted, so the decision is
+ * about exactly the route that will run. A denial is a 403 with the policy's reason and an audit event; an
+ * undecidable request (OPA unreachable) is a 503.
  */
 public final class PolicyGuard implements Handler<RoutingContext> {
-    /** The management endpoints as {method, template}, split once. */
-    private static final java.util.List<String[]> ENDPOINTS = Routes.MANAGEMENT_ENDPOINTS.stream()
-            .map(endpoint -> endpoint.split(" ", 2))
-            .toList();
+    private static final Pattern VARIABLE = Pattern.compile("\\{(\\w+)}");
+    /** What a path parameter may hold: one path segment, nothing that could re-shape the path. */
+    private static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9._~-]+");
 
     private final PolicyEngine engine;
     private final Audit audit;
+    private final String template;
 
-    public PolicyGuard(PolicyEngine engine, Audit audit) {
+    public PolicyGuard(PolicyEngine engine, Audit audit, String template) {
         this.engine = engine;
         this.audit = audit;
+        this.template = template;
     }
 
     @Override
     public void handle(RoutingContext rc) {
         AccessToken caller = BearerAuth.principal(rc);
-        String path = rc.normalizedPath();
-        String method = rc.request().method().name();
-        boolean endpoint = ENDPOINTS.stream().anyMatch(e -> e[0].equals(method) && Policy.fits(e[1], path));
-        if (!endpoint) {
-            // Not an endpoint the service serves: the router answers 404 or 405, nothing is exposed.
-            rc.next();
+        String path = concretePath(rc);
+        if (path == null) {
+            // Unreachable behind RequestTarget; refuse rather than decide on a path the template does not describe.
+            rc.fail(ApiException.badRequest("a path parameter is malformed"));
             return;
         }
-        Policy.Request request = new Policy.Request(
-                rc.request().method().name(), path, Set.copyOf(caller.scopes()), caller.subject(), caller.clientId());
+        String method = rc.request().method().name();
+        Policy.Request request =
+                new Policy.Request(method, path, Set.copyOf(caller.scopes()), caller.subject(), caller.clientId());
         engine.decide(request)
                 .onSuccess(decision -> {
                     if (decision.allow()) {
@@ -51,10 +55,25 @@ public final class PolicyGuard implements Handler<RoutingContext> {
                             AuditEvent.DENIED,
                             null,
                             AuditContexts.caller(rc),
-                            Audit.details("method", request.method(), "path", path, "reason", decision.reason())));
+                            Audit.details("method", method, "path", path, "reason", decision.reason())));
                     rc.fail(new ApiException(403, "forbidden", decision.reason()));
                 })
                 .onFailure(failure ->
                         rc.fail(ApiException.unavailable("authorization is unavailable right now; retry later")));
+    }
+
+    /** The template with each variable replaced by its path parameter; null when one is missing or malformed. */
+    private String concretePath(RoutingContext rc) {
+        Matcher variable = VARIABLE.matcher(template);
+        StringBuilder path = new StringBuilder();
+        while (variable.find()) {
+            String value = rc.pathParam(variable.group(1));
+            if (value == null || !SEGMENT.matcher(value).matches()) {
+                return null;
+            }
+            variable.appendReplacement(path, Matcher.quoteReplacement(value));
+        }
+        variable.appendTail(path);
+        return path.toString();
     }
 }

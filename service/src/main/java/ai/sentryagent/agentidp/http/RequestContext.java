@@ -3,6 +3,7 @@ package ai.sentryagent.agentidp.http;
 import ai.sentryagent.agentidp.observability.Metrics;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
+import java.util.List;
 import java.util.UUID;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -36,15 +37,17 @@ public final class RequestContext implements Handler<RoutingContext> {
         String id = given != null && REQUEST_ID.matcher(given).matches()
                 ? given
                 : UUID.randomUUID().toString();
-        String ip = ClientIp.of(
+        String ip = ClientIp.fromHeaderLines(
                 rc.request().remoteAddress() == null
                         ? null
                         : rc.request().remoteAddress().hostAddress(),
-                rc.request().getHeader("X-Forwarded-For"),
+                trustedProxies > 0 ? rc.request().headers().getAll("X-Forwarded-For") : List.of(),
                 trustedProxies);
         rc.put(ID_KEY, id);
         rc.put(IP_KEY, ip);
         rc.response().putHeader("X-Request-Id", id);
+        // Every answer, errors included: a browser must never guess a JSON error into HTML (F-20).
+        rc.response().putHeader("X-Content-Type-Options", "nosniff");
         rc.addBodyEndHandler(ignored -> {
             long nanos = System.nanoTime() - start;
             String route = routeTemplate(rc);

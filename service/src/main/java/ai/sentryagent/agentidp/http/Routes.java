@@ -1,5 +1,10 @@
 package ai.sentryagent.agentidp.http;
 
+import static io.vertx.core.http.HttpMethod.DELETE;
+import static io.vertx.core.http.HttpMethod.GET;
+import static io.vertx.core.http.HttpMethod.PATCH;
+import static io.vertx.core.http.HttpMethod.POST;
+
 import ai.sentryagent.agentidp.agent.AgentStore;
 import ai.sentryagent.agentidp.audit.Audit;
 import ai.sentryagent.agentidp.config.AppConfig;
@@ -15,6 +20,7 @@ import ai.sentryagent.agentidp.token.TokenCodec;
 import ai.sentryagent.agentidp.token.TokenIssuer;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -25,6 +31,8 @@ import io.vertx.sqlclient.Pool;
 import java.time.Clock;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 
 /** The one place that mounts every route, so tests mount exactly what production mounts. */
 public final class Routes {
@@ -34,22 +42,70 @@ public final class Routes {
     private Routes() {}
 
     /**
-     * The management endpoints, as policy templates. The policy must have a rule for each, or startup fails.
+     * One management endpoint: declared once, here. Its mount, its metric and access-log label, its policy decision
+     * and the policy loader's "every endpoint needs a rule" check all come from this one entry, so no second list can
+     * drift from the router (F-01: a path the policy could not classify used to reach the handler undecided).
+     *
+     * @param template the policy's form, {@code /api/v1/agents/{agentId}}
      */
-    public static final Set<String> MANAGEMENT_ENDPOINTS = Set.of(
-            "GET /api/v1/agents",
-            "POST /api/v1/agents",
-            "GET /api/v1/agents/{agentId}",
-            "PATCH /api/v1/agents/{agentId}",
-            "DELETE /api/v1/agents/{agentId}",
-            "POST /api/v1/agents/{agentId}/tokens/revoke",
-            "GET /api/v1/agents/{agentId}/credentials",
-            "POST /api/v1/agents/{agentId}/credentials",
-            "POST /api/v1/agents/{agentId}/credentials/{credentialId}/rotate",
-            "DELETE /api/v1/agents/{agentId}/credentials/{credentialId}",
-            "GET /api/v1/audit",
-            "GET /api/v1/audit/verify",
-            "GET /api/v1/audit/{eventId}");
+    public record Endpoint(HttpMethod method, String template, Function<Apis, Handler<RoutingContext>> handler) {
+        /** The policy file's key, {@code GET /api/v1/agents/{agentId}}. */
+        public String policyKey() {
+            return method.name() + " " + template;
+        }
+
+        /** The router's form of the template, {@code /api/v1/agents/:agentId}; also the metric label. */
+        public String routerPath() {
+            return template.replaceAll("\\{(\\w+)}", ":$1");
+        }
+    }
+
+    /** The handlers the endpoint table picks from, built once per router. */
+    public record Apis(Dependencies deps, AgentsApi agents, CredentialsApi credentials, AuditApi audit) {}
+
+    /**
+     * Every management endpoint. Order matters where templates overlap: {@code /api/v1/audit/verify} before
+     * {@code /api/v1/audit/{eventId}}.
+     */
+    public static final List<Endpoint> MANAGEMENT = List.of(
+            new Endpoint(GET, "/api/v1/agents", apis -> apis.agents().list()),
+            new Endpoint(POST, "/api/v1/agents", apis -> apis.agents().create()),
+            new Endpoint(GET, "/api/v1/agents/{agentId}", apis -> apis.agents().get()),
+            new Endpoint(
+                    PATCH, "/api/v1/agents/{agentId}", apis -> apis.agents().update()),
+            new Endpoint(
+                    DELETE, "/api/v1/agents/{agentId}", apis -> apis.agents().decommission()),
+            new Endpoint(
+                    POST, "/api/v1/agents/{agentId}/tokens/revoke", apis -> apis.agents().revokeTokens()),
+            new Endpoint(
+                    GET,
+                    "/api/v1/agents/{agentId}/credentials",
+                    apis -> apis.credentials().list()),
+            new Endpoint(
+                    POST,
+                    "/api/v1/agents/{agentId}/credentials",
+                    apis -> apis.credentials().create()),
+            new Endpoint(
+                    POST,
+                    "/api/v1/agents/{agentId}/credentials/{credentialId}/rotate",
+                    apis -> apis.credentials().rotate()),
+            new Endpoint(
+                    DELETE,
+                    "/api/v1/agents/{agentId}/credentials/{credentialId}",
+                    apis -> apis.credentials().revoke()),
+            new Endpoint(GET, "/api/v1/audit", apis -> apis.audit().list()),
+            new Endpoint(GET, "/api/v1/audit/verify", apis -> apis.audit().verify()),
+            new Endpoint(GET, "/api/v1/audit/{eventId}", apis -> apis.audit().get()));
+
+    /**
+     * The management endpoints as policy keys ({@code "GET /api/v1/agents"}). The policy must have a rule for each,
+     * or startup fails.
+     */
+    public static final Set<String> MANAGEMENT_ENDPOINTS =
+            MANAGEMENT.stream().map(Endpoint::policyKey).collect(Collectors.toUnmodifiableSet());
+
+    /** Route metadata: the policy key of the decision every management route makes before its handler runs. */
+    public static final String POLICY_METADATA = "agentidp.policy";
 
     /** The collaborators the handlers need, built once per process and shared by every HTTP verticle. */
     public record Dependencies(
@@ -73,6 +129,8 @@ public final class Routes {
         AppConfig config = deps.config();
         Router router = Router.router(vertx);
         router.route().handler(new RequestContext(deps.metrics(), config.http().trustedProxies()));
+        router.route().handler(new MessageFraming());
+        router.route().handler(new RequestTarget());
         if (config.http().enforceTls()) {
             router.route().handler(new TlsEnforcement());
         }
@@ -121,51 +179,23 @@ public final class Routes {
                 .failureHandler(oauthErrors);
 
         BearerAuth bearer = new BearerAuth(activeTokens);
-        PolicyGuard policy = new PolicyGuard(deps.policy(), deps.audit());
-        for (String prefix : List.of("/api/v1/agents*", "/api/v1/audit*")) {
-            router.route(prefix)
-                    .handler(body)
-                    .handler(tag(prefix))
+        Apis apis = new Apis(
+                deps,
+                new AgentsApi(deps.agents(), config.scopes()),
+                new CredentialsApi(deps.agents(), deps.credentials(), deps.hasher(), deps.clock()),
+                new AuditApi(deps.audit()));
+        for (Endpoint endpoint : MANAGEMENT) {
+            // Exact method and template: the decision is made on the route the router matched, never by
+            // re-matching the path; the policy guard sits on the same route as the handler it protects.
+            router.route(endpoint.method(), endpoint.routerPath())
+                    .putMetadata(POLICY_METADATA, endpoint.policyKey())
+                    .handler(body) // Vert.x Web runs body handlers first
+                    .handler(tag(endpoint.routerPath()))
+                    .handler(Routes::noStore)
                     .handler(bearer)
-                    .handler(policy);
+                    .handler(new PolicyGuard(deps.policy(), deps.audit(), endpoint.template()))
+                    .handler(endpoint.handler().apply(apis));
         }
-        AgentsApi agents = new AgentsApi(deps.agents(), config.scopes());
-        router.post("/api/v1/agents").handler(tag("/api/v1/agents")).handler(agents.create());
-
-        router.get("/api/v1/agents").handler(tag("/api/v1/agents")).handler(agents.list());
-
-        router.get("/api/v1/agents/:agentId")
-                .handler(tag("/api/v1/agents/:agentId"))
-                .handler(agents.get());
-        router.patch("/api/v1/agents/:agentId")
-                .handler(tag("/api/v1/agents/:agentId"))
-                .handler(agents.update());
-        router.delete("/api/v1/agents/:agentId")
-                .handler(tag("/api/v1/agents/:agentId"))
-                .handler(agents.decommission());
-        router.post("/api/v1/agents/:agentId/tokens/revoke")
-                .handler(tag("/api/v1/agents/:agentId/tokens/revoke"))
-                .handler(agents.revokeTokens());
-        CredentialsApi credentials = new CredentialsApi(deps.agents(), deps.credentials(), deps.hasher(), deps.clock());
-        router.post("/api/v1/agents/:agentId/credentials")
-                .handler(tag("/api/v1/agents/:agentId/credentials"))
-                .handler(credentials.create());
-        router.get("/api/v1/agents/:agentId/credentials")
-                .handler(tag("/api/v1/agents/:agentId/credentials"))
-                .handler(credentials.list());
-        router.post("/api/v1/agents/:agentId/credentials/:credentialId/rotate")
-                .handler(tag("/api/v1/agents/:agentId/credentials/:credentialId/rotate"))
-                .handler(credentials.rotate());
-        router.delete("/api/v1/agents/:agentId/credentials/:credentialId")
-                .handler(tag("/api/v1/agents/:agentId/credentials/:credentialId"))
-                .handler(credentials.revoke());
-
-        AuditApi audit = new AuditApi(deps.audit());
-        router.get("/api/v1/audit").handler(tag("/api/v1/audit")).handler(audit.list());
-        router.get("/api/v1/audit/verify").handler(tag("/api/v1/audit/verify")).handler(audit.verify());
-        router.get("/api/v1/audit/:eventId")
-                .handler(tag("/api/v1/audit/:eventId"))
-                .handler(audit.get());
 
         ErrorHandler errors = new ErrorHandler();
         router.route().failureHandler(errors);
@@ -183,9 +213,15 @@ public final class Routes {
         };
     }
 
+    /** Management answers (agents, credentials, audit events, errors) are never stored by a cache. */
+    private static void noStore(RoutingContext rc) {
+        rc.response().putHeader(HttpHeaders.CACHE_CONTROL, "no-store");
+        rc.next();
+    }
+
     private static Handler<RoutingContext> cors(List<String> origins) {
         CorsHandler cors = CorsHandler.create()
-                .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.PATCH, HttpMethod.DELETE))
+                .allowedMethods(Set.of(GET, POST, PATCH, DELETE))
                 .allowedHeaders(Set.of("Authorization", "Content-Type", "X-Request-Id"))
                 .exposedHeaders(Set.of("X-Request-Id", "Retry-After", "Location"))
                 .maxAgeSeconds(600);

@@ -13,6 +13,7 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntSupplier;
 
@@ -21,6 +22,28 @@ import java.util.function.IntSupplier;
  * process, shared by every verticle.
  */
 public final class Metrics {
+    /**
+     * The method label's values: the methods the API serves. Every label value comes from a fixed set, never from
+     * the request verbatim: each new value is a counter plus a ~70-bucket histogram that lives until the process
+     * dies (F-13: random method names exhausted the heap in seconds).
+     */
+    static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PATCH", "DELETE", "OPTIONS");
+
+    /** The token endpoint's outcomes: issued, rate_limited, or an RFC 6749 §5.2 error code. */
+    static final Set<String> TOKEN_OUTCOMES = Set.of(
+            "issued",
+            "rate_limited",
+            "invalid_request",
+            "invalid_client",
+            "invalid_grant",
+            "unauthorized_client",
+            "unsupported_grant_type",
+            "invalid_scope",
+            "server_error",
+            "temporarily_unavailable");
+
+    static final String OTHER = "other";
+
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final AtomicInteger redisDegraded = new AtomicInteger();
     private final AtomicInteger auditChainIntegrity = new AtomicInteger(1);
@@ -66,7 +89,7 @@ public final class Metrics {
     public void tokenRequest(String outcome) {
         Counter.builder("agentidp_tokens_issued_total")
                 .description("token endpoint requests by outcome (issued, or the OAuth error)")
-                .tag("outcome", outcome)
+                .tag("outcome", TOKEN_OUTCOMES.contains(outcome) ? outcome : OTHER)
                 .register(registry)
                 .increment();
     }
@@ -88,16 +111,21 @@ public final class Metrics {
                 .increment();
     }
 
+    /**
+     * One answered request. {@code route} is a route template or {@code unmatched} (never a raw path); the method
+     * is one of {@link #METHODS} or {@code other}.
+     */
     public void http(String method, String route, int status, long nanos) {
+        String methodLabel = METHODS.contains(method) ? method : OTHER;
         Counter.builder("agentidp_http_requests_total")
-                .tag("method", method)
+                .tag("method", methodLabel)
                 .tag("route", route)
                 .tag("status", Integer.toString(status))
                 .register(registry)
                 .increment();
         Timer.builder("agentidp_http_request_duration_seconds")
                 .description("request duration by route template")
-                .tag("method", method)
+                .tag("method", methodLabel)
                 .tag("route", route)
                 .publishPercentileHistogram()
                 .minimumExpectedValue(Duration.ofMillis(1))

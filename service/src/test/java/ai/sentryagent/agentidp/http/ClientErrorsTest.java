@@ -1,0 +1,201 @@
+package ai.sentryagent.agentidp.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.sentryagent.agentidp.testing.RawHttp;
+import ai.sentryagent.agentidp.testing.RunningIdp;
+import io.vertx.core.json.JsonObject;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * F-15: what the client got wrong is a 4xx, never a 5xx: a 5xx pages the on-call (docs/operations.md, "What to
+ * alert on") and the ALB's target-5xx alarm. Each test sends the attacker's request and checks the status and that
+ * {@code agentidp_http_requests_total{status=~"5.."}} did not move.
+ */
+class ClientErrorsTest {
+    private static final Pattern REQUESTS =
+            Pattern.compile("agentidp_http_requests_total\\{[^}]*status=\"(\\d{3})\"} ([0-9.E]+)");
+
+    private static RunningIdp idp;
+
+    @BeforeAll
+    static void start() throws Exception {
+        idp = RunningIdp.start(Map.of("CORS_ORIGIN", "https://console.example.com"));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        idp.close();
+    }
+
+    /** Requests counted with the status class, e.g. {@code '5'}. */
+    private static double counted(char statusClass) throws Exception {
+        Matcher series = REQUESTS.matcher(idp.get("/metrics").body());
+        double total = 0;
+        while (series.find()) {
+            if (series.group(1).charAt(0) == statusClass) {
+                total += Double.parseDouble(series.group(2));
+            }
+        }
+        return total;
+    }
+
+    private static double counted(String status) throws Exception {
+        Matcher series = REQUESTS.matcher(idp.get("/metrics").body());
+        double total = 0;
+        while (series.find()) {
+            if (series.group(1).equals(status)) {
+                total += Double.parseDouble(series.group(2));
+            }
+        }
+        return total;
+    }
+
+    private static RawHttp.Exchange form(String path, String body, String... headers) throws Exception {
+        StringBuilder request = new StringBuilder("POST " + path + " HTTP/1.1\r\nHost: idp\r\n");
+        for (String header : headers) {
+            request.append(header).append("\r\n");
+        }
+        request.append("Content-Type: application/x-www-form-urlencoded\r\nContent-Length: ")
+                .append(body.length())
+                .append("\r\nConnection: close\r\n\r\n")
+                .append(body);
+        return RawHttp.send(idp.port(), request.toString(), Duration.ofSeconds(10));
+    }
+
+    @Test
+    void aCorsRejectionIs403OnEveryEndpointIncludingTheOAuthOnes() throws Exception {
+        double before = counted('5');
+        String evil = "Origin: https://evil.example.com";
+        for (String path : List.of("/api/v1/token", "/api/v1/token/introspect", "/api/v1/token/revoke")) {
+            RawHttp.Exchange answer = form(path, "grant_type=client_credentials", evil);
+            assertThat(answer.status()).as(path).isEqualTo(403);
+            assertThat(new JsonObject(answer.body()).getString("error")).isEqualTo("invalid_request");
+            RawHttp.Exchange preflight =
+                    RawHttp.request(idp.port(), "OPTIONS", path, evil, "Access-Control-Request-Method: POST");
+            assertThat(preflight.status()).as("preflight " + path).isEqualTo(403);
+        }
+        for (String path : List.of("/api/v1/agents", "/health", "/.well-known/jwks.json", "/nowhere")) {
+            RawHttp.Exchange answer = RawHttp.request(idp.port(), "GET", path, evil);
+            assertThat(answer.status()).as(path).isEqualTo(403);
+            assertThat(new JsonObject(answer.body()).getString("error")).isEqualTo("forbidden");
+        }
+        assertThat(counted('5')).isEqualTo(before);
+    }
+
+    @Test
+    void aFormFieldOver8KiBIs413NotAnOutage() throws Exception {
+        double before = counted('5');
+        for (String path : List.of("/api/v1/token", "/api/v1/token/introspect", "/api/v1/token/revoke")) {
+            for (String body : List.of(
+                    "grant_type=client_credentials&scope=" + "a".repeat(9_000),
+                    "token=" + "a".repeat(8_200),
+                    "a".repeat(9_001))) {
+                RawHttp.Exchange answer = form(path, body);
+                assertThat(answer.status()).as(path).isIn(400, 413);
+                JsonObject error = new JsonObject(answer.body());
+                assertThat(error.getString("error")).isEqualTo("invalid_request");
+                assertThat(answer.text()).doesNotContain("Retry-After").doesNotContain("retry-after");
+            }
+        }
+        assertThat(counted('5')).isEqualTo(before);
+    }
+
+    @Test
+    void oddBodyEncodingsAreClientErrors() throws Exception {
+        double before = counted('5');
+        for (String contentType : List.of(
+                "application/x-www-form-urlencoded; charset=utf-16",
+                "application/x-www-form-urlencoded; charset=no-such-charset",
+                "application/x-www-form-urlencoded; charset=\"",
+                "multipart/form-data",
+                "multipart/form-data; boundary=",
+                "multipart/form-data; boundary=x",
+                "application/json; charset=utf-32",
+                "application/x-www-form-urlencoded; charset=\"utf-8",
+                "application/x-www-form-urlencoded; charset",
+                "application/x-www-form-urlencoded\r\nContent-Type: application/json",
+                "/")) {
+            for (String path : List.of("/api/v1/token", "/api/v1/agents")) {
+                String body = "--x\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n" + "\u00ff\u00fe".repeat(8);
+                RawHttp.Exchange answer = RawHttp.send(
+                        idp.port(),
+                        "POST " + path + " HTTP/1.1\r\nHost: idp\r\nContent-Type: " + contentType
+                                + "\r\nContent-Length: " + body.length() + "\r\nConnection: close\r\n\r\n" + body,
+                        Duration.ofSeconds(10));
+                assertThat(answer.status()).as(contentType + " " + path).isBetween(400, 499);
+            }
+        }
+        // The management API reads JSON as UTF-8 whatever the charset parameter says.
+        String admin = "Authorization: Bearer " + idp.adminToken();
+        for (String charset : List.of("no-such-charset", "\"", "utf-32")) {
+            String body = "{\"name\":\"x\"}";
+            RawHttp.Exchange answer = RawHttp.send(
+                    idp.port(),
+                    "POST /api/v1/agents HTTP/1.1\r\nHost: idp\r\n" + admin
+                            + "\r\nContent-Type: application/json; charset=" + charset + "\r\nContent-Length: "
+                            + body.length() + "\r\nConnection: close\r\n\r\n" + body,
+                    Duration.ofSeconds(10));
+            assertThat(answer.status()).as(charset).isBetween(400, 499);
+        }
+        assertThat(counted('5')).isEqualTo(before);
+    }
+
+    @Test
+    void aNulInThePathOrQueryIs400() throws Exception {
+        double before = counted('5');
+        String admin = "Authorization: Bearer " + idp.adminToken();
+        for (String target : List.of(
+                "/api/v1/agents%00",
+                "/api/v1/agents/%00",
+                "/api/v1/agents?owner=%00",
+                "/api/v1/agents?owner=a%00b",
+                "/api/v1/audit?type=%00",
+                "/api/v1/agents?owner=%1b%5b31m",
+                "/api/v1/agents?owner=%",
+                "/api/v1/agents?owner=%zz",
+                "/health%00")) {
+            RawHttp.Exchange answer = RawHttp.request(idp.port(), "GET", target, admin);
+            assertThat(answer.status()).as(target).isEqualTo(400);
+            assertThat(new JsonObject(answer.body()).getString("error")).isIn("invalid_request", "invalid_path");
+        }
+        // A raw NUL byte in the request line never reaches a handler.
+        RawHttp.Exchange raw = RawHttp.send(
+                idp.port(), "GET /api/v1/agents\u0000 HTTP/1.1\r\nHost: idp\r\n\r\n", Duration.ofSeconds(5));
+        assertThat(raw.status()).isEqualTo(400);
+        assertThat(counted('5')).isEqualTo(before);
+    }
+
+    @Test
+    void aClientThatHangsUpMidRequestIsNotA5xx() throws Exception {
+        double before = counted('5');
+        double closedBefore = counted("499");
+        for (String path : List.of("/api/v1/token", "/api/v1/agents")) {
+            try (Socket socket = new Socket("127.0.0.1", idp.port())) {
+                OutputStream out = socket.getOutputStream();
+                out.write(("POST " + path + " HTTP/1.1\r\nHost: idp\r\n"
+                                + "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\n"
+                                + "grant_type=cl")
+                        .getBytes(StandardCharsets.ISO_8859_1));
+                out.flush();
+            }
+        }
+        // Both aborted requests are counted as 499 once the server notices the closed connections.
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (counted("499") < closedBefore + 2 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertThat(counted("499")).isEqualTo(closedBefore + 2);
+        assertThat(counted('5')).isEqualTo(before);
+    }
+}
