@@ -161,7 +161,6 @@ public final class AgentIdp {
                 pool,
                 redis,
                 metrics,
-                limiter,
                 codec,
                 new ClientAuthenticator(credentials, hasher, limiter, config.rateLimit(), metrics, audit),
                 new TokenIssuer(codec),

@@ -177,9 +177,9 @@ public final class PgCredentialStore implements CredentialStore {
     @Override
     public Future<Optional<ClientRecord>> findClient(String clientId) {
         return pool.preparedQuery("SELECT a.agent_id, a.client_id, a.status, a.scopes, a.tokens_revoked_before,"
-            + " c.credential_id, c.secret_hash, c.expires_at FROM agents a LEFT JOIN credentials c ON c.agent_id ="
-            + " a.agent_id AND c.status = 'active' AND (c.expires_at IS NULL OR c.expires_at > now()) WHERE"
-            + " a.client_id = $1")
+                        + " c.credential_id, c.secret_hash, c.expires_at FROM agents a LEFT JOIN credentials c ON c.agent_id ="
+                        + " a.agent_id AND c.status = 'active' AND (c.expires_at IS NULL OR c.expires_at > now()) WHERE"
+                        + " a.client_id = $1")
                 .execute(Tuple.of(clientId))
                 .map(rows -> {
                     if (rows.size() == 0) {

@@ -12,7 +12,6 @@ import ai.sentryagent.agentidp.credential.CredentialStore;
 import ai.sentryagent.agentidp.crypto.CredentialHasher;
 import ai.sentryagent.agentidp.observability.Metrics;
 import ai.sentryagent.agentidp.policy.PolicyEngine;
-import ai.sentryagent.agentidp.ratelimit.RateLimiter;
 import ai.sentryagent.agentidp.token.ActiveTokens;
 import ai.sentryagent.agentidp.token.ClientAuthenticator;
 import ai.sentryagent.agentidp.token.RevocationStore;
@@ -76,7 +75,9 @@ public final class Routes {
             new Endpoint(
                     DELETE, "/api/v1/agents/{agentId}", apis -> apis.agents().decommission()),
             new Endpoint(
-                    POST, "/api/v1/agents/{agentId}/tokens/revoke", apis -> apis.agents().revokeTokens()),
+                    POST,
+                    "/api/v1/agents/{agentId}/tokens/revoke",
+                    apis -> apis.agents().revokeTokens()),
             new Endpoint(
                     GET,
                     "/api/v1/agents/{agentId}/credentials",
@@ -113,7 +114,6 @@ public final class Routes {
             Pool pool,
             Redis redis,
             Metrics metrics,
-            RateLimiter limiter,
             TokenCodec codec,
             ClientAuthenticator authenticator,
             TokenIssuer issuer,
