@@ -3,6 +3,9 @@ package ai.sentryagent.agentidp;
 import ai.sentryagent.agentidp.agent.AgentStore;
 import ai.sentryagent.agentidp.agent.NotifyingAgentStore;
 import ai.sentryagent.agentidp.agent.PgAgentStore;
+import ai.sentryagent.agentidp.audit.Audit;
+import ai.sentryagent.agentidp.audit.AuditChain;
+import ai.sentryagent.agentidp.audit.HeadSigner;
 import ai.sentryagent.agentidp.audit.PgAudit;
 import ai.sentryagent.agentidp.config.AppConfig;
 import ai.sentryagent.agentidp.credential.CachingCredentialStore;
@@ -99,7 +102,17 @@ public final class AgentIdp {
         Pool pool = Postgres.pool(vertx, config);
         Redis redis = RedisClients.create(vertx, config.redis(), config.redisTlsCaCert());
         Metrics metrics = new Metrics();
-        PgAudit audit = new PgAudit(pool, metrics);
+        JwsSigner signer = JwsSigner.create(config.tokens().keys());
+        PgAudit audit = new PgAudit(
+                vertx,
+                pool,
+                metrics,
+                new AuditChain(config.auditChainKey().value().getBytes(StandardCharsets.UTF_8)),
+                new HeadSigner(
+                        signer,
+                        config.tokens().keys().current().kid(),
+                        config.tokens().issuer(),
+                        clock));
         // The token endpoint's client lookups come from memory while PostgreSQL notifies every change.
         ClientCache clientCache = new ClientCache(clock, config.tokens().clientCacheMaxAge(), 10_000);
         Optional<PgClientChanges> clientChanges =
@@ -111,7 +124,6 @@ public final class AgentIdp {
         CredentialStore credentials = new CachingCredentialStore(new PgCredentialStore(pool, audit), clientCache);
         CredentialHasher hasher =
                 new CredentialHasher(config.credentialHashKey().value().getBytes(StandardCharsets.UTF_8));
-        JwsSigner signer = JwsSigner.create(config.tokens().keys());
         TokenCodec codec = new TokenCodec(
                 config.tokens().keys(),
                 signer,
@@ -267,16 +279,21 @@ public final class AgentIdp {
         return policy.reload();
     }
 
-    /** Audit batching, chain verification for the integrity gauge, and retention. */
+    /**
+     * Audit batching, chain verification for the integrity gauge, and retention. Each check logs the signed head, so
+     * the log stream keeps a copy of the chain's state that a database writer cannot reach (F-12).
+     */
     private static List<Long> maintenance(Vertx vertx, PgAudit audit, Metrics metrics, AppConfig config) {
         long batching = audit.startBatching(vertx, AUDIT_BATCH_PERIOD_MS);
-        Runnable check = () -> audit.verify()
-                .onSuccess(result -> {
-                    if (!result.valid()) {
-                        LOG.error("audit chain broken: {}", result.toJson().encode());
+        Runnable check = () -> audit.head()
+                .onSuccess(head -> LOG.info("audit chain head {}", head.toJson().encode()))
+                .onFailure(e -> {
+                    if (e instanceof Audit.ChainBroken broken) {
+                        LOG.error("audit chain broken: {}", broken.verification().toJson().encode());
+                    } else {
+                        LOG.warn("audit chain check failed: {}", e.toString());
                     }
-                })
-                .onFailure(e -> LOG.warn("audit chain check failed: {}", e.toString()));
+                });
         vertx.setTimer(5_000, id -> check.run());
         long integrity = vertx.setPeriodic(AUDIT_VERIFY_PERIOD_MS, id -> check.run());
         long retention = vertx.setPeriodic(

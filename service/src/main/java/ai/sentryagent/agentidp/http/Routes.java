@@ -47,6 +47,7 @@ public final class Routes {
             "DELETE /api/v1/agents/{agentId}/credentials/{credentialId}",
             "GET /api/v1/audit",
             "GET /api/v1/audit/verify",
+            "GET /api/v1/audit/head",
             "GET /api/v1/audit/{eventId}");
 
     /** The collaborators the handlers need, built once per process and shared by every HTTP verticle. */
@@ -158,6 +159,7 @@ public final class Routes {
         AuditApi audit = new AuditApi(deps.audit());
         router.get("/api/v1/audit").handler(tag("/api/v1/audit")).handler(audit.list());
         router.get("/api/v1/audit/verify").handler(tag("/api/v1/audit/verify")).handler(audit.verify());
+        router.get("/api/v1/audit/head").handler(tag("/api/v1/audit/head")).handler(audit.head());
         router.get("/api/v1/audit/:eventId")
                 .handler(tag("/api/v1/audit/:eventId"))
                 .handler(audit.get());

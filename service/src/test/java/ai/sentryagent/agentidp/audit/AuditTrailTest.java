@@ -111,7 +111,7 @@ class AuditTrailTest {
             assertThat(newest.getString("actor")).isEqualTo(RunningIdp.ADMIN_CLIENT_ID);
 
             JsonObject forAgent = audit(idp, admin, "?agentId=" + id + "&action=credential.rotated");
-            assertThat(forAgent.getLong("total")).isEqualTo(1);
+            assertThat(forAgent.getJsonArray("items")).hasSize(1);
             JsonObject failures = audit(idp, admin, "?outcome=failure");
             assertThat(actions(failures)).containsOnly("client.authentication_failed");
             JsonObject denied = audit(idp, admin, "?outcome=denied");
@@ -135,7 +135,11 @@ class AuditTrailTest {
             JsonObject verification = new JsonObject(
                     idp.call("GET", "/api/v1/audit/verify", admin, null).body());
             assertThat(verification.getBoolean("valid")).isTrue();
-            assertThat(verification.getLong("checked")).isEqualTo(all.getLong("total"));
+            try (Connection db = jdbc(url);
+                    Statement statement = db.createStatement()) {
+                assertThat(verification.getLong("checked"))
+                        .isEqualTo(count(statement, "SELECT count(*) FROM audit_events"));
+            }
         }
     }
 

@@ -21,6 +21,7 @@ class AppConfigTest {
         env.put("ISSUER_URL", "https://idp.example.com/");
         env.put("JWT_PRIVATE_KEY", PRIVATE_PEM);
         env.put("CREDENTIAL_HASH_KEY", "0123456789abcdef0123456789abcdef");
+        env.put("AUDIT_CHAIN_KEY", "fedcba9876543210fedcba9876543210");
         return env;
     }
 
