@@ -25,6 +25,8 @@ public final class AuditChain {
     private static final byte[] CHECKPOINT = "agentidp audit checkpoint v2\n".getBytes(StandardCharsets.US_ASCII);
 
     private final SecretKeySpec key;
+    /** An initialised MAC per thread: looking one up and keying it costs more than hashing an event. */
+    private final ThreadLocal<Mac> macs = ThreadLocal.withInitial(this::newMac);
 
     public AuditChain(byte[] key) {
         if (key.length < 32) {
@@ -59,6 +61,10 @@ public final class AuditChain {
     }
 
     private Mac mac() {
+        return macs.get(); // doFinal leaves it reset for the next use
+    }
+
+    private Mac newMac() {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(key);
