@@ -32,12 +32,13 @@ public interface Audit {
 
         /** The cursor, or empty when the text is not one this service handed out. */
         public static Optional<Cursor> parse(String text) {
-            if (!text.matches("-?\\d{1,18}_\\d{1,18}")) {
+            // Up to 16 digits of microseconds (year 2286) and 18 of sequence: nothing PostgreSQL cannot bind.
+            if (!text.matches("\\d{1,16}_\\d{1,18}")) {
                 return Optional.empty();
             }
             String[] parts = text.split("_");
             long micros = Long.parseLong(parts[0]);
-            Instant at = Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000), Math.floorMod(micros, 1_000_000) * 1_000L);
+            Instant at = Instant.ofEpochSecond(micros / 1_000_000, (micros % 1_000_000) * 1_000L);
             return Optional.of(new Cursor(at, Long.parseLong(parts[1])));
         }
     }

@@ -148,7 +148,8 @@ class AuditVerificationTest {
             HttpResponse<String> deep = idp.call("GET", "/api/v1/audit?page=200", admin, null);
             assertThat(deep.statusCode()).isEqualTo(400);
             assertThat(deep.body()).contains("cursor");
-            for (String bad : List.of("abc", "1_", "_1", "1_2_3", "99999999999999999999_1", "1%00_2", "-_-")) {
+            for (String bad : List.of(
+                    "abc", "1_", "_1", "1_2_3", "99999999999999999_1", "-1_2", "1%00_2", "-_-", "%EF%BC%91_1", "1_1&cursor=1_2")) {
                 HttpResponse<String> response = idp.call("GET", "/api/v1/audit?cursor=" + bad, admin, null);
                 assertThat(response.statusCode()).as(bad).isEqualTo(400);
                 assertThat(new JsonObject(response.body()).getString("error")).isEqualTo("invalid_request");
