@@ -289,7 +289,9 @@ public final class AgentIdp {
                 .onSuccess(head -> LOG.info("audit chain head {}", head.toJson().encode()))
                 .onFailure(e -> {
                     if (e instanceof Audit.ChainBroken broken) {
-                        LOG.error("audit chain broken: {}", broken.verification().toJson().encode());
+                        LOG.error(
+                                "audit chain broken: {}",
+                                broken.verification().toJson().encode());
                     } else {
                         LOG.warn("audit chain check failed: {}", e.toString());
                     }

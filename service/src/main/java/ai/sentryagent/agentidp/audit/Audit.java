@@ -76,7 +76,12 @@ public interface Audit {
      * process); {@code unkeyed}: events among them from before the chain was keyed (migration V4).
      */
     record Verification(
-            boolean valid, long checked, long hashed, long unkeyed, Optional<Head> head, Optional<JsonObject> brokenAt) {
+            boolean valid,
+            long checked,
+            long hashed,
+            long unkeyed,
+            Optional<Head> head,
+            Optional<JsonObject> brokenAt) {
         public JsonObject toJson() {
             JsonObject json = new JsonObject()
                     .put("valid", valid)

@@ -57,7 +57,8 @@ final class AuditFields {
         int size = clean.encode().length();
         return size <= MAX_DETAILS
                 ? clean
-                : new JsonObject().put("omitted", "details of " + size + " characters, over the limit of " + MAX_DETAILS);
+                : new JsonObject()
+                        .put("omitted", "details of " + size + " characters, over the limit of " + MAX_DETAILS);
     }
 
     private static JsonObject object(Map<String, Object> map, int depth) {

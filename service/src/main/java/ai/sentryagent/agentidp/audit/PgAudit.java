@@ -241,7 +241,9 @@ public final class PgAudit implements Audit {
      * event existed. The log line names the event, not its content: the content is what was refused.
      */
     private Future<Void> quarantine(AuditEvent event, Throwable failure) {
-        String state = failure instanceof PgException pg ? pg.getSqlState() : failure.getClass().getSimpleName();
+        String state = failure instanceof PgException pg
+                ? pg.getSqlState()
+                : failure.getClass().getSimpleName();
         metrics.auditQuarantined();
         LOG.error(
                 "audit event {} ({}) quarantined: PostgreSQL refused it permanently ({}); a {} event stands in for it",
@@ -326,7 +328,8 @@ public final class PgAudit implements Audit {
                         lastSeq = row.getLong("seq");
                     }
                     Optional<Cursor> next = more
-                            ? Optional.of(new Cursor(events.get(events.size() - 1).timestamp(), lastSeq))
+                            ? Optional.of(
+                                    new Cursor(events.get(events.size() - 1).timestamp(), lastSeq))
                             : Optional.empty();
                     return new EventPage(events, next);
                 });
@@ -409,7 +412,9 @@ public final class PgAudit implements Audit {
                     boolean sameCheckpoint = row.getLong(1) == mark.checkpointSeq();
                     boolean intact = mark.head().eventId().isEmpty()
                             ? stored == null
-                            : stored != null && MessageDigest.isEqual(stored.getBytes(), mark.head().hash());
+                            : stored != null
+                                    && MessageDigest.isEqual(
+                                            stored.getBytes(), mark.head().hash());
                     if (sameCheckpoint && intact) {
                         return walk(new Walk(
                                 mark.checkpointSeq(),
@@ -431,7 +436,8 @@ public final class PgAudit implements Audit {
                 .execute()
                 .compose(rows -> {
                     if (rows.size() == 0) {
-                        return walk(new Walk(0, new Head(0, Optional.empty(), GENESIS), false, 0, 0, 0, earlier, false));
+                        return walk(
+                                new Walk(0, new Head(0, Optional.empty(), GENESIS), false, 0, 0, 0, earlier, false));
                     }
                     Row checkpoint = rows.iterator().next();
                     long lastSeq = checkpoint.getLong("last_seq");
@@ -472,7 +478,8 @@ public final class PgAudit implements Audit {
 
     /** Pages through the events after the walk's head by sequence number; hashing runs on a worker thread. */
     private Future<Verification> walk(Walk walk) {
-        return pool.preparedQuery("SELECT " + COLUMNS + ", chain FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2")
+        return pool.preparedQuery(
+                        "SELECT " + COLUMNS + ", chain FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2")
                 .execute(Tuple.of(walk.head().sequence(), VERIFY_PAGE))
                 .compose(rows -> vertx.executeBlocking(() -> page(walk, rows), false))
                 .compose(step -> {
@@ -500,9 +507,10 @@ public final class PgAudit implements Audit {
             short version = row.getShort("chain");
             byte[] storedPrevious = row.getBuffer("prev_hash").getBytes();
             byte[] storedHash = row.getBuffer("hash").getBytes();
-            Walk sofar = new Walk(
-                    walk.checkpointSeq(), head, keyed, checked, unkeyed, hashed, earlier, earlierSeen);
-            if (earlier.isPresent() && !earlierSeen && seq > earlier.get().head().sequence()
+            Walk sofar = new Walk(walk.checkpointSeq(), head, keyed, checked, unkeyed, hashed, earlier, earlierSeen);
+            if (earlier.isPresent()
+                    && !earlierSeen
+                    && seq > earlier.get().head().sequence()
                     && earlier.get().head().sequence() > walk.checkpointSeq()) {
                 return broken(sofar, rows.size(), earlier.get().head().sequence(), null, MISSING);
             }
@@ -551,7 +559,8 @@ public final class PgAudit implements Audit {
 
     private static final String MISSING =
             "the event at this sequence, verified earlier by this process, is gone (the end of the trail was cut)";
-    private static final String CHANGED = "the event at this sequence differs from the one this process verified earlier";
+    private static final String CHANGED =
+            "the event at this sequence differs from the one this process verified earlier";
 
     private static Step broken(Walk walk, int rows, long seq, AuditEvent event, String reason) {
         JsonObject at = new JsonObject().put("sequence", seq).put("reason", reason);
@@ -564,9 +573,7 @@ public final class PgAudit implements Audit {
     /** The chain ended: valid unless an event verified earlier lies beyond its end. */
     private Verification finish(Walk walk) {
         Optional<Mark> earlier = walk.earlier();
-        if (earlier.isPresent()
-                && !walk.earlierSeen()
-                && earlier.get().head().sequence() > walk.checkpointSeq()) {
+        if (earlier.isPresent() && !walk.earlierSeen() && earlier.get().head().sequence() > walk.checkpointSeq()) {
             return result(
                     walk,
                     Optional.of(new JsonObject()
@@ -585,12 +592,7 @@ public final class PgAudit implements Audit {
             verified = new Mark(walk.checkpointSeq(), walk.head(), walk.keyed(), walk.checked(), walk.unkeyed());
         }
         return new Verification(
-                broken.isEmpty(),
-                walk.checked(),
-                walk.hashed(),
-                walk.unkeyed(),
-                Optional.of(walk.head()),
-                broken);
+                broken.isEmpty(), walk.checked(), walk.hashed(), walk.unkeyed(), Optional.of(walk.head()), broken);
     }
 
     @Override
@@ -619,8 +621,7 @@ public final class PgAudit implements Audit {
         return verify().compose(verification -> {
             if (!verification.valid()) {
                 return Future.failedFuture(new ChainBroken(
-                        "audit retention refused: the chain does not verify at " + reason(verification),
-                        verification));
+                        "audit retention refused: the chain does not verify at " + reason(verification), verification));
             }
             long verifiedSeq = verification.head().map(Head::sequence).orElse(0L);
             return pool.withTransaction(tx -> tx.preparedQuery("SELECT pg_advisory_xact_lock($1)")
@@ -629,7 +630,8 @@ public final class PgAudit implements Audit {
                                     + " audit_checkpoints ORDER BY last_seq DESC LIMIT 1")
                             .execute())
                     .compose(checkpoints -> {
-                        if (checkpoints.size() > 0 && !genuine(checkpoints.iterator().next())) {
+                        if (checkpoints.size() > 0
+                                && !genuine(checkpoints.iterator().next())) {
                             return Future.failedFuture(new ChainBroken(
                                     "audit retention refused: the newest checkpoint is not genuine", verification));
                         }
@@ -637,7 +639,9 @@ public final class PgAudit implements Audit {
                                         + " <= $2 ORDER BY seq DESC LIMIT 1")
                                 .execute(Tuple.of(cutoff, verifiedSeq));
                     })
-                    .compose(rows -> rows.size() == 0 ? Future.succeededFuture(0L) : cut(tx, rows.iterator().next())));
+                    .compose(rows -> rows.size() == 0
+                            ? Future.succeededFuture(0L)
+                            : cut(tx, rows.iterator().next())));
         });
     }
 

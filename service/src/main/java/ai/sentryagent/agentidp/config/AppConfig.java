@@ -186,7 +186,8 @@ public record AppConfig(
         });
         int auditRetentionDays = env.integer("AUDIT_RETENTION_DAYS", 90, 1, 3650);
         String chainKey = env.required(
-                "AUDIT_CHAIN_KEY", "at least 32 random characters kept outside the database, e.g. openssl rand -hex 32");
+                "AUDIT_CHAIN_KEY",
+                "at least 32 random characters kept outside the database, e.g. openssl rand -hex 32");
         if (chainKey != null && chainKey.length() < MIN_HASH_KEY_LENGTH) {
             env.problem("AUDIT_CHAIN_KEY must be at least " + MIN_HASH_KEY_LENGTH + " characters, got "
                     + chainKey.length());

@@ -85,7 +85,8 @@ public final class AuditApi {
         for (String name : params.names()) {
             if (name.equals("page")) {
                 throw JsonBody.fieldError(
-                        name, "is not supported: the listing pages with cursors; pass the previous page's next as cursor");
+                        name,
+                        "is not supported: the listing pages with cursors; pass the previous page's next as cursor");
             }
             if (!PARAMETERS.contains(name)) {
                 throw JsonBody.fieldError(
@@ -120,8 +121,10 @@ public final class AuditApi {
                 outcome,
                 instant(params, "from"),
                 instant(params, "to"),
-                Optional.ofNullable(params.get("cursor")).map(value -> Audit.Cursor.parse(value)
-                        .orElseThrow(() -> JsonBody.fieldError("cursor", "must be the next value of an earlier page"))),
+                Optional.ofNullable(params.get("cursor"))
+                        .map(value -> Audit.Cursor.parse(value)
+                                .orElseThrow(() ->
+                                        JsonBody.fieldError("cursor", "must be the next value of an earlier page"))),
                 AgentsApi.number(params, "limit", 50, 1, 100));
     }
 

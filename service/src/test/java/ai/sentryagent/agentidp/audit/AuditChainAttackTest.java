@@ -79,9 +79,9 @@ class AuditChainAttackTest {
                             .executeQuery("SELECT seq, event_id, occurred_at, action, outcome, agent_id, actor,"
                                     + " client_ip, request_id, details FROM audit_events WHERE seq >= " + seq
                                     + " ORDER BY seq");
-                    PreparedStatement update = db.prepareStatement(
-                            "UPDATE audit_events SET prev_hash = ?, hash = ?, chain = " + chainVersion
-                                    + " WHERE seq = ?")) {
+                    PreparedStatement update =
+                            db.prepareStatement("UPDATE audit_events SET prev_hash = ?, hash = ?, chain = "
+                                    + chainVersion + " WHERE seq = ?")) {
                 while (rows.next()) {
                     AuditEvent event = new AuditEvent(
                             (UUID) rows.getObject("event_id"),
@@ -130,7 +130,9 @@ class AuditChainAttackTest {
         // A fresh process: nothing in memory, only what the database and the key say.
         try (RunningIdp idp = RunningIdp.start(Map.of("DATABASE_URL", url))) {
             JsonObject verification = get(idp, "/api/v1/audit/verify");
-            assertThat(verification.getBoolean("valid")).as(verification.encode()).isFalse();
+            assertThat(verification.getBoolean("valid"))
+                    .as(verification.encode())
+                    .isFalse();
             assertThat(verification.getJsonObject("brokenAt").getLong("sequence"))
                     .isEqualTo(victim);
             assertThat(verification.getJsonObject("brokenAt").getString("reason"))
@@ -149,7 +151,9 @@ class AuditChainAttackTest {
         }
         try (RunningIdp idp = RunningIdp.start(Map.of("DATABASE_URL", url))) {
             JsonObject verification = get(idp, "/api/v1/audit/verify");
-            assertThat(verification.getBoolean("valid")).as(verification.encode()).isFalse();
+            assertThat(verification.getBoolean("valid"))
+                    .as(verification.encode())
+                    .isFalse();
             assertThat(verification.getJsonObject("brokenAt").getLong("sequence"))
                     .isEqualTo(victim);
             assertThat(verification.getJsonObject("brokenAt").getString("reason"))
@@ -194,7 +198,9 @@ class AuditChainAttackTest {
                     .hasMessageContaining("written by retention only");
 
             JsonObject verification = get(idp, "/api/v1/audit/verify");
-            assertThat(verification.getBoolean("valid")).as(verification.encode()).isFalse();
+            assertThat(verification.getBoolean("valid"))
+                    .as(verification.encode())
+                    .isFalse();
             assertThat(verification.getJsonObject("brokenAt").getLong("sequence"))
                     .isEqualTo(last);
             assertThat(verification.getJsonObject("brokenAt").getString("reason"))
@@ -240,7 +246,9 @@ class AuditChainAttackTest {
             }
             // The process that signed the head remembers it.
             JsonObject verification = get(idp, "/api/v1/audit/verify");
-            assertThat(verification.getBoolean("valid")).as(verification.encode()).isFalse();
+            assertThat(verification.getBoolean("valid"))
+                    .as(verification.encode())
+                    .isFalse();
             assertThat(verification.getJsonObject("brokenAt").getLong("sequence"))
                     .isEqualTo(signed.getLong("sequence"));
             assertThat(verification.getJsonObject("brokenAt").getString("reason"))

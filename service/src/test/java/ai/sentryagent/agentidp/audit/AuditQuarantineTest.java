@@ -100,14 +100,16 @@ class AuditQuarantineTest {
         await(audit.flush());
 
         assertThat(count("action = 'token.issued' AND details ? 'n'")).isEqualTo(400);
-        assertThat(count("event_id IN ('" + nul.eventId() + "', '" + jsonNul.eventId() + "', '"
-                        + badOutcome.eventId() + "')"))
+        assertThat(count("event_id IN ('" + nul.eventId() + "', '" + jsonNul.eventId() + "', '" + badOutcome.eventId()
+                        + "')"))
                 .isZero();
         List<JsonObject> placeholders = placeholders();
         assertThat(placeholders)
                 .extracting(details -> details.getString("eventId"))
                 .containsExactlyInAnyOrder(
-                        nul.eventId().toString(), jsonNul.eventId().toString(), badOutcome.eventId().toString());
+                        nul.eventId().toString(),
+                        jsonNul.eventId().toString(),
+                        badOutcome.eventId().toString());
         assertThat(placeholders)
                 .extracting(details -> details.getString("error"))
                 .containsExactlyInAnyOrder("22021", "22P05", "23514");

@@ -76,10 +76,10 @@ class AuditVerificationTest {
             List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
             for (int i = 0; i < 20; i++) {
                 calls.add(client.sendAsync(
-                                idp.request("/api/v1/audit/verify")
-                                        .header("Authorization", "Bearer " + admin)
-                                        .build(),
-                                HttpResponse.BodyHandlers.ofString()));
+                        idp.request("/api/v1/audit/verify")
+                                .header("Authorization", "Bearer " + admin)
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString()));
             }
             CompletableFuture<Void> all = CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new));
             // Liveness while the chain is being checked: /health keeps answering at once.
@@ -114,8 +114,7 @@ class AuditVerificationTest {
             assertThat(next.getLong("hashed"))
                     .isEqualTo(next.getLong("checked") - checked)
                     .isBetween(3L, 20L);
-            assertThat(metric(idp, "agentidp_audit_verified_events_total"))
-                    .isEqualTo((double) next.getLong("checked"));
+            assertThat(metric(idp, "agentidp_audit_verified_events_total")).isEqualTo((double) next.getLong("checked"));
         }
     }
 
@@ -129,7 +128,8 @@ class AuditVerificationTest {
             for (int page = 0; page < 4; page++) {
                 JsonObject body = new JsonObject(idp.call(
                                 "GET",
-                                "/api/v1/audit?action=token.issued&limit=100" + (cursor == null ? "" : "&cursor=" + cursor),
+                                "/api/v1/audit?action=token.issued&limit=100"
+                                        + (cursor == null ? "" : "&cursor=" + cursor),
                                 admin,
                                 null)
                         .body());
@@ -149,7 +149,16 @@ class AuditVerificationTest {
             assertThat(deep.statusCode()).isEqualTo(400);
             assertThat(deep.body()).contains("cursor");
             for (String bad : List.of(
-                    "abc", "1_", "_1", "1_2_3", "99999999999999999_1", "-1_2", "1%00_2", "-_-", "%EF%BC%91_1", "1_1&cursor=1_2")) {
+                    "abc",
+                    "1_",
+                    "_1",
+                    "1_2_3",
+                    "99999999999999999_1",
+                    "-1_2",
+                    "1%00_2",
+                    "-_-",
+                    "%EF%BC%91_1",
+                    "1_1&cursor=1_2")) {
                 HttpResponse<String> response = idp.call("GET", "/api/v1/audit?cursor=" + bad, admin, null);
                 assertThat(response.statusCode()).as(bad).isEqualTo(400);
                 assertThat(new JsonObject(response.body()).getString("error")).isEqualTo("invalid_request");

@@ -39,6 +39,7 @@ public final class RunningIdp implements AutoCloseable {
     public static final String ISSUER = "http://idp.test";
     /** The audit chain key of every test instance: tests that play a database writer must not use it. */
     public static final String AUDIT_CHAIN_KEY = "test-audit-chain-key-0123456789abcdef0123";
+
     private static final KeyPair KEYS = SigningKeys.generate(2048);
 
     /** The variables a test instance runs with; tests override single entries. */
