@@ -27,6 +27,7 @@ public final class Secrets extends Construct {
     private final Names names;
     private final Secret redisAuthToken;
     private final Secret credentialHashKey;
+    private final Secret auditChainKey;
     private final Secret bootstrapAdminSecret;
     private final ISecret jwtPrivateKey;
     private final ISecret jwtPublicKey;
@@ -47,6 +48,11 @@ public final class Secrets extends Construct {
                 "credential-hash-key",
                 64,
                 "changing the key invalidates every stored client secret by design.");
+        this.auditChainKey = generated(
+                "AuditChainKey",
+                "audit-chain-key",
+                64,
+                "the audit trail's HMAC chain cannot be re-keyed: events under the old key stop verifying.");
         this.bootstrapAdminSecret = generated(
                 "BootstrapAdminSecret",
                 "bootstrap-admin-secret",
@@ -142,6 +148,7 @@ public final class Secrets extends Construct {
         secrets.put("JWT_PRIVATE_KEY", jwtPrivateKey);
         secrets.put("JWT_PUBLIC_KEY", jwtPublicKey);
         secrets.put("CREDENTIAL_HASH_KEY", credentialHashKey);
+        secrets.put("AUDIT_CHAIN_KEY", auditChainKey);
         secrets.put("BOOTSTRAP_ADMIN_SECRET", bootstrapAdminSecret);
         return secrets;
     }

@@ -193,7 +193,7 @@ class ProductionTemplateTest {
 
     @Test
     void everySecretLivesUnderTheSeedsPathAndGeneratedOnesAreGenerated() {
-        for (String name : List.of("redis-auth-token", "credential-hash-key", "bootstrap-admin-secret")) {
+        for (String name : List.of("redis-auth-token", "credential-hash-key", "audit-chain-key", "bootstrap-admin-secret")) {
             template.hasResourceProperties(
                     "AWS::SecretsManager::Secret",
                     Map.of(
@@ -241,6 +241,7 @@ class ProductionTemplateTest {
                         "JWT_PRIVATE_KEY",
                         "JWT_PUBLIC_KEY",
                         "CREDENTIAL_HASH_KEY",
+                        "AUDIT_CHAIN_KEY",
                         "BOOTSTRAP_ADMIN_SECRET");
         String secretRefs = secrets.toString();
         assertThat(secretRefs)
@@ -250,7 +251,12 @@ class ProductionTemplateTest {
         List<Object> environment = list(container.get("Environment"));
         assertThat(names(environment))
                 .doesNotContain(
-                        "DATABASE_URL", "REDIS_URL", "JWT_PRIVATE_KEY", "CREDENTIAL_HASH_KEY", "BOOTSTRAP_ADMIN_SECRET")
+                        "DATABASE_URL",
+                        "REDIS_URL",
+                        "JWT_PRIVATE_KEY",
+                        "CREDENTIAL_HASH_KEY",
+                        "AUDIT_CHAIN_KEY",
+                        "BOOTSTRAP_ADMIN_SECRET")
                 .contains("NODE_ENV", "ISSUER_URL", "ANALYTICS_ENABLED", "TIER_ENFORCEMENT", "COMPLIANCE_ENABLED");
         assertThat(environment).contains(Map.of("Name", "ISSUER_URL", "Value", "https://idp.example.com"));
         assertThat(environment).contains(Map.of("Name", "ANALYTICS_ENABLED", "Value", "false"));
@@ -556,6 +562,7 @@ class ProductionTemplateTest {
                 .containsKeys(
                         "SecretRedisAuthToken",
                         "SecretCredentialHashKey",
+                        "SecretAuditChainKey",
                         "SecretBootstrapAdminSecret",
                         "SecretDatabaseUrl",
                         "SecretRedisUrl");

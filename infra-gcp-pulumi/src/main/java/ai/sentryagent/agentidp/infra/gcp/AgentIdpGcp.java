@@ -43,6 +43,8 @@ public final class AgentIdpGcp {
         secretValues.put(
                 "CREDENTIAL_HASH_KEY", GeneratedSecrets.derive(config.secrets().secretSeed(), "credential-hash-key"));
         secretValues.put(
+                "AUDIT_CHAIN_KEY", GeneratedSecrets.derive(config.secrets().secretSeed(), "audit-chain-key"));
+        secretValues.put(
                 "BOOTSTRAP_ADMIN_SECRET",
                 GeneratedSecrets.derive(config.secrets().secretSeed(), "bootstrap-admin-secret"));
         Secrets secrets = new Secrets(prefix + "-secrets", config, secretValues, identity.email(), apis);

@@ -176,6 +176,9 @@ class GcpProgramTest {
         assertThat(versions.get(prefix + "credential-hash-key-version"))
                 .isEqualTo(GeneratedSecrets.hmac(SEED, "credential-hash-key"))
                 .hasSize(43);
+        assertThat(versions.get(prefix + "audit-chain-key-version"))
+                .isEqualTo(GeneratedSecrets.hmac(SEED, "audit-chain-key"))
+                .hasSize(43);
         assertThat(versions.get(prefix + "bootstrap-admin-secret-version")).hasSizeGreaterThanOrEqualTo(32);
         assertThat(mocks.ofType("gcp:secretmanager/secret:Secret"))
                 .extracting(r -> r.inputs().get("secretId"))
@@ -185,6 +188,7 @@ class GcpProgramTest {
                         "sentryagent-agentidp-production-jwt-private-key",
                         "sentryagent-agentidp-production-jwt-public-key",
                         "sentryagent-agentidp-production-credential-hash-key",
+                        "sentryagent-agentidp-production-audit-chain-key",
                         "sentryagent-agentidp-production-bootstrap-admin-secret");
     }
 
@@ -193,7 +197,7 @@ class GcpProgramTest {
         assertThat(inputs("gcp:serviceaccount/account:Account")).containsEntry("accountId", "agentidp-production-run");
         List<Registration> grants = mocks.ofType("gcp:secretmanager/secretIamMember:SecretIamMember");
         assertThat(grants)
-                .hasSize(6)
+                .hasSize(7)
                 .allSatisfy(grant -> assertThat(grant.inputs())
                         .containsEntry("role", "roles/secretmanager.secretAccessor")
                         .containsEntry(
@@ -244,6 +248,7 @@ class GcpProgramTest {
                 "JWT_PRIVATE_KEY",
                 "JWT_PUBLIC_KEY",
                 "CREDENTIAL_HASH_KEY",
+                "AUDIT_CHAIN_KEY",
                 "BOOTSTRAP_ADMIN_SECRET")) {
             Map<String, Object> env = map(envs.get(secret));
             assertThat(env).as(secret).doesNotContainKey("value");
@@ -313,6 +318,7 @@ class GcpProgramTest {
                 GcpMocks.REDIS_AUTH,
                 GeneratedSecrets.hmac(SEED, "database-password"),
                 GeneratedSecrets.hmac(SEED, "credential-hash-key"),
+                GeneratedSecrets.hmac(SEED, "audit-chain-key"),
                 GeneratedSecrets.hmac(SEED, "bootstrap-admin-secret"))) {
             assertThat(plan).as("plan leaks a secret").doesNotContain(secret);
         }
