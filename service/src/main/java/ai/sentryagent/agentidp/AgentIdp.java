@@ -280,12 +280,13 @@ public final class AgentIdp {
     }
 
     /**
-     * Audit batching, chain verification for the integrity gauge, and retention. Each check logs the signed head, so
-     * the log stream keeps a copy of the chain's state that a database writer cannot reach (F-12).
+     * Audit batching, the full chain verification for the integrity gauge, and retention. Each check logs the signed
+     * head, so the log stream keeps a copy of the chain's state that a database writer cannot reach (F-12).
      */
     private static List<Long> maintenance(Vertx vertx, PgAudit audit, Metrics metrics, AppConfig config) {
         long batching = audit.startBatching(vertx, AUDIT_BATCH_PERIOD_MS);
-        Runnable check = () -> audit.head()
+        java.util.function.Consumer<Boolean> check = full -> (full ? audit.verifyAll() : audit.verify())
+                .compose(verified -> audit.head())
                 .onSuccess(head -> LOG.info("audit chain head {}", head.toJson().encode()))
                 .onFailure(e -> {
                     if (e instanceof Audit.ChainBroken broken) {
@@ -296,8 +297,10 @@ public final class AgentIdp {
                         LOG.warn("audit chain check failed: {}", e.toString());
                     }
                 });
-        vertx.setTimer(5_000, id -> check.run());
-        long integrity = vertx.setPeriodic(AUDIT_VERIFY_PERIOD_MS, id -> check.run());
+        // Soon after start a check from where this process stands (the whole chain, the first time); then every
+        // five minutes the whole chain again, which is what finds an edit to an event verified earlier.
+        vertx.setTimer(5_000, id -> check.accept(false));
+        long integrity = vertx.setPeriodic(AUDIT_VERIFY_PERIOD_MS, id -> check.accept(true));
         long retention = vertx.setPeriodic(
                 AUDIT_RETENTION_PERIOD_MS,
                 id -> audit.prune(java.time.Duration.ofDays(config.auditRetentionDays()))

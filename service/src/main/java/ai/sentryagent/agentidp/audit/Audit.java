@@ -92,6 +92,10 @@ public interface Audit {
             brokenAt.ifPresent(broken -> json.put("brokenAt", broken));
             return json;
         }
+
+        Verification plusHashed(long more) {
+            return new Verification(valid, checked, hashed + more, unkeyed, head, brokenAt);
+        }
     }
 
     /** A verified head signed with the token signing key (compact JWS), for copies kept outside the database. */
@@ -116,6 +120,9 @@ public interface Audit {
 
     /** Checks the chain; concurrent callers share one check, which hashes only what earlier checks have not. */
     Future<Verification> verify();
+
+    /** Checks the whole chain from the newest checkpoint, one check at a time like {@link #verify()}. */
+    Future<Verification> verifyAll();
 
     /** Verifies, then signs the newest verified head; fails with {@link ChainBroken} when the chain does not verify. */
     Future<SignedHead> head();

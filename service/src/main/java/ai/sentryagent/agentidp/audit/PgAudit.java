@@ -63,6 +63,10 @@ public final class PgAudit implements Audit {
     private volatile Instant writing;
     /** The running chain check, if any: concurrent callers share it. */
     private Future<Verification> verifying;
+    /** Whether the running check re-hashes everything. */
+    private boolean verifyingAll;
+    /** The last check found a break: every check starts over until one verifies. */
+    private volatile boolean broken;
     /** Where the last successful check of this process ended; the next one starts there. */
     private volatile Mark verified;
 
@@ -368,14 +372,31 @@ public final class PgAudit implements Audit {
 
     /**
      * One check at a time per process (F-11): a caller arriving while one runs gets its result, on the caller's own
-     * context.
+     * context. It hashes what was appended since this process's last successful check.
      */
     @Override
     public Future<Verification> verify() {
+        return run(false);
+    }
+
+    /**
+     * Re-hashes everything from the newest checkpoint (an edit to an event verified earlier shows only here, or in a
+     * new process); runs after the check in progress, if any, and callers meanwhile share it.
+     */
+    @Override
+    public Future<Verification> verifyAll() {
+        return run(true);
+    }
+
+    private Future<Verification> run(boolean full) {
         Future<Verification> shared;
         synchronized (this) {
             if (verifying == null || verifying.isComplete()) {
-                verifying = check();
+                verifyingAll = full || verified == null || broken;
+                verifying = check(full);
+            } else if (full && !verifyingAll) {
+                verifying = verifying.transform(ignored -> check(true));
+                verifyingAll = true;
             }
             shared = verifying;
         }
@@ -388,11 +409,21 @@ public final class PgAudit implements Audit {
         return mine.future();
     }
 
-    private Future<Verification> check() {
+    private Future<Verification> check(boolean full) {
         metrics.auditVerificationStarted();
         Mark mark = verified;
-        Future<Verification> result = mark == null ? fromCheckpoint(Optional.empty()) : resume(mark);
+        Future<Verification> result = full || mark == null || broken
+                ? fromCheckpoint(Optional.ofNullable(mark))
+                // Another task's retention can cut events between the mark and its walk: a break found on the
+                // short path is confirmed from the checkpoint before it is reported.
+                : resume(mark)
+                        .compose(quick -> quick.valid()
+                                ? Future.succeededFuture(quick)
+                                : fromCheckpoint(Optional.of(mark)).map(confirmed -> confirmed.valid()
+                                        ? confirmed
+                                        : confirmed.plusHashed(quick.hashed())));
         return result.onSuccess(verification -> {
+            broken = !verification.valid();
             metrics.auditChainIntegrity(verification.valid());
             metrics.auditEventsHashed(verification.hashed());
         });

@@ -9,6 +9,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -52,10 +53,23 @@ public final class AuditApi {
         };
     }
 
+    /** {@code ?full=true} re-hashes from the newest checkpoint; by default only what was appended since. */
     public Handler<RoutingContext> verify() {
-        return rc -> audit.verify()
-                .onSuccess(result -> AgentsApi.json(rc, 200, result.toJson()))
-                .onFailure(rc::fail);
+        return rc -> {
+            MultiMap params = rc.queryParams();
+            for (String name : params.names()) {
+                if (!name.equals("full")) {
+                    throw JsonBody.fieldError(name, "is not a parameter; only full=true|false");
+                }
+            }
+            List<String> full = params.getAll("full");
+            if (full.size() > 1 || (full.size() == 1 && !full.get(0).matches("true|false"))) {
+                throw JsonBody.fieldError("full", "must be true or false, once");
+            }
+            (full.equals(List.of("true")) ? audit.verifyAll() : audit.verify())
+                    .onSuccess(result -> AgentsApi.json(rc, 200, result.toJson()))
+                    .onFailure(rc::fail);
+        };
     }
 
     /** The newest verified head, signed; 409 when the chain does not verify (nothing trustworthy to sign). */

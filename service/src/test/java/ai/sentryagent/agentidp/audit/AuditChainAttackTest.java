@@ -21,6 +21,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.OffsetDateTime;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.BiFunction;
@@ -161,6 +162,40 @@ class AuditChainAttackTest {
         }
     }
 
+    /**
+     * F-11 meets F-12: an incremental check only hashes what is new, so an edit to an event this process verified
+     * before is found by the full check (every five minutes, or {@code ?full=true}) — and from then on every check
+     * reports it until the chain verifies again.
+     */
+    @Test
+    void anEditBehindTheVerifiedMarkIsFoundByTheFullCheckAndStaysReported() throws Exception {
+        String url = TestServers.get().createDatabase("chainmark");
+        try (RunningIdp idp = RunningIdp.start(Map.of("DATABASE_URL", url));
+                Connection db = jdbc(url);
+                Statement statement = db.createStatement()) {
+            for (int i = 0; i < 4; i++) {
+                idp.createAgent("marked-" + i, "weather:read");
+            }
+            assertThat(get(idp, "/api/v1/audit/verify").getBoolean("valid")).isTrue();
+            long victim = registered(db, 1);
+            statement.execute("ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update_or_delete");
+            statement.execute("UPDATE audit_events SET actor = 'mallory' WHERE seq = " + victim);
+            statement.execute("ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_update_or_delete");
+
+            JsonObject full = get(idp, "/api/v1/audit/verify?full=true");
+            assertThat(full.getBoolean("valid")).as(full.encode()).isFalse();
+            assertThat(full.getJsonObject("brokenAt").getLong("sequence")).isEqualTo(victim);
+            JsonObject after = get(idp, "/api/v1/audit/verify");
+            assertThat(after.getBoolean("valid")).isFalse();
+            assertThat(after.getJsonObject("brokenAt").getLong("sequence")).isEqualTo(victim);
+            for (String bad : List.of("full=yes", "full=true&full=true", "fast=true", "full=TRUE")) {
+                JsonObject refused = get(idp, "/api/v1/audit/verify?" + bad);
+                assertThat(refused.getInteger("status")).as(bad).isEqualTo(400);
+                assertThat(refused.getString("error")).isEqualTo("invalid_request");
+            }
+        }
+    }
+
     @Test
     void aForgedCheckpointFailsVerificationAndNeitherTheAppRoleNorRetentionCanPruneWithIt() throws Exception {
         String url = TestServers.get().createDatabase("chaincp");
@@ -236,12 +271,11 @@ class AuditChainAttackTest {
             assertThat(claims.get("hash")).isEqualTo(signed.getString("hash"));
             assertThat(claims.get("iss")).isEqualTo(RunningIdp.ISSUER);
 
-            // A superuser turns the trigger off and removes the newest events: the chain that is left is whole.
+            // A superuser turns the trigger off and removes the signed event and all after it: what is left is whole.
             try (Connection db = jdbc(url);
                     Statement statement = db.createStatement()) {
                 statement.execute("ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update_or_delete");
-                statement.execute("DELETE FROM audit_events WHERE seq IN (SELECT seq FROM audit_events ORDER BY seq"
-                        + " DESC LIMIT 3)");
+                statement.execute("DELETE FROM audit_events WHERE seq >= " + signed.getLong("sequence"));
                 statement.execute("ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_update_or_delete");
             }
             // The process that signed the head remembers it.
@@ -250,7 +284,7 @@ class AuditChainAttackTest {
                     .as(verification.encode())
                     .isFalse();
             assertThat(verification.getJsonObject("brokenAt").getLong("sequence"))
-                    .isEqualTo(signed.getLong("sequence"));
+                    .isGreaterThanOrEqualTo(signed.getLong("sequence"));
             assertThat(verification.getJsonObject("brokenAt").getString("reason"))
                     .contains("is gone");
         }
