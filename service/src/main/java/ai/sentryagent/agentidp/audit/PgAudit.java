@@ -419,9 +419,9 @@ public final class PgAudit implements Audit {
                 : resume(mark)
                         .compose(quick -> quick.valid()
                                 ? Future.succeededFuture(quick)
-                                : fromCheckpoint(Optional.of(mark)).map(confirmed -> confirmed.valid()
-                                        ? confirmed
-                                        : confirmed.plusHashed(quick.hashed())));
+                                : fromCheckpoint(Optional.of(mark))
+                                        .map(confirmed ->
+                                                confirmed.valid() ? confirmed : confirmed.plusHashed(quick.hashed())));
         return result.onSuccess(verification -> {
             broken = !verification.valid();
             metrics.auditChainIntegrity(verification.valid());
@@ -649,7 +649,7 @@ public final class PgAudit implements Audit {
     @Override
     public Future<Long> prune(Duration retention) {
         OffsetDateTime cutoff = odt(Instant.now().minus(retention));
-        return verify().compose(verification -> {
+        return verifyAll().compose(verification -> {
             if (!verification.valid()) {
                 return Future.failedFuture(new ChainBroken(
                         "audit retention refused: the chain does not verify at " + reason(verification), verification));

@@ -193,7 +193,8 @@ class ProductionTemplateTest {
 
     @Test
     void everySecretLivesUnderTheSeedsPathAndGeneratedOnesAreGenerated() {
-        for (String name : List.of("redis-auth-token", "credential-hash-key", "audit-chain-key", "bootstrap-admin-secret")) {
+        for (String name :
+                List.of("redis-auth-token", "credential-hash-key", "audit-chain-key", "bootstrap-admin-secret")) {
             template.hasResourceProperties(
                     "AWS::SecretsManager::Secret",
                     Map.of(
