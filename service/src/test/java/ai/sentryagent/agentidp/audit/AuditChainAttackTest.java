@@ -247,6 +247,21 @@ class AuditChainAttackTest {
             assertThat(count(statement, "SELECT count(*) FROM audit_events WHERE seq <= " + last))
                     .isEqualTo(upToLast);
             assertThat(count(statement, "SELECT count(*) FROM audit_archive")).isZero();
+
+            // Variant: the attacker archives the rows first, as retention would. The database cannot check the
+            // checkpoint's MAC, so the delete goes through — but nothing is lost, and the forgery stays reported.
+            db.setAutoCommit(false);
+            statement.execute("INSERT INTO audit_archive SELECT * FROM audit_events WHERE seq <= " + last);
+            statement.execute("SET LOCAL agentidp.audit_prune = 'on'");
+            statement.execute("DELETE FROM audit_events WHERE seq <= " + last);
+            db.commit();
+            db.setAutoCommit(true);
+            assertThat(count(statement, "SELECT count(*) FROM audit_archive")).isEqualTo(upToLast);
+            assertThatThrownBy(() -> statement.execute("DELETE FROM audit_archive"))
+                    .hasMessageContaining("append-only");
+            JsonObject still = get(idp, "/api/v1/audit/verify");
+            assertThat(still.getBoolean("valid")).isFalse();
+            assertThat(still.getJsonObject("brokenAt").getString("reason")).contains("checkpoint is not genuine");
         }
     }
 
@@ -270,6 +285,10 @@ class AuditChainAttackTest {
             assertThat(((Number) claims.get("seq")).longValue()).isEqualTo(signed.getLong("sequence"));
             assertThat(claims.get("hash")).isEqualTo(signed.getString("hash"));
             assertThat(claims.get("iss")).isEqualTo(RunningIdp.ISSUER);
+            // Signed with the token key, but typed: it is not accepted as an access token (RFC 8725 section 3.11).
+            assertThat(idp.call("GET", "/api/v1/agents", signed.getString("jws"), null)
+                            .statusCode())
+                    .isEqualTo(401);
 
             // A superuser turns the trigger off and removes the signed event and all after it: what is left is whole.
             try (Connection db = jdbc(url);
