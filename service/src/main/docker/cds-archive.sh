@@ -17,6 +17,7 @@ env -i PATH="$PATH" JAVA_TOOL_OPTIONS="-XX:ArchiveClassesAtExit=$archive -Xlog:c
   PORT=$port NODE_ENV=training ISSUER_URL="http://127.0.0.1:$port" DB_MIGRATE_ON_START=false \
   DATABASE_URL="postgres://training@127.0.0.1:1/training?sslmode=disable" REDIS_URL="redis://127.0.0.1:1" \
   JWT_PRIVATE_KEY="$(cat "$work/jwt_private.pem")" CREDENTIAL_HASH_KEY="$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')" \
+  AUDIT_CHAIN_KEY="$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')" \
   POLICY_DIR="$policies" java -jar "$jar" serve >"$work/serve.log" 2>&1 &
 pid=$!
 
