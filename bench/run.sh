@@ -190,7 +190,7 @@ run_agentidp() {
   psql -q -h 127.0.0.1 -U postgres -d postgres -c "DROP DATABASE IF EXISTS agentidp_bench" \
     -c "CREATE DATABASE agentidp_bench" >/dev/null
   java -jar "$server_jar" keygen --algorithm "$algorithm" --out "$work/run/keys-$algorithm" --force >/dev/null
-  admin_secret=$(openssl rand -hex 24); hash_key=$(openssl rand -hex 32)
+  admin_secret=$(openssl rand -hex 24); hash_key=$(openssl rand -hex 32); chain_key=$(openssl rand -hex 32)
   local database="postgres://postgres@127.0.0.1:5432/agentidp_bench?sslmode=disable"
   # As deployed: the migrate job first, then tasks that start on a migrated schema.
   env -i PATH="$PATH" DATABASE_URL="$database" java -jar "$server_jar" migrate >/dev/null
@@ -204,8 +204,9 @@ run_agentidp() {
       REDIS_URL="redis://127.0.0.1:6379" REDIS_KEY_PREFIX="agentidp-bench-$started-$algorithm:" \
       JWT_PRIVATE_KEY="$(cat "$work/run/keys-$algorithm/jwt_private.pem")" \
       JWT_PUBLIC_KEY="$(cat "$work/run/keys-$algorithm/jwt_public.pem")" \
-      CREDENTIAL_HASH_KEY="$hash_key" AUDIT_CHAIN_KEY="$hash_key-audit" \
-      BOOTSTRAP_ADMIN_SECRET="$admin_secret" POLICY_DIR="$root/policies" RATE_LIMIT_MAX_REQUESTS=1000000 \
+      CREDENTIAL_HASH_KEY="$hash_key" AUDIT_CHAIN_KEY="$chain_key" BOOTSTRAP_ADMIN_SECRET="$admin_secret" \
+      POLICY_DIR="$root/policies" \
+      RATE_LIMIT_MAX_REQUESTS=1000000 \
       java -jar "$server_jar" serve > "$work/run/agentidp-$algorithm.log" 2>&1 &
     pid=$!; pids+=("$pid")
     ready=$(wait_ready "http://127.0.0.1:$port/health/ready" "$pid" "$start_ns" 60) \

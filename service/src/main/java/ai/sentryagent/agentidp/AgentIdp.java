@@ -4,6 +4,8 @@ import ai.sentryagent.agentidp.agent.AgentStore;
 import ai.sentryagent.agentidp.agent.NotifyingAgentStore;
 import ai.sentryagent.agentidp.agent.PgAgentStore;
 import ai.sentryagent.agentidp.audit.Audit;
+import ai.sentryagent.agentidp.audit.AuditChain;
+import ai.sentryagent.agentidp.audit.HeadSigner;
 import ai.sentryagent.agentidp.audit.PgAudit;
 import ai.sentryagent.agentidp.config.AppConfig;
 import ai.sentryagent.agentidp.credential.CachingCredentialStore;
@@ -103,7 +105,17 @@ public final class AgentIdp {
         Pool pool = Postgres.pool(vertx, config);
         Redis redis = RedisClients.create(vertx, config.redis(), config.redisTlsCaCert());
         Metrics metrics = new Metrics();
-        PgAudit audit = new PgAudit(pool, metrics);
+        JwsSigner signer = JwsSigner.create(config.tokens().keys());
+        PgAudit audit = new PgAudit(
+                vertx,
+                pool,
+                metrics,
+                new AuditChain(config.auditChainKey().value().getBytes(StandardCharsets.UTF_8)),
+                new HeadSigner(
+                        signer,
+                        config.tokens().keys().current().kid(),
+                        config.tokens().issuer(),
+                        clock));
         // The token endpoint's client lookups come from memory while PostgreSQL notifies every change.
         ClientCache clientCache = new ClientCache(clock, config.tokens().clientCacheMaxAge(), 10_000);
         Optional<PgClientChanges> clientChanges =
@@ -115,7 +127,6 @@ public final class AgentIdp {
         CredentialStore credentials = new CachingCredentialStore(new PgCredentialStore(pool, audit), clientCache);
         CredentialHasher hasher =
                 new CredentialHasher(config.credentialHashKey().value().getBytes(StandardCharsets.UTF_8));
-        JwsSigner signer = JwsSigner.create(config.tokens().keys());
         TokenCodec codec = new TokenCodec(
                 config.tokens().keys(),
                 signer,
@@ -307,18 +318,28 @@ public final class AgentIdp {
         return policy.reload();
     }
 
-    /** Audit batching, chain verification for the integrity gauge, and retention. */
+    /**
+     * Audit batching, the full chain verification for the integrity gauge, and retention. Each check logs the signed
+     * head, so the log stream keeps a copy of the chain's state that a database writer cannot reach (F-12).
+     */
     private static List<Long> maintenance(Vertx vertx, PgAudit audit, Metrics metrics, AppConfig config) {
         long batching = audit.startBatching(vertx, AUDIT_BATCH_PERIOD_MS);
-        Runnable check = () -> audit.verify()
-                .onSuccess(result -> {
-                    if (!result.valid()) {
-                        LOG.error("audit chain broken: {}", result.toJson().encode());
+        java.util.function.Consumer<Boolean> check = full -> (full ? audit.verifyAll() : audit.verify())
+                .compose(verified -> audit.head())
+                .onSuccess(head -> LOG.info("audit chain head {}", head.toJson().encode()))
+                .onFailure(e -> {
+                    if (e instanceof Audit.ChainBroken broken) {
+                        LOG.error(
+                                "audit chain broken: {}",
+                                broken.verification().toJson().encode());
+                    } else {
+                        LOG.warn("audit chain check failed: {}", e.toString());
                     }
-                })
-                .onFailure(e -> LOG.warn("audit chain check failed: {}", e.toString()));
-        vertx.setTimer(5_000, id -> check.run());
-        long integrity = vertx.setPeriodic(AUDIT_VERIFY_PERIOD_MS, id -> check.run());
+                });
+        // Soon after start a check from where this process stands (the whole chain, the first time); then every
+        // five minutes the whole chain again, which is what finds an edit to an event verified earlier.
+        vertx.setTimer(5_000, id -> check.accept(false));
+        long integrity = vertx.setPeriodic(AUDIT_VERIFY_PERIOD_MS, id -> check.accept(true));
         long retention = vertx.setPeriodic(
                 AUDIT_RETENTION_PERIOD_MS,
                 id -> audit.prune(java.time.Duration.ofDays(config.auditRetentionDays()))

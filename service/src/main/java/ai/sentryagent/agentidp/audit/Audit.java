@@ -1,11 +1,12 @@
 package ai.sentryagent.agentidp.audit;
 
-import ai.sentryagent.agentidp.agent.Page;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.SqlClient;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -19,22 +20,88 @@ public interface Audit {
         public static final Context SYSTEM = new Context("system", null, null);
     }
 
-    /** Filters and paging of the audit listing; newest first. */
+    /**
+     * Where a listing continues: after the event with this timestamp and sequence number (newest first). Travels as
+     * the opaque {@code next} / {@code cursor} string {@code <epoch microseconds>_<seq>}.
+     */
+    record Cursor(Instant occurredAt, long seq) {
+        public String encode() {
+            long micros = occurredAt.getEpochSecond() * 1_000_000 + occurredAt.getNano() / 1_000;
+            return micros + "_" + seq;
+        }
+
+        /** The cursor, or empty when the text is not one this service handed out. */
+        public static Optional<Cursor> parse(String text) {
+            // Up to 16 digits of microseconds (year 2286) and 18 of sequence: nothing PostgreSQL cannot bind.
+            if (!text.matches("\\d{1,16}_\\d{1,18}")) {
+                return Optional.empty();
+            }
+            String[] parts = text.split("_");
+            long micros = Long.parseLong(parts[0]);
+            Instant at = Instant.ofEpochSecond(micros / 1_000_000, (micros % 1_000_000) * 1_000L);
+            return Optional.of(new Cursor(at, Long.parseLong(parts[1])));
+        }
+    }
+
+    /** Filters and paging of the audit listing; newest first, continuing after {@code cursor}. */
     record Query(
             Optional<UUID> agentId,
             Optional<String> action,
             Optional<String> outcome,
             Optional<Instant> from,
             Optional<Instant> to,
-            int page,
+            Optional<Cursor> cursor,
             int limit) {}
 
-    /** The result of checking the chain. */
-    record Verification(boolean valid, long checked, Optional<JsonObject> brokenAt) {
+    /** One page of the listing and where the next one starts, if there is one. */
+    record EventPage(List<AuditEvent> items, Optional<Cursor> next) {
+        public EventPage {
+            items = List.copyOf(items);
+        }
+    }
+
+    /** The newest verified point of the chain: an event, or the checkpoint retention left (no event id). */
+    record Head(long sequence, Optional<UUID> eventId, byte[] hash) {
         public JsonObject toJson() {
-            JsonObject json = new JsonObject().put("valid", valid).put("checked", checked);
+            return new JsonObject()
+                    .put("sequence", sequence)
+                    .put("eventId", eventId.map(UUID::toString).orElse(null))
+                    .put("hash", HexFormat.of().formatHex(hash));
+        }
+    }
+
+    /**
+     * The result of checking the chain. {@code checked}: events verified from the latest checkpoint to {@code head};
+     * {@code hashed}: how many of them this check had to hash (the others were verified by an earlier check of this
+     * process); {@code unkeyed}: events among them from before the chain was keyed (migration V4).
+     */
+    record Verification(
+            boolean valid,
+            long checked,
+            long hashed,
+            long unkeyed,
+            Optional<Head> head,
+            Optional<JsonObject> brokenAt) {
+        public JsonObject toJson() {
+            JsonObject json = new JsonObject()
+                    .put("valid", valid)
+                    .put("checked", checked)
+                    .put("hashed", hashed)
+                    .put("unkeyed", unkeyed);
+            head.ifPresent(h -> json.put("head", h.toJson()));
             brokenAt.ifPresent(broken -> json.put("brokenAt", broken));
             return json;
+        }
+
+        Verification plusHashed(long more) {
+            return new Verification(valid, checked, hashed + more, unkeyed, head, brokenAt);
+        }
+    }
+
+    /** A verified head signed with the token signing key (compact JWS), for copies kept outside the database. */
+    record SignedHead(Head head, Instant signedAt, String jws) {
+        public JsonObject toJson() {
+            return head.toJson().put("signedAt", signedAt.toString()).put("jws", jws);
         }
     }
 
@@ -47,14 +114,35 @@ public interface Audit {
     /** Writes every queued event now. */
     Future<Void> flush();
 
-    Future<Page<AuditEvent>> list(Query query);
+    Future<EventPage> list(Query query);
 
     Future<Optional<AuditEvent>> find(UUID eventId);
 
+    /** Checks the chain; concurrent callers share one check, which hashes only what earlier checks have not. */
     Future<Verification> verify();
 
-    /** Archives, checkpoints and deletes events older than the retention; returns how many. */
+    /** Checks the whole chain from the newest checkpoint, one check at a time like {@link #verify()}. */
+    Future<Verification> verifyAll();
+
+    /** Verifies, then signs the newest verified head; fails with {@link ChainBroken} when the chain does not verify. */
+    Future<SignedHead> head();
+
+    /** Archives, checkpoints and deletes verified events older than the retention; returns how many. */
     Future<Long> prune(Duration retention);
+
+    /** The chain does not verify: no head is signed and nothing is pruned. */
+    final class ChainBroken extends RuntimeException {
+        private final transient Verification verification;
+
+        public ChainBroken(String message, Verification verification) {
+            super(message, null, false, false);
+            this.verification = verification;
+        }
+
+        public Verification verification() {
+            return verification;
+        }
+    }
 
     /** Event details from alternating keys and values. */
     static JsonObject details(Object... keysAndValues) {

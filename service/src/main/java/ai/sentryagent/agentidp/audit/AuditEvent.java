@@ -2,9 +2,6 @@ package ai.sentryagent.agentidp.audit;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Map;
@@ -32,22 +29,26 @@ public record AuditEvent(
     public static final String FAILURE = "failure";
     public static final String DENIED = "denied";
 
-    /** A new event now (microsecond precision, as PostgreSQL stores it). */
+    /**
+     * A new event now (microsecond precision, as PostgreSQL stores it). Every caller-supplied field goes through
+     * {@link AuditFields}: whatever a request carried, the event can be stored (F-02).
+     */
     public static AuditEvent of(
             String action, String outcome, UUID agentId, Audit.Context context, JsonObject details) {
+        String actor = AuditFields.text(context.actor());
         return new AuditEvent(
                 UUID.randomUUID(),
                 Instant.now().truncatedTo(ChronoUnit.MICROS),
-                action,
+                AuditFields.text(action),
                 outcome,
                 agentId,
-                context.actor(),
-                context.clientIp(),
-                context.requestId(),
-                details == null ? new JsonObject() : details);
+                actor == null ? "unknown" : actor,
+                AuditFields.text(context.clientIp()),
+                AuditFields.text(context.requestId()),
+                AuditFields.details(details));
     }
 
-    /** The bytes the hash covers: every field, details as JSON with sorted keys. */
+    /** The text the hash covers (see {@link AuditChain}): every field, details as JSON with sorted keys. */
     public String canonical() {
         return String.join(
                 "\n",
@@ -60,17 +61,6 @@ public record AuditEvent(
                 clientIp == null ? "" : clientIp,
                 requestId == null ? "" : requestId,
                 canonicalJson(details));
-    }
-
-    public byte[] chain(byte[] previousHash) {
-        try {
-            MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
-            sha256.update(canonical().getBytes(StandardCharsets.UTF_8));
-            sha256.update(previousHash);
-            return sha256.digest();
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     public JsonObject toJson() {

@@ -1,13 +1,16 @@
 package ai.sentryagent.agentidp.audit;
 
-import ai.sentryagent.agentidp.agent.Page;
 import ai.sentryagent.agentidp.observability.Metrics;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.EncodeException;
 import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 import java.security.MessageDigest;
@@ -20,12 +23,14 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * {@link Audit} on PostgreSQL. Every append takes one transaction-scoped advisory lock, reads the chain's head and
- * inserts, so concurrent writers — on any number of tasks — build one consistent chain.
+ * inserts, so concurrent writers — on any number of tasks — build one consistent chain. Hashes are keyed
+ * ({@link AuditChain}); verification is incremental and runs off the event loop, one at a time per process.
  */
 public final class PgAudit implements Audit {
     private static final Logger LOG = LoggerFactory.getLogger(PgAudit.class);
@@ -33,6 +38,7 @@ public final class PgAudit implements Audit {
     static final long CHAIN_LOCK = 0x41494450L;
 
     static final byte[] GENESIS = new byte[32];
+    static final String QUARANTINED = "audit.event_quarantined";
     private static final int BATCH = 500;
     /**
      * Queued events beyond this (PostgreSQL refusing writes for a long time) are counted and logged, not kept: about
@@ -40,20 +46,37 @@ public final class PgAudit implements Audit {
      */
     static final int MAX_QUEUED = 50_000;
 
-    private static final int VERIFY_PAGE = 1000;
+    static final int VERIFY_PAGE = 1000;
     private static final String COLUMNS = "seq, event_id, occurred_at, action, outcome, agent_id, actor, client_ip,"
             + " request_id, details, prev_hash, hash";
 
+    private final Vertx vertx;
     private final Pool pool;
     private final Metrics metrics;
+    private final AuditChain chain;
+    private final HeadSigner heads;
     private final ConcurrentLinkedQueue<AuditEvent> queue = new ConcurrentLinkedQueue<>();
-    private final java.util.concurrent.atomic.AtomicInteger queued = new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicInteger queued = new AtomicInteger();
     /** The running batch writer, if any: one per process, so flushes never queue up on the chain lock. */
     private Future<Void> writer;
+    /** The oldest event of the batch being written, while one is. */
+    private volatile Instant writing;
+    /** The running chain check, if any: concurrent callers share it. */
+    private Future<Verification> verifying;
+    /** Whether the running check re-hashes everything. */
+    private boolean verifyingAll;
+    /** The last check found a break: every check starts over until one verifies. */
+    private volatile boolean broken;
+    /** Where the last successful check of this process ended; the next one starts there. */
+    private volatile Mark verified;
 
-    public PgAudit(Pool pool, Metrics metrics) {
+    public PgAudit(Vertx vertx, Pool pool, Metrics metrics, AuditChain chain, HeadSigner heads) {
+        this.vertx = vertx;
         this.pool = pool;
         this.metrics = metrics;
+        this.chain = chain;
+        this.heads = heads;
+        metrics.auditPending(this::oldestPendingSeconds);
     }
 
     /** Flushes the queue every {@code periodMs}; returns the timer id. */
@@ -68,7 +91,7 @@ public final class PgAudit implements Audit {
 
     @Override
     public Future<Void> append(SqlClient tx, AuditEvent event) {
-        return head(tx).compose(previous -> insert(tx, event, previous)).mapEmpty();
+        return head(tx).compose(previous -> insert(tx, List.of(event), previous));
     }
 
     private static Future<byte[]> head(SqlClient tx) {
@@ -87,28 +110,31 @@ public final class PgAudit implements Audit {
     }
 
     private static final String INSERT = "INSERT INTO audit_events (event_id, occurred_at, action, outcome, agent_id,"
-            + " actor, client_ip, request_id, details, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,"
-            + " $11)";
+            + " actor, client_ip, request_id, details, prev_hash, hash, chain) VALUES ($1, $2, $3, $4, $5, $6, $7, $8,"
+            + " $9, $10, $11, $12)";
 
-    private static Future<byte[]> insert(SqlClient tx, AuditEvent event, byte[] previous) {
-        byte[] hash = event.chain(previous);
-        return tx.preparedQuery(INSERT).execute(row(event, previous, hash)).map(hash);
-    }
-
-    private static Tuple row(AuditEvent event, byte[] previous, byte[] hash) {
-        return Tuple.from(new Object[] {
-            event.eventId(),
-            OffsetDateTime.ofInstant(event.timestamp(), ZoneOffset.UTC),
-            event.action(),
-            event.outcome(),
-            event.agentId(),
-            event.actor(),
-            event.clientIp(),
-            event.requestId(),
-            event.details(),
-            Buffer.buffer(previous),
-            Buffer.buffer(hash)
-        });
+    /** Chains the events on {@code previous} and sends them as one pipelined batch: one round trip. */
+    private Future<Void> insert(SqlClient tx, List<AuditEvent> events, byte[] previous) {
+        List<Tuple> rows = new ArrayList<>(events.size());
+        for (AuditEvent event : events) {
+            byte[] hash = chain.link(AuditChain.KEYED, previous, event);
+            rows.add(Tuple.from(new Object[] {
+                event.eventId(),
+                OffsetDateTime.ofInstant(event.timestamp(), ZoneOffset.UTC),
+                event.action(),
+                event.outcome(),
+                event.agentId(),
+                event.actor(),
+                event.clientIp(),
+                event.requestId(),
+                event.details(),
+                Buffer.buffer(previous),
+                Buffer.buffer(hash),
+                AuditChain.KEYED
+            }));
+            previous = hash;
+        }
+        return tx.preparedQuery(INSERT).executeBatch(rows).mapEmpty();
     }
 
     @Override
@@ -147,7 +173,7 @@ public final class PgAudit implements Audit {
         return writer != null && !writer.isComplete();
     }
 
-    /** Writes batches until the queue is empty; a failed batch goes back to the front of the queue. */
+    /** Writes batches until the queue is empty; what a transient failure left unwritten goes back to the front. */
     private Future<Void> drain() {
         List<AuditEvent> batch = new ArrayList<>();
         for (AuditEvent event; batch.size() < BATCH && (event = queue.poll()) != null; ) {
@@ -157,31 +183,124 @@ public final class PgAudit implements Audit {
         if (batch.isEmpty()) {
             return Future.succeededFuture();
         }
-        return pool.withTransaction(tx -> head(tx).compose(head -> {
-                    // The chain is computed here and the rows go out as one pipelined batch: one round trip.
-                    List<Tuple> rows = new ArrayList<>(batch.size());
-                    byte[] previous = head;
-                    for (AuditEvent event : batch) {
-                        byte[] hash = event.chain(previous);
-                        rows.add(row(event, previous, hash));
-                        previous = hash;
-                    }
-                    return tx.preparedQuery(INSERT).executeBatch(rows).<Void>mapEmpty();
-                }))
+        writing = batch.get(0).timestamp();
+        return write(batch)
                 .recover(failure -> {
-                    // Nothing is lost: the batch goes back to the front of the queue for the next attempt.
-                    List<AuditEvent> retry = new ArrayList<>(batch);
+                    List<AuditEvent> unwritten = failure instanceof Unwritten u ? u.events : batch;
+                    List<AuditEvent> retry = new ArrayList<>(unwritten);
                     retry.addAll(queue);
                     queue.clear();
                     queue.addAll(retry);
-                    queued.addAndGet(batch.size());
-                    return Future.failedFuture(failure);
+                    queued.addAndGet(unwritten.size());
+                    return Future.failedFuture(failure instanceof Unwritten ? failure.getCause() : failure);
+                })
+                .eventually(() -> {
+                    writing = null;
+                    return Future.succeededFuture();
                 })
                 .compose(done -> queue.isEmpty() ? Future.<Void>succeededFuture() : drain());
     }
 
+    /**
+     * Writes the events in one transaction. When PostgreSQL refuses the data itself (a permanent error), the batch is
+     * split in halves until the refused event is alone, and that one is quarantined, so one unstorable event never
+     * holds back the rest (F-02). Any other failure is transient: the events come back as {@link Unwritten}.
+     */
+    private Future<Void> write(List<AuditEvent> events) {
+        return pool.withTransaction(tx -> head(tx).compose(head -> insert(tx, events, head)))
+                .recover(failure -> {
+                    if (!permanent(failure)) {
+                        return Future.failedFuture(new Unwritten(events, failure));
+                    }
+                    if (events.size() == 1) {
+                        return quarantine(events.get(0), failure);
+                    }
+                    List<AuditEvent> left = events.subList(0, events.size() / 2);
+                    List<AuditEvent> right = events.subList(events.size() / 2, events.size());
+                    return write(left)
+                            .transform(first -> first.succeeded()
+                                    ? write(right)
+                                    : Future.failedFuture(((Unwritten) first.cause()).and(right)));
+                });
+    }
+
+    /**
+     * SQLSTATE class 22 (data exception: a NUL, an invalid encoding, a value out of range) and 23 (integrity
+     * constraint) fail the same way on every retry; so do values the client cannot encode at all. Connection loss,
+     * 08xxx, 57Pxx, serialisation failures and timeouts are worth retrying.
+     */
+    static boolean permanent(Throwable failure) {
+        if (failure instanceof PgException pg) {
+            String state = pg.getSqlState();
+            return state != null && (state.startsWith("22") || state.startsWith("23"));
+        }
+        return failure instanceof EncodeException
+                || failure instanceof IllegalArgumentException
+                || failure instanceof ClassCastException
+                || failure instanceof NullPointerException;
+    }
+
+    /**
+     * Drops an event PostgreSQL will never store and writes a placeholder in its place, so the chain records that an
+     * event existed. The log line names the event, not its content: the content is what was refused.
+     */
+    private Future<Void> quarantine(AuditEvent event, Throwable failure) {
+        String state = failure instanceof PgException pg
+                ? pg.getSqlState()
+                : failure.getClass().getSimpleName();
+        metrics.auditQuarantined();
+        LOG.error(
+                "audit event {} ({}) quarantined: PostgreSQL refused it permanently ({}); a {} event stands in for it",
+                event.eventId(),
+                AuditFields.text(event.action()),
+                state,
+                QUARANTINED);
+        AuditEvent placeholder = AuditEvent.of(
+                QUARANTINED,
+                AuditEvent.FAILURE,
+                null,
+                Context.SYSTEM,
+                Audit.details("eventId", String.valueOf(event.eventId()), "action", event.action(), "error", state));
+        return pool.withTransaction(tx -> head(tx).compose(head -> insert(tx, List.of(placeholder), head)))
+                .recover(e -> {
+                    if (!permanent(e)) {
+                        return Future.failedFuture(new Unwritten(List.of(placeholder), e));
+                    }
+                    LOG.error("the placeholder for quarantined audit event {} was refused too", event.eventId());
+                    return Future.succeededFuture();
+                });
+    }
+
+    /** Events a transient failure left unwritten, in order. */
+    private static final class Unwritten extends RuntimeException {
+        private final List<AuditEvent> events;
+
+        Unwritten(List<AuditEvent> events, Throwable cause) {
+            super(cause.toString(), cause, false, false);
+            this.events = List.copyOf(events);
+        }
+
+        Unwritten and(List<AuditEvent> more) {
+            List<AuditEvent> all = new ArrayList<>(events);
+            all.addAll(more);
+            return new Unwritten(all, getCause());
+        }
+    }
+
+    /** How long the oldest event not yet written has waited, in seconds; 0 when nothing waits. */
+    double oldestPendingSeconds() {
+        Instant oldest = writing;
+        AuditEvent next = queue.peek();
+        if (next != null && (oldest == null || next.timestamp().isBefore(oldest))) {
+            oldest = next.timestamp();
+        }
+        return oldest == null
+                ? 0
+                : Math.max(0, Duration.between(oldest, Instant.now()).toMillis() / 1000.0);
+    }
+
     @Override
-    public Future<Page<AuditEvent>> list(Query query) {
+    public Future<EventPage> list(Query query) {
         List<String> conditions = new ArrayList<>();
         List<Object> params = new ArrayList<>();
         query.agentId().ifPresent(v -> condition(conditions, params, "agent_id = $", v));
@@ -189,24 +308,35 @@ public final class PgAudit implements Audit {
         query.outcome().ifPresent(v -> condition(conditions, params, "outcome = $", v));
         query.from().ifPresent(v -> condition(conditions, params, "occurred_at >= $", odt(v)));
         query.to().ifPresent(v -> condition(conditions, params, "occurred_at < $", odt(v)));
+        query.cursor().ifPresent(cursor -> {
+            // Keyset paging on the (occurred_at DESC, seq DESC) index: no OFFSET, no count.
+            params.add(odt(cursor.occurredAt()));
+            params.add(cursor.seq());
+            conditions.add("(occurred_at, seq) < ($" + (params.size() - 1) + ", $" + params.size() + ")");
+        });
         String where = conditions.isEmpty() ? "" : " WHERE " + String.join(" AND ", conditions);
-        Future<Long> total = pool.preparedQuery("SELECT count(*) FROM audit_events" + where)
+        params.add((long) query.limit() + 1);
+        return pool.preparedQuery("SELECT " + COLUMNS + " FROM audit_events" + where
+                        + " ORDER BY occurred_at DESC, seq DESC LIMIT $" + params.size())
                 .execute(Tuple.tuple(params))
-                .map(rows -> rows.iterator().next().getLong(0));
-        List<Object> pageParams = new ArrayList<>(params);
-        pageParams.add((long) query.limit());
-        pageParams.add((long) (query.page() - 1) * query.limit());
-        Future<List<AuditEvent>> items = pool.preparedQuery("SELECT " + COLUMNS + " FROM audit_events" + where
-                        + " ORDER BY occurred_at DESC, seq DESC LIMIT $" + (params.size() + 1) + " OFFSET $"
-                        + (params.size() + 2))
-                .execute(Tuple.tuple(pageParams))
                 .map(rows -> {
                     List<AuditEvent> events = new ArrayList<>();
-                    rows.forEach(row -> events.add(map(row)));
-                    return events;
+                    long lastSeq = 0;
+                    boolean more = false;
+                    for (Row row : rows) {
+                        if (events.size() == query.limit()) {
+                            more = true;
+                            break;
+                        }
+                        events.add(map(row));
+                        lastSeq = row.getLong("seq");
+                    }
+                    Optional<Cursor> next = more
+                            ? Optional.of(
+                                    new Cursor(events.get(events.size() - 1).timestamp(), lastSeq))
+                            : Optional.empty();
+                    return new EventPage(events, next);
                 });
-        return Future.all(total, items)
-                .map(done -> new Page<>(items.result(), query.page(), query.limit(), total.result()));
     }
 
     private static void condition(List<String> conditions, List<Object> params, String sql, Object value) {
@@ -223,93 +353,349 @@ public final class PgAudit implements Audit {
                         : Optional.of(map(rows.iterator().next())));
     }
 
+    /** Where a successful check ended: the next check hashes only what follows, after making sure this is intact. */
+    private record Mark(long checkpointSeq, Head head, boolean keyed, long checked, long unkeyed) {}
+
+    /** A check in progress: the last event verified and what has been counted so far. */
+    private record Walk(
+            long checkpointSeq,
+            Head head,
+            boolean keyed,
+            long checked,
+            long unkeyed,
+            long hashed,
+            Optional<Mark> earlier,
+            boolean earlierSeen) {}
+
+    /** One page checked: either the walk goes on, or it ended at a broken link. */
+    private record Step(Walk walk, int rows, Optional<JsonObject> broken) {}
+
+    /**
+     * One check at a time per process (F-11): a caller arriving while one runs gets its result, on the caller's own
+     * context. It hashes what was appended since this process's last successful check.
+     */
     @Override
     public Future<Verification> verify() {
-        return pool.query("SELECT last_seq, last_hash FROM audit_checkpoints ORDER BY last_seq DESC LIMIT 1")
-                .execute()
-                .compose(cp -> {
-                    long after = cp.size() > 0 ? cp.iterator().next().getLong(0) : 0;
-                    byte[] start =
-                            cp.size() > 0 ? cp.iterator().next().getBuffer(1).getBytes() : GENESIS;
-                    return verifyFrom(after, start, 0);
-                })
-                .onSuccess(result -> metrics.auditChainIntegrity(result.valid()));
+        return run(false);
     }
 
-    private Future<Verification> verifyFrom(long afterSeq, byte[] expectedPrevious, long checked) {
-        return pool.preparedQuery("SELECT " + COLUMNS + " FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2")
-                .execute(Tuple.of(afterSeq, VERIFY_PAGE))
+    /**
+     * Re-hashes everything from the newest checkpoint (an edit to an event verified earlier shows only here, or in a
+     * new process); runs after the check in progress, if any, and callers meanwhile share it.
+     */
+    @Override
+    public Future<Verification> verifyAll() {
+        return run(true);
+    }
+
+    private Future<Verification> run(boolean full) {
+        Future<Verification> shared;
+        synchronized (this) {
+            if (verifying == null || verifying.isComplete()) {
+                verifyingAll = full || verified == null || broken;
+                verifying = check(full);
+            } else if (full && !verifyingAll) {
+                verifying = verifying.transform(ignored -> check(true));
+                verifyingAll = true;
+            }
+            shared = verifying;
+        }
+        io.vertx.core.Context caller = Vertx.currentContext();
+        if (caller == null) {
+            return shared;
+        }
+        Promise<Verification> mine = Promise.promise();
+        shared.onComplete(result -> caller.runOnContext(v -> mine.handle(result)));
+        return mine.future();
+    }
+
+    private Future<Verification> check(boolean full) {
+        metrics.auditVerificationStarted();
+        Mark mark = verified;
+        Future<Verification> result = full || mark == null || broken
+                ? fromCheckpoint(Optional.ofNullable(mark))
+                // Another task's retention can cut events between the mark and its walk: a break found on the
+                // short path is confirmed from the checkpoint before it is reported.
+                : resume(mark)
+                        .compose(quick -> quick.valid()
+                                ? Future.succeededFuture(quick)
+                                : fromCheckpoint(Optional.of(mark))
+                                        .map(confirmed ->
+                                                confirmed.valid() ? confirmed : confirmed.plusHashed(quick.hashed())));
+        return result.onSuccess(verification -> {
+            broken = !verification.valid();
+            metrics.auditChainIntegrity(verification.valid());
+            metrics.auditEventsHashed(verification.hashed());
+        });
+    }
+
+    /**
+     * Continues from the mark when the event there is unchanged and no checkpoint appeared since; otherwise checks
+     * from the newest checkpoint, expecting the marked event where it was.
+     */
+    private Future<Verification> resume(Mark mark) {
+        return pool.preparedQuery("SELECT (SELECT hash FROM audit_events WHERE seq = $1),"
+                        + " (SELECT coalesce(max(last_seq), 0) FROM audit_checkpoints)")
+                .execute(Tuple.of(mark.head().sequence()))
                 .compose(rows -> {
-                    byte[] previous = expectedPrevious;
-                    long count = checked;
-                    long last = afterSeq;
-                    for (Row row : rows) {
-                        AuditEvent event = map(row);
-                        byte[] storedPrevious = row.getBuffer("prev_hash").getBytes();
-                        byte[] storedHash = row.getBuffer("hash").getBytes();
-                        long seq = row.getLong("seq");
-                        if (!MessageDigest.isEqual(storedPrevious, previous)) {
-                            return Future.succeededFuture(broken(
-                                    count,
-                                    event,
-                                    seq,
-                                    "prev_hash does not match the previous event's hash (an event was removed or"
-                                            + " reordered)"));
-                        }
-                        if (!MessageDigest.isEqual(storedHash, event.chain(previous))) {
-                            return Future.succeededFuture(broken(
-                                    count,
-                                    event,
-                                    seq,
-                                    "hash does not match the event's content (the event was changed)"));
-                        }
-                        previous = storedHash;
-                        count++;
-                        last = seq;
+                    Row row = rows.iterator().next();
+                    Buffer stored = row.getBuffer(0);
+                    boolean sameCheckpoint = row.getLong(1) == mark.checkpointSeq();
+                    boolean intact = mark.head().eventId().isEmpty()
+                            ? stored == null
+                            : stored != null
+                                    && MessageDigest.isEqual(
+                                            stored.getBytes(), mark.head().hash());
+                    if (sameCheckpoint && intact) {
+                        return walk(new Walk(
+                                mark.checkpointSeq(),
+                                mark.head(),
+                                mark.keyed(),
+                                mark.checked(),
+                                mark.unkeyed(),
+                                0,
+                                Optional.empty(),
+                                false));
                     }
-                    if (rows.size() < VERIFY_PAGE) {
-                        return Future.succeededFuture(new Verification(true, count, Optional.empty()));
-                    }
-                    return verifyFrom(last, previous, count);
+                    return fromCheckpoint(Optional.of(mark));
                 });
     }
 
-    private static Verification broken(long checked, AuditEvent event, long seq, String reason) {
+    private Future<Verification> fromCheckpoint(Optional<Mark> earlier) {
+        return pool.query("SELECT last_seq, last_hash, archived_count, mac, legacy FROM audit_checkpoints"
+                        + " ORDER BY last_seq DESC LIMIT 1")
+                .execute()
+                .compose(rows -> {
+                    if (rows.size() == 0) {
+                        return walk(
+                                new Walk(0, new Head(0, Optional.empty(), GENESIS), false, 0, 0, 0, earlier, false));
+                    }
+                    Row checkpoint = rows.iterator().next();
+                    long lastSeq = checkpoint.getLong("last_seq");
+                    byte[] lastHash = checkpoint.getBuffer("last_hash").getBytes();
+                    if (!genuine(checkpoint)) {
+                        return Future.succeededFuture(new Verification(
+                                false,
+                                0,
+                                0,
+                                0,
+                                Optional.empty(),
+                                Optional.of(new JsonObject()
+                                        .put("sequence", lastSeq)
+                                        .put(
+                                                "reason",
+                                                "the newest checkpoint is not genuine: its MAC does not verify, so"
+                                                        + " retention did not write it"))));
+                    }
+                    Head start = new Head(lastSeq, Optional.empty(), lastHash);
+                    return walk(new Walk(lastSeq, start, false, 0, 0, 0, earlier, false));
+                });
+    }
+
+    /** A checkpoint written by retention since V4 carries its MAC; older ones were marked legacy by the migration. */
+    private boolean genuine(Row checkpoint) {
+        if (Boolean.TRUE.equals(checkpoint.getBoolean("legacy"))) {
+            return true;
+        }
+        Buffer mac = checkpoint.getBuffer("mac");
+        return mac != null
+                && MessageDigest.isEqual(
+                        mac.getBytes(),
+                        chain.checkpoint(
+                                checkpoint.getLong("last_seq"),
+                                checkpoint.getBuffer("last_hash").getBytes(),
+                                checkpoint.getLong("archived_count")));
+    }
+
+    /** Pages through the events after the walk's head by sequence number; hashing runs on a worker thread. */
+    private Future<Verification> walk(Walk walk) {
+        return pool.preparedQuery(
+                        "SELECT " + COLUMNS + ", chain FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2")
+                .execute(Tuple.of(walk.head().sequence(), VERIFY_PAGE))
+                .compose(rows -> vertx.executeBlocking(() -> page(walk, rows), false))
+                .compose(step -> {
+                    if (step.broken().isPresent()) {
+                        return Future.succeededFuture(result(step.walk(), step.broken()));
+                    }
+                    if (step.rows() == VERIFY_PAGE) {
+                        return walk(step.walk());
+                    }
+                    return Future.succeededFuture(finish(step.walk()));
+                });
+    }
+
+    private Step page(Walk walk, RowSet<Row> rows) {
+        Head head = walk.head();
+        boolean keyed = walk.keyed();
+        long checked = walk.checked();
+        long unkeyed = walk.unkeyed();
+        long hashed = walk.hashed();
+        boolean earlierSeen = walk.earlierSeen();
+        Optional<Mark> earlier = walk.earlier();
+        for (Row row : rows) {
+            AuditEvent event = map(row);
+            long seq = row.getLong("seq");
+            short version = row.getShort("chain");
+            byte[] storedPrevious = row.getBuffer("prev_hash").getBytes();
+            byte[] storedHash = row.getBuffer("hash").getBytes();
+            Walk sofar = new Walk(walk.checkpointSeq(), head, keyed, checked, unkeyed, hashed, earlier, earlierSeen);
+            if (earlier.isPresent()
+                    && !earlierSeen
+                    && seq > earlier.get().head().sequence()
+                    && earlier.get().head().sequence() > walk.checkpointSeq()) {
+                return broken(sofar, rows.size(), earlier.get().head().sequence(), null, MISSING);
+            }
+            if (!MessageDigest.isEqual(storedPrevious, head.hash())) {
+                return broken(
+                        sofar,
+                        rows.size(),
+                        seq,
+                        event,
+                        "prev_hash does not match the previous event's hash (an event was removed or reordered)");
+            }
+            if (version != AuditChain.KEYED && (version != AuditChain.LEGACY || keyed)) {
+                return broken(
+                        sofar,
+                        rows.size(),
+                        seq,
+                        event,
+                        "an unkeyed event after keyed ones: the chain was rewritten without the chain key");
+            }
+            hashed++;
+            if (!MessageDigest.isEqual(storedHash, chain.link(version, head.hash(), event))) {
+                return broken(
+                        sofar,
+                        rows.size(),
+                        seq,
+                        event,
+                        "hash does not match the event's content (the event was changed, or the chain recomputed"
+                                + " without the chain key)");
+            }
+            if (earlier.isPresent() && seq == earlier.get().head().sequence()) {
+                if (!MessageDigest.isEqual(storedHash, earlier.get().head().hash())) {
+                    return broken(sofar, rows.size(), seq, event, CHANGED);
+                }
+                earlierSeen = true;
+            }
+            keyed |= version == AuditChain.KEYED;
+            unkeyed += version == AuditChain.LEGACY ? 1 : 0;
+            checked++;
+            head = new Head(seq, Optional.of(event.eventId()), storedHash);
+        }
+        return new Step(
+                new Walk(walk.checkpointSeq(), head, keyed, checked, unkeyed, hashed, earlier, earlierSeen),
+                rows.size(),
+                Optional.empty());
+    }
+
+    private static final String MISSING =
+            "the event at this sequence, verified earlier by this process, is gone (the end of the trail was cut)";
+    private static final String CHANGED =
+            "the event at this sequence differs from the one this process verified earlier";
+
+    private static Step broken(Walk walk, int rows, long seq, AuditEvent event, String reason) {
+        JsonObject at = new JsonObject().put("sequence", seq).put("reason", reason);
+        if (event != null) {
+            at.put("eventId", event.eventId().toString());
+        }
+        return new Step(walk, rows, Optional.of(at));
+    }
+
+    /** The chain ended: valid unless an event verified earlier lies beyond its end. */
+    private Verification finish(Walk walk) {
+        Optional<Mark> earlier = walk.earlier();
+        if (earlier.isPresent() && !walk.earlierSeen() && earlier.get().head().sequence() > walk.checkpointSeq()) {
+            return result(
+                    walk,
+                    Optional.of(new JsonObject()
+                            .put("sequence", earlier.get().head().sequence())
+                            .put("reason", MISSING)));
+        }
+        return result(walk, Optional.empty());
+    }
+
+    /**
+     * The verification; a valid one moves the mark. A broken one leaves it, so every later check starts over and
+     * still expects what was verified before: a break stays visible until someone repairs it.
+     */
+    private Verification result(Walk walk, Optional<JsonObject> broken) {
+        if (broken.isEmpty()) {
+            verified = new Mark(walk.checkpointSeq(), walk.head(), walk.keyed(), walk.checked(), walk.unkeyed());
+        }
         return new Verification(
-                false,
-                checked,
-                Optional.of(new JsonObject()
-                        .put("eventId", event.eventId().toString())
-                        .put("sequence", seq)
-                        .put("reason", reason)));
+                broken.isEmpty(), walk.checked(), walk.hashed(), walk.unkeyed(), Optional.of(walk.head()), broken);
     }
 
     @Override
+    public Future<SignedHead> head() {
+        return verify().compose(verification -> verification.valid()
+                ? Future.succeededFuture(heads.sign(verification.head().orElseThrow()))
+                : Future.failedFuture(new ChainBroken(
+                        "the audit chain does not verify, so no head is signed: " + reason(verification),
+                        verification)));
+    }
+
+    private static String reason(Verification verification) {
+        return verification
+                .brokenAt()
+                .map(at -> "sequence " + at.getLong("sequence") + ": " + at.getString("reason"))
+                .orElse("");
+    }
+
+    /**
+     * Retention moves verified events only: it checks the chain first, refuses when the newest checkpoint is not
+     * genuine, and writes a checkpoint with its MAC. The trigger lets it delete only rows it has just archived.
+     */
+    @Override
     public Future<Long> prune(Duration retention) {
         OffsetDateTime cutoff = odt(Instant.now().minus(retention));
-        return pool.withTransaction(tx -> tx.preparedQuery("SELECT pg_advisory_xact_lock($1)")
-                .execute(Tuple.of(CHAIN_LOCK))
-                .compose(locked -> tx.preparedQuery("SELECT seq, hash FROM audit_events WHERE occurred_at < $1"
-                                + " ORDER BY seq DESC LIMIT 1")
-                        .execute(Tuple.of(cutoff)))
-                .compose(rows -> {
-                    if (rows.size() == 0) {
-                        return Future.succeededFuture(0L);
-                    }
-                    long lastSeq = rows.iterator().next().getLong(0);
-                    Buffer lastHash = rows.iterator().next().getBuffer(1);
-                    return tx.query("SET LOCAL agentidp.audit_prune = 'on'")
-                            .execute()
-                            .compose(set -> tx.preparedQuery(
-                                            "INSERT INTO audit_archive SELECT * FROM audit_events" + " WHERE seq <= $1")
-                                    .execute(Tuple.of(lastSeq)))
-                            .compose(archived -> tx.preparedQuery("INSERT INTO audit_checkpoints (last_seq, last_hash,"
-                                            + " archived_count, created_at) VALUES ($1, $2, $3, now())")
-                                    .execute(Tuple.of(lastSeq, lastHash, (long) archived.rowCount())))
-                            .compose(checkpoint -> tx.preparedQuery("DELETE FROM audit_events WHERE seq <= $1")
-                                    .execute(Tuple.of(lastSeq)))
-                            .map(deleted -> (long) deleted.rowCount());
-                }));
+        return verifyAll().compose(verification -> {
+            if (!verification.valid()) {
+                return Future.failedFuture(new ChainBroken(
+                        "audit retention refused: the chain does not verify at " + reason(verification), verification));
+            }
+            long verifiedSeq = verification.head().map(Head::sequence).orElse(0L);
+            return pool.withTransaction(tx -> tx.preparedQuery("SELECT pg_advisory_xact_lock($1)")
+                    .execute(Tuple.of(CHAIN_LOCK))
+                    .compose(locked -> tx.query("SELECT last_seq, last_hash, archived_count, mac, legacy FROM"
+                                    + " audit_checkpoints ORDER BY last_seq DESC LIMIT 1")
+                            .execute())
+                    .compose(checkpoints -> {
+                        if (checkpoints.size() > 0
+                                && !genuine(checkpoints.iterator().next())) {
+                            return Future.failedFuture(new ChainBroken(
+                                    "audit retention refused: the newest checkpoint is not genuine", verification));
+                        }
+                        return tx.preparedQuery("SELECT seq, hash FROM audit_events WHERE occurred_at < $1 AND seq"
+                                        + " <= $2 ORDER BY seq DESC LIMIT 1")
+                                .execute(Tuple.of(cutoff, verifiedSeq));
+                    })
+                    .compose(rows -> rows.size() == 0
+                            ? Future.succeededFuture(0L)
+                            : cut(tx, rows.iterator().next())));
+        });
+    }
+
+    private Future<Long> cut(SqlClient tx, Row last) {
+        long lastSeq = last.getLong(0);
+        byte[] lastHash = last.getBuffer(1).getBytes();
+        return tx.query("SET LOCAL agentidp.audit_prune = 'on'")
+                .execute()
+                .compose(set -> tx.preparedQuery("INSERT INTO audit_archive SELECT * FROM audit_events WHERE seq <= $1")
+                        .execute(Tuple.of(lastSeq)))
+                .compose(archived -> {
+                    long count = archived.rowCount();
+                    return tx.preparedQuery("INSERT INTO audit_checkpoints (last_seq, last_hash, archived_count,"
+                                    + " created_at, mac) VALUES ($1, $2, $3, now(), $4)")
+                            .execute(Tuple.of(
+                                    lastSeq,
+                                    Buffer.buffer(lastHash),
+                                    count,
+                                    Buffer.buffer(chain.checkpoint(lastSeq, lastHash, count))));
+                })
+                .compose(checkpoint -> tx.preparedQuery("DELETE FROM audit_events WHERE seq <= $1")
+                        .execute(Tuple.of(lastSeq)))
+                .map(deleted -> (long) deleted.rowCount());
     }
 
     private static OffsetDateTime odt(Instant instant) {

@@ -46,6 +46,7 @@ import java.util.Set;
  * @param notices variables that were set but have no effect in this build, to be logged at startup
  * @param opaUrl where to delegate authorization decisions ({@code OPA_URL}), if anywhere; prints without credentials
  * @param auditRetentionDays how long audit events stay in the live table ({@code AUDIT_RETENTION_DAYS})
+ * @param auditChainKey the key of the audit trail's HMAC chain ({@code AUDIT_CHAIN_KEY}); the database never holds it
  */
 public record AppConfig(
         String environment,
@@ -66,7 +67,8 @@ public record AppConfig(
         String policyDir,
         List<String> notices,
         Optional<OpaUrl> opaUrl,
-        int auditRetentionDays) {
+        int auditRetentionDays,
+        Secret auditChainKey) {
 
     /**
      * Edge behaviour.
@@ -197,6 +199,13 @@ public record AppConfig(
         List<String> notices = Features.check(env);
         Optional<OpaUrl> opaUrl = env.optional("OPA_URL").map(url -> env.parsed("OPA_URL", url, OpaUrl::parse));
         int auditRetentionDays = env.integer("AUDIT_RETENTION_DAYS", 90, 1, 3650);
+        String chainKey = env.required(
+                "AUDIT_CHAIN_KEY",
+                "at least 32 random characters kept outside the database, e.g. openssl rand -hex 32");
+        if (chainKey != null && chainKey.length() < MIN_HASH_KEY_LENGTH) {
+            env.problem("AUDIT_CHAIN_KEY must be at least " + MIN_HASH_KEY_LENGTH + " characters, got "
+                    + chainKey.length());
+        }
 
         env.throwIfInvalid();
         return new AppConfig(
@@ -218,7 +227,8 @@ public record AppConfig(
                 policyDir,
                 notices,
                 opaUrl,
-                auditRetentionDays);
+                auditRetentionDays,
+                new Secret(chainKey));
     }
 
     private static List<String> corsOrigins(Env env) {

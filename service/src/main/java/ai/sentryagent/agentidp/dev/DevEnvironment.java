@@ -131,8 +131,8 @@ public final class DevEnvironment implements AutoCloseable {
     }
 
     /**
-     * The variables that point the service at the embedded servers, with a signing key and credential hash key
-     * kept under the data directory (so tokens and credentials survive a restart).
+     * The variables that point the service at the embedded servers, with a signing key, credential hash key and
+     * audit chain key kept under the data directory (so tokens, credentials and the audit trail survive a restart).
      */
     public Map<String, String> variables() throws IOException {
         Map<String, String> variables = new HashMap<>();
@@ -153,6 +153,11 @@ public final class DevEnvironment implements AutoCloseable {
             writeSecret(hashKey, HexFormat.of().formatHex(CredentialHasher.randomBytes(32)));
         }
         variables.put("CREDENTIAL_HASH_KEY", Files.readString(hashKey).trim());
+        Path chainKey = keys.resolve("audit-chain.key");
+        if (!Files.exists(chainKey)) {
+            writeSecret(chainKey, HexFormat.of().formatHex(CredentialHasher.randomBytes(32)));
+        }
+        variables.put("AUDIT_CHAIN_KEY", Files.readString(chainKey).trim());
         return variables;
     }
 

@@ -1,6 +1,5 @@
 package ai.sentryagent.agentidp.http;
 
-import ai.sentryagent.agentidp.agent.Page;
 import ai.sentryagent.agentidp.audit.Audit;
 import ai.sentryagent.agentidp.audit.AuditEvent;
 import io.vertx.core.Handler;
@@ -10,13 +9,18 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 
-/** The audit trail over HTTP: {@code /api/v1/audit}, {@code /api/v1/audit/{eventId}}, {@code /api/v1/audit/verify}. */
+/**
+ * The audit trail over HTTP: {@code /api/v1/audit}, {@code /api/v1/audit/{eventId}}, {@code /api/v1/audit/verify},
+ * {@code /api/v1/audit/head}.
+ */
 public final class AuditApi {
-    private static final Set<String> PARAMETERS = Set.of("agentId", "action", "outcome", "from", "to", "page", "limit");
+    private static final Set<String> PARAMETERS =
+            Set.of("agentId", "action", "outcome", "from", "to", "cursor", "limit");
     private static final Set<String> OUTCOMES = Set.of(AuditEvent.SUCCESS, AuditEvent.FAILURE, AuditEvent.DENIED);
 
     private final Audit audit;
@@ -29,7 +33,7 @@ public final class AuditApi {
         return rc -> {
             Audit.Query query = query(rc.queryParams());
             audit.list(query)
-                    .onSuccess(page -> AgentsApi.json(rc, 200, json(page)))
+                    .onSuccess(page -> AgentsApi.json(rc, 200, json(page, query.limit())))
                     .onFailure(rc::fail);
         };
     }
@@ -49,27 +53,58 @@ public final class AuditApi {
         };
     }
 
+    /** {@code ?full=true} re-hashes from the newest checkpoint; by default only what was appended since. */
     public Handler<RoutingContext> verify() {
-        return rc -> audit.verify()
-                .onSuccess(result -> AgentsApi.json(rc, 200, result.toJson()))
-                .onFailure(rc::fail);
+        return rc -> {
+            MultiMap params = rc.queryParams();
+            for (String name : params.names()) {
+                if (!name.equals("full")) {
+                    throw JsonBody.fieldError(name, "is not a parameter; only full=true|false");
+                }
+            }
+            List<String> full = params.getAll("full");
+            if (full.size() > 1 || (full.size() == 1 && !full.get(0).matches("true|false"))) {
+                throw JsonBody.fieldError("full", "must be true or false, once");
+            }
+            (full.equals(List.of("true")) ? audit.verifyAll() : audit.verify())
+                    .onSuccess(result -> AgentsApi.json(rc, 200, result.toJson()))
+                    .onFailure(rc::fail);
+        };
     }
 
-    private static JsonObject json(Page<AuditEvent> page) {
+    /** The newest verified head, signed; 409 when the chain does not verify (nothing trustworthy to sign). */
+    public Handler<RoutingContext> head() {
+        return rc -> audit.head()
+                .onSuccess(head -> AgentsApi.json(rc, 200, head.toJson()))
+                .onFailure(e -> rc.fail(
+                        e instanceof Audit.ChainBroken broken
+                                ? new ApiException(
+                                        409,
+                                        "audit_chain_broken",
+                                        broken.getMessage(),
+                                        broken.verification().toJson())
+                                : e));
+    }
+
+    private static JsonObject json(Audit.EventPage page, int limit) {
         JsonArray items = new JsonArray();
         page.items().forEach(event -> items.add(event.toJson()));
         return new JsonObject()
                 .put("items", items)
-                .put("page", page.page())
-                .put("limit", page.limit())
-                .put("total", page.total());
+                .put("limit", limit)
+                .put("next", page.next().map(Audit.Cursor::encode).orElse(null));
     }
 
     private static Audit.Query query(MultiMap params) {
         for (String name : params.names()) {
+            if (name.equals("page")) {
+                throw JsonBody.fieldError(
+                        name,
+                        "is not supported: the listing pages with cursors; pass the previous page's next as cursor");
+            }
             if (!PARAMETERS.contains(name)) {
                 throw JsonBody.fieldError(
-                        name, "is not a filter; use agentId, action, outcome, from, to, page or limit");
+                        name, "is not a filter; use agentId, action, outcome, from, to, cursor or limit");
             }
             if (params.getAll(name).size() > 1) {
                 throw JsonBody.fieldError(name, "is repeated");
@@ -100,7 +135,10 @@ public final class AuditApi {
                 outcome,
                 instant(params, "from"),
                 instant(params, "to"),
-                AgentsApi.number(params, "page", 1, 1, 100_000),
+                Optional.ofNullable(params.get("cursor"))
+                        .map(value -> Audit.Cursor.parse(value)
+                                .orElseThrow(() ->
+                                        JsonBody.fieldError("cursor", "must be the next value of an earlier page"))),
                 AgentsApi.number(params, "limit", 50, 1, 100));
     }
 

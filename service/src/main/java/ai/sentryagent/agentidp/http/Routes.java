@@ -63,7 +63,7 @@ public final class Routes {
     public record Apis(Dependencies deps, AgentsApi agents, CredentialsApi credentials, AuditApi audit) {}
 
     /**
-     * Every management endpoint. Order matters where templates overlap: {@code /api/v1/audit/verify} before
+     * Every management endpoint. Order matters where templates overlap: {@code /api/v1/audit/verify} and {@code /head} before
      * {@code /api/v1/audit/{eventId}}.
      */
     public static final List<Endpoint> MANAGEMENT = List.of(
@@ -96,6 +96,7 @@ public final class Routes {
                     apis -> apis.credentials().revoke()),
             new Endpoint(GET, "/api/v1/audit", apis -> apis.audit().list()),
             new Endpoint(GET, "/api/v1/audit/verify", apis -> apis.audit().verify()),
+            new Endpoint(GET, "/api/v1/audit/head", apis -> apis.audit().head()),
             new Endpoint(GET, "/api/v1/audit/{eventId}", apis -> apis.audit().get()));
 
     /**

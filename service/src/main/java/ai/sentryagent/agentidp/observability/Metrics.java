@@ -158,4 +158,36 @@ public final class Metrics {
     public PrometheusMeterRegistry registry() {
         return registry;
     }
+
+    // Audit trail health (F-02, F-11). No labels: nothing here is keyed by request data.
+
+    /** The age of the oldest audit event not yet written; alert when it stays above a minute. */
+    public void auditPending(java.util.function.DoubleSupplier oldestSeconds) {
+        Gauge.builder("agentidp_audit_oldest_pending_seconds", oldestSeconds, s -> s.getAsDouble())
+                .description("age of the oldest queued audit event not yet written (0 when none waits)")
+                .strongReference(true)
+                .register(registry);
+    }
+
+    /** Counts an audit event PostgreSQL refused permanently, replaced by a placeholder event. */
+    public void auditQuarantined() {
+        Counter.builder("agentidp_audit_quarantined_total")
+                .description("audit events refused permanently by PostgreSQL (class 22/23) and quarantined")
+                .register(registry)
+                .increment();
+    }
+
+    public void auditVerificationStarted() {
+        Counter.builder("agentidp_audit_verifications_total")
+                .description("audit chain checks run (concurrent requests share one)")
+                .register(registry)
+                .increment();
+    }
+
+    public void auditEventsHashed(long events) {
+        Counter.builder("agentidp_audit_verified_events_total")
+                .description("audit events hashed by chain checks (each check hashes only what is new)")
+                .register(registry)
+                .increment(events);
+    }
 }

@@ -34,7 +34,7 @@ class PgAuditBatchTest {
                 .using(vertx)
                 .build();
         try {
-            PgAudit audit = new PgAudit(pool, new Metrics());
+            PgAudit audit = Audits.create(vertx, pool, new Metrics());
             int events = 2_300; // several batches
             for (int i = 0; i < events; i++) {
                 audit.enqueue(AuditEvent.of(
@@ -77,7 +77,7 @@ class PgAuditBatchTest {
                 .using(vertx)
                 .build();
         try {
-            PgAudit audit = new PgAudit(pool, new Metrics());
+            PgAudit audit = Audits.create(vertx, pool, new Metrics());
             long timer = audit.startBatching(vertx, 50);
             for (int wave = 1; wave <= 3; wave++) {
                 for (int i = 0; i < 100; i++) {

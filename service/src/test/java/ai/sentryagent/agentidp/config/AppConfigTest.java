@@ -21,6 +21,7 @@ class AppConfigTest {
         env.put("ISSUER_URL", "https://idp.example.com/");
         env.put("JWT_PRIVATE_KEY", PRIVATE_PEM);
         env.put("CREDENTIAL_HASH_KEY", "0123456789abcdef0123456789abcdef");
+        env.put("AUDIT_CHAIN_KEY", "fedcba9876543210fedcba9876543210");
         return env;
     }
 
@@ -89,10 +90,21 @@ class AppConfigTest {
                 .isInstanceOfSatisfying(
                         ConfigException.class,
                         e -> assertThat(e.problems())
-                                .hasSize(6)
+                                .hasSize(7)
+                                .anyMatch(p -> p.startsWith("AUDIT_CHAIN_KEY is required"))
                                 .anyMatch(p -> p.startsWith("PORT"))
                                 .anyMatch(p -> p.startsWith("DATABASE_URL is required"))
                                 .anyMatch(p -> p.startsWith("REDIS_URL is required")));
+    }
+
+    /** F-12: the audit chain's HMAC key is as strong as the credential hash key, or startup stops. */
+    @Test
+    void aShortAuditChainKeyIsRefusedByName() {
+        Map<String, String> env = valid();
+        env.put("AUDIT_CHAIN_KEY", "too-short");
+        assertThatThrownBy(() -> AppConfig.fromEnvironment(env))
+                .hasMessageContaining("AUDIT_CHAIN_KEY must be at least 32 characters, got 9")
+                .hasMessageNotContaining("too-short");
     }
 
     @Test

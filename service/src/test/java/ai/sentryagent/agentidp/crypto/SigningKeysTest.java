@@ -26,6 +26,7 @@ class SigningKeysTest {
         env.put("REDIS_URL", "redis://h");
         env.put("ISSUER_URL", "https://idp.example.com");
         env.put("CREDENTIAL_HASH_KEY", "0123456789abcdef0123456789abcdef");
+        env.put("AUDIT_CHAIN_KEY", "fedcba9876543210fedcba9876543210");
         env.put("JWT_PRIVATE_KEY", privatePem);
         if (publicPem != null) {
             env.put("JWT_PUBLIC_KEY", publicPem);

@@ -37,6 +37,9 @@ public final class RunningIdp implements AutoCloseable {
 
     public static final String ADMIN_SECRET = "test-bootstrap-admin-secret-0123456789abcdef";
     public static final String ISSUER = "http://idp.test";
+    /** The audit chain key of every test instance: tests that play a database writer must not use it. */
+    public static final String AUDIT_CHAIN_KEY = "test-audit-chain-key-0123456789abcdef0123";
+
     private static final KeyPair KEYS = SigningKeys.generate(2048);
 
     /** The variables a test instance runs with; tests override single entries. */
@@ -52,6 +55,7 @@ public final class RunningIdp implements AutoCloseable {
         variables.put("JWT_PRIVATE_KEY", Pem.escape(Pem.encodePrivate(KEYS.getPrivate())));
         variables.put("JWT_PUBLIC_KEY", Pem.encodePublic(KEYS.getPublic()));
         variables.put("CREDENTIAL_HASH_KEY", "test-credential-hash-key-0123456789abcdef");
+        variables.put("AUDIT_CHAIN_KEY", AUDIT_CHAIN_KEY);
         variables.put("BOOTSTRAP_ADMIN_SECRET", ADMIN_SECRET);
         variables.put("CUSTOM_SCOPES", "weather:read,weather:write,reports:read");
         variables.put("POLICY_DIR", policyDirectory().toString());

@@ -563,6 +563,7 @@ class ProductionTemplateTest {
                 .containsKeys(
                         "SecretRedisAuthToken",
                         "SecretCredentialHashKey",
+                        "SecretAuditChainKey",
                         "SecretBootstrapAdminSecret",
                         "SecretDatabaseUrl",
                         "SecretRedisUrl");
