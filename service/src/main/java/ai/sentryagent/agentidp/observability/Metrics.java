@@ -48,7 +48,22 @@ public final class Metrics {
     private final AtomicInteger redisDegraded = new AtomicInteger();
     private final AtomicInteger auditChainIntegrity = new AtomicInteger(1);
 
+    // Registered up front: a counter that exists only after its first event reads as "no data" in an alert, and
+    // appears mid-scrape as a new series.
+    private final Counter auditQuarantined;
+    private final Counter auditVerifications;
+    private final Counter auditVerifiedEvents;
+
     public Metrics() {
+        auditQuarantined = Counter.builder("agentidp_audit_quarantined_total")
+                .description("audit events refused permanently by PostgreSQL (class 22/23) and quarantined")
+                .register(registry);
+        auditVerifications = Counter.builder("agentidp_audit_verifications_total")
+                .description("audit chain checks run (concurrent requests share one)")
+                .register(registry);
+        auditVerifiedEvents = Counter.builder("agentidp_audit_verified_events_total")
+                .description("audit events hashed by chain checks (each check hashes only what is new)")
+                .register(registry);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -171,23 +186,14 @@ public final class Metrics {
 
     /** Counts an audit event PostgreSQL refused permanently, replaced by a placeholder event. */
     public void auditQuarantined() {
-        Counter.builder("agentidp_audit_quarantined_total")
-                .description("audit events refused permanently by PostgreSQL (class 22/23) and quarantined")
-                .register(registry)
-                .increment();
+        auditQuarantined.increment();
     }
 
     public void auditVerificationStarted() {
-        Counter.builder("agentidp_audit_verifications_total")
-                .description("audit chain checks run (concurrent requests share one)")
-                .register(registry)
-                .increment();
+        auditVerifications.increment();
     }
 
     public void auditEventsHashed(long events) {
-        Counter.builder("agentidp_audit_verified_events_total")
-                .description("audit events hashed by chain checks (each check hashes only what is new)")
-                .register(registry)
-                .increment(events);
+        auditVerifiedEvents.increment(events);
     }
 }
