@@ -53,7 +53,8 @@ public final class AgentIdpStack extends Stack {
 
         this.network =
                 new Network(this, "Network", new Network.Props(settings.maxAzs(), settings.natGateways(), retention));
-        this.secrets = new Secrets(this, "Secrets", names);
+        this.secrets = new Secrets(
+                this, "Secrets", names, settings.jwtPrivateKeySecretArn(), settings.jwtPublicKeySecretArn());
         this.database = new Database(
                 this,
                 "Database",
@@ -105,7 +106,11 @@ public final class AgentIdpStack extends Stack {
                 .addIngressRule(service.securityGroup(), Port.tcp(5432), "PostgreSQL from the AgentIdP tasks");
         cache.securityGroup()
                 .addIngressRule(service.securityGroup(), Port.tcp(Cache.PORT), "Redis from the AgentIdP tasks");
-        new Alarms(this, "Alarms", new Alarms.Props(names, edge, service, database, cache, settings.alarmEmail()));
+        new Alarms(
+                this,
+                "Alarms",
+                new Alarms.Props(
+                        names, edge, service, database, cache, settings.alarmEmail(), settings.alarmTopicArn()));
 
         output("ServiceUrl", "https://" + settings.domainName(), "Public URL of the IdP");
         output("AlbDnsName", edge.loadBalancer().getLoadBalancerDnsName(), "Load balancer DNS name (the alias target)");
@@ -140,11 +145,13 @@ public final class AgentIdpStack extends Stack {
                 "Runs the database migrations once");
     }
 
-    /** Zones named from the region so synth needs no lookup (and so no credentials). */
+    /**
+     * The zones of {@code agentidp.<env>.availabilityZones} (us-east-1 has a default), so synth needs no lookup and
+     * no credentials, and no zone is guessed from the region's name: not every region has a {@code b}.
+     */
     @Override
     public List<String> getAvailabilityZones() {
-        List<String> zones = List.of(settings.region() + "a", settings.region() + "b", settings.region() + "c");
-        return zones.subList(0, settings.maxAzs());
+        return settings.availabilityZones();
     }
 
     private void output(String id, String value, String description) {

@@ -15,6 +15,7 @@ import software.amazon.awscdk.services.elasticloadbalancingv2.HttpCodeElb;
 import software.amazon.awscdk.services.elasticloadbalancingv2.HttpCodeTarget;
 import software.amazon.awscdk.services.iam.ServicePrincipal;
 import software.amazon.awscdk.services.kms.Key;
+import software.amazon.awscdk.services.sns.ITopic;
 import software.amazon.awscdk.services.sns.Topic;
 import software.amazon.awscdk.services.sns.subscriptions.EmailSubscription;
 import software.constructs.Construct;
@@ -22,14 +23,22 @@ import software.constructs.Construct;
 /**
  * What to be woken up for: load balancer 5xx and p99 latency, unhealthy targets, ECS CPU and memory, RDS CPU, free
  * storage and connections, Redis CPU, memory and evictions. All go to one encrypted SNS topic, with an e-mail
- * subscription when {@code alarmEmail} is set.
+ * subscription when {@code alarmEmail} is set, and to the existing topic {@code alarmTopicArn} when set; production
+ * refuses to synthesize with neither (Settings), so an alarm always reaches a person.
  */
 public final class Alarms extends Construct {
     /** What the alarms watch. */
     public record Props(
-            Names names, Edge edge, Service service, Database database, Cache cache, Optional<String> email) {}
+            Names names,
+            Edge edge,
+            Service service,
+            Database database,
+            Cache cache,
+            Optional<String> email,
+            Optional<String> externalTopicArn) {}
 
     private final Topic topic;
+    private final Optional<ITopic> external;
 
     public Alarms(Construct scope, String id, Props props) {
         super(scope, id);
@@ -45,6 +54,8 @@ public final class Alarms extends Construct {
                 .enforceSsl(true)
                 .build();
         props.email().ifPresent(address -> topic.addSubscription(new EmailSubscription(address)));
+        // An existing, already subscribed topic (an on-call tool's): every alarm notifies it too.
+        this.external = props.externalTopicArn().map(arn -> Topic.fromTopicArn(this, "ExternalTopic", arn));
 
         var alb = props.edge().loadBalancer().getMetrics();
         var targets = props.edge().targetGroup().getMetrics();
@@ -179,6 +190,10 @@ public final class Alarms extends Construct {
                 .build();
         alarm.addAlarmAction(new SnsAction(topic));
         alarm.addOkAction(new SnsAction(topic));
+        external.ifPresent(other -> {
+            alarm.addAlarmAction(new SnsAction(other));
+            alarm.addOkAction(new SnsAction(other));
+        });
     }
 
     public Topic topic() {

@@ -20,8 +20,9 @@ import software.constructs.Construct;
  *       administrator secret;
  *   <li>composed here from generated credentials and endpoints: {@code database-url}, {@code redis-url} — the
  *       template only holds CloudFormation dynamic references, never a value;
- *   <li>imported by name: {@code jwt-private-key} and {@code jwt-public-key}, created once with {@code agentidp.jar
- *       keygen} so AWS and GCP can share one key pair (docs/deployment.md).
+ *   <li>imported by complete ARN (from context): {@code jwt-private-key} and {@code jwt-public-key}, created once
+ *       with {@code agentidp.jar keygen} so AWS and GCP can share one key pair (docs/deployment.md). Never by name:
+ *       ECS rejects the partial ARN that {@code fromSecretNameV2} yields (aws-cdk issues 18555, 20744).
  * </ul>
  */
 public final class Secrets extends Construct {
@@ -35,7 +36,11 @@ public final class Secrets extends Construct {
     private Secret databaseUrl;
     private Secret redisUrl;
 
-    public Secrets(Construct scope, String id, Names names) {
+    /**
+     * @param jwtPrivateKeyArn the complete ARN (with the 6-character suffix) of the private key secret: ECS fetches
+     *     task secrets by complete ARN only (aws-cdk issues 18555 and 20744)
+     */
+    public Secrets(Construct scope, String id, Names names, String jwtPrivateKeyArn, String jwtPublicKeyArn) {
         super(scope, id);
         this.names = names;
         this.redisAuthToken = generated(
@@ -59,8 +64,8 @@ public final class Secrets extends Construct {
                 "bootstrap-admin-secret",
                 48,
                 "the service rotates the built-in client when this value changes and the tasks restart.");
-        this.jwtPrivateKey = Secret.fromSecretNameV2(this, "JwtPrivateKey", names.secret("jwt-private-key"));
-        this.jwtPublicKey = Secret.fromSecretNameV2(this, "JwtPublicKey", names.secret("jwt-public-key"));
+        this.jwtPrivateKey = Secret.fromSecretCompleteArn(this, "JwtPrivateKey", jwtPrivateKeyArn);
+        this.jwtPublicKey = Secret.fromSecretCompleteArn(this, "JwtPublicKey", jwtPublicKeyArn);
     }
 
     private static final String NO_AUTOMATIC_ROTATION =

@@ -38,7 +38,13 @@ public record Settings(
         boolean waf,
         int wafTokenRateLimit,
         Map<String, String> features,
-        Optional<String> corsOrigin) {
+        Optional<String> corsOrigin,
+        String jwtPrivateKeySecretArn,
+        String jwtPublicKeySecretArn,
+        Optional<String> alarmTopicArn,
+        boolean ecsExec,
+        List<String> availabilityZones,
+        String s3PrefixListId) {
 
     /** Feature flags the service understands, with the defaults this build ships (see the service's docs). */
     static final Map<String, String> FEATURE_DEFAULTS = Map.of(
@@ -58,6 +64,25 @@ public record Settings(
     private static final Pattern IMAGE = Pattern.compile("[a-z0-9][a-z0-9._/:-]*:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}");
     private static final Pattern INSTANCE_CLASS = Pattern.compile("[a-z][a-z0-9-]*\\.[a-z0-9]+");
     private static final Pattern CACHE_NODE = Pattern.compile("cache\\.[a-z0-9-]+\\.[a-z0-9]+");
+    /**
+     * A complete Secrets Manager ARN: the name followed by the six random characters Secrets Manager appends. ECS
+     * fetches a task secret by exactly this ARN (aws-cdk issues 18555, 20744); a partial ARN fails every task start
+     * with AccessDeniedException.
+     */
+    static final Pattern COMPLETE_SECRET_ARN = Pattern.compile(
+            "arn:aws[a-z-]*:secretsmanager:([a-z0-9-]+):(\\d{12}):secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}");
+
+    private static final Pattern TOPIC_ARN =
+            Pattern.compile("arn:aws[a-z-]*:sns:([a-z0-9-]+):(\\d{12}):[A-Za-z0-9_-]{1,256}");
+    private static final Pattern ZONE = Pattern.compile("[a-z]{2}(-gov)?-[a-z]+-\\d[a-z]");
+    private static final Pattern PREFIX_LIST = Pattern.compile("pl-[0-9a-f]{8,17}");
+
+    /** Zones and the S3 managed prefix list known for a region, used when the context does not name them. */
+    private static final Map<String, List<String>> DEFAULT_ZONES =
+            Map.of("us-east-1", List.of("us-east-1a", "us-east-1b", "us-east-1c"));
+
+    private static final Map<String, String> DEFAULT_S3_PREFIX_LISTS = Map.of("us-east-1", "pl-63a5400a");
+
     private static final Pattern EMAIL = Pattern.compile("[^@\\s]+@[^@\\s]+\\.[^@\\s]+");
     private static final List<Integer> LOG_RETENTION = List.of(
             1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653);
@@ -124,6 +149,27 @@ public record Settings(
         int wafRate = r.integer("wafTokenRateLimit", 1000, 100, 2_000_000_000);
         Optional<String> cors =
                 r.optionalString("corsOrigin", Pattern.compile("[^\\s]+"), "a comma-separated list of origins");
+        String jwtPrivateKeyArn = r.string(
+                "jwtPrivateKeySecretArn",
+                COMPLETE_SECRET_ARN,
+                "the complete ARN of the jwt-private-key secret, with its 6-character suffix"
+                        + " (aws secretsmanager describe-secret --query ARN)",
+                null);
+        String jwtPublicKeyArn = r.string(
+                "jwtPublicKeySecretArn",
+                COMPLETE_SECRET_ARN,
+                "the complete ARN of the jwt-public-key secret, with its 6-character suffix"
+                        + " (aws secretsmanager describe-secret --query ARN)",
+                null);
+        Optional<String> alarmTopicArn = r.optionalString("alarmTopicArn", TOPIC_ARN, "an SNS topic ARN");
+        boolean ecsExec = r.bool("ecsExec", false);
+        List<String> zones = r.stringList("availabilityZones", ZONE, "availability zone names such as us-east-1a");
+        String s3PrefixList = r.string(
+                "s3PrefixListId",
+                PREFIX_LIST,
+                "the id of the region's S3 managed prefix list (aws ec2 describe-managed-prefix-lists"
+                        + " --filters Name=prefix-list-name,Values=com.amazonaws.<region>.s3)",
+                region == null ? null : DEFAULT_S3_PREFIX_LISTS.getOrDefault(region, null));
 
         if (maxCount < desiredCount) {
             problems.add("agentidp." + environment + ".maxCount (" + maxCount + ") must be at least desiredCount ("
@@ -152,6 +198,43 @@ public record Settings(
         if (certificateArn != null && region != null && !certificateArn.contains(":acm:" + region + ":")) {
             problems.add("agentidp." + environment + ".certificateArn must be in region " + region
                     + " (an ALB only uses certificates from its own region)");
+        }
+        String p = "agentidp." + environment + ".";
+        for (var arn : List.of(
+                Map.entry("jwtPrivateKeySecretArn", Optional.ofNullable(jwtPrivateKeyArn)),
+                Map.entry("jwtPublicKeySecretArn", Optional.ofNullable(jwtPublicKeyArn)),
+                Map.entry("alarmTopicArn", alarmTopicArn))) {
+            arn.getValue().ifPresent(value -> {
+                String[] parts = value.split(":");
+                if (region != null && !parts[3].equals(region) || account != null && !parts[4].equals(account)) {
+                    problems.add(p + arn.getKey() + " must be in account " + account + " and region " + region
+                            + ", got '" + value + "'");
+                }
+            });
+        }
+        if (environment.equals("production") && alarmEmail.isEmpty() && alarmTopicArn.isEmpty()) {
+            problems.add(p + "alarmEmail or " + p + "alarmTopicArn is required in production: alarms must reach a"
+                    + " person");
+        }
+        if (zones.isEmpty() && region != null) {
+            zones = DEFAULT_ZONES.getOrDefault(region, List.of());
+            if (zones.isEmpty()) {
+                problems.add(p + "availabilityZones is required in " + region + " (no default): list at least maxAzs"
+                        + " zones, e.g. from aws ec2 describe-availability-zones --region " + region);
+            }
+        }
+        if (!zones.isEmpty() && region != null) {
+            for (String zone : zones) {
+                if (!zone.startsWith(region)) {
+                    problems.add(p + "availabilityZones: " + zone + " is not in region " + region);
+                }
+            }
+            if (zones.size() < maxAzs) {
+                problems.add(
+                        p + "availabilityZones lists " + zones.size() + " zones, fewer than maxAzs (" + maxAzs + ")");
+            } else {
+                zones = List.copyOf(zones.subList(0, maxAzs));
+            }
         }
         Map<String, String> features = new LinkedHashMap<>(FEATURE_DEFAULTS);
         Object flags = values.remove("features");
@@ -208,7 +291,13 @@ public record Settings(
                 waf,
                 wafRate,
                 Map.copyOf(features),
-                cors);
+                cors,
+                jwtPrivateKeyArn,
+                jwtPublicKeyArn,
+                alarmTopicArn,
+                ecsExec,
+                zones,
+                s3PrefixList);
     }
 
     /** Typed reads with problems collected; a top-level context value of the same key wins over the file. */
@@ -274,6 +363,31 @@ public record Settings(
                 problems.add(prefix + key + " must be a whole number, got '" + value + "'");
                 return fallback;
             }
+        }
+
+        List<String> stringList(String key, Pattern pattern, String expected) {
+            Object value = raw(key);
+            if (value == null) {
+                return List.of();
+            }
+            if (value instanceof String text) {
+                // -c availabilityZones=us-east-1a,us-east-1b on the command line
+                value = List.of(text.split(","));
+            }
+            if (!(value instanceof List<?> list) || list.isEmpty()) {
+                problems.add(prefix + key + " must be a non-empty list of " + expected);
+                return List.of();
+            }
+            List<String> items = new ArrayList<>();
+            for (Object item : list) {
+                String text = String.valueOf(item);
+                if (!pattern.matcher(text).matches()) {
+                    problems.add(prefix + key + " must hold " + expected + ", got '" + text + "'");
+                } else {
+                    items.add(text);
+                }
+            }
+            return items;
         }
 
         boolean bool(String key, boolean fallback) {

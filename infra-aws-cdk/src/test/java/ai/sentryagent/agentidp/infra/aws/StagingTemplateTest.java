@@ -51,6 +51,12 @@ class StagingTemplateTest {
         template.resourceCountIs("AWS::WAFv2::WebACL", 0);
     }
 
+    /** aws/aws-cdk issues 18555 and 20744: ECS fetches secrets by complete ARN only, in every environment. */
+    @Test
+    void everyEcsSecretIsACompleteArn() {
+        ProviderRules.assertEveryEcsSecretIsACompleteArn(template);
+    }
+
     @Test
     void alarmEmailSubscribes() {
         template.hasResourceProperties(
