@@ -12,7 +12,9 @@ import software.amazon.awscdk.Fn;
 import software.amazon.awscdk.Stack;
 import software.amazon.awscdk.StackProps;
 import software.amazon.awscdk.Tags;
+import software.amazon.awscdk.services.ec2.Peer;
 import software.amazon.awscdk.services.ec2.Port;
+import software.amazon.awscdk.services.ec2.SecurityGroup;
 import software.amazon.awscdk.services.ecr.Repository;
 import software.amazon.awscdk.services.ecs.AssetImageProps;
 import software.amazon.awscdk.services.ecs.ContainerImage;
@@ -51,8 +53,10 @@ public final class AgentIdpStack extends Stack {
         Tags.of(this).add("environment", settings.environment());
         RetentionDays retention = retention(settings.logRetentionDays());
 
-        this.network =
-                new Network(this, "Network", new Network.Props(settings.maxAzs(), settings.natGateways(), retention));
+        this.network = new Network(
+                this,
+                "Network",
+                new Network.Props(settings.maxAzs(), settings.natGateways(), retention, settings.ecsExec()));
         this.secrets = new Secrets(
                 this, "Secrets", names, settings.jwtPrivateKeySecretArn(), settings.jwtPublicKeySecretArn());
         this.database = new Database(
@@ -87,7 +91,8 @@ public final class AgentIdpStack extends Stack {
                         serviceEnvironment(settings),
                         secrets.forService(),
                         secrets.forMigrate(),
-                        retention));
+                        retention,
+                        settings.ecsExec()));
         this.edge = new Edge(
                 this,
                 "Edge",
@@ -99,13 +104,23 @@ public final class AgentIdpStack extends Stack {
                         settings.hostedZoneName(),
                         settings.certificateArn(),
                         settings.waf(),
-                        settings.wafTokenRateLimit()));
+                        settings.wafTokenRateLimit(),
+                        settings.environment().equals("production"),
+                        retention));
         service.attach(edge.targetGroup(), settings.desiredCount(), settings.maxCount());
 
         database.securityGroup()
                 .addIngressRule(service.securityGroup(), Port.tcp(5432), "PostgreSQL from the AgentIdP tasks");
         cache.securityGroup()
                 .addIngressRule(service.securityGroup(), Port.tcp(Cache.PORT), "Redis from the AgentIdP tasks");
+        // The tasks' only ways out (Fargate pulls images and secrets through the task ENI: ECS developer guide,
+        // "Fargate task networking"). ECR serves layers from S3, reached through the gateway endpoint.
+        SecurityGroup tasks = service.securityGroup();
+        tasks.addEgressRule(database.securityGroup(), Port.tcp(5432), "PostgreSQL");
+        tasks.addEgressRule(cache.securityGroup(), Port.tcp(Cache.PORT), "Redis");
+        tasks.addEgressRule(
+                network.endpointSecurityGroup(), Port.tcp(443), "HTTPS to the ECR, Secrets Manager, Logs endpoints");
+        tasks.addEgressRule(Peer.prefixList(settings.s3PrefixListId()), Port.tcp(443), "HTTPS to S3 (ECR layers)");
         new Alarms(
                 this,
                 "Alarms",

@@ -212,6 +212,15 @@ public record Settings(
                 }
             });
         }
+        image.ifPresent(reference -> {
+            String[] ecr = reference.split("\\.", 5);
+            if (!reference.matches("\\d{12}\\.dkr\\.ecr\\.[a-z0-9-]+\\.amazonaws\\.com/.+")
+                    || region != null && !ecr[3].equals(region)) {
+                problems.add(p + "image must be an ECR image in " + region + " (<account>.dkr.ecr." + region
+                        + ".amazonaws.com/<repository>:<tag>): the tasks' egress reaches only the VPC endpoints,"
+                        + " got '" + reference + "'");
+            }
+        });
         if (environment.equals("production") && alarmEmail.isEmpty() && alarmTopicArn.isEmpty()) {
             problems.add(p + "alarmEmail or " + p + "alarmTopicArn is required in production: alarms must reach a"
                     + " person");

@@ -334,7 +334,7 @@ class ProductionTemplateTest {
                         Map.entry("ServiceName", "sentryagent-agentidp-production"),
                         Map.entry("DesiredCount", 2),
                         Map.entry("LaunchType", "FARGATE"),
-                        Map.entry("EnableExecuteCommand", true),
+                        Map.entry("EnableExecuteCommand", false),
                         Map.entry("HealthCheckGracePeriodSeconds", 90),
                         Map.entry(
                                 "DeploymentConfiguration",
@@ -487,11 +487,39 @@ class ProductionTemplateTest {
                         "AliasTarget", Match.objectLike(Map.of("DNSName", Match.anyValue()))));
     }
 
+    /**
+     * The rate rule's scope-down is {@code POST /api/v1/token} exactly (WAF developer guide, "Rate-based rule
+     * statement": a scope-down limits what is counted). A prefix match (STARTS_WITH) would also throttle
+     * {@code /api/v1/token/introspect} and {@code /api/v1/token/revoke}.
+     */
     @Test
-    void wafRateLimitsTheTokenEndpoint() {
+    void wafRateLimitsExactlyPostToTheTokenEndpoint() {
         Object scopeDown = Map.of(
-                "ByteMatchStatement",
-                Match.objectLike(Map.of("SearchString", "/api/v1/token", "PositionalConstraint", "STARTS_WITH")));
+                "AndStatement",
+                Map.of(
+                        "Statements",
+                        List.of(
+                                Map.of(
+                                        "ByteMatchStatement",
+                                        Match.objectLike(Map.of(
+                                                "FieldToMatch", Map.of("Method", Map.of()),
+                                                "PositionalConstraint", "EXACTLY",
+                                                "SearchString", "POST"))),
+                                Map.of(
+                                        "RegexMatchStatement",
+                                        Match.objectLike(Map.of(
+                                                "FieldToMatch",
+                                                Map.of("UriPath", Map.of()),
+                                                "RegexString",
+                                                Edge.TOKEN_PATH_REGEX,
+                                                "TextTransformations",
+                                                List.of(Map.of("Priority", 0, "Type", "NORMALIZE_PATH"))))))));
+        assertThat(json).doesNotContain("STARTS_WITH");
+        Pattern token = Pattern.compile(Edge.TOKEN_PATH_REGEX);
+        assertThat(List.of("/api/v1/token", "/api/v1/token/"))
+                .allMatch(p -> token.matcher(p).matches());
+        assertThat(List.of("/api/v1/token/introspect", "/api/v1/token/revoke", "/api/v1/tokens"))
+                .noneMatch(p -> token.matcher(p).matches());
         Object rateRule = Match.objectLike(Map.of(
                 "Name", "token-endpoint-rate",
                 "Action", Map.of("Block", Map.of()),
@@ -503,6 +531,104 @@ class ProductionTemplateTest {
         template.hasResourceProperties(
                 "AWS::WAFv2::WebACL", Map.of("Scope", "REGIONAL", "Rules", Match.arrayWith(List.of(rateRule))));
         template.resourceCountIs("AWS::WAFv2::WebACLAssociation", 1);
+    }
+
+    /**
+     * WAF logs only to a destination whose name starts with {@code aws-waf-logs-} (WAF API reference,
+     * LoggingConfiguration); Authorization carries client secrets (HTTP Basic), so it is redacted.
+     */
+    @Test
+    void wafLogsToAnAwsWafLogsGroupWithoutTheAuthorizationHeader() {
+        template.hasResourceProperties(
+                "AWS::Logs::LogGroup",
+                Map.of("LogGroupName", Match.stringLikeRegexp("^aws-waf-logs-.*"), "RetentionInDays", 90));
+        Capture destination = new Capture();
+        template.hasResourceProperties(
+                "AWS::WAFv2::LoggingConfiguration",
+                Map.of(
+                        "LogDestinationConfigs",
+                        List.of(destination),
+                        "RedactedFields",
+                        List.of(Map.of("SingleHeader", Map.of("Name", "authorization")))));
+        String group = destination.asObject().toString();
+        Map<String, Map<String, Object>> groups = resources("AWS::Logs::LogGroup");
+        String logicalId =
+                groups.keySet().stream().filter(group::contains).findFirst().orElseThrow();
+        assertThat(((Map<?, ?>) groups.get(logicalId).get("Properties"))
+                        .get("LogGroupName")
+                        .toString())
+                .startsWith("aws-waf-logs-");
+    }
+
+    /** ELB: deletion_protection.enabled keeps a production load balancer from being deleted by a stack change. */
+    @Test
+    void productionLoadBalancerHasDeletionProtection() {
+        template.hasResourceProperties(
+                "AWS::ElasticLoadBalancingV2::LoadBalancer",
+                Map.of(
+                        "LoadBalancerAttributes",
+                        Match.arrayWith(List.of(Map.of("Key", "deletion_protection.enabled", "Value", "true")))));
+    }
+
+    /**
+     * ECS Exec needs a writable root filesystem (ECS developer guide, "Monitor Amazon ECS containers with ECS Exec":
+     * not supported with readonlyRootFilesystem) and puts ssmmessages:* on * into the task role: off, and the task
+     * role holds no policy at all.
+     */
+    @Test
+    void noEcsExecAndNoGrantsOnTheTaskRole() {
+        String taskRole = resources("AWS::IAM::Role").keySet().stream()
+                .filter(id -> id.startsWith("ServiceTaskTaskRole"))
+                .findFirst()
+                .orElseThrow();
+        resources("AWS::IAM::Policy")
+                .values()
+                .forEach(policy -> assertThat(((Map<?, ?>) policy.get("Properties"))
+                                .get("Roles")
+                                .toString())
+                        .doesNotContain(taskRole));
+        assertThat(json).doesNotContain("ssmmessages");
+    }
+
+    /**
+     * The tasks reach only PostgreSQL, Redis, the VPC endpoints and S3 (ECR layers; ECS developer guide, "Fargate
+     * task networking"): no 0.0.0.0/0 egress.
+     */
+    @Test
+    void taskEgressIsRestricted() {
+        String group = resources("AWS::EC2::SecurityGroup").entrySet().stream()
+                .filter(e -> ((Map<?, ?>) e.getValue().get("Properties"))
+                        .get("GroupDescription")
+                        .equals("AgentIdP tasks: HTTP from the load balancer only"))
+                .map(Map.Entry::getKey)
+                .findFirst()
+                .orElseThrow();
+        List<Map<?, ?>> rules = new java.util.ArrayList<>();
+        Object inline = ((Map<?, ?>)
+                        resources("AWS::EC2::SecurityGroup").get(group).get("Properties"))
+                .get("SecurityGroupEgress");
+        if (inline != null) {
+            ((List<?>) inline).forEach(rule -> rules.add((Map<?, ?>) rule));
+        }
+        resources("AWS::EC2::SecurityGroupEgress").values().stream()
+                .map(r -> (Map<?, ?>) r.get("Properties"))
+                .filter(r -> r.get("GroupId").toString().contains(group))
+                .forEach(rules::add);
+        assertThat(rules).isNotEmpty();
+        for (Map<?, ?> rule : rules) {
+            assertThat(String.valueOf(rule.get("CidrIp"))).isNotEqualTo("0.0.0.0/0");
+            assertThat(rule.get("CidrIpv6")).isNull();
+            assertThat(rule.get("IpProtocol")).isEqualTo("tcp");
+            assertThat(rule.get("FromPort")).isEqualTo(rule.get("ToPort")).isIn(5432, 6379, 443);
+        }
+        assertThat(rules)
+                .anyMatch(r -> Integer.valueOf(5432).equals(r.get("FromPort"))
+                        && r.get("DestinationSecurityGroupId").toString().contains("DatabaseSecurityGroup"))
+                .anyMatch(r -> Integer.valueOf(6379).equals(r.get("FromPort"))
+                        && r.get("DestinationSecurityGroupId").toString().contains("CacheSecurityGroup"))
+                .anyMatch(r -> Integer.valueOf(443).equals(r.get("FromPort"))
+                        && String.valueOf(r.get("DestinationSecurityGroupId")).contains("EndpointSecurityGroup"))
+                .anyMatch(r -> "pl-63a5400a".equals(r.get("DestinationPrefixListId")));
     }
 
     // ---- alarms

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 
 /** Reading cdk.json context: defaults, overrides and every error path, each naming its key. */
 class SettingsTest {
+    private static final String ECR = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/";
     private static final String ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:/sentryagent-agentidp/p/";
 
     private static Map<String, Object> valid() {
@@ -56,9 +57,10 @@ class SettingsTest {
     @Test
     void aTopLevelContextValueOverridesTheFile() {
         Map<String, Object> settings = valid();
-        settings.put("image", "repo/agentidp:1.0.0");
-        Settings read = read("production", settings, Map.of("image", "repo/agentidp:1.2.3", "desiredCount", "3"));
-        assertThat(read.image()).isEqualTo(Optional.of("repo/agentidp:1.2.3"));
+        settings.put("image", ECR + "sentryagent/agentidp:1.0.0");
+        Settings read =
+                read("production", settings, Map.of("image", ECR + "sentryagent/agentidp:1.2.3", "desiredCount", "3"));
+        assertThat(read.image()).isEqualTo(Optional.of(ECR + "sentryagent/agentidp:1.2.3"));
         assertThat(read.desiredCount()).isEqualTo(3);
     }
 
@@ -204,5 +206,34 @@ class SettingsTest {
         east.remove("availabilityZones");
         east.remove("s3PrefixListId");
         assertThat(read(east).availabilityZones()).containsExactly("us-east-1a", "us-east-1b");
+    }
+
+    /**
+     * The tasks' egress reaches only the VPC endpoints and S3 (ECS developer guide, "Fargate task networking": the
+     * image is pulled through the task ENI), so an image from another registry or region could never be pulled.
+     */
+    @Test
+    void theImageMustBeInEcrInTheStacksRegion() {
+        for (String image : List.of(
+                "docker.io/sentryagent/agentidp:1.0.0",
+                "123456789012.dkr.ecr.us-east-1.amazonaws.com/sentryagent/agentidp:1.0.0")) {
+            Map<String, Object> settings = valid();
+            settings.put("image", image);
+            assertThatThrownBy(() -> read(settings))
+                    .as(image)
+                    .hasMessageContaining("agentidp.production.image must be an ECR image in eu-west-1");
+        }
+    }
+
+    /** ECS Exec is off unless switched on; the S3 prefix list has a us-east-1 default and is required elsewhere. */
+    @Test
+    void ecsExecIsOffByDefaultAndThePrefixListIsNamed() {
+        assertThat(read(valid()).ecsExec()).isFalse();
+        Map<String, Object> settings = valid();
+        settings.remove("s3PrefixListId");
+        assertThatThrownBy(() -> read(settings)).hasMessageContaining("agentidp.production.s3PrefixListId is required");
+        settings.put("s3PrefixListId", "sg-123");
+        assertThatThrownBy(() -> read(settings))
+                .hasMessageContaining("s3PrefixListId must be the id of the region's S3");
     }
 }
