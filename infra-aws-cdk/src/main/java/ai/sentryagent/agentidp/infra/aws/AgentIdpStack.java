@@ -16,6 +16,7 @@ import software.amazon.awscdk.services.ec2.Peer;
 import software.amazon.awscdk.services.ec2.Port;
 import software.amazon.awscdk.services.ec2.SecurityGroup;
 import software.amazon.awscdk.services.ecr.Repository;
+import software.amazon.awscdk.services.ecr.assets.Platform;
 import software.amazon.awscdk.services.ecs.AssetImageProps;
 import software.amazon.awscdk.services.ecs.ContainerImage;
 import software.amazon.awscdk.services.logs.RetentionDays;
@@ -190,6 +191,17 @@ public final class AgentIdpStack extends Stack {
         return env;
     }
 
+    /** An ECR image reference's repository. */
+    record EcrRepository(String account, String region, String name) {}
+
+    static EcrRepository ecrRepository(String image) {
+        Matcher ecr = ECR_IMAGE.matcher(image);
+        if (!ecr.matches()) {
+            throw new IllegalArgumentException("image '" + image + "' is not an ECR image");
+        }
+        return new EcrRepository(ecr.group(1), ecr.group(2), ecr.group(3));
+    }
+
     static ContainerImage image(Construct scope, Settings settings, Path repositoryRoot) {
         if (settings.image().isEmpty()) {
             // Built from service/Dockerfile at deploy time (needs service/target/agentidp-server.jar; see docs).
@@ -197,6 +209,9 @@ public final class AgentIdpStack extends Stack {
                     repositoryRoot.toString(),
                     AssetImageProps.builder()
                             .file("service/Dockerfile")
+                            // Tasks run on X86_64: an image built on an ARM machine would fail with "exec format
+                            // error" (ECS developer guide, "Amazon ECS task definitions for ... ARM workloads").
+                            .platform(Platform.LINUX_AMD64)
                             .exclude(List.of(
                                     "**/cdk.out",
                                     "cdk.out",

@@ -2,8 +2,12 @@ package ai.sentryagent.agentidp.infra.aws;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import software.amazon.awscdk.Duration;
 import software.amazon.awscdk.RemovalPolicy;
+import software.amazon.awscdk.services.certificatemanager.Certificate;
+import software.amazon.awscdk.services.certificatemanager.CertificateValidation;
+import software.amazon.awscdk.services.certificatemanager.ICertificate;
 import software.amazon.awscdk.services.ec2.IVpc;
 import software.amazon.awscdk.services.elasticloadbalancingv2.AddApplicationTargetGroupsProps;
 import software.amazon.awscdk.services.elasticloadbalancingv2.ApplicationListener;
@@ -49,7 +53,7 @@ public final class Edge extends Construct {
             String domainName,
             String hostedZoneId,
             String hostedZoneName,
-            String certificateArn,
+            Optional<String> certificateArn,
             boolean waf,
             int wafTokenRateLimit,
             boolean deletionProtection,
@@ -113,12 +117,28 @@ public final class Edge extends Construct {
                         .build())
                 .build();
 
+        IHostedZone zone = HostedZone.fromHostedZoneAttributes(
+                this,
+                "Zone",
+                HostedZoneAttributes.builder()
+                        .hostedZoneId(props.hostedZoneId())
+                        .zoneName(props.hostedZoneName())
+                        .build());
+        // Without certificateArn the stack requests the certificate and answers ACM's DNS validation in the zone;
+        // CloudFormation waits until it is issued (ACM user guide, "DNS validation").
+        ICertificate certificate = props.certificateArn()
+                .<ICertificate>map(arn -> Certificate.fromCertificateArn(this, "ExistingCertificate", arn))
+                .orElseGet(() -> Certificate.Builder.create(this, "Certificate")
+                        .domainName(props.domainName())
+                        .validation(CertificateValidation.fromDns(zone))
+                        .build());
+
         ApplicationListener https = loadBalancer.addListener(
                 "Https",
                 BaseApplicationListenerProps.builder()
                         .port(443)
                         .protocol(ApplicationProtocol.HTTPS)
-                        .certificates(List.of(ListenerCertificate.fromArn(props.certificateArn())))
+                        .certificates(List.of(ListenerCertificate.fromCertificateManager(certificate)))
                         .sslPolicy(SslPolicy.RECOMMENDED_TLS)
                         .open(true)
                         .build());
@@ -134,13 +154,6 @@ public final class Edge extends Construct {
                 .targetProtocol(ApplicationProtocol.HTTPS)
                 .build());
 
-        IHostedZone zone = HostedZone.fromHostedZoneAttributes(
-                this,
-                "Zone",
-                HostedZoneAttributes.builder()
-                        .hostedZoneId(props.hostedZoneId())
-                        .zoneName(props.hostedZoneName())
-                        .build());
         ARecord.Builder.create(this, "Alias")
                 .zone(zone)
                 .recordName(props.domainName() + ".")

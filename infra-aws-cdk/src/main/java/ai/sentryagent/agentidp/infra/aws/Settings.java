@@ -20,7 +20,7 @@ public record Settings(
         String domainName,
         String hostedZoneId,
         String hostedZoneName,
-        String certificateArn,
+        Optional<String> certificateArn,
         Optional<String> image,
         int desiredCount,
         int maxCount,
@@ -127,7 +127,8 @@ public record Settings(
                 r.string("hostedZoneId", ZONE_ID, "a Route 53 hosted zone id such as Z0123456789ABC", null);
         String hostedZoneName =
                 r.string("hostedZoneName", DOMAIN, "the hosted zone's DNS name such as example.com", null);
-        String certificateArn = r.string("certificateArn", CERTIFICATE, "an ACM certificate ARN", null);
+        // Absent: the stack creates the certificate and validates it through DNS in the hosted zone.
+        Optional<String> certificateArn = r.optionalString("certificateArn", CERTIFICATE, "an ACM certificate ARN");
         Optional<String> image = r.optionalString("image", IMAGE, "<repository>:<tag>");
         int desiredCount = r.integer("desiredCount", 2, 2, 100);
         int maxCount = r.integer("maxCount", Math.max(desiredCount, desiredCount * 3), 2, 400);
@@ -195,7 +196,9 @@ public record Settings(
             problems.add("agentidp." + environment + ".domainName " + domainName + " is not inside hostedZoneName "
                     + hostedZoneName);
         }
-        if (certificateArn != null && region != null && !certificateArn.contains(":acm:" + region + ":")) {
+        if (certificateArn.isPresent()
+                && region != null
+                && !certificateArn.get().contains(":acm:" + region + ":")) {
             problems.add("agentidp." + environment + ".certificateArn must be in region " + region
                     + " (an ALB only uses certificates from its own region)");
         }

@@ -8,6 +8,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import software.amazon.awscdk.App;
+import software.amazon.awscdk.Stack;
 import software.amazon.awscdk.assertions.Capture;
 import software.amazon.awscdk.assertions.Match;
 import software.amazon.awscdk.assertions.Template;
@@ -16,11 +17,14 @@ import software.amazon.awscdk.assertions.Template;
 class ProductionTemplateTest {
     private static Template template;
     private static String json;
+    private static App app;
+    private static AgentIdpStack stack;
 
     @BeforeAll
     static void synthesize() {
-        App app = CdkContext.app(Map.of("env", "production"));
-        template = Template.fromStack(AgentIdpApp.build(app, CdkContext.repositoryRoot()));
+        app = CdkContext.app(Map.of("env", "production"));
+        stack = AgentIdpApp.build(app, CdkContext.repositoryRoot());
+        template = Template.fromStack(stack);
         json = new com.fasterxml.jackson.databind.ObjectMapper()
                 .valueToTree(template.toJSON())
                 .toString();
@@ -410,10 +414,7 @@ class ProductionTemplateTest {
                         "SslPolicy",
                         "ELBSecurityPolicy-TLS13-1-2-2021-06",
                         "Certificates",
-                        List.of(
-                                Map.of(
-                                        "CertificateArn",
-                                        "arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000"))));
+                        List.of(Map.of("CertificateArn", Map.of("Ref", Match.stringLikeRegexp("EdgeCertificate.*"))))));
         template.hasResourceProperties(
                 "AWS::ElasticLoadBalancingV2::Listener",
                 Map.of(
@@ -427,6 +428,49 @@ class ProductionTemplateTest {
                                 "redirect",
                                 "RedirectConfig",
                                 Map.of("Port", "443", "Protocol", "HTTPS", "StatusCode", "HTTP_301")))));
+    }
+
+    /**
+     * No certificateArn in cdk.json: the stack requests the certificate for domainName and validates it through DNS
+     * in the configured hosted zone (CloudFormation AWS::CertificateManager::Certificate, DomainValidationOptions
+     * with HostedZoneId: CloudFormation creates the validation record and waits for issuance). Without the zone the
+     * stack would wait for a record nobody writes.
+     */
+    @Test
+    void certificateIsRequestedAndValidatedThroughTheHostedZone() {
+        template.hasResourceProperties(
+                "AWS::CertificateManager::Certificate",
+                Map.of(
+                        "DomainName",
+                        "idp.example.com",
+                        "ValidationMethod",
+                        "DNS",
+                        "DomainValidationOptions",
+                        List.of(Map.of("DomainName", "idp.example.com", "HostedZoneId", "Z0123456789EXAMPLE"))));
+    }
+
+    /**
+     * The production image's ECR repository is code (stack AgentIdp-registry, deployed first): immutable tags and
+     * scan on push (ECR user guide, "Image tag mutability", "Image scanning").
+     */
+    @Test
+    void theImageRepositoryIsCodeWithImmutableTagsAndScanOnPush() {
+        Stack registry = (Stack) app.getNode().findChild(Registry.STACK);
+        Template.fromStack(registry)
+                .hasResource(
+                        "AWS::ECR::Repository",
+                        Map.of(
+                                "DeletionPolicy",
+                                "Retain",
+                                "Properties",
+                                Match.objectLike(Map.of(
+                                        "RepositoryName",
+                                        "sentryagent/agentidp",
+                                        "ImageTagMutability",
+                                        "IMMUTABLE",
+                                        "ImageScanningConfiguration",
+                                        Map.of("ScanOnPush", true)))));
+        assertThat(stack.getDependencies()).contains(registry);
     }
 
     @Test

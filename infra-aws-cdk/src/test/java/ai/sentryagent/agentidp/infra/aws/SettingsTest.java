@@ -70,8 +70,10 @@ class SettingsTest {
                 .hasMessageContaining("agentidp.production.account is required")
                 .hasMessageContaining("agentidp.production.region is required")
                 .hasMessageContaining("agentidp.production.domainName is required")
-                .hasMessageContaining("agentidp.production.hostedZoneId is required")
-                .hasMessageContaining("agentidp.production.certificateArn is required");
+                .hasMessageContaining("agentidp.production.hostedZoneId is required");
+        assertThat(read(withoutCertificate()).certificateArn())
+                .as("created by the stack")
+                .isEmpty();
         assertThatThrownBy(() -> Settings.read("qa", Map.of("agentidp", Map.of())::get))
                 .hasMessageContaining("agentidp.qa is missing");
     }
@@ -173,6 +175,12 @@ class SettingsTest {
         settings.put("alarmTopicArn", "arn:aws:sns:eu-west-1:123456789012:oncall");
         assertThat(read(settings).alarmTopicArn()).contains("arn:aws:sns:eu-west-1:123456789012:oncall");
         assertThat(read("staging", withoutAlarm(), Map.of()).alarmEmail()).isEmpty();
+    }
+
+    private static Map<String, Object> withoutCertificate() {
+        Map<String, Object> settings = valid();
+        settings.remove("certificateArn");
+        return settings;
     }
 
     private static Map<String, Object> withoutAlarm() {
