@@ -46,20 +46,28 @@ public final class AgentIdpStack extends Stack {
                                 .build())
                         .description("AgentIdP " + settings.environment()
                                 + " (ECS Fargate, RDS PostgreSQL, ElastiCache Redis)")
-                        .terminationProtection(settings.environment().equals("production"))
+                        // Production only, and not before the first create has succeeded: a stack that failed
+                        // its first create must be deleted before a retry (docs/deployment.md, §2.3).
+                        .terminationProtection(settings.environment().equals("production") && settings.retainData())
                         .build());
         this.settings = settings;
         Names names = Names.of(settings.environment());
         Tags.of(this).add("project", Names.PROJECT);
         Tags.of(this).add("environment", settings.environment());
         RetentionDays retention = retention(settings.logRetentionDays());
+        Protection protection = new Protection(settings.retainData());
 
         this.network = new Network(
                 this,
                 "Network",
                 new Network.Props(settings.maxAzs(), settings.natGateways(), retention, settings.ecsExec()));
         this.secrets = new Secrets(
-                this, "Secrets", names, settings.jwtPrivateKeySecretArn(), settings.jwtPublicKeySecretArn());
+                this,
+                "Secrets",
+                names,
+                settings.jwtPrivateKeySecretArn(),
+                settings.jwtPublicKeySecretArn(),
+                protection);
         this.database = new Database(
                 this,
                 "Database",
@@ -70,11 +78,18 @@ public final class AgentIdpStack extends Stack {
                         settings.dbInstanceClass(),
                         settings.dbAllocatedStorageGiB(),
                         settings.dbBackupRetentionDays(),
-                        retention));
+                        retention,
+                        protection));
         this.cache = new Cache(
                 this,
                 "Cache",
-                new Cache.Props(network.vpc(), names, settings.cacheNodeType(), secrets.redisAuthToken(), retention));
+                new Cache.Props(
+                        network.vpc(),
+                        names,
+                        settings.cacheNodeType(),
+                        secrets.redisAuthToken(),
+                        retention,
+                        protection));
         secrets.composeDatabaseUrl(database);
         secrets.composeRedisUrl(cache);
 
@@ -93,7 +108,8 @@ public final class AgentIdpStack extends Stack {
                         secrets.forService(),
                         secrets.forMigrate(),
                         retention,
-                        settings.ecsExec()));
+                        settings.ecsExec(),
+                        protection));
         this.edge = new Edge(
                 this,
                 "Edge",
@@ -106,8 +122,10 @@ public final class AgentIdpStack extends Stack {
                         settings.certificateArn(),
                         settings.waf(),
                         settings.wafTokenRateLimit(),
-                        settings.environment().equals("production"),
-                        retention));
+                        // Deletion protection would make a failed first create's rollback fail: with retainData.
+                        settings.environment().equals("production") && settings.retainData(),
+                        retention,
+                        protection));
         service.attach(edge.targetGroup(), settings.desiredCount(), settings.maxCount());
 
         database.securityGroup()

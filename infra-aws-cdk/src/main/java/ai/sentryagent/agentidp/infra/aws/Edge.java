@@ -57,7 +57,8 @@ public final class Edge extends Construct {
             boolean waf,
             int wafTokenRateLimit,
             boolean deletionProtection,
-            RetentionDays logRetention) {}
+            RetentionDays logRetention,
+            Protection protection) {}
 
     private final ApplicationLoadBalancer loadBalancer;
     private final ApplicationTargetGroup targetGroup;
@@ -203,7 +204,7 @@ public final class Edge extends Construct {
         LogGroup wafLogs = LogGroup.Builder.create(this, "WafLogs")
                 .logGroupName(WAF_LOG_PREFIX + props.names().prefix())
                 .retention(props.logRetention())
-                .removalPolicy(RemovalPolicy.DESTROY)
+                .removalPolicy(props.protection().retainOrDestroy())
                 .build();
         CfnLoggingConfiguration.Builder.create(this, "WafLogging")
                 .resourceArn(acl.getAttrArn())

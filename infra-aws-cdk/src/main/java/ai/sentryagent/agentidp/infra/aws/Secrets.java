@@ -5,7 +5,6 @@ import java.util.List;
 import java.util.Map;
 import software.amazon.awscdk.CfnResource;
 import software.amazon.awscdk.Fn;
-import software.amazon.awscdk.RemovalPolicy;
 import software.amazon.awscdk.SecretValue;
 import software.amazon.awscdk.services.secretsmanager.ISecret;
 import software.amazon.awscdk.services.secretsmanager.Secret;
@@ -27,6 +26,7 @@ import software.constructs.Construct;
  */
 public final class Secrets extends Construct {
     private final Names names;
+    private final Protection protection;
     private final Secret redisAuthToken;
     private final Secret credentialHashKey;
     private final Secret auditChainKey;
@@ -40,9 +40,16 @@ public final class Secrets extends Construct {
      * @param jwtPrivateKeyArn the complete ARN (with the 6-character suffix) of the private key secret: ECS fetches
      *     task secrets by complete ARN only (aws-cdk issues 18555 and 20744)
      */
-    public Secrets(Construct scope, String id, Names names, String jwtPrivateKeyArn, String jwtPublicKeyArn) {
+    public Secrets(
+            Construct scope,
+            String id,
+            Names names,
+            String jwtPrivateKeyArn,
+            String jwtPublicKeyArn,
+            Protection protection) {
         super(scope, id);
         this.names = names;
+        this.protection = protection;
         this.redisAuthToken = generated(
                 "RedisAuthToken",
                 "redis-auth-token",
@@ -80,7 +87,7 @@ public final class Secrets extends Construct {
                         .excludePunctuation(true)
                         .includeSpace(false)
                         .build())
-                .removalPolicy(RemovalPolicy.RETAIN)
+                .removalPolicy(protection.retainOrDestroy())
                 .build();
         ((CfnResource) secret.getNode().getDefaultChild()).overrideLogicalId("Secret" + id);
         Nag.acknowledge(secret, "AwsSolutions-SMG4", String.format(NO_AUTOMATIC_ROTATION, whyNoRotation));
@@ -131,7 +138,7 @@ public final class Secrets extends Construct {
                 // Only {{resolve:secretsmanager:...}} references and endpoint tokens: nothing secret is in the
                 // template.
                 .secretStringValue(SecretValue.unsafePlainText(dynamicReferences))
-                .removalPolicy(RemovalPolicy.RETAIN)
+                .removalPolicy(protection.retainOrDestroy())
                 .build();
         ((CfnResource) secret.getNode().getDefaultChild()).overrideLogicalId("Secret" + id);
         Nag.acknowledge(

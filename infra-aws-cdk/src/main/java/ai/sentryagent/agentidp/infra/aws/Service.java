@@ -4,7 +4,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import software.amazon.awscdk.Duration;
-import software.amazon.awscdk.RemovalPolicy;
 import software.amazon.awscdk.services.applicationautoscaling.EnableScalingProps;
 import software.amazon.awscdk.services.ec2.IVpc;
 import software.amazon.awscdk.services.ec2.SecurityGroup;
@@ -56,7 +55,8 @@ public final class Service extends Construct {
             Map<String, ISecret> secrets,
             Map<String, ISecret> migrateSecrets,
             RetentionDays logRetention,
-            boolean ecsExec) {}
+            boolean ecsExec,
+            Protection protection) {}
 
     private final Cluster cluster;
     private final FargateService service;
@@ -75,7 +75,7 @@ public final class Service extends Construct {
         this.logGroup = LogGroup.Builder.create(this, "Logs")
                 .logGroupName(props.names().logGroup())
                 .retention(props.logRetention())
-                .removalPolicy(RemovalPolicy.RETAIN)
+                .removalPolicy(props.protection().retainOrDestroy())
                 .build();
         ((software.amazon.awscdk.CfnResource) logGroup.getNode().getDefaultChild())
                 .overrideLogicalId(LOG_GROUP_LOGICAL_ID);
@@ -114,7 +114,8 @@ public final class Service extends Construct {
                                         props.migrateSecrets(),
                                         props.migrateSecrets(),
                                         props.logRetention(),
-                                        props.ecsExec()),
+                                        props.ecsExec(),
+                                        props.protection()),
                                 props.migrateSecrets(),
                                 List.of("migrate"),
                                 "migrate")

@@ -44,7 +44,8 @@ public record Settings(
         Optional<String> alarmTopicArn,
         boolean ecsExec,
         List<String> availabilityZones,
-        String s3PrefixListId) {
+        String s3PrefixListId,
+        boolean retainData) {
 
     /** Feature flags the service understands, with the defaults this build ships (see the service's docs). */
     static final Map<String, String> FEATURE_DEFAULTS = Map.of(
@@ -164,6 +165,8 @@ public record Settings(
                 null);
         Optional<String> alarmTopicArn = r.optionalString("alarmTopicArn", TOPIC_ARN, "an SNS topic ARN");
         boolean ecsExec = r.bool("ecsExec", false);
+        // Off for a first create, so that a failed one rolls back completely and can be retried; on afterwards.
+        boolean retainData = r.bool("retainData", false);
         List<String> zones = r.stringList("availabilityZones", ZONE, "availability zone names such as us-east-1a");
         String s3PrefixList = r.string(
                 "s3PrefixListId",
@@ -309,7 +312,8 @@ public record Settings(
                 alarmTopicArn,
                 ecsExec,
                 zones,
-                s3PrefixList);
+                s3PrefixList,
+                retainData);
     }
 
     /** Typed reads with problems collected; a top-level context value of the same key wins over the file. */
