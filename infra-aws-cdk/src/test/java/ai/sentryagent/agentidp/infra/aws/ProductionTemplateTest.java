@@ -743,6 +743,66 @@ class ProductionTemplateTest {
                         "--task-definition ");
     }
 
+    /**
+     * docs/deployment.md §2.4 runs the MigrateCommand output with {@code eval "$(…)"}. A plain {@code $(…)} splits
+     * words but keeps quotes literal, so the AWS CLI would receive {@code 'awsvpcConfiguration=…'} with its quotes
+     * and refuse it (bash manual, "Command Substitution" and "Quote Removal": quote removal does not apply to the
+     * results of expansions). This runs the documented form in bash and checks the argument vector the CLI gets.
+     */
+    @Test
+    void theMigrateCommandRunsAsDocumented() throws Exception {
+        String command = resolve(
+                template.findOutputs("MigrateCommand").get("MigrateCommand").get("Value"));
+        List<String> documented = argv("eval \"set -- $(printf %s \"$CMD\")\"; printf '%s\\n' \"$@\"", command);
+        assertThat(documented)
+                .containsExactly(
+                        "aws",
+                        "ecs",
+                        "run-task",
+                        "--region",
+                        "us-east-1",
+                        "--cluster",
+                        "ref-ServiceCluster",
+                        "--task-definition",
+                        "sentryagent-agentidp-production-migrate",
+                        "--launch-type",
+                        "FARGATE",
+                        "--network-configuration",
+                        "awsvpcConfiguration={subnets=[ref-NetworkVpcprivateSubnet1Subnet,"
+                                + "ref-NetworkVpcprivateSubnet2Subnet],securityGroups=[getatt-ServiceSecurityGroup],"
+                                + "assignPublicIp=DISABLED}");
+        // The form the docs used to give: the quotes reach the CLI.
+        List<String> plain = argv("set -- $(printf %s \"$CMD\"); printf '%s\\n' \"$@\"", command);
+        assertThat(plain.get(plain.size() - 1)).startsWith("'awsvpcConfiguration=");
+    }
+
+    private static List<String> argv(String script, String command) throws Exception {
+        ProcessBuilder bash = new ProcessBuilder("bash", "-c", script);
+        bash.environment().put("CMD", command);
+        Process process = bash.start();
+        String out = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(process.waitFor()).isZero();
+        return List.of(out.split("\n"));
+    }
+
+    /** The output's Fn::Join with Refs and GetAtts replaced by readable stand-ins (logical ids without hashes). */
+    private static String resolve(Object value) {
+        if (value instanceof String text) {
+            return text;
+        }
+        Map<?, ?> map = (Map<?, ?>) value;
+        if (map.get("Ref") instanceof String ref) {
+            return "ref-" + ref.replaceAll("[0-9A-F]{8}$", "");
+        }
+        if (map.get("Fn::GetAtt") instanceof List<?> att) {
+            return "getatt-" + String.valueOf(att.get(0)).replaceAll("[0-9A-F]{8}$", "");
+        }
+        List<?> join = (List<?>) map.get("Fn::Join");
+        return ((List<?>) join.get(1))
+                .stream().map(ProductionTemplateTest::resolve).collect(java.util.stream.Collectors.joining((String)
+                        join.get(0)));
+    }
+
     @Test
     void statefulResourcesKeepTheirLogicalIds() {
         assertThat(resources("AWS::RDS::DBInstance")).containsOnlyKeys(Database.LOGICAL_ID);
