@@ -55,6 +55,16 @@ public record Settings(
             "BILLING_ENABLED", "false",
             "REDIS_RATE_LIMIT_ENABLED", "true");
 
+    /**
+     * Switches the service refuses at startup ("asks for …, which this build of AgentIdP does not implement"):
+     * refused at synth instead, naming the key, before a deploy whose every task would crash.
+     */
+    static final Map<String, String> REFUSED_WHEN_TRUE = Map.of(
+            "ANALYTICS_ENABLED", "usage analytics",
+            "TIER_ENFORCEMENT", "plan tier enforcement",
+            "COMPLIANCE_ENABLED", "compliance reporting",
+            "BILLING_ENABLED", "billing (Stripe)");
+
     private static final Pattern ENVIRONMENT = Pattern.compile("[a-z][a-z0-9-]{0,19}");
     private static final Pattern ACCOUNT = Pattern.compile("\\d{12}");
     private static final Pattern REGION = Pattern.compile("[a-z]{2}(-gov)?-[a-z]+-\\d");
@@ -267,6 +277,10 @@ public record Settings(
                                                 .toList()) + ")");
                     } else if (!(value instanceof Boolean)) {
                         problems.add("agentidp." + environment + ".features." + key + " must be true or false");
+                    } else if (Boolean.TRUE.equals(value) && REFUSED_WHEN_TRUE.containsKey(String.valueOf(key))) {
+                        problems.add("agentidp." + environment + ".features." + key + "=true asks for "
+                                + REFUSED_WHEN_TRUE.get(String.valueOf(key)) + ", which this build of AgentIdP does"
+                                + " not implement (the service refuses to start with it); set it to false");
                     } else {
                         features.put(String.valueOf(key), String.valueOf(value));
                     }

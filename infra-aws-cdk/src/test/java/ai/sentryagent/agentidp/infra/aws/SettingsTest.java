@@ -118,8 +118,18 @@ class SettingsTest {
     @Test
     void featureFlagsAreCheckedByName() {
         Map<String, Object> settings = valid();
-        settings.put("features", Map.of("ANALYTICS_ENABLED", true));
-        assertThat(read(settings).features()).containsEntry("ANALYTICS_ENABLED", "true");
+        settings.put("features", Map.of("REDIS_RATE_LIMIT_ENABLED", false));
+        assertThat(read(settings).features()).containsEntry("REDIS_RATE_LIMIT_ENABLED", "false");
+        // The service refuses to start with a switch this build does not implement (its config Features): synth
+        // refuses it first, naming the key.
+        for (String refused :
+                List.of("ANALYTICS_ENABLED", "TIER_ENFORCEMENT", "COMPLIANCE_ENABLED", "BILLING_ENABLED")) {
+            settings.put("features", Map.of(refused, true));
+            assertThatThrownBy(() -> read(settings))
+                    .as(refused)
+                    .hasMessageContaining("agentidp.production.features." + refused + "=true asks for")
+                    .hasMessageContaining("does not implement");
+        }
         settings.put("features", Map.of("ANALYTICS", true));
         assertThatThrownBy(() -> read(settings)).hasMessageContaining("features.ANALYTICS is not a known flag");
         settings.put("features", Map.of("TIER_ENFORCEMENT", "on"));
