@@ -13,6 +13,9 @@ import software.amazon.awscdk.services.cloudwatch.TreatMissingData;
 import software.amazon.awscdk.services.cloudwatch.actions.SnsAction;
 import software.amazon.awscdk.services.elasticloadbalancingv2.HttpCodeElb;
 import software.amazon.awscdk.services.elasticloadbalancingv2.HttpCodeTarget;
+import software.amazon.awscdk.services.iam.AnyPrincipal;
+import software.amazon.awscdk.services.iam.Effect;
+import software.amazon.awscdk.services.iam.PolicyStatement;
 import software.amazon.awscdk.services.iam.ServicePrincipal;
 import software.amazon.awscdk.services.kms.Key;
 import software.amazon.awscdk.services.sns.ITopic;
@@ -48,6 +51,17 @@ public final class Alarms extends Construct {
                 .build();
         // CloudWatch publishes to an encrypted topic only with a customer managed key it may use.
         key.grant(new ServicePrincipal("cloudwatch.amazonaws.com"), "kms:Decrypt", "kms:GenerateDataKey*");
+        // Grants only for AWS services acting on AWS resources (Control Tower CT.KMS.PR.3).
+        key.addToResourcePolicy(PolicyStatement.Builder.create()
+                .sid("DenyCreateGrantExceptForAwsResources")
+                .effect(Effect.DENY)
+                .principals(List.of(new AnyPrincipal()))
+                .actions(List.of("kms:CreateGrant"))
+                .resources(List.of("*"))
+                .conditions(Map.of(
+                        "BoolIfExists",
+                        Map.of("kms:GrantIsForAWSResource", "false", "aws:PrincipalIsAWSService", "false")))
+                .build());
         this.topic = Topic.Builder.create(this, "Topic")
                 .topicName(props.names().prefix() + "-alarms")
                 .masterKey(key)

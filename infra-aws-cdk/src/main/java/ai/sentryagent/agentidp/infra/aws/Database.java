@@ -94,6 +94,10 @@ public final class Database extends Construct {
                 .deletionProtection(props.protection().deletionProtection())
                 .removalPolicy(props.protection().snapshotOrDestroy())
                 .enablePerformanceInsights(true)
+                // Control Tower CT.RDS.PR.2 (enhanced monitoring) and CT.RDS.PR.7 (IAM database authentication;
+                // the service keeps its password, IAM auth is there for operators).
+                .monitoringInterval(Duration.seconds(60))
+                .iamAuthentication(true)
                 .cloudwatchLogsExports(List.of("postgresql", "upgrade"))
                 .autoMinorVersionUpgrade(true)
                 .caCertificate(CaCertificate.RDS_CA_RSA2048_G1)
@@ -119,6 +123,12 @@ public final class Database extends Construct {
                             + " CloudFormation's rollback of a failed create fail. Turned on with retainData"
                             + " (docs/deployment.md, first deploy).");
         }
+        Nag.acknowledge(
+                instance,
+                "AwsSolutions-IAM4",
+                "Enhanced monitoring's role uses the AWS managed AmazonRDSEnhancedMonitoringRole policy, the one RDS"
+                        + " documents for it.",
+                List.of("Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"));
         Nag.acknowledge(
                 instance,
                 "AwsSolutions-RDS11",

@@ -52,6 +52,9 @@ public final class Network extends Construct {
                                 .name("public")
                                 .subnetType(SubnetType.PUBLIC)
                                 .cidrMask(24)
+                                // Only the ALB and the NAT gateways live here, with their own addresses
+                                // (Control Tower CT.EC2.PR.11: no auto-assigned public IPs).
+                                .mapPublicIpOnLaunch(false)
                                 .build(),
                         SubnetConfiguration.builder()
                                 .name("private")

@@ -188,6 +188,8 @@ public final class Service extends Construct {
                 .environment(props.environment())
                 .secrets(ecsSecrets)
                 .user("10001")
+                // A hard limit per container (Control Tower CT.ECS.PR.7): the task's whole memory.
+                .memoryLimitMiB(props.memoryMiB())
                 .readonlyRootFilesystem(!props.ecsExec())
                 .essential(true)
                 .stopTimeout(Duration.seconds(30))

@@ -320,7 +320,7 @@ class ProductionTemplateTest {
                 .contains("123456789012.dkr.ecr.us-east-1.", "/sentryagent/agentidp:1.0.0");
         template.hasResourceProperties(
                 "AWS::Logs::LogGroup",
-                Map.of("LogGroupName", "/ecs/sentryagent-agentidp-production", "RetentionInDays", 90));
+                Map.of("LogGroupName", "/ecs/sentryagent-agentidp-production", "RetentionInDays", 365));
     }
 
     @Test
@@ -585,7 +585,7 @@ class ProductionTemplateTest {
     void wafLogsToAnAwsWafLogsGroupWithoutTheAuthorizationHeader() {
         template.hasResourceProperties(
                 "AWS::Logs::LogGroup",
-                Map.of("LogGroupName", Match.stringLikeRegexp("^aws-waf-logs-.*"), "RetentionInDays", 90));
+                Map.of("LogGroupName", Match.stringLikeRegexp("^aws-waf-logs-.*"), "RetentionInDays", 365));
         Capture destination = new Capture();
         template.hasResourceProperties(
                 "AWS::WAFv2::LoggingConfiguration",
