@@ -23,7 +23,14 @@ public final class AgentIdpApp {
         Object selected = app.getNode().tryGetContext("env");
         String environment = selected == null ? "production" : String.valueOf(selected);
         Settings settings = Settings.read(environment, key -> app.getNode().tryGetContext(key));
-        return new AgentIdpStack(app, "AgentIdp-" + environment, settings, repositoryRoot);
+        AgentIdpStack stack = new AgentIdpStack(app, "AgentIdp-" + environment, settings, repositoryRoot);
+        // An image in this account's ECR: its repository is code too, deployed before the environment.
+        settings.image()
+                .map(AgentIdpStack::ecrRepository)
+                .filter(repository -> repository.account().equals(settings.account()))
+                .ifPresent(repository -> stack.addStackDependency(
+                        new Registry(app, settings.account(), settings.region(), repository.name())));
+        return stack;
     }
 
     /** The directory holding cdk.json: the working directory under the CDK CLI, its parent under the module. */

@@ -12,8 +12,11 @@ import software.amazon.awscdk.Fn;
 import software.amazon.awscdk.Stack;
 import software.amazon.awscdk.StackProps;
 import software.amazon.awscdk.Tags;
+import software.amazon.awscdk.services.ec2.Peer;
 import software.amazon.awscdk.services.ec2.Port;
+import software.amazon.awscdk.services.ec2.SecurityGroup;
 import software.amazon.awscdk.services.ecr.Repository;
+import software.amazon.awscdk.services.ecr.assets.Platform;
 import software.amazon.awscdk.services.ecs.AssetImageProps;
 import software.amazon.awscdk.services.ecs.ContainerImage;
 import software.amazon.awscdk.services.logs.RetentionDays;
@@ -43,17 +46,28 @@ public final class AgentIdpStack extends Stack {
                                 .build())
                         .description("AgentIdP " + settings.environment()
                                 + " (ECS Fargate, RDS PostgreSQL, ElastiCache Redis)")
-                        .terminationProtection(settings.environment().equals("production"))
+                        // Production only, and not before the first create has succeeded: a stack that failed
+                        // its first create must be deleted before a retry (docs/deployment.md, §2.3).
+                        .terminationProtection(settings.environment().equals("production") && settings.retainData())
                         .build());
         this.settings = settings;
         Names names = Names.of(settings.environment());
         Tags.of(this).add("project", Names.PROJECT);
         Tags.of(this).add("environment", settings.environment());
         RetentionDays retention = retention(settings.logRetentionDays());
+        Protection protection = new Protection(settings.retainData());
 
-        this.network =
-                new Network(this, "Network", new Network.Props(settings.maxAzs(), settings.natGateways(), retention));
-        this.secrets = new Secrets(this, "Secrets", names);
+        this.network = new Network(
+                this,
+                "Network",
+                new Network.Props(settings.maxAzs(), settings.natGateways(), retention, settings.ecsExec()));
+        this.secrets = new Secrets(
+                this,
+                "Secrets",
+                names,
+                settings.jwtPrivateKeySecretArn(),
+                settings.jwtPublicKeySecretArn(),
+                protection);
         this.database = new Database(
                 this,
                 "Database",
@@ -64,11 +78,18 @@ public final class AgentIdpStack extends Stack {
                         settings.dbInstanceClass(),
                         settings.dbAllocatedStorageGiB(),
                         settings.dbBackupRetentionDays(),
-                        retention));
+                        retention,
+                        protection));
         this.cache = new Cache(
                 this,
                 "Cache",
-                new Cache.Props(network.vpc(), names, settings.cacheNodeType(), secrets.redisAuthToken(), retention));
+                new Cache.Props(
+                        network.vpc(),
+                        names,
+                        settings.cacheNodeType(),
+                        secrets.redisAuthToken(),
+                        retention,
+                        protection));
         secrets.composeDatabaseUrl(database);
         secrets.composeRedisUrl(cache);
 
@@ -86,7 +107,9 @@ public final class AgentIdpStack extends Stack {
                         serviceEnvironment(settings),
                         secrets.forService(),
                         secrets.forMigrate(),
-                        retention));
+                        retention,
+                        settings.ecsExec(),
+                        protection));
         this.edge = new Edge(
                 this,
                 "Edge",
@@ -98,14 +121,30 @@ public final class AgentIdpStack extends Stack {
                         settings.hostedZoneName(),
                         settings.certificateArn(),
                         settings.waf(),
-                        settings.wafTokenRateLimit()));
+                        settings.wafTokenRateLimit(),
+                        // Deletion protection would make a failed first create's rollback fail: with retainData.
+                        settings.environment().equals("production") && settings.retainData(),
+                        retention,
+                        protection));
         service.attach(edge.targetGroup(), settings.desiredCount(), settings.maxCount());
 
         database.securityGroup()
                 .addIngressRule(service.securityGroup(), Port.tcp(5432), "PostgreSQL from the AgentIdP tasks");
         cache.securityGroup()
                 .addIngressRule(service.securityGroup(), Port.tcp(Cache.PORT), "Redis from the AgentIdP tasks");
-        new Alarms(this, "Alarms", new Alarms.Props(names, edge, service, database, cache, settings.alarmEmail()));
+        // The tasks' only ways out (Fargate pulls images and secrets through the task ENI: ECS developer guide,
+        // "Fargate task networking"). ECR serves layers from S3, reached through the gateway endpoint.
+        SecurityGroup tasks = service.securityGroup();
+        tasks.addEgressRule(database.securityGroup(), Port.tcp(5432), "PostgreSQL");
+        tasks.addEgressRule(cache.securityGroup(), Port.tcp(Cache.PORT), "Redis");
+        tasks.addEgressRule(
+                network.endpointSecurityGroup(), Port.tcp(443), "HTTPS to the ECR, Secrets Manager, Logs endpoints");
+        tasks.addEgressRule(Peer.prefixList(settings.s3PrefixListId()), Port.tcp(443), "HTTPS to S3 (ECR layers)");
+        new Alarms(
+                this,
+                "Alarms",
+                new Alarms.Props(
+                        names, edge, service, database, cache, settings.alarmEmail(), settings.alarmTopicArn()));
 
         output("ServiceUrl", "https://" + settings.domainName(), "Public URL of the IdP");
         output("AlbDnsName", edge.loadBalancer().getLoadBalancerDnsName(), "Load balancer DNS name (the alias target)");
@@ -140,11 +179,13 @@ public final class AgentIdpStack extends Stack {
                 "Runs the database migrations once");
     }
 
-    /** Zones named from the region so synth needs no lookup (and so no credentials). */
+    /**
+     * The zones of {@code agentidp.<env>.availabilityZones} (us-east-1 has a default), so synth needs no lookup and
+     * no credentials, and no zone is guessed from the region's name: not every region has a {@code b}.
+     */
     @Override
     public List<String> getAvailabilityZones() {
-        List<String> zones = List.of(settings.region() + "a", settings.region() + "b", settings.region() + "c");
-        return zones.subList(0, settings.maxAzs());
+        return settings.availabilityZones();
     }
 
     private void output(String id, String value, String description) {
@@ -168,6 +209,17 @@ public final class AgentIdpStack extends Stack {
         return env;
     }
 
+    /** An ECR image reference's repository. */
+    record EcrRepository(String account, String region, String name) {}
+
+    static EcrRepository ecrRepository(String image) {
+        Matcher ecr = ECR_IMAGE.matcher(image);
+        if (!ecr.matches()) {
+            throw new IllegalArgumentException("image '" + image + "' is not an ECR image");
+        }
+        return new EcrRepository(ecr.group(1), ecr.group(2), ecr.group(3));
+    }
+
     static ContainerImage image(Construct scope, Settings settings, Path repositoryRoot) {
         if (settings.image().isEmpty()) {
             // Built from service/Dockerfile at deploy time (needs service/target/agentidp-server.jar; see docs).
@@ -175,6 +227,9 @@ public final class AgentIdpStack extends Stack {
                     repositoryRoot.toString(),
                     AssetImageProps.builder()
                             .file("service/Dockerfile")
+                            // Tasks run on X86_64: an image built on an ARM machine would fail with "exec format
+                            // error" (ECS developer guide, "Amazon ECS task definitions for ... ARM workloads").
+                            .platform(Platform.LINUX_AMD64)
                             .exclude(List.of(
                                     "**/cdk.out",
                                     "cdk.out",

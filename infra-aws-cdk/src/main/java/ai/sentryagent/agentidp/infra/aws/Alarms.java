@@ -13,8 +13,12 @@ import software.amazon.awscdk.services.cloudwatch.TreatMissingData;
 import software.amazon.awscdk.services.cloudwatch.actions.SnsAction;
 import software.amazon.awscdk.services.elasticloadbalancingv2.HttpCodeElb;
 import software.amazon.awscdk.services.elasticloadbalancingv2.HttpCodeTarget;
+import software.amazon.awscdk.services.iam.AnyPrincipal;
+import software.amazon.awscdk.services.iam.Effect;
+import software.amazon.awscdk.services.iam.PolicyStatement;
 import software.amazon.awscdk.services.iam.ServicePrincipal;
 import software.amazon.awscdk.services.kms.Key;
+import software.amazon.awscdk.services.sns.ITopic;
 import software.amazon.awscdk.services.sns.Topic;
 import software.amazon.awscdk.services.sns.subscriptions.EmailSubscription;
 import software.constructs.Construct;
@@ -22,14 +26,22 @@ import software.constructs.Construct;
 /**
  * What to be woken up for: load balancer 5xx and p99 latency, unhealthy targets, ECS CPU and memory, RDS CPU, free
  * storage and connections, Redis CPU, memory and evictions. All go to one encrypted SNS topic, with an e-mail
- * subscription when {@code alarmEmail} is set.
+ * subscription when {@code alarmEmail} is set, and to the existing topic {@code alarmTopicArn} when set; production
+ * refuses to synthesize with neither (Settings), so an alarm always reaches a person.
  */
 public final class Alarms extends Construct {
     /** What the alarms watch. */
     public record Props(
-            Names names, Edge edge, Service service, Database database, Cache cache, Optional<String> email) {}
+            Names names,
+            Edge edge,
+            Service service,
+            Database database,
+            Cache cache,
+            Optional<String> email,
+            Optional<String> externalTopicArn) {}
 
     private final Topic topic;
+    private final Optional<ITopic> external;
 
     public Alarms(Construct scope, String id, Props props) {
         super(scope, id);
@@ -39,12 +51,25 @@ public final class Alarms extends Construct {
                 .build();
         // CloudWatch publishes to an encrypted topic only with a customer managed key it may use.
         key.grant(new ServicePrincipal("cloudwatch.amazonaws.com"), "kms:Decrypt", "kms:GenerateDataKey*");
+        // Grants only for AWS services acting on AWS resources (Control Tower CT.KMS.PR.3).
+        key.addToResourcePolicy(PolicyStatement.Builder.create()
+                .sid("DenyCreateGrantExceptForAwsResources")
+                .effect(Effect.DENY)
+                .principals(List.of(new AnyPrincipal()))
+                .actions(List.of("kms:CreateGrant"))
+                .resources(List.of("*"))
+                .conditions(Map.of(
+                        "BoolIfExists",
+                        Map.of("kms:GrantIsForAWSResource", "false", "aws:PrincipalIsAWSService", "false")))
+                .build());
         this.topic = Topic.Builder.create(this, "Topic")
                 .topicName(props.names().prefix() + "-alarms")
                 .masterKey(key)
                 .enforceSsl(true)
                 .build();
         props.email().ifPresent(address -> topic.addSubscription(new EmailSubscription(address)));
+        // An existing, already subscribed topic (an on-call tool's): every alarm notifies it too.
+        this.external = props.externalTopicArn().map(arn -> Topic.fromTopicArn(this, "ExternalTopic", arn));
 
         var alb = props.edge().loadBalancer().getMetrics();
         var targets = props.edge().targetGroup().getMetrics();
@@ -179,6 +204,10 @@ public final class Alarms extends Construct {
                 .build();
         alarm.addAlarmAction(new SnsAction(topic));
         alarm.addOkAction(new SnsAction(topic));
+        external.ifPresent(other -> {
+            alarm.addAlarmAction(new SnsAction(other));
+            alarm.addOkAction(new SnsAction(other));
+        });
     }
 
     public Topic topic() {

@@ -20,7 +20,13 @@ public final class Cache extends Construct {
     static final int PORT = 6379;
 
     /** What the cache needs to know. */
-    public record Props(IVpc vpc, Names names, String nodeType, ISecret authToken, RetentionDays logRetention) {}
+    public record Props(
+            IVpc vpc,
+            Names names,
+            String nodeType,
+            ISecret authToken,
+            RetentionDays logRetention,
+            Protection protection) {}
 
     private final CfnReplicationGroup replicationGroup;
     private final SecurityGroup securityGroup;
@@ -73,7 +79,7 @@ public final class Cache extends Construct {
                         .build()))
                 .build();
         replicationGroup.overrideLogicalId(LOGICAL_ID);
-        replicationGroup.applyRemovalPolicy(RemovalPolicy.SNAPSHOT);
+        replicationGroup.applyRemovalPolicy(props.protection().snapshotOrDestroy());
         Nag.acknowledge(
                 replicationGroup,
                 "AwsSolutions-AEC5",

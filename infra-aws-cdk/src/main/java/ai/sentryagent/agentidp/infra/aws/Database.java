@@ -4,7 +4,6 @@ import java.util.List;
 import java.util.Map;
 import software.amazon.awscdk.CfnResource;
 import software.amazon.awscdk.Duration;
-import software.amazon.awscdk.RemovalPolicy;
 import software.amazon.awscdk.services.ec2.IVpc;
 import software.amazon.awscdk.services.ec2.InstanceType;
 import software.amazon.awscdk.services.ec2.SecurityGroup;
@@ -43,7 +42,8 @@ public final class Database extends Construct {
             String instanceClass,
             int allocatedStorageGiB,
             int backupRetentionDays,
-            RetentionDays logRetention) {}
+            RetentionDays logRetention,
+            Protection protection) {}
 
     private final DatabaseInstance instance;
     private final SecurityGroup securityGroup;
@@ -91,9 +91,13 @@ public final class Database extends Construct {
                 .preferredBackupWindow("03:00-04:00")
                 .preferredMaintenanceWindow("sun:04:30-sun:05:30")
                 .deleteAutomatedBackups(false)
-                .deletionProtection(true)
-                .removalPolicy(RemovalPolicy.SNAPSHOT)
+                .deletionProtection(props.protection().deletionProtection())
+                .removalPolicy(props.protection().snapshotOrDestroy())
                 .enablePerformanceInsights(true)
+                // Control Tower CT.RDS.PR.2 (enhanced monitoring) and CT.RDS.PR.7 (IAM database authentication;
+                // the service keeps its password, IAM auth is there for operators).
+                .monitoringInterval(Duration.seconds(60))
+                .iamAuthentication(true)
                 .cloudwatchLogsExports(List.of("postgresql", "upgrade"))
                 .autoMinorVersionUpgrade(true)
                 .caCertificate(CaCertificate.RDS_CA_RSA2048_G1)
@@ -105,10 +109,26 @@ public final class Database extends Construct {
             LogGroup group = LogGroup.Builder.create(this, "Logs-" + export)
                     .logGroupName("/aws/rds/instance/" + props.names().dbInstance() + "/" + export)
                     .retention(props.logRetention())
-                    .removalPolicy(RemovalPolicy.RETAIN)
+                    .removalPolicy(props.protection().retainOrDestroy())
                     .build();
             instance.getNode().addDependency(group);
         }
+        // The generated master secret has a fixed name too.
+        instance.getSecret().applyRemovalPolicy(props.protection().retainOrDestroy());
+        if (!props.protection().deletionProtection()) {
+            Nag.acknowledge(
+                    instance,
+                    "AwsSolutions-RDS10",
+                    "retainData is off (a first create, or a disposable environment): deletion protection would make"
+                            + " CloudFormation's rollback of a failed create fail. Turned on with retainData"
+                            + " (docs/deployment.md, first deploy).");
+        }
+        Nag.acknowledge(
+                instance,
+                "AwsSolutions-IAM4",
+                "Enhanced monitoring's role uses the AWS managed AmazonRDSEnhancedMonitoringRole policy, the one RDS"
+                        + " documents for it.",
+                List.of("Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"));
         Nag.acknowledge(
                 instance,
                 "AwsSolutions-RDS11",

@@ -1,8 +1,13 @@
 package ai.sentryagent.agentidp.infra.aws;
 
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import software.amazon.awscdk.Duration;
 import software.amazon.awscdk.RemovalPolicy;
+import software.amazon.awscdk.services.certificatemanager.Certificate;
+import software.amazon.awscdk.services.certificatemanager.CertificateValidation;
+import software.amazon.awscdk.services.certificatemanager.ICertificate;
 import software.amazon.awscdk.services.ec2.IVpc;
 import software.amazon.awscdk.services.elasticloadbalancingv2.AddApplicationTargetGroupsProps;
 import software.amazon.awscdk.services.elasticloadbalancingv2.ApplicationListener;
@@ -15,6 +20,8 @@ import software.amazon.awscdk.services.elasticloadbalancingv2.HealthCheck;
 import software.amazon.awscdk.services.elasticloadbalancingv2.ListenerCertificate;
 import software.amazon.awscdk.services.elasticloadbalancingv2.SslPolicy;
 import software.amazon.awscdk.services.elasticloadbalancingv2.TargetType;
+import software.amazon.awscdk.services.logs.LogGroup;
+import software.amazon.awscdk.services.logs.RetentionDays;
 import software.amazon.awscdk.services.route53.ARecord;
 import software.amazon.awscdk.services.route53.HostedZone;
 import software.amazon.awscdk.services.route53.HostedZoneAttributes;
@@ -26,6 +33,7 @@ import software.amazon.awscdk.services.s3.Bucket;
 import software.amazon.awscdk.services.s3.BucketEncryption;
 import software.amazon.awscdk.services.s3.LifecycleRule;
 import software.amazon.awscdk.services.s3.ObjectOwnership;
+import software.amazon.awscdk.services.wafv2.CfnLoggingConfiguration;
 import software.amazon.awscdk.services.wafv2.CfnWebACL;
 import software.amazon.awscdk.services.wafv2.CfnWebACLAssociation;
 import software.constructs.Construct;
@@ -33,7 +41,7 @@ import software.constructs.Construct;
 /**
  * The edge: an internet-facing ALB (HTTPS with the ACM certificate and a TLS 1.2+ policy, port 80 redirecting),
  * the target group checking {@code /health}, encrypted access logs, the Route 53 alias, and an optional WAF with a
- * rate rule on the token endpoint.
+ * rate rule on {@code POST /api/v1/token} and logging. Deletion protection on the ALB in production.
  */
 public final class Edge extends Construct {
     static final String ACCESS_LOGS_LOGICAL_ID = "AgentIdpAccessLogs";
@@ -45,9 +53,12 @@ public final class Edge extends Construct {
             String domainName,
             String hostedZoneId,
             String hostedZoneName,
-            String certificateArn,
+            Optional<String> certificateArn,
             boolean waf,
-            int wafTokenRateLimit) {}
+            int wafTokenRateLimit,
+            boolean deletionProtection,
+            RetentionDays logRetention,
+            Protection protection) {}
 
     private final ApplicationLoadBalancer loadBalancer;
     private final ApplicationTargetGroup targetGroup;
@@ -75,6 +86,7 @@ public final class Edge extends Construct {
                 .dropInvalidHeaderFields(true)
                 .http2Enabled(true)
                 .idleTimeout(Duration.seconds(60))
+                .deletionProtection(props.deletionProtection())
                 .build();
         loadBalancer.logAccessLogs(accessLogs, "alb");
         Nag.acknowledge(
@@ -106,12 +118,28 @@ public final class Edge extends Construct {
                         .build())
                 .build();
 
+        IHostedZone zone = HostedZone.fromHostedZoneAttributes(
+                this,
+                "Zone",
+                HostedZoneAttributes.builder()
+                        .hostedZoneId(props.hostedZoneId())
+                        .zoneName(props.hostedZoneName())
+                        .build());
+        // Without certificateArn the stack requests the certificate and answers ACM's DNS validation in the zone;
+        // CloudFormation waits until it is issued (ACM user guide, "DNS validation").
+        ICertificate certificate = props.certificateArn()
+                .<ICertificate>map(arn -> Certificate.fromCertificateArn(this, "ExistingCertificate", arn))
+                .orElseGet(() -> Certificate.Builder.create(this, "Certificate")
+                        .domainName(props.domainName())
+                        .validation(CertificateValidation.fromDns(zone))
+                        .build());
+
         ApplicationListener https = loadBalancer.addListener(
                 "Https",
                 BaseApplicationListenerProps.builder()
                         .port(443)
                         .protocol(ApplicationProtocol.HTTPS)
-                        .certificates(List.of(ListenerCertificate.fromArn(props.certificateArn())))
+                        .certificates(List.of(ListenerCertificate.fromCertificateManager(certificate)))
                         .sslPolicy(SslPolicy.RECOMMENDED_TLS)
                         .open(true)
                         .build());
@@ -127,13 +155,6 @@ public final class Edge extends Construct {
                 .targetProtocol(ApplicationProtocol.HTTPS)
                 .build());
 
-        IHostedZone zone = HostedZone.fromHostedZoneAttributes(
-                this,
-                "Zone",
-                HostedZoneAttributes.builder()
-                        .hostedZoneId(props.hostedZoneId())
-                        .zoneName(props.hostedZoneName())
-                        .build());
         ARecord.Builder.create(this, "Alias")
                 .zone(zone)
                 .recordName(props.domainName() + ".")
@@ -165,23 +186,7 @@ public final class Edge extends Construct {
                                         .rateBasedStatement(CfnWebACL.RateBasedStatementProperty.builder()
                                                 .aggregateKeyType("IP")
                                                 .limit(props.wafTokenRateLimit())
-                                                .scopeDownStatement(CfnWebACL.StatementProperty.builder()
-                                                        .byteMatchStatement(
-                                                                CfnWebACL.ByteMatchStatementProperty.builder()
-                                                                        .fieldToMatch(
-                                                                                CfnWebACL.FieldToMatchProperty.builder()
-                                                                                        .uriPath(java.util.Map.of())
-                                                                                        .build())
-                                                                        .positionalConstraint("STARTS_WITH")
-                                                                        .searchString("/api/v1/token")
-                                                                        .textTransformations(List.of(
-                                                                                CfnWebACL.TextTransformationProperty
-                                                                                        .builder()
-                                                                                        .priority(0)
-                                                                                        .type("NONE")
-                                                                                        .build()))
-                                                                        .build())
-                                                        .build())
+                                                .scopeDownStatement(tokenRequests())
                                                 .build())
                                         .build())
                                 .visibilityConfig(visibility("token-endpoint-rate"))
@@ -192,6 +197,64 @@ public final class Edge extends Construct {
         CfnWebACLAssociation.Builder.create(this, "WebAclAssociation")
                 .resourceArn(loadBalancer.getLoadBalancerArn())
                 .webAclArn(acl.getAttrArn())
+                .build();
+
+        // WAF logs only to destinations named aws-waf-logs-* (WAF API reference, LoggingConfiguration) and adds the
+        // log group's resource policy itself. The Authorization header carries client secrets: redacted.
+        LogGroup wafLogs = LogGroup.Builder.create(this, "WafLogs")
+                .logGroupName(WAF_LOG_PREFIX + props.names().prefix())
+                .retention(props.logRetention())
+                .removalPolicy(props.protection().retainOrDestroy())
+                .build();
+        CfnLoggingConfiguration.Builder.create(this, "WafLogging")
+                .resourceArn(acl.getAttrArn())
+                .logDestinationConfigs(List.of(wafLogs.getLogGroupArn()))
+                .redactedFields(List.of(CfnLoggingConfiguration.FieldToMatchProperty.builder()
+                        .singleHeader(Map.of("Name", "authorization"))
+                        .build()))
+                .build();
+    }
+
+    static final String WAF_LOG_PREFIX = "aws-waf-logs-";
+
+    /**
+     * {@code POST /api/v1/token} and nothing else: not introspection ({@code /api/v1/token/introspect}) nor
+     * revocation, which a prefix match would throttle too. The path is compared after WAF's NORMALIZE_PATH
+     * ({@code //api/v1/./token} cannot slip past); a trailing slash is matched as well.
+     */
+    static CfnWebACL.StatementProperty tokenRequests() {
+        return CfnWebACL.StatementProperty.builder()
+                .andStatement(CfnWebACL.AndStatementProperty.builder()
+                        .statements(List.of(
+                                CfnWebACL.StatementProperty.builder()
+                                        .byteMatchStatement(CfnWebACL.ByteMatchStatementProperty.builder()
+                                                .fieldToMatch(CfnWebACL.FieldToMatchProperty.builder()
+                                                        .method(Map.of())
+                                                        .build())
+                                                .positionalConstraint("EXACTLY")
+                                                .searchString("POST")
+                                                .textTransformations(List.of(transformation("NONE")))
+                                                .build())
+                                        .build(),
+                                CfnWebACL.StatementProperty.builder()
+                                        .regexMatchStatement(CfnWebACL.RegexMatchStatementProperty.builder()
+                                                .fieldToMatch(CfnWebACL.FieldToMatchProperty.builder()
+                                                        .uriPath(Map.of())
+                                                        .build())
+                                                .regexString(TOKEN_PATH_REGEX)
+                                                .textTransformations(List.of(transformation("NORMALIZE_PATH")))
+                                                .build())
+                                        .build()))
+                        .build())
+                .build();
+    }
+
+    static final String TOKEN_PATH_REGEX = "^/api/v1/token/?$";
+
+    private static CfnWebACL.TextTransformationProperty transformation(String type) {
+        return CfnWebACL.TextTransformationProperty.builder()
+                .priority(0)
+                .type(type)
                 .build();
     }
 

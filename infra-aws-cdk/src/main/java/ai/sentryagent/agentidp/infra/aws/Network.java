@@ -30,11 +30,12 @@ import software.constructs.Construct;
  */
 public final class Network extends Construct {
     /** What the network needs to know. */
-    public record Props(int maxAzs, int natGateways, RetentionDays flowLogRetention) {}
+    public record Props(int maxAzs, int natGateways, RetentionDays flowLogRetention, boolean ecsExec) {}
 
     static final String CIDR = "10.40.0.0/16";
 
     private final Vpc vpc;
+    private final SecurityGroup endpointSecurityGroup;
 
     public Network(Construct scope, String id, Props props) {
         super(scope, id);
@@ -51,6 +52,9 @@ public final class Network extends Construct {
                                 .name("public")
                                 .subnetType(SubnetType.PUBLIC)
                                 .cidrMask(24)
+                                // Only the ALB and the NAT gateways live here, with their own addresses
+                                // (Control Tower CT.EC2.PR.11: no auto-assigned public IPs).
+                                .mapPublicIpOnLaunch(false)
                                 .build(),
                         SubnetConfiguration.builder()
                                 .name("private")
@@ -77,26 +81,35 @@ public final class Network extends Construct {
         SubnetSelection privateSubnets = SubnetSelection.builder()
                 .subnetType(SubnetType.PRIVATE_WITH_EGRESS)
                 .build();
-        SecurityGroup endpoints = SecurityGroup.Builder.create(this, "EndpointSecurityGroup")
+        this.endpointSecurityGroup = SecurityGroup.Builder.create(this, "EndpointSecurityGroup")
                 .vpc(vpc)
                 .description("AgentIdP VPC endpoints: HTTPS from inside the VPC")
                 .allowAllOutbound(false)
                 .build();
+        SecurityGroup endpoints = endpointSecurityGroup;
         endpoints.addIngressRule(Peer.ipv4(CIDR), Port.tcp(443), "HTTPS to AWS APIs from the VPC");
-        Map.of(
-                        "EcrApi", InterfaceVpcEndpointAwsService.ECR,
-                        "EcrDocker", InterfaceVpcEndpointAwsService.ECR_DOCKER,
-                        "SecretsManager", InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
-                        "Logs", InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS)
-                .forEach((name, service) -> vpc.addInterfaceEndpoint(
-                        name,
-                        InterfaceVpcEndpointOptions.builder()
-                                .service(service)
-                                .subnets(privateSubnets)
-                                .privateDnsEnabled(true)
-                                .securityGroups(List.of(endpoints))
-                                .open(false)
-                                .build()));
+        Map<String, InterfaceVpcEndpointAwsService> services = new java.util.TreeMap<>(Map.of(
+                "EcrApi", InterfaceVpcEndpointAwsService.ECR,
+                "EcrDocker", InterfaceVpcEndpointAwsService.ECR_DOCKER,
+                "SecretsManager", InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
+                "Logs", InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS));
+        if (props.ecsExec()) {
+            // The task's egress is closed except to these endpoints: ECS Exec's channel needs its own.
+            services.put("SsmMessages", InterfaceVpcEndpointAwsService.SSM_MESSAGES);
+        }
+        services.forEach((name, service) -> vpc.addInterfaceEndpoint(
+                name,
+                InterfaceVpcEndpointOptions.builder()
+                        .service(service)
+                        .subnets(privateSubnets)
+                        .privateDnsEnabled(true)
+                        .securityGroups(List.of(endpoints))
+                        .open(false)
+                        .build()));
+    }
+
+    public SecurityGroup endpointSecurityGroup() {
+        return endpointSecurityGroup;
     }
 
     public IVpc vpc() {

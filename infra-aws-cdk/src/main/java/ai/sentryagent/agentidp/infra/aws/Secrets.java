@@ -5,7 +5,6 @@ import java.util.List;
 import java.util.Map;
 import software.amazon.awscdk.CfnResource;
 import software.amazon.awscdk.Fn;
-import software.amazon.awscdk.RemovalPolicy;
 import software.amazon.awscdk.SecretValue;
 import software.amazon.awscdk.services.secretsmanager.ISecret;
 import software.amazon.awscdk.services.secretsmanager.Secret;
@@ -20,12 +19,14 @@ import software.constructs.Construct;
  *       administrator secret;
  *   <li>composed here from generated credentials and endpoints: {@code database-url}, {@code redis-url} — the
  *       template only holds CloudFormation dynamic references, never a value;
- *   <li>imported by name: {@code jwt-private-key} and {@code jwt-public-key}, created once with {@code agentidp.jar
- *       keygen} so AWS and GCP can share one key pair (docs/deployment.md).
+ *   <li>imported by complete ARN (from context): {@code jwt-private-key} and {@code jwt-public-key}, created once
+ *       with {@code agentidp.jar keygen} so AWS and GCP can share one key pair (docs/deployment.md). Never by name:
+ *       ECS rejects the partial ARN that {@code fromSecretNameV2} yields (aws-cdk issues 18555, 20744).
  * </ul>
  */
 public final class Secrets extends Construct {
     private final Names names;
+    private final Protection protection;
     private final Secret redisAuthToken;
     private final Secret credentialHashKey;
     private final Secret auditChainKey;
@@ -35,9 +36,20 @@ public final class Secrets extends Construct {
     private Secret databaseUrl;
     private Secret redisUrl;
 
-    public Secrets(Construct scope, String id, Names names) {
+    /**
+     * @param jwtPrivateKeyArn the complete ARN (with the 6-character suffix) of the private key secret: ECS fetches
+     *     task secrets by complete ARN only (aws-cdk issues 18555 and 20744)
+     */
+    public Secrets(
+            Construct scope,
+            String id,
+            Names names,
+            String jwtPrivateKeyArn,
+            String jwtPublicKeyArn,
+            Protection protection) {
         super(scope, id);
         this.names = names;
+        this.protection = protection;
         this.redisAuthToken = generated(
                 "RedisAuthToken",
                 "redis-auth-token",
@@ -59,8 +71,8 @@ public final class Secrets extends Construct {
                 "bootstrap-admin-secret",
                 48,
                 "the service rotates the built-in client when this value changes and the tasks restart.");
-        this.jwtPrivateKey = Secret.fromSecretNameV2(this, "JwtPrivateKey", names.secret("jwt-private-key"));
-        this.jwtPublicKey = Secret.fromSecretNameV2(this, "JwtPublicKey", names.secret("jwt-public-key"));
+        this.jwtPrivateKey = Secret.fromSecretCompleteArn(this, "JwtPrivateKey", jwtPrivateKeyArn);
+        this.jwtPublicKey = Secret.fromSecretCompleteArn(this, "JwtPublicKey", jwtPublicKeyArn);
     }
 
     private static final String NO_AUTOMATIC_ROTATION =
@@ -75,7 +87,7 @@ public final class Secrets extends Construct {
                         .excludePunctuation(true)
                         .includeSpace(false)
                         .build())
-                .removalPolicy(RemovalPolicy.RETAIN)
+                .removalPolicy(protection.retainOrDestroy())
                 .build();
         ((CfnResource) secret.getNode().getDefaultChild()).overrideLogicalId("Secret" + id);
         Nag.acknowledge(secret, "AwsSolutions-SMG4", String.format(NO_AUTOMATIC_ROTATION, whyNoRotation));
@@ -126,7 +138,7 @@ public final class Secrets extends Construct {
                 // Only {{resolve:secretsmanager:...}} references and endpoint tokens: nothing secret is in the
                 // template.
                 .secretStringValue(SecretValue.unsafePlainText(dynamicReferences))
-                .removalPolicy(RemovalPolicy.RETAIN)
+                .removalPolicy(protection.retainOrDestroy())
                 .build();
         ((CfnResource) secret.getNode().getDefaultChild()).overrideLogicalId("Secret" + id);
         Nag.acknowledge(

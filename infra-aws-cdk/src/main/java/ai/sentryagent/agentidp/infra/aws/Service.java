@@ -4,7 +4,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import software.amazon.awscdk.Duration;
-import software.amazon.awscdk.RemovalPolicy;
 import software.amazon.awscdk.services.applicationautoscaling.EnableScalingProps;
 import software.amazon.awscdk.services.ec2.IVpc;
 import software.amazon.awscdk.services.ec2.SecurityGroup;
@@ -34,8 +33,9 @@ import software.constructs.Construct;
 
 /**
  * The ECS side: a cluster with Container Insights, the Fargate service (two or more tasks in private subnets,
- * secrets injected by ECS, read-only root filesystem, non-root, ECS Exec, circuit breaker with rollback,
- * autoscaling) and a one-off {@code migrate} task definition.
+ * secrets injected by ECS, read-only root filesystem, non-root, egress only to its data stores and AWS endpoints,
+ * circuit breaker with rollback, autoscaling) and a one-off {@code migrate} task definition. ECS Exec only behind
+ * the {@code ecsExec} switch.
  */
 public final class Service extends Construct {
     static final String CONTAINER = "agentidp";
@@ -54,7 +54,9 @@ public final class Service extends Construct {
             Map<String, String> environment,
             Map<String, ISecret> secrets,
             Map<String, ISecret> migrateSecrets,
-            RetentionDays logRetention) {}
+            RetentionDays logRetention,
+            boolean ecsExec,
+            Protection protection) {}
 
     private final Cluster cluster;
     private final FargateService service;
@@ -73,14 +75,15 @@ public final class Service extends Construct {
         this.logGroup = LogGroup.Builder.create(this, "Logs")
                 .logGroupName(props.names().logGroup())
                 .retention(props.logRetention())
-                .removalPolicy(RemovalPolicy.RETAIN)
+                .removalPolicy(props.protection().retainOrDestroy())
                 .build();
         ((software.amazon.awscdk.CfnResource) logGroup.getNode().getDefaultChild())
                 .overrideLogicalId(LOG_GROUP_LOGICAL_ID);
         this.securityGroup = SecurityGroup.Builder.create(this, "SecurityGroup")
                 .vpc(props.vpc())
                 .description("AgentIdP tasks: HTTP from the load balancer only")
-                .allowAllOutbound(true)
+                // Egress is opened rule by rule in the stack: PostgreSQL, Redis, HTTPS to the VPC endpoints and S3.
+                .allowAllOutbound(false)
                 .build();
 
         this.taskDefinition = taskDefinition("Task", props.names().taskFamily(), props);
@@ -110,7 +113,9 @@ public final class Service extends Construct {
                                         migrateEnvironment,
                                         props.migrateSecrets(),
                                         props.migrateSecrets(),
-                                        props.logRetention()),
+                                        props.logRetention(),
+                                        props.ecsExec(),
+                                        props.protection()),
                                 props.migrateSecrets(),
                                 List.of("migrate"),
                                 "migrate")
@@ -141,18 +146,23 @@ public final class Service extends Construct {
                 .vpcSubnets(Network.privateSubnets())
                 .securityGroups(List.of(securityGroup))
                 .assignPublicIp(false)
-                .enableExecuteCommand(true)
+                // ECS Exec's agent needs a writable root filesystem and grants the task role ssmmessages:* on *;
+                // off unless agentidp.<env>.ecsExec, which also turns the read-only root off (docs/deployment.md).
+                .enableExecuteCommand(props.ecsExec())
                 .circuitBreaker(DeploymentCircuitBreaker.builder()
                         .enable(true)
                         .rollback(true)
                         .build())
                 .healthCheckGracePeriod(Duration.seconds(90))
                 .build();
-        Nag.acknowledge(
-                taskDefinition.getTaskRole(),
-                "AwsSolutions-IAM5",
-                "ECS Exec's ssmmessages channel actions have no resource-level permissions.",
-                List.of("Resource::*"));
+        if (props.ecsExec()) {
+            Nag.acknowledge(
+                    taskDefinition.getTaskRole(),
+                    "AwsSolutions-IAM5",
+                    "ECS Exec (agentidp.<env>.ecsExec, a debugging switch): the ssmmessages channel actions have no"
+                            + " resource-level permissions.",
+                    List.of("Resource::*"));
+        }
     }
 
     private FargateTaskDefinition taskDefinition(String id, String family, Props props) {
@@ -178,7 +188,9 @@ public final class Service extends Construct {
                 .environment(props.environment())
                 .secrets(ecsSecrets)
                 .user("10001")
-                .readonlyRootFilesystem(true)
+                // A hard limit per container (Control Tower CT.ECS.PR.7): the task's whole memory.
+                .memoryLimitMiB(props.memoryMiB())
+                .readonlyRootFilesystem(!props.ecsExec())
                 .essential(true)
                 .stopTimeout(Duration.seconds(30))
                 .logging(LogDriver.awsLogs(AwsLogDriverProps.builder()

@@ -20,7 +20,7 @@ public record Settings(
         String domainName,
         String hostedZoneId,
         String hostedZoneName,
-        String certificateArn,
+        Optional<String> certificateArn,
         Optional<String> image,
         int desiredCount,
         int maxCount,
@@ -38,7 +38,14 @@ public record Settings(
         boolean waf,
         int wafTokenRateLimit,
         Map<String, String> features,
-        Optional<String> corsOrigin) {
+        Optional<String> corsOrigin,
+        String jwtPrivateKeySecretArn,
+        String jwtPublicKeySecretArn,
+        Optional<String> alarmTopicArn,
+        boolean ecsExec,
+        List<String> availabilityZones,
+        String s3PrefixListId,
+        boolean retainData) {
 
     /** Feature flags the service understands, with the defaults this build ships (see the service's docs). */
     static final Map<String, String> FEATURE_DEFAULTS = Map.of(
@@ -47,6 +54,16 @@ public record Settings(
             "COMPLIANCE_ENABLED", "false",
             "BILLING_ENABLED", "false",
             "REDIS_RATE_LIMIT_ENABLED", "true");
+
+    /**
+     * Switches the service refuses at startup ("asks for …, which this build of AgentIdP does not implement"):
+     * refused at synth instead, naming the key, before a deploy whose every task would crash.
+     */
+    static final Map<String, String> REFUSED_WHEN_TRUE = Map.of(
+            "ANALYTICS_ENABLED", "usage analytics",
+            "TIER_ENFORCEMENT", "plan tier enforcement",
+            "COMPLIANCE_ENABLED", "compliance reporting",
+            "BILLING_ENABLED", "billing (Stripe)");
 
     private static final Pattern ENVIRONMENT = Pattern.compile("[a-z][a-z0-9-]{0,19}");
     private static final Pattern ACCOUNT = Pattern.compile("\\d{12}");
@@ -58,6 +75,25 @@ public record Settings(
     private static final Pattern IMAGE = Pattern.compile("[a-z0-9][a-z0-9._/:-]*:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}");
     private static final Pattern INSTANCE_CLASS = Pattern.compile("[a-z][a-z0-9-]*\\.[a-z0-9]+");
     private static final Pattern CACHE_NODE = Pattern.compile("cache\\.[a-z0-9-]+\\.[a-z0-9]+");
+    /**
+     * A complete Secrets Manager ARN: the name followed by the six random characters Secrets Manager appends. ECS
+     * fetches a task secret by exactly this ARN (aws-cdk issues 18555, 20744); a partial ARN fails every task start
+     * with AccessDeniedException.
+     */
+    static final Pattern COMPLETE_SECRET_ARN = Pattern.compile(
+            "arn:aws[a-z-]*:secretsmanager:([a-z0-9-]+):(\\d{12}):secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}");
+
+    private static final Pattern TOPIC_ARN =
+            Pattern.compile("arn:aws[a-z-]*:sns:([a-z0-9-]+):(\\d{12}):[A-Za-z0-9_-]{1,256}");
+    private static final Pattern ZONE = Pattern.compile("[a-z]{2}(-gov)?-[a-z]+-\\d[a-z]");
+    private static final Pattern PREFIX_LIST = Pattern.compile("pl-[0-9a-f]{8,17}");
+
+    /** Zones and the S3 managed prefix list known for a region, used when the context does not name them. */
+    private static final Map<String, List<String>> DEFAULT_ZONES =
+            Map.of("us-east-1", List.of("us-east-1a", "us-east-1b", "us-east-1c"));
+
+    private static final Map<String, String> DEFAULT_S3_PREFIX_LISTS = Map.of("us-east-1", "pl-63a5400a");
+
     private static final Pattern EMAIL = Pattern.compile("[^@\\s]+@[^@\\s]+\\.[^@\\s]+");
     private static final List<Integer> LOG_RETENTION = List.of(
             1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653);
@@ -102,7 +138,8 @@ public record Settings(
                 r.string("hostedZoneId", ZONE_ID, "a Route 53 hosted zone id such as Z0123456789ABC", null);
         String hostedZoneName =
                 r.string("hostedZoneName", DOMAIN, "the hosted zone's DNS name such as example.com", null);
-        String certificateArn = r.string("certificateArn", CERTIFICATE, "an ACM certificate ARN", null);
+        // Absent: the stack creates the certificate and validates it through DNS in the hosted zone.
+        Optional<String> certificateArn = r.optionalString("certificateArn", CERTIFICATE, "an ACM certificate ARN");
         Optional<String> image = r.optionalString("image", IMAGE, "<repository>:<tag>");
         int desiredCount = r.integer("desiredCount", 2, 2, 100);
         int maxCount = r.integer("maxCount", Math.max(desiredCount, desiredCount * 3), 2, 400);
@@ -124,6 +161,29 @@ public record Settings(
         int wafRate = r.integer("wafTokenRateLimit", 1000, 100, 2_000_000_000);
         Optional<String> cors =
                 r.optionalString("corsOrigin", Pattern.compile("[^\\s]+"), "a comma-separated list of origins");
+        String jwtPrivateKeyArn = r.string(
+                "jwtPrivateKeySecretArn",
+                COMPLETE_SECRET_ARN,
+                "the complete ARN of the jwt-private-key secret, with its 6-character suffix"
+                        + " (aws secretsmanager describe-secret --query ARN)",
+                null);
+        String jwtPublicKeyArn = r.string(
+                "jwtPublicKeySecretArn",
+                COMPLETE_SECRET_ARN,
+                "the complete ARN of the jwt-public-key secret, with its 6-character suffix"
+                        + " (aws secretsmanager describe-secret --query ARN)",
+                null);
+        Optional<String> alarmTopicArn = r.optionalString("alarmTopicArn", TOPIC_ARN, "an SNS topic ARN");
+        boolean ecsExec = r.bool("ecsExec", false);
+        // Off for a first create, so that a failed one rolls back completely and can be retried; on afterwards.
+        boolean retainData = r.bool("retainData", false);
+        List<String> zones = r.stringList("availabilityZones", ZONE, "availability zone names such as us-east-1a");
+        String s3PrefixList = r.string(
+                "s3PrefixListId",
+                PREFIX_LIST,
+                "the id of the region's S3 managed prefix list (aws ec2 describe-managed-prefix-lists"
+                        + " --filters Name=prefix-list-name,Values=com.amazonaws.<region>.s3)",
+                region == null ? null : DEFAULT_S3_PREFIX_LISTS.getOrDefault(region, null));
 
         if (maxCount < desiredCount) {
             problems.add("agentidp." + environment + ".maxCount (" + maxCount + ") must be at least desiredCount ("
@@ -149,9 +209,57 @@ public record Settings(
             problems.add("agentidp." + environment + ".domainName " + domainName + " is not inside hostedZoneName "
                     + hostedZoneName);
         }
-        if (certificateArn != null && region != null && !certificateArn.contains(":acm:" + region + ":")) {
+        if (certificateArn.isPresent()
+                && region != null
+                && !certificateArn.get().contains(":acm:" + region + ":")) {
             problems.add("agentidp." + environment + ".certificateArn must be in region " + region
                     + " (an ALB only uses certificates from its own region)");
+        }
+        String p = "agentidp." + environment + ".";
+        for (var arn : List.of(
+                Map.entry("jwtPrivateKeySecretArn", Optional.ofNullable(jwtPrivateKeyArn)),
+                Map.entry("jwtPublicKeySecretArn", Optional.ofNullable(jwtPublicKeyArn)),
+                Map.entry("alarmTopicArn", alarmTopicArn))) {
+            arn.getValue().ifPresent(value -> {
+                String[] parts = value.split(":");
+                if (region != null && !parts[3].equals(region) || account != null && !parts[4].equals(account)) {
+                    problems.add(p + arn.getKey() + " must be in account " + account + " and region " + region
+                            + ", got '" + value + "'");
+                }
+            });
+        }
+        image.ifPresent(reference -> {
+            String[] ecr = reference.split("\\.", 5);
+            if (!reference.matches("\\d{12}\\.dkr\\.ecr\\.[a-z0-9-]+\\.amazonaws\\.com/.+")
+                    || region != null && !ecr[3].equals(region)) {
+                problems.add(p + "image must be an ECR image in " + region + " (<account>.dkr.ecr." + region
+                        + ".amazonaws.com/<repository>:<tag>): the tasks' egress reaches only the VPC endpoints,"
+                        + " got '" + reference + "'");
+            }
+        });
+        if (environment.equals("production") && alarmEmail.isEmpty() && alarmTopicArn.isEmpty()) {
+            problems.add(p + "alarmEmail or " + p + "alarmTopicArn is required in production: alarms must reach a"
+                    + " person");
+        }
+        if (zones.isEmpty() && region != null) {
+            zones = DEFAULT_ZONES.getOrDefault(region, List.of());
+            if (zones.isEmpty()) {
+                problems.add(p + "availabilityZones is required in " + region + " (no default): list at least maxAzs"
+                        + " zones, e.g. from aws ec2 describe-availability-zones --region " + region);
+            }
+        }
+        if (!zones.isEmpty() && region != null) {
+            for (String zone : zones) {
+                if (!zone.startsWith(region)) {
+                    problems.add(p + "availabilityZones: " + zone + " is not in region " + region);
+                }
+            }
+            if (zones.size() < maxAzs) {
+                problems.add(
+                        p + "availabilityZones lists " + zones.size() + " zones, fewer than maxAzs (" + maxAzs + ")");
+            } else {
+                zones = List.copyOf(zones.subList(0, maxAzs));
+            }
         }
         Map<String, String> features = new LinkedHashMap<>(FEATURE_DEFAULTS);
         Object flags = values.remove("features");
@@ -169,6 +277,10 @@ public record Settings(
                                                 .toList()) + ")");
                     } else if (!(value instanceof Boolean)) {
                         problems.add("agentidp." + environment + ".features." + key + " must be true or false");
+                    } else if (Boolean.TRUE.equals(value) && REFUSED_WHEN_TRUE.containsKey(String.valueOf(key))) {
+                        problems.add("agentidp." + environment + ".features." + key + "=true asks for "
+                                + REFUSED_WHEN_TRUE.get(String.valueOf(key)) + ", which this build of AgentIdP does"
+                                + " not implement (the service refuses to start with it); set it to false");
                     } else {
                         features.put(String.valueOf(key), String.valueOf(value));
                     }
@@ -208,7 +320,14 @@ public record Settings(
                 waf,
                 wafRate,
                 Map.copyOf(features),
-                cors);
+                cors,
+                jwtPrivateKeyArn,
+                jwtPublicKeyArn,
+                alarmTopicArn,
+                ecsExec,
+                zones,
+                s3PrefixList,
+                retainData);
     }
 
     /** Typed reads with problems collected; a top-level context value of the same key wins over the file. */
@@ -274,6 +393,31 @@ public record Settings(
                 problems.add(prefix + key + " must be a whole number, got '" + value + "'");
                 return fallback;
             }
+        }
+
+        List<String> stringList(String key, Pattern pattern, String expected) {
+            Object value = raw(key);
+            if (value == null) {
+                return List.of();
+            }
+            if (value instanceof String text) {
+                // -c availabilityZones=us-east-1a,us-east-1b on the command line
+                value = List.of(text.split(","));
+            }
+            if (!(value instanceof List<?> list) || list.isEmpty()) {
+                problems.add(prefix + key + " must be a non-empty list of " + expected);
+                return List.of();
+            }
+            List<String> items = new ArrayList<>();
+            for (Object item : list) {
+                String text = String.valueOf(item);
+                if (!pattern.matcher(text).matches()) {
+                    problems.add(prefix + key + " must hold " + expected + ", got '" + text + "'");
+                } else {
+                    items.add(text);
+                }
+            }
+            return items;
         }
 
         boolean bool(String key, boolean fallback) {

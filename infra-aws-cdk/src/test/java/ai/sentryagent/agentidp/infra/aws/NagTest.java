@@ -30,6 +30,12 @@ class NagTest {
                     Annotations.fromStack(stack).findWarning("*", Match.stringLikeRegexp("AwsSolutions-.*"));
             assertThat(describe(errors)).as(env + " errors").isEmpty();
             assertThat(describe(warnings)).as(env + " warnings").isEmpty();
+            if (app.getNode().tryFindChild(Registry.STACK) instanceof Registry registry) {
+                assertThat(describe(Annotations.fromStack(registry)
+                                .findError("*", Match.stringLikeRegexp("AwsSolutions-.*"))))
+                        .as("registry errors")
+                        .isEmpty();
+            }
         }
     }
 

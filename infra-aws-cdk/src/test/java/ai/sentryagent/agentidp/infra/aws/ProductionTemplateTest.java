@@ -8,6 +8,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import software.amazon.awscdk.App;
+import software.amazon.awscdk.Stack;
 import software.amazon.awscdk.assertions.Capture;
 import software.amazon.awscdk.assertions.Match;
 import software.amazon.awscdk.assertions.Template;
@@ -16,11 +17,14 @@ import software.amazon.awscdk.assertions.Template;
 class ProductionTemplateTest {
     private static Template template;
     private static String json;
+    private static App app;
+    private static AgentIdpStack stack;
 
     @BeforeAll
     static void synthesize() {
-        App app = CdkContext.app(Map.of("env", "production"));
-        template = Template.fromStack(AgentIdpApp.build(app, CdkContext.repositoryRoot()));
+        app = CdkContext.app(Map.of("env", "production"));
+        stack = AgentIdpApp.build(app, CdkContext.repositoryRoot());
+        template = Template.fromStack(stack);
         json = new com.fasterxml.jackson.databind.ObjectMapper()
                 .valueToTree(template.toJSON())
                 .toString();
@@ -244,11 +248,11 @@ class ProductionTemplateTest {
                         "CREDENTIAL_HASH_KEY",
                         "AUDIT_CHAIN_KEY",
                         "BOOTSTRAP_ADMIN_SECRET");
-        String secretRefs = secrets.toString();
-        assertThat(secretRefs)
+        // The key pair comes by the complete ARNs cdk.json names (see everyEcsSecretIsACompleteArn).
+        assertThat(secrets.toString())
                 .contains(
-                        "secret:/sentryagent-agentidp/production/jwt-private-key",
-                        "secret:/sentryagent-agentidp/production/jwt-public-key");
+                        "secret:/sentryagent-agentidp/production/jwt-private-key-AbCdEf",
+                        "secret:/sentryagent-agentidp/production/jwt-public-key-GhIjKl");
         List<Object> environment = list(container.get("Environment"));
         assertThat(names(environment))
                 .doesNotContain(
@@ -265,6 +269,15 @@ class ProductionTemplateTest {
         assertThat(environment).contains(Map.of("Name", "ENFORCE_TLS", "Value", "true"));
     }
 
+    /**
+     * ECS fetches secrets by complete ARN only (aws/aws-cdk issues 18555 and 20744): a partial ARN fails every task
+     * start with AccessDeniedException and the circuit breaker rolls the stack back.
+     */
+    @Test
+    void everyEcsSecretIsACompleteArn() {
+        ProviderRules.assertEveryEcsSecretIsACompleteArn(template);
+    }
+
     @Test
     void theExecutionRoleMayReadExactlyTheServicesSecrets() {
         Capture statements = new Capture();
@@ -276,7 +289,7 @@ class ProductionTemplateTest {
         String policy = statements.asArray().toString();
         assertThat(policy)
                 .contains("secretsmanager:GetSecretValue")
-                .contains("jwt-private-key-??????")
+                .contains("secret:/sentryagent-agentidp/production/jwt-private-key-AbCdEf")
                 .doesNotContain("secret:*")
                 .doesNotContain("db-master");
     }
@@ -307,7 +320,7 @@ class ProductionTemplateTest {
                 .contains("123456789012.dkr.ecr.us-east-1.", "/sentryagent/agentidp:1.0.0");
         template.hasResourceProperties(
                 "AWS::Logs::LogGroup",
-                Map.of("LogGroupName", "/ecs/sentryagent-agentidp-production", "RetentionInDays", 90));
+                Map.of("LogGroupName", "/ecs/sentryagent-agentidp-production", "RetentionInDays", 365));
     }
 
     @Test
@@ -325,7 +338,7 @@ class ProductionTemplateTest {
                         Map.entry("ServiceName", "sentryagent-agentidp-production"),
                         Map.entry("DesiredCount", 2),
                         Map.entry("LaunchType", "FARGATE"),
-                        Map.entry("EnableExecuteCommand", true),
+                        Map.entry("EnableExecuteCommand", false),
                         Map.entry("HealthCheckGracePeriodSeconds", 90),
                         Map.entry(
                                 "DeploymentConfiguration",
@@ -401,10 +414,7 @@ class ProductionTemplateTest {
                         "SslPolicy",
                         "ELBSecurityPolicy-TLS13-1-2-2021-06",
                         "Certificates",
-                        List.of(
-                                Map.of(
-                                        "CertificateArn",
-                                        "arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000"))));
+                        List.of(Map.of("CertificateArn", Map.of("Ref", Match.stringLikeRegexp("EdgeCertificate.*"))))));
         template.hasResourceProperties(
                 "AWS::ElasticLoadBalancingV2::Listener",
                 Map.of(
@@ -418,6 +428,49 @@ class ProductionTemplateTest {
                                 "redirect",
                                 "RedirectConfig",
                                 Map.of("Port", "443", "Protocol", "HTTPS", "StatusCode", "HTTP_301")))));
+    }
+
+    /**
+     * No certificateArn in cdk.json: the stack requests the certificate for domainName and validates it through DNS
+     * in the configured hosted zone (CloudFormation AWS::CertificateManager::Certificate, DomainValidationOptions
+     * with HostedZoneId: CloudFormation creates the validation record and waits for issuance). Without the zone the
+     * stack would wait for a record nobody writes.
+     */
+    @Test
+    void certificateIsRequestedAndValidatedThroughTheHostedZone() {
+        template.hasResourceProperties(
+                "AWS::CertificateManager::Certificate",
+                Map.of(
+                        "DomainName",
+                        "idp.example.com",
+                        "ValidationMethod",
+                        "DNS",
+                        "DomainValidationOptions",
+                        List.of(Map.of("DomainName", "idp.example.com", "HostedZoneId", "Z0123456789EXAMPLE"))));
+    }
+
+    /**
+     * The production image's ECR repository is code (stack AgentIdp-registry, deployed first): immutable tags and
+     * scan on push (ECR user guide, "Image tag mutability", "Image scanning").
+     */
+    @Test
+    void theImageRepositoryIsCodeWithImmutableTagsAndScanOnPush() {
+        Stack registry = (Stack) app.getNode().findChild(Registry.STACK);
+        Template.fromStack(registry)
+                .hasResource(
+                        "AWS::ECR::Repository",
+                        Map.of(
+                                "DeletionPolicy",
+                                "Retain",
+                                "Properties",
+                                Match.objectLike(Map.of(
+                                        "RepositoryName",
+                                        "sentryagent/agentidp",
+                                        "ImageTagMutability",
+                                        "IMMUTABLE",
+                                        "ImageScanningConfiguration",
+                                        Map.of("ScanOnPush", true)))));
+        assertThat(stack.getDependencies()).contains(registry);
     }
 
     @Test
@@ -478,11 +531,39 @@ class ProductionTemplateTest {
                         "AliasTarget", Match.objectLike(Map.of("DNSName", Match.anyValue()))));
     }
 
+    /**
+     * The rate rule's scope-down is {@code POST /api/v1/token} exactly (WAF developer guide, "Rate-based rule
+     * statement": a scope-down limits what is counted). A prefix match (STARTS_WITH) would also throttle
+     * {@code /api/v1/token/introspect} and {@code /api/v1/token/revoke}.
+     */
     @Test
-    void wafRateLimitsTheTokenEndpoint() {
+    void wafRateLimitsExactlyPostToTheTokenEndpoint() {
         Object scopeDown = Map.of(
-                "ByteMatchStatement",
-                Match.objectLike(Map.of("SearchString", "/api/v1/token", "PositionalConstraint", "STARTS_WITH")));
+                "AndStatement",
+                Map.of(
+                        "Statements",
+                        List.of(
+                                Map.of(
+                                        "ByteMatchStatement",
+                                        Match.objectLike(Map.of(
+                                                "FieldToMatch", Map.of("Method", Map.of()),
+                                                "PositionalConstraint", "EXACTLY",
+                                                "SearchString", "POST"))),
+                                Map.of(
+                                        "RegexMatchStatement",
+                                        Match.objectLike(Map.of(
+                                                "FieldToMatch",
+                                                Map.of("UriPath", Map.of()),
+                                                "RegexString",
+                                                Edge.TOKEN_PATH_REGEX,
+                                                "TextTransformations",
+                                                List.of(Map.of("Priority", 0, "Type", "NORMALIZE_PATH"))))))));
+        assertThat(json).doesNotContain("STARTS_WITH");
+        Pattern token = Pattern.compile(Edge.TOKEN_PATH_REGEX);
+        assertThat(List.of("/api/v1/token", "/api/v1/token/"))
+                .allMatch(p -> token.matcher(p).matches());
+        assertThat(List.of("/api/v1/token/introspect", "/api/v1/token/revoke", "/api/v1/tokens"))
+                .noneMatch(p -> token.matcher(p).matches());
         Object rateRule = Match.objectLike(Map.of(
                 "Name", "token-endpoint-rate",
                 "Action", Map.of("Block", Map.of()),
@@ -494,6 +575,104 @@ class ProductionTemplateTest {
         template.hasResourceProperties(
                 "AWS::WAFv2::WebACL", Map.of("Scope", "REGIONAL", "Rules", Match.arrayWith(List.of(rateRule))));
         template.resourceCountIs("AWS::WAFv2::WebACLAssociation", 1);
+    }
+
+    /**
+     * WAF logs only to a destination whose name starts with {@code aws-waf-logs-} (WAF API reference,
+     * LoggingConfiguration); Authorization carries client secrets (HTTP Basic), so it is redacted.
+     */
+    @Test
+    void wafLogsToAnAwsWafLogsGroupWithoutTheAuthorizationHeader() {
+        template.hasResourceProperties(
+                "AWS::Logs::LogGroup",
+                Map.of("LogGroupName", Match.stringLikeRegexp("^aws-waf-logs-.*"), "RetentionInDays", 365));
+        Capture destination = new Capture();
+        template.hasResourceProperties(
+                "AWS::WAFv2::LoggingConfiguration",
+                Map.of(
+                        "LogDestinationConfigs",
+                        List.of(destination),
+                        "RedactedFields",
+                        List.of(Map.of("SingleHeader", Map.of("Name", "authorization")))));
+        String group = destination.asObject().toString();
+        Map<String, Map<String, Object>> groups = resources("AWS::Logs::LogGroup");
+        String logicalId =
+                groups.keySet().stream().filter(group::contains).findFirst().orElseThrow();
+        assertThat(((Map<?, ?>) groups.get(logicalId).get("Properties"))
+                        .get("LogGroupName")
+                        .toString())
+                .startsWith("aws-waf-logs-");
+    }
+
+    /** ELB: deletion_protection.enabled keeps a production load balancer from being deleted by a stack change. */
+    @Test
+    void productionLoadBalancerHasDeletionProtection() {
+        template.hasResourceProperties(
+                "AWS::ElasticLoadBalancingV2::LoadBalancer",
+                Map.of(
+                        "LoadBalancerAttributes",
+                        Match.arrayWith(List.of(Map.of("Key", "deletion_protection.enabled", "Value", "true")))));
+    }
+
+    /**
+     * ECS Exec needs a writable root filesystem (ECS developer guide, "Monitor Amazon ECS containers with ECS Exec":
+     * not supported with readonlyRootFilesystem) and puts ssmmessages:* on * into the task role: off, and the task
+     * role holds no policy at all.
+     */
+    @Test
+    void noEcsExecAndNoGrantsOnTheTaskRole() {
+        String taskRole = resources("AWS::IAM::Role").keySet().stream()
+                .filter(id -> id.startsWith("ServiceTaskTaskRole"))
+                .findFirst()
+                .orElseThrow();
+        resources("AWS::IAM::Policy")
+                .values()
+                .forEach(policy -> assertThat(((Map<?, ?>) policy.get("Properties"))
+                                .get("Roles")
+                                .toString())
+                        .doesNotContain(taskRole));
+        assertThat(json).doesNotContain("ssmmessages");
+    }
+
+    /**
+     * The tasks reach only PostgreSQL, Redis, the VPC endpoints and S3 (ECR layers; ECS developer guide, "Fargate
+     * task networking"): no 0.0.0.0/0 egress.
+     */
+    @Test
+    void taskEgressIsRestricted() {
+        String group = resources("AWS::EC2::SecurityGroup").entrySet().stream()
+                .filter(e -> ((Map<?, ?>) e.getValue().get("Properties"))
+                        .get("GroupDescription")
+                        .equals("AgentIdP tasks: HTTP from the load balancer only"))
+                .map(Map.Entry::getKey)
+                .findFirst()
+                .orElseThrow();
+        List<Map<?, ?>> rules = new java.util.ArrayList<>();
+        Object inline = ((Map<?, ?>)
+                        resources("AWS::EC2::SecurityGroup").get(group).get("Properties"))
+                .get("SecurityGroupEgress");
+        if (inline != null) {
+            ((List<?>) inline).forEach(rule -> rules.add((Map<?, ?>) rule));
+        }
+        resources("AWS::EC2::SecurityGroupEgress").values().stream()
+                .map(r -> (Map<?, ?>) r.get("Properties"))
+                .filter(r -> r.get("GroupId").toString().contains(group))
+                .forEach(rules::add);
+        assertThat(rules).isNotEmpty();
+        for (Map<?, ?> rule : rules) {
+            assertThat(String.valueOf(rule.get("CidrIp"))).isNotEqualTo("0.0.0.0/0");
+            assertThat(rule.get("CidrIpv6")).isNull();
+            assertThat(rule.get("IpProtocol")).isEqualTo("tcp");
+            assertThat(rule.get("FromPort")).isEqualTo(rule.get("ToPort")).isIn(5432, 6379, 443);
+        }
+        assertThat(rules)
+                .anyMatch(r -> Integer.valueOf(5432).equals(r.get("FromPort"))
+                        && r.get("DestinationSecurityGroupId").toString().contains("DatabaseSecurityGroup"))
+                .anyMatch(r -> Integer.valueOf(6379).equals(r.get("FromPort"))
+                        && r.get("DestinationSecurityGroupId").toString().contains("CacheSecurityGroup"))
+                .anyMatch(r -> Integer.valueOf(443).equals(r.get("FromPort"))
+                        && String.valueOf(r.get("DestinationSecurityGroupId")).contains("EndpointSecurityGroup"))
+                .anyMatch(r -> "pl-63a5400a".equals(r.get("DestinationPrefixListId")));
     }
 
     // ---- alarms
@@ -526,7 +705,17 @@ class ProductionTemplateTest {
         template.hasResourceProperties(
                 "AWS::SNS::Topic",
                 Map.of("TopicName", "sentryagent-agentidp-production-alarms", "KmsMasterKeyId", Match.anyValue()));
-        template.resourceCountIs("AWS::SNS::Subscription", 0);
+        // Production refuses to synthesize without a recipient (Settings); cdk.json names an e-mail address. An
+        // alarm that reaches nobody is not an alarm (SNS: an e-mail endpoint gets a confirmation request).
+        template.hasResourceProperties(
+                "AWS::SNS::Subscription",
+                Map.of(
+                        "Protocol",
+                        "email",
+                        "Endpoint",
+                        "oncall@example.com",
+                        "TopicArn",
+                        Map.of("Ref", Match.stringLikeRegexp("AlarmsTopic.*"))));
     }
 
     // ---- outputs, identities, secrecy
@@ -552,6 +741,66 @@ class ProductionTemplateTest {
                         "--launch-type FARGATE",
                         "assignPublicIp=DISABLED",
                         "--task-definition ");
+    }
+
+    /**
+     * docs/deployment.md §2.4 runs the MigrateCommand output with {@code eval "$(…)"}. A plain {@code $(…)} splits
+     * words but keeps quotes literal, so the AWS CLI would receive {@code 'awsvpcConfiguration=…'} with its quotes
+     * and refuse it (bash manual, "Command Substitution" and "Quote Removal": quote removal does not apply to the
+     * results of expansions). This runs the documented form in bash and checks the argument vector the CLI gets.
+     */
+    @Test
+    void theMigrateCommandRunsAsDocumented() throws Exception {
+        String command = resolve(
+                template.findOutputs("MigrateCommand").get("MigrateCommand").get("Value"));
+        List<String> documented = argv("eval \"set -- $(printf %s \"$CMD\")\"; printf '%s\\n' \"$@\"", command);
+        assertThat(documented)
+                .containsExactly(
+                        "aws",
+                        "ecs",
+                        "run-task",
+                        "--region",
+                        "us-east-1",
+                        "--cluster",
+                        "ref-ServiceCluster",
+                        "--task-definition",
+                        "sentryagent-agentidp-production-migrate",
+                        "--launch-type",
+                        "FARGATE",
+                        "--network-configuration",
+                        "awsvpcConfiguration={subnets=[ref-NetworkVpcprivateSubnet1Subnet,"
+                                + "ref-NetworkVpcprivateSubnet2Subnet],securityGroups=[getatt-ServiceSecurityGroup],"
+                                + "assignPublicIp=DISABLED}");
+        // The form the docs used to give: the quotes reach the CLI.
+        List<String> plain = argv("set -- $(printf %s \"$CMD\"); printf '%s\\n' \"$@\"", command);
+        assertThat(plain.get(plain.size() - 1)).startsWith("'awsvpcConfiguration=");
+    }
+
+    private static List<String> argv(String script, String command) throws Exception {
+        ProcessBuilder bash = new ProcessBuilder("bash", "-c", script);
+        bash.environment().put("CMD", command);
+        Process process = bash.start();
+        String out = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(process.waitFor()).isZero();
+        return List.of(out.split("\n"));
+    }
+
+    /** The output's Fn::Join with Refs and GetAtts replaced by readable stand-ins (logical ids without hashes). */
+    private static String resolve(Object value) {
+        if (value instanceof String text) {
+            return text;
+        }
+        Map<?, ?> map = (Map<?, ?>) value;
+        if (map.get("Ref") instanceof String ref) {
+            return "ref-" + ref.replaceAll("[0-9A-F]{8}$", "");
+        }
+        if (map.get("Fn::GetAtt") instanceof List<?> att) {
+            return "getatt-" + String.valueOf(att.get(0)).replaceAll("[0-9A-F]{8}$", "");
+        }
+        List<?> join = (List<?>) map.get("Fn::Join");
+        return ((List<?>) join.get(1))
+                .stream().map(ProductionTemplateTest::resolve).collect(java.util.stream.Collectors.joining((String)
+                        join.get(0)));
     }
 
     @Test

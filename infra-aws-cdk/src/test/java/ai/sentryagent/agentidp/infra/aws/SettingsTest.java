@@ -4,12 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /** Reading cdk.json context: defaults, overrides and every error path, each naming its key. */
 class SettingsTest {
+    private static final String ECR = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/";
+    private static final String ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:/sentryagent-agentidp/p/";
+
     private static Map<String, Object> valid() {
         Map<String, Object> env = new HashMap<>();
         env.put("account", "123456789012");
@@ -18,6 +22,11 @@ class SettingsTest {
         env.put("hostedZoneId", "Z0ABCDEF");
         env.put("hostedZoneName", "example.org");
         env.put("certificateArn", "arn:aws:acm:eu-west-1:123456789012:certificate/abc-123");
+        env.put("jwtPrivateKeySecretArn", ARN + "jwt-private-key-AbCdEf");
+        env.put("jwtPublicKeySecretArn", ARN + "jwt-public-key-AbCdEf");
+        env.put("alarmEmail", "oncall@example.org");
+        env.put("availabilityZones", List.of("eu-west-1a", "eu-west-1b", "eu-west-1c"));
+        env.put("s3PrefixListId", "pl-6da54004");
         return env;
     }
 
@@ -48,9 +57,10 @@ class SettingsTest {
     @Test
     void aTopLevelContextValueOverridesTheFile() {
         Map<String, Object> settings = valid();
-        settings.put("image", "repo/agentidp:1.0.0");
-        Settings read = read("production", settings, Map.of("image", "repo/agentidp:1.2.3", "desiredCount", "3"));
-        assertThat(read.image()).isEqualTo(Optional.of("repo/agentidp:1.2.3"));
+        settings.put("image", ECR + "sentryagent/agentidp:1.0.0");
+        Settings read =
+                read("production", settings, Map.of("image", ECR + "sentryagent/agentidp:1.2.3", "desiredCount", "3"));
+        assertThat(read.image()).isEqualTo(Optional.of(ECR + "sentryagent/agentidp:1.2.3"));
         assertThat(read.desiredCount()).isEqualTo(3);
     }
 
@@ -60,8 +70,10 @@ class SettingsTest {
                 .hasMessageContaining("agentidp.production.account is required")
                 .hasMessageContaining("agentidp.production.region is required")
                 .hasMessageContaining("agentidp.production.domainName is required")
-                .hasMessageContaining("agentidp.production.hostedZoneId is required")
-                .hasMessageContaining("agentidp.production.certificateArn is required");
+                .hasMessageContaining("agentidp.production.hostedZoneId is required");
+        assertThat(read(withoutCertificate()).certificateArn())
+                .as("created by the stack")
+                .isEmpty();
         assertThatThrownBy(() -> Settings.read("qa", Map.of("agentidp", Map.of())::get))
                 .hasMessageContaining("agentidp.qa is missing");
     }
@@ -106,8 +118,18 @@ class SettingsTest {
     @Test
     void featureFlagsAreCheckedByName() {
         Map<String, Object> settings = valid();
-        settings.put("features", Map.of("ANALYTICS_ENABLED", true));
-        assertThat(read(settings).features()).containsEntry("ANALYTICS_ENABLED", "true");
+        settings.put("features", Map.of("REDIS_RATE_LIMIT_ENABLED", false));
+        assertThat(read(settings).features()).containsEntry("REDIS_RATE_LIMIT_ENABLED", "false");
+        // The service refuses to start with a switch this build does not implement (its config Features): synth
+        // refuses it first, naming the key.
+        for (String refused :
+                List.of("ANALYTICS_ENABLED", "TIER_ENFORCEMENT", "COMPLIANCE_ENABLED", "BILLING_ENABLED")) {
+            settings.put("features", Map.of(refused, true));
+            assertThatThrownBy(() -> read(settings))
+                    .as(refused)
+                    .hasMessageContaining("agentidp.production.features." + refused + "=true asks for")
+                    .hasMessageContaining("does not implement");
+        }
         settings.put("features", Map.of("ANALYTICS", true));
         assertThatThrownBy(() -> read(settings)).hasMessageContaining("features.ANALYTICS is not a known flag");
         settings.put("features", Map.of("TIER_ENFORCEMENT", "on"));
@@ -127,5 +149,109 @@ class SettingsTest {
                 .hasMessageContaining("target group name");
         assertThatThrownBy(() -> Names.of("a--b")).hasMessageContaining("'--'");
         assertThatThrownBy(() -> Settings.read("Prod", key -> null)).hasMessageContaining("env must be");
+    }
+
+    /**
+     * ECS fetches task secrets by complete ARN only (aws/aws-cdk issues 18555, 20744): the name alone or a partial
+     * ARN (no 6-character suffix) fails synth, naming the key.
+     */
+    @Test
+    void jwtSecretsMustBeCompleteArnsInTheStacksAccountAndRegion() {
+        for (String bad : List.of(
+                "/sentryagent-agentidp/production/jwt-private-key",
+                "arn:aws:secretsmanager:eu-west-1:123456789012:secret:/sentryagent-agentidp/production/jwt-private-key")) {
+            Map<String, Object> settings = valid();
+            settings.put("jwtPrivateKeySecretArn", bad);
+            assertThatThrownBy(() -> read(settings))
+                    .as(bad)
+                    .hasMessageContaining("agentidp.production.jwtPrivateKeySecretArn must be the complete ARN");
+        }
+        Map<String, Object> settings = valid();
+        settings.remove("jwtPublicKeySecretArn");
+        assertThatThrownBy(() -> read(settings)).hasMessageContaining("jwtPublicKeySecretArn is required");
+        settings.put("jwtPublicKeySecretArn", ARN.replace("eu-west-1", "us-east-1") + "jwt-public-key-AbCdEf");
+        assertThatThrownBy(() -> read(settings))
+                .hasMessageContaining("jwtPublicKeySecretArn must be in account 123456789012 and region eu-west-1");
+    }
+
+    /** An alarm topic nobody subscribes to wakes nobody: production needs an e-mail address or a topic. */
+    @Test
+    void productionAlarmsMustReachAPerson() {
+        Map<String, Object> settings = valid();
+        settings.remove("alarmEmail");
+        assertThatThrownBy(() -> read(settings))
+                .hasMessageContaining(
+                        "agentidp.production.alarmEmail or agentidp.production.alarmTopicArn is required");
+        settings.put("alarmTopicArn", "arn:aws:sns:eu-west-1:123456789012:oncall");
+        assertThat(read(settings).alarmTopicArn()).contains("arn:aws:sns:eu-west-1:123456789012:oncall");
+        assertThat(read("staging", withoutAlarm(), Map.of()).alarmEmail()).isEmpty();
+    }
+
+    private static Map<String, Object> withoutCertificate() {
+        Map<String, Object> settings = valid();
+        settings.remove("certificateArn");
+        return settings;
+    }
+
+    private static Map<String, Object> withoutAlarm() {
+        Map<String, Object> settings = valid();
+        settings.remove("alarmEmail");
+        return settings;
+    }
+
+    /**
+     * Zone names are not derivable from the region (EC2 docs, "Availability Zones": names map to zone ids per
+     * account, and some regions have no "b"): outside us-east-1 they must be listed.
+     */
+    @Test
+    void availabilityZonesComeFromContext() {
+        Map<String, Object> settings = valid();
+        assertThat(read(settings).availabilityZones()).containsExactly("eu-west-1a", "eu-west-1b");
+        settings.remove("availabilityZones");
+        assertThatThrownBy(() -> read(settings))
+                .hasMessageContaining("agentidp.production.availabilityZones is required in eu-west-1");
+        settings.put("availabilityZones", List.of("eu-west-1a", "us-east-1b"));
+        assertThatThrownBy(() -> read(settings)).hasMessageContaining("us-east-1b is not in region eu-west-1");
+        settings.put("availabilityZones", List.of("eu-west-1a"));
+        assertThatThrownBy(() -> read(settings)).hasMessageContaining("fewer than maxAzs (2)");
+        settings.put("availabilityZones", "eu-west-1a,eu-west-1c");
+        assertThat(read(settings).availabilityZones()).containsExactly("eu-west-1a", "eu-west-1c");
+        Map<String, Object> east = valid();
+        east.put("region", "us-east-1");
+        east.put("certificateArn", "arn:aws:acm:us-east-1:123456789012:certificate/abc-123");
+        east.put("jwtPrivateKeySecretArn", ARN.replace("eu-west-1", "us-east-1") + "jwt-private-key-AbCdEf");
+        east.put("jwtPublicKeySecretArn", ARN.replace("eu-west-1", "us-east-1") + "jwt-public-key-AbCdEf");
+        east.remove("availabilityZones");
+        east.remove("s3PrefixListId");
+        assertThat(read(east).availabilityZones()).containsExactly("us-east-1a", "us-east-1b");
+    }
+
+    /**
+     * The tasks' egress reaches only the VPC endpoints and S3 (ECS developer guide, "Fargate task networking": the
+     * image is pulled through the task ENI), so an image from another registry or region could never be pulled.
+     */
+    @Test
+    void theImageMustBeInEcrInTheStacksRegion() {
+        for (String image : List.of(
+                "docker.io/sentryagent/agentidp:1.0.0",
+                "123456789012.dkr.ecr.us-east-1.amazonaws.com/sentryagent/agentidp:1.0.0")) {
+            Map<String, Object> settings = valid();
+            settings.put("image", image);
+            assertThatThrownBy(() -> read(settings))
+                    .as(image)
+                    .hasMessageContaining("agentidp.production.image must be an ECR image in eu-west-1");
+        }
+    }
+
+    /** ECS Exec is off unless switched on; the S3 prefix list has a us-east-1 default and is required elsewhere. */
+    @Test
+    void ecsExecIsOffByDefaultAndThePrefixListIsNamed() {
+        assertThat(read(valid()).ecsExec()).isFalse();
+        Map<String, Object> settings = valid();
+        settings.remove("s3PrefixListId");
+        assertThatThrownBy(() -> read(settings)).hasMessageContaining("agentidp.production.s3PrefixListId is required");
+        settings.put("s3PrefixListId", "sg-123");
+        assertThatThrownBy(() -> read(settings))
+                .hasMessageContaining("s3PrefixListId must be the id of the region's S3");
     }
 }

@@ -13,11 +13,49 @@ import software.amazon.awscdk.assertions.Template;
 /** Staging: no image given (built from service/Dockerfile as an asset), smaller, no WAF, alarm e-mail on. */
 class StagingTemplateTest {
     private static Template template;
+    private static App app;
 
     @BeforeAll
     static void synthesize() {
-        App app = CdkContext.app(Map.of("env", "staging", "alarmEmail", "oncall@example.com"));
+        app = CdkContext.app(Map.of("env", "staging", "alarmEmail", "oncall@example.com"));
         template = Template.fromStack(AgentIdpApp.build(app, CdkContext.repositoryRoot()));
+    }
+
+    /**
+     * The tasks are X86_64 (RuntimePlatform), so the asset must be built for linux/amd64: an image built on an ARM
+     * machine fails with "exec format error" (ECS developer guide, "task definition parameters", runtimePlatform).
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void theImageAssetIsBuiltForLinuxAmd64() throws java.io.IOException {
+        java.nio.file.Path manifest =
+                java.nio.file.Path.of(app.synth().getDirectory()).resolve("AgentIdp-staging.assets.json");
+        Map<String, Object> assets =
+                new com.fasterxml.jackson.databind.ObjectMapper().readValue(manifest.toFile(), Map.class);
+        Map<String, Object> images = (Map<String, Object>) assets.get("dockerImages");
+        assertThat(images).hasSize(1);
+        Map<String, Object> source = (Map<String, Object>)
+                ((Map<String, Object>) images.values().iterator().next()).get("source");
+        assertThat(source).containsEntry("platform", "linux/amd64").containsEntry("dockerFile", "service/Dockerfile");
+        assertThat(app.getNode().tryFindChild(Registry.STACK))
+                .as("an asset needs no registry stack")
+                .isNull();
+    }
+
+    /** certificateArn given (the opt-out): the listener uses it and no certificate is requested. */
+    @Test
+    void anExistingCertificateIsUsedAsIs() {
+        template.resourceCountIs("AWS::CertificateManager::Certificate", 0);
+        template.hasResourceProperties(
+                "AWS::ElasticLoadBalancingV2::Listener",
+                Map.of(
+                        "Port",
+                        443,
+                        "Certificates",
+                        List.of(
+                                Map.of(
+                                        "CertificateArn",
+                                        "arn:aws:acm:us-east-1:123456789012:certificate/11111111-1111-1111-1111-111111111111"))));
     }
 
     @Test
@@ -49,6 +87,12 @@ class StagingTemplateTest {
                 Map.of("DBInstanceClass", "db.t4g.medium", "BackupRetentionPeriod", 7, "MultiAZ", true));
         template.resourceCountIs("AWS::EC2::NatGateway", 1);
         template.resourceCountIs("AWS::WAFv2::WebACL", 0);
+    }
+
+    /** aws/aws-cdk issues 18555 and 20744: ECS fetches secrets by complete ARN only, in every environment. */
+    @Test
+    void everyEcsSecretIsACompleteArn() {
+        ProviderRules.assertEveryEcsSecretIsACompleteArn(template);
     }
 
     @Test

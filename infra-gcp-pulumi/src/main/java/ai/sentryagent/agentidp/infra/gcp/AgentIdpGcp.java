@@ -28,9 +28,10 @@ public final class AgentIdpGcp {
     public static void define(Context ctx, GcpConfig config) {
         String prefix = config.names().prefix();
         List<Resource> apis = new Apis(prefix + "-apis", config).enabled();
+        new Registry(prefix + "-registry", config, apis);
         Network network = new Network(prefix + "-network", config, apis);
-        Output<String> databasePassword =
-                GeneratedSecrets.derive(config.secrets().secretSeed(), "database-password");
+        GcpConfig.Secrets seeds = config.secrets();
+        Output<String> databasePassword = GeneratedSecrets.derive(seeds.databasePasswordSeed(), "database-password");
         Database database = new Database(prefix + "-database", config, network, databasePassword, apis);
         Cache cache = new Cache(prefix + "-cache", config, network, apis);
         RunIdentity identity = new RunIdentity(prefix + "-identity", config, apis);
@@ -41,16 +42,18 @@ public final class AgentIdpGcp {
         secretValues.put("JWT_PRIVATE_KEY", config.secrets().jwtPrivateKey());
         secretValues.put("JWT_PUBLIC_KEY", config.secrets().jwtPublicKey());
         secretValues.put(
-                "CREDENTIAL_HASH_KEY", GeneratedSecrets.derive(config.secrets().secretSeed(), "credential-hash-key"));
-        secretValues.put(
-                "AUDIT_CHAIN_KEY", GeneratedSecrets.derive(config.secrets().secretSeed(), "audit-chain-key"));
+                "CREDENTIAL_HASH_KEY", GeneratedSecrets.derive(seeds.credentialHashKeySeed(), "credential-hash-key"));
+        secretValues.put("AUDIT_CHAIN_KEY", GeneratedSecrets.derive(seeds.auditChainKeySeed(), "audit-chain-key"));
         secretValues.put(
                 "BOOTSTRAP_ADMIN_SECRET",
-                GeneratedSecrets.derive(config.secrets().secretSeed(), "bootstrap-admin-secret"));
+                GeneratedSecrets.derive(seeds.bootstrapAdminSecretSeed(), "bootstrap-admin-secret"));
         Secrets secrets = new Secrets(prefix + "-secrets", config, secretValues, identity.email(), apis);
 
+        // The first revision reads every secret version and connects to the database: it waits for all of them.
+        List<Resource> after = new java.util.ArrayList<>(apis);
+        after.addAll(database.ready());
         Service service =
-                new Service(prefix + "-service", config, network, identity, secrets, environment(config, cache), apis);
+                new Service(prefix + "-service", config, network, identity, secrets, environment(config, cache), after);
 
         ctx.export("service_url", service.uri());
         ctx.export("cloud_sql_connection_name", database.connectionName());

@@ -19,7 +19,12 @@ public final class Apis extends ComponentResource {
             "secretmanager.googleapis.com",
             "vpcaccess.googleapis.com",
             "servicenetworking.googleapis.com",
-            "compute.googleapis.com");
+            "compute.googleapis.com",
+            "iam.googleapis.com",
+            "artifactregistry.googleapis.com",
+            // Every provider call that enables a service goes through this API: it must be enabled once by hand
+            // before the first pulumi up (docs/deployment.md §3.2); listing it keeps it on.
+            "cloudresourcemanager.googleapis.com");
 
     private final List<Resource> services = new ArrayList<>();
 

@@ -57,13 +57,17 @@ public final class Cache extends ComponentResource {
                 "rediss://:%s@%s:%s/0", instance.authString().asSecret(), instance.host(), instance.port());
     }
 
-    /** The server CA certificate the service trusts ({@code REDIS_TLS_CA_CERT}); public, not a secret. */
+    /**
+     * Every server CA certificate, as one PEM bundle ({@code REDIS_TLS_CA_CERT}); public, not a secret. During a CA
+     * rotation Memorystore lists the old and the new CA (Memorystore for Redis, "In-transit encryption": "Certificate
+     * authority rotation"); trusting only the first would break connections when the server switches.
+     */
     public Output<String> caCertificate() {
         return instance.serverCaCerts()
                 .applyValue(certs -> certs.stream()
                         .map(InstanceServerCaCert::cert)
                         .flatMap(java.util.Optional::stream)
-                        .findFirst()
-                        .orElse(""));
+                        .map(String::strip)
+                        .collect(java.util.stream.Collectors.joining("\n")));
     }
 }

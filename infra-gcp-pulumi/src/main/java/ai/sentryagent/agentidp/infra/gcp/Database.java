@@ -21,16 +21,18 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Cloud SQL PostgreSQL: regional (HA), private IP only, SSL required, automated backups with point-in-time
+ * Cloud SQL PostgreSQL (edition ENTERPRISE): regional (HA), private IP only, TLS without client certificates, automated backups with point-in-time
  * recovery, deletion protection, a maintenance window and query insights; the {@code agentidp} database and a user
  * whose password is generated.
  */
 public final class Database extends ComponentResource {
     static final String DATABASE = "agentidp";
     static final String USER = "agentidp";
+    static final String EDITION = "ENTERPRISE";
 
     private final DatabaseInstance instance;
     private final Output<String> password;
+    private final List<Resource> ready = new ArrayList<>();
 
     public Database(String name, GcpConfig config, Network network, Output<String> password, List<Resource> apis) {
         super("agentidp:gcp:Database", name, ComponentResourceOptions.builder().build());
@@ -46,6 +48,9 @@ public final class Database extends ComponentResource {
                         .databaseVersion(config.postgresVersion())
                         .deletionProtection(true)
                         .settings(DatabaseInstanceSettingsArgs.builder()
+                                // PostgreSQL 16+ defaults to ENTERPRISE_PLUS, which refuses custom tiers
+                                // (sqladmin v1 Settings.edition): always explicit.
+                                .edition(EDITION)
                                 .tier(config.sqlTier())
                                 .availabilityType("REGIONAL")
                                 .diskType("PD_SSD")
@@ -55,7 +60,12 @@ public final class Database extends ComponentResource {
                                 .ipConfiguration(DatabaseInstanceSettingsIpConfigurationArgs.builder()
                                         .ipv4Enabled(false)
                                         .privateNetwork(network.networkId())
-                                        .requireSsl(true)
+                                        // requireSsl=true means client certificates are required
+                                        // (sqladmin v1 IpConfiguration.requireSsl); the service presents none.
+                                        // Encryption comes from sslmode=require in DATABASE_URL; ENCRYPTED_ONLY is
+                                        // set with gcloud (docs/deployment.md §3.4): com.pulumi:gcp 7.0.0, the newest
+                                        // served here, has no sslMode.
+                                        .requireSsl(false)
                                         .build())
                                 .backupConfiguration(DatabaseInstanceSettingsBackupConfigurationArgs.builder()
                                         .enabled(true)
@@ -89,15 +99,15 @@ public final class Database extends ComponentResource {
                         .build());
         CustomResourceOptions child =
                 CustomResourceOptions.builder().parent(this).build();
-        new com.pulumi.gcp.sql.Database(
+        ready.add(new com.pulumi.gcp.sql.Database(
                 name + "-database",
                 DatabaseArgs.builder()
                         .name(DATABASE)
                         .project(config.project())
                         .instance(instance.name())
                         .build(),
-                child);
-        new User(
+                child));
+        ready.add(new User(
                 name + "-user",
                 UserArgs.builder()
                         .name(USER)
@@ -105,8 +115,13 @@ public final class Database extends ComponentResource {
                         .instance(instance.name())
                         .password(password)
                         .build(),
-                child);
+                child));
         registerOutputs(Map.of("connectionName", instance.connectionName()));
+    }
+
+    /** The database and its user: what a client waits for before it connects. */
+    public List<Resource> ready() {
+        return List.copyOf(ready);
     }
 
     public Output<String> connectionName() {

@@ -37,8 +37,31 @@ public record GcpConfig(
         Map<String, String> features,
         Secrets secrets) {
 
-    /** The secret inputs: the JWT key pair typed in once, and the seed every generated secret derives from. */
-    public record Secrets(Output<String> jwtPrivateKey, Output<String> jwtPublicKey, Output<String> secretSeed) {}
+    /**
+     * The secret inputs: the JWT key pair typed in once, and one random seed per generated secret, so that each can
+     * be rotated alone (a shared seed made rotating the database password invalidate every client secret).
+     */
+    public record Secrets(
+            Output<String> jwtPrivateKey,
+            Output<String> jwtPublicKey,
+            Output<String> databasePasswordSeed,
+            Output<String> credentialHashKeySeed,
+            Output<String> auditChainKeySeed,
+            Output<String> bootstrapAdminSecretSeed) {}
+
+    /** The stack config keys of the generated secrets' seeds. */
+    static final List<String> SEED_KEYS =
+            List.of("databasePasswordSeed", "credentialHashKeySeed", "auditChainKeySeed", "bootstrapAdminSecretSeed");
+
+    /**
+     * Switches the service refuses at startup ("asks for …, which this build of AgentIdP does not implement"):
+     * refused here, before anything is declared, instead of crashing every instance.
+     */
+    static final Map<String, String> REFUSED_WHEN_TRUE = Map.of(
+            "agentidp:analyticsEnabled", "usage analytics",
+            "agentidp:tierEnforcement", "plan tier enforcement",
+            "agentidp:complianceEnabled", "compliance reporting",
+            "agentidp:billingEnabled", "billing (Stripe)");
 
     /** Feature flags: stack config key, service variable, default. */
     static final List<String[]> FEATURES = List.of(
@@ -64,7 +87,12 @@ public record GcpConfig(
         com.pulumi.Config gcp = ctx.config("gcp");
         com.pulumi.Config own = ctx.config();
         Secrets secrets = new Secrets(
-                own.requireSecret("jwtPrivateKey"), own.requireSecret("jwtPublicKey"), own.requireSecret("secretSeed"));
+                own.requireSecret("jwtPrivateKey"),
+                own.requireSecret("jwtPublicKey"),
+                own.requireSecret("databasePasswordSeed"),
+                own.requireSecret("credentialHashKeySeed"),
+                own.requireSecret("auditChainKeySeed"),
+                own.requireSecret("bootstrapAdminSecretSeed"));
         return parse(
                 ctx.stackName(),
                 key -> key.startsWith("gcp:")
@@ -188,6 +216,10 @@ public record GcpConfig(
                         lookup.apply(feature[0]).filter(v -> !v.isBlank()).orElse(feature[2]);
                 if (!value.equals("true") && !value.equals("false")) {
                     problems.add(feature[0] + " must be true or false, got '" + value + "'");
+                } else if (value.equals("true") && REFUSED_WHEN_TRUE.containsKey(feature[0])) {
+                    problems.add(feature[0] + "=true asks for " + REFUSED_WHEN_TRUE.get(feature[0])
+                            + ", which this build of AgentIdP does not implement (the service refuses to start with "
+                            + feature[1] + "=true); set it to false");
                 }
                 features.put(feature[1], value);
             }

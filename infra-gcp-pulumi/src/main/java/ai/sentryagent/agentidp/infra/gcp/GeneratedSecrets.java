@@ -8,10 +8,12 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * Secrets nobody types: each is HMAC-SHA-256 of its purpose keyed by the stack's {@code agentidp:secretSeed}
- * (itself generated once with {@code openssl rand}). Derivation instead of a random provider keeps every
- * {@code pulumi up} stable and consistent — a replaced Cloud SQL user gets the same password the URL secret holds —
- * and changing the seed rotates all of them together. The values stay Pulumi secrets throughout.
+ * Secrets nobody types: each is HMAC-SHA-256 of its purpose keyed by its own seed ({@code
+ * agentidp:databasePasswordSeed}, {@code credentialHashKeySeed}, {@code auditChainKeySeed}, {@code
+ * bootstrapAdminSecretSeed}, each generated once with {@code openssl rand}). Derivation instead of a random provider
+ * keeps every {@code pulumi up} stable and consistent — a replaced Cloud SQL user gets the same password the URL
+ * secret holds — and yields URL-safe values whatever the seed; one seed per secret means changing one rotates that
+ * secret alone. The values stay Pulumi secrets throughout.
  */
 final class GeneratedSecrets {
     private GeneratedSecrets() {}

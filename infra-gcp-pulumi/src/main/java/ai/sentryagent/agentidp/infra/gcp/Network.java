@@ -24,6 +24,13 @@ import java.util.Map;
 public final class Network extends ComponentResource {
     static final String SUBNET_RANGE = "10.10.0.0/24";
     static final String CONNECTOR_RANGE = "10.8.0.0/28";
+    /**
+     * Private services access range, pinned: left to Google it may be allocated anywhere in RFC 1918 space,
+     * including over the connector's range (VPC docs, "Allocate an IP address range": the address is optional).
+     */
+    static final String PSA_ADDRESS = "10.20.0.0";
+
+    static final int PSA_PREFIX = 16;
 
     private final com.pulumi.gcp.compute.Network network;
     private final Connection peering;
@@ -61,7 +68,8 @@ public final class Network extends ComponentResource {
                         .project(config.project())
                         .purpose("VPC_PEERING")
                         .addressType("INTERNAL")
-                        .prefixLength(16)
+                        .address(PSA_ADDRESS)
+                        .prefixLength(PSA_PREFIX)
                         .network(network.id())
                         .build(),
                 child);

@@ -23,11 +23,12 @@ import java.util.Map;
  * secrets for the Cloud Run service account — nothing project-wide.
  */
 public final class Secrets extends ComponentResource {
-    /** A secret the service reads, by environment variable. */
-    public record Entry(String variable, Secret secret) {}
+    /** A secret the service reads, by environment variable, and the version this stack wrote. */
+    public record Entry(String variable, Secret secret, SecretVersion version) {}
 
     private final List<Entry> entries = new ArrayList<>();
     private final List<Resource> grants = new ArrayList<>();
+    private final List<Resource> versions = new ArrayList<>();
 
     public Secrets(
             String name,
@@ -52,7 +53,7 @@ public final class Secrets extends ComponentResource {
                             .labels(Map.of("project", Names.PROJECT, "stack", config.stack()))
                             .build(),
                     child);
-            new SecretVersion(
+            SecretVersion version = new SecretVersion(
                     name + "-" + suffix + "-version",
                     SecretVersionArgs.builder()
                             .secret(secret.id())
@@ -68,7 +69,8 @@ public final class Secrets extends ComponentResource {
                             .member(serviceAccountEmail.applyValue(email -> "serviceAccount:" + email))
                             .build(),
                     CustomResourceOptions.builder().parent(this).build()));
-            entries.add(new Entry(value.getKey(), secret));
+            entries.add(new Entry(value.getKey(), secret, version));
+            versions.add(version);
         }
         Map<String, Output<?>> outputs = new LinkedHashMap<>();
         entries.forEach(entry -> outputs.put(entry.variable(), entry.secret().secretId()));
@@ -79,8 +81,10 @@ public final class Secrets extends ComponentResource {
         return List.copyOf(entries);
     }
 
-    /** The service must not start before it may read its secrets. */
+    /** The service must not start before it may read its secrets, nor before they have a version. */
     public List<Resource> grants() {
-        return List.copyOf(grants);
+        List<Resource> all = new ArrayList<>(grants);
+        all.addAll(versions);
+        return List.copyOf(all);
     }
 }

@@ -56,9 +56,9 @@ public final class Service extends ComponentResource {
             RunIdentity identity,
             Secrets secrets,
             Map<String, Output<String>> environment,
-            List<Resource> apis) {
+            List<Resource> dependencies) {
         super("agentidp:gcp:Service", name, ComponentResourceOptions.builder().build());
-        List<Resource> after = new ArrayList<>(apis);
+        List<Resource> after = new ArrayList<>(dependencies);
         after.addAll(secrets.grants());
 
         List<ServiceTemplateContainerEnvArgs> envs = new ArrayList<>();
@@ -70,7 +70,9 @@ public final class Service extends ComponentResource {
                     .valueSource(ServiceTemplateContainerEnvValueSourceArgs.builder()
                             .secretKeyRef(ServiceTemplateContainerEnvValueSourceSecretKeyRefArgs.builder()
                                     .secret(entry.secret().secretId())
-                                    .version("latest")
+                                    // The version this stack wrote, not "latest": a new value is a new version
+                                    // and so a new revision, and the first revision cannot start before it exists.
+                                    .version(entry.version().version())
                                     .build())
                             .build())
                     .build());
@@ -184,7 +186,9 @@ public final class Service extends ComponentResource {
                                                                                                 .secret(
                                                                                                         database.secret()
                                                                                                                 .secretId())
-                                                                                                .version("latest")
+                                                                                                .version(
+                                                                                                        database.version()
+                                                                                                                .version())
                                                                                                 .build())
                                                                                 .build())
                                                                 .build()))

@@ -17,18 +17,12 @@ class GcpConfigTest {
 
     @Test
     void theCommittedProductionStackFileIsValidAndHoldsNoPlaintextSecret() throws IOException {
-        Path file = Path.of("..", "Pulumi.production.yaml");
-        Map<String, String> values = new HashMap<>();
-        for (String line : Files.readAllLines(file)) {
-            String trimmed = line.strip();
-            if (trimmed.startsWith("#") || !line.startsWith("  ") || !trimmed.contains(": ")) {
-                continue;
-            }
-            String key = trimmed.substring(0, trimmed.indexOf(": "));
-            String value = trimmed.substring(trimmed.indexOf(": ") + 2).replace("\"", "");
-            values.put(key, value);
+        Path file = StackFile.PRODUCTION;
+        Map<String, String> values = StackFile.production();
+        assertThat(values).doesNotContainKeys("agentidp:jwtPrivateKey", "agentidp:jwtPublicKey");
+        for (String seed : GcpConfig.SEED_KEYS) {
+            assertThat(values).doesNotContainKey("agentidp:" + seed);
         }
-        assertThat(values).doesNotContainKeys("agentidp:jwtPrivateKey", "agentidp:jwtPublicKey", "agentidp:secretSeed");
         String content = Files.readString(file);
         assertThat(content).doesNotContain("BEGIN PRIVATE KEY").doesNotContainPattern("(?m)^\\s+secure: v1:");
         GcpConfig config = GcpConfig.parse("production", key -> Optional.ofNullable(values.get(key)), null);
@@ -89,5 +83,30 @@ class GcpConfigTest {
         for (String stack : List.of("production", "staging", "dev")) {
             assertThat(Names.forStack(stack, "POSTGRES_14").prefix()).startsWith("sentryagent-agentidp-");
         }
+    }
+
+    /**
+     * The service refuses to start with a feature this build does not implement (service config Features: "asks
+     * for …, which this build of AgentIdP does not implement"); preview refuses it first, naming the key.
+     */
+    @Test
+    void featureSwitchesTheServiceRefusesFailBeforeAnyResource() {
+        for (String key : List.of(
+                "agentidp:analyticsEnabled",
+                "agentidp:tierEnforcement",
+                "agentidp:complianceEnabled",
+                "agentidp:billingEnabled")) {
+            Map<String, String> values = StackFile.production();
+            values.put(key, "true");
+            assertThatThrownBy(() -> GcpConfig.parse("production", k -> Optional.ofNullable(values.get(k)), null))
+                    .as(key)
+                    .hasMessageContaining(key + "=true asks for")
+                    .hasMessageContaining("does not implement");
+        }
+        Map<String, String> values = StackFile.production();
+        values.put("agentidp:redisRateLimitEnabled", "false");
+        assertThat(GcpConfig.parse("production", k -> Optional.ofNullable(values.get(k)), null)
+                        .features())
+                .containsEntry("REDIS_RATE_LIMIT_ENABLED", "false");
     }
 }

@@ -17,6 +17,10 @@ import java.util.concurrent.CompletableFuture;
 final class GcpMocks implements Mocks {
     static final String REDIS_AUTH = "mock-memorystore-auth-7d1f0c2e";
     static final String REDIS_CA = "-----BEGIN CERTIFICATE-----\nMIIBmockCA\n-----END CERTIFICATE-----";
+    /** During a CA rotation Memorystore lists two server CAs. */
+    static final String REDIS_NEXT_CA = "-----BEGIN CERTIFICATE-----\nMIIBmockNextCA\n-----END CERTIFICATE-----";
+
+    static final String SECRET_VERSION = "1";
     static final String SQL_IP = "10.20.0.3";
     static final String REDIS_HOST = "10.30.0.4";
 
@@ -44,12 +48,17 @@ final class GcpMocks implements Mocks {
                 state.put("host", REDIS_HOST);
                 state.put("port", 6379);
                 state.put("authString", REDIS_AUTH);
-                state.put("serverCaCerts", List.of(Map.of("cert", REDIS_CA)));
+                state.put("serverCaCerts", List.of(Map.of("cert", REDIS_CA), Map.of("cert", REDIS_NEXT_CA + "\n")));
             }
             case "gcp:serviceaccount/account:Account" ->
                 state.put("email", args.inputs.get("accountId") + "@" + project + ".iam.gserviceaccount.com");
             case "gcp:secretmanager/secret:Secret" ->
                 id = "projects/" + project + "/secrets/" + args.inputs.get("secretId");
+            case "gcp:secretmanager/secretVersion:SecretVersion" -> {
+                id = args.inputs.get("secret") + "/versions/" + SECRET_VERSION;
+                state.put("version", SECRET_VERSION);
+                state.put("name", id);
+            }
             case "gcp:cloudrunv2/service:Service" -> state.put("uri", "https://" + name + "-abc123-uc.a.run.app");
             default -> {
                 // echo only

@@ -25,40 +25,54 @@ class GcpProgramTest {
     static final String JWT_PRIVATE =
             "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANtestprivatekeymaterial\n-----END PRIVATE KEY-----\n";
     static final String JWT_PUBLIC = "-----BEGIN PUBLIC KEY-----\nMIIBIjANtestpublickey\n-----END PUBLIC KEY-----\n";
-    static final String SEED = "test-secret-seed-abcdefghijklmnopqrstuvwxyz";
+    /** One seed per generated secret (stand-ins for `openssl rand -hex 32`). */
+    static final Map<String, String> SEEDS = Map.of(
+            "databasePasswordSeed", "seed-db-0123456789abcdefghijklmnopqrstuv",
+            "credentialHashKeySeed", "seed-chk-0123456789abcdefghijklmnopqrstu",
+            "auditChainKeySeed", "seed-ack-0123456789abcdefghijklmnopqrstu",
+            "bootstrapAdminSecretSeed", "seed-bas-0123456789abcdefghijklmnopqrst");
 
     private static GcpMocks mocks;
     private static Map<String, Object> outputs;
     private static String plan;
+    private static PlanWriter.Dependencies dependencies;
 
+    /** The committed Pulumi.production.yaml's own values; only the secrets are test stand-ins. */
     static GcpConfig config(String stack, Map<String, String> overrides) {
-        Map<String, String> values = new HashMap<>(Map.of(
-                "gcp:project", "agentidp-prod-1234",
-                "gcp:region", "us-central1",
-                "agentidp:image", "us-central1-docker.pkg.dev/agentidp-prod-1234/agentidp/agentidp:1.0.0",
-                "agentidp:issuerUrl", "https://idp.example.com"));
+        Map<String, String> values = StackFile.production();
         values.putAll(overrides);
         return GcpConfig.parse(
                 stack,
                 key -> Optional.ofNullable(values.get(key)),
                 new GcpConfig.Secrets(
-                        Output.ofSecret(JWT_PRIVATE), Output.ofSecret(JWT_PUBLIC), Output.ofSecret(SEED)));
+                        Output.ofSecret(JWT_PRIVATE),
+                        Output.ofSecret(JWT_PUBLIC),
+                        Output.ofSecret(SEEDS.get("databasePasswordSeed")),
+                        Output.ofSecret(SEEDS.get("credentialHashKeySeed")),
+                        Output.ofSecret(SEEDS.get("auditChainKeySeed")),
+                        Output.ofSecret(SEEDS.get("bootstrapAdminSecretSeed"))));
+    }
+
+    static String derived(String seedKey, String purpose) {
+        return GeneratedSecrets.hmac(SEEDS.get(seedKey), purpose);
     }
 
     @BeforeAll
     static void run() throws Exception {
         mocks = new GcpMocks();
-        GcpConfig config = config("production", Map.of("agentidp:analyticsEnabled", "true"));
+        GcpConfig config = config("production", Map.of());
+        dependencies = new PlanWriter.Dependencies();
         TestResult result = PulumiTest.withMocks(mocks)
                 .withOptions(TestOptions.builder()
                         .projectName("agentidp")
                         .stackName("production")
+                        .resourceTransformations(List.of(dependencies))
                         .build())
                 .runTest(ctx -> AgentIdpGcp.define(ctx, config))
                 .throwOnError();
         outputs = new HashMap<>();
         result.outputs().forEach((name, output) -> outputs.put(name, PulumiTest.extractValue(output)));
-        plan = PlanWriter.render(result.resources(), mocks);
+        plan = PlanWriter.render(result.resources(), mocks, dependencies);
         PlanWriter.write(Path.of("target", "plan.json"), plan);
     }
 
@@ -93,7 +107,12 @@ class GcpProgramTest {
                         "secretmanager.googleapis.com",
                         "vpcaccess.googleapis.com",
                         "servicenetworking.googleapis.com",
-                        "compute.googleapis.com");
+                        "compute.googleapis.com",
+                        // Service accounts (IAM API), Artifact Registry, and the API every service enablement
+                        // goes through (Service Usage needs Cloud Resource Manager to resolve the project).
+                        "iam.googleapis.com",
+                        "artifactregistry.googleapis.com",
+                        "cloudresourcemanager.googleapis.com");
         assertThat(apis)
                 .allSatisfy(r -> assertThat(r.inputs().get("disableOnDestroy")).isEqualTo(false));
     }
@@ -110,6 +129,7 @@ class GcpProgramTest {
         assertThat(inputs("gcp:compute/globalAddress:GlobalAddress"))
                 .containsEntry("purpose", "VPC_PEERING")
                 .containsEntry("addressType", "INTERNAL")
+                .containsEntry("address", Network.PSA_ADDRESS)
                 .containsEntry("prefixLength", 16.0);
         assertThat(inputs("gcp:servicenetworking/connection:Connection"))
                 .containsEntry("service", "servicenetworking.googleapis.com")
@@ -131,13 +151,18 @@ class GcpProgramTest {
         assertThat(settings)
                 .containsEntry("availabilityType", "REGIONAL")
                 .containsEntry("tier", "db-custom-2-7680")
-                .containsEntry("deletionProtectionEnabled", true);
+                .containsEntry("deletionProtectionEnabled", true)
+                // sqladmin v1 Settings.edition: PostgreSQL 16+ defaults to ENTERPRISE_PLUS, which accepts only
+                // db-perf-optimized tiers; a custom tier needs ENTERPRISE, said explicitly.
+                .containsEntry("edition", "ENTERPRISE");
+        assertThat(String.valueOf(settings.get("tier"))).startsWith("db-custom-");
+        // sqladmin v1 IpConfiguration.requireSsl: true means "only connections with valid client certificates";
+        // the service presents none, so every connection would be refused.
         assertThat(map(settings.get("ipConfiguration")))
                 .containsEntry("ipv4Enabled", false)
-                .containsEntry("requireSsl", true)
+                .containsEntry("requireSsl", false)
                 .containsEntry(
-                        "privateNetwork",
-                        "projects/agentidp-prod-1234/global/networks/sentryagent-agentidp-production");
+                        "privateNetwork", "projects/my-gcp-project-id/global/networks/sentryagent-agentidp-production");
         assertThat(map(settings.get("backupConfiguration")))
                 .containsEntry("enabled", true)
                 .containsEntry("pointInTimeRecoveryEnabled", true);
@@ -146,7 +171,7 @@ class GcpProgramTest {
         assertThat(inputs("gcp:sql/database:Database")).containsEntry("name", "agentidp");
         assertThat(inputs("gcp:sql/user:User"))
                 .containsEntry("name", "agentidp")
-                .containsEntry("password", GeneratedSecrets.hmac(SEED, "database-password"));
+                .containsEntry("password", derived("databasePasswordSeed", "database-password"));
     }
 
     @Test
@@ -168,13 +193,13 @@ class GcpProgramTest {
         String prefix = "sentryagent-agentidp-production-secrets-";
         assertThat(versions.get(prefix + "database-url-version"))
                 .isEqualTo("postgres://agentidp:"
-                        + GeneratedSecrets.hmac(SEED, "database-password") + "@" + GcpMocks.SQL_IP
+                        + derived("databasePasswordSeed", "database-password") + "@" + GcpMocks.SQL_IP
                         + ":5432/agentidp?sslmode=require");
         assertThat(versions.get(prefix + "redis-url-version"))
                 .isEqualTo("rediss://:" + GcpMocks.REDIS_AUTH + "@" + GcpMocks.REDIS_HOST + ":6379/0");
         assertThat(versions.get(prefix + "jwt-private-key-version")).isEqualTo(JWT_PRIVATE);
         assertThat(versions.get(prefix + "credential-hash-key-version"))
-                .isEqualTo(GeneratedSecrets.hmac(SEED, "credential-hash-key"))
+                .isEqualTo(derived("credentialHashKeySeed", "credential-hash-key"))
                 .hasSize(43);
         assertThat(versions.get(prefix + "audit-chain-key-version"))
                 .hasSizeGreaterThanOrEqualTo(32) // the service refuses a shorter AUDIT_CHAIN_KEY
@@ -202,7 +227,7 @@ class GcpProgramTest {
                         .containsEntry("role", "roles/secretmanager.secretAccessor")
                         .containsEntry(
                                 "member",
-                                "serviceAccount:agentidp-production-run@agentidp-prod-1234.iam.gserviceaccount.com"));
+                                "serviceAccount:agentidp-production-run@my-gcp-project-id.iam.gserviceaccount.com"));
         assertThat(grants)
                 .extracting(g -> g.inputs().get("secretId").toString())
                 .allMatch(id -> id.startsWith("sentryagent-agentidp-production-"));
@@ -219,7 +244,7 @@ class GcpProgramTest {
                 .containsEntry("ingress", "INGRESS_TRAFFIC_ALL");
         Map<String, Object> template = map(service.get("template"));
         assertThat(template)
-                .containsEntry("serviceAccount", "agentidp-production-run@agentidp-prod-1234.iam.gserviceaccount.com")
+                .containsEntry("serviceAccount", "agentidp-production-run@my-gcp-project-id.iam.gserviceaccount.com")
                 .containsEntry("maxInstanceRequestConcurrency", 80.0);
         assertThat(map(template.get("scaling")))
                 .containsEntry("minInstanceCount", 1.0)
@@ -228,10 +253,10 @@ class GcpProgramTest {
                 .containsEntry("egress", "PRIVATE_RANGES_ONLY")
                 .containsEntry(
                         "connector",
-                        "projects/agentidp-prod-1234/locations/us-central1/connectors/agentidp-production-vpc");
+                        "projects/my-gcp-project-id/locations/us-central1/connectors/agentidp-production-vpc");
         Map<String, Object> container = map(list(template.get("containers")).get(0));
         assertThat(container)
-                .containsEntry("image", "us-central1-docker.pkg.dev/agentidp-prod-1234/agentidp/agentidp:1.0.0");
+                .containsEntry("image", "us-central1-docker.pkg.dev/my-gcp-project-id/agentidp/agentidp:1.0.0");
         assertThat(list(container.get("ports"))).containsExactly(Map.of("name", "http1", "containerPort", 3000.0));
         assertThat(map(map(container.get("startupProbe")).get("httpGet"))).containsEntry("path", "/health");
         assertThat(map(map(container.get("livenessProbe")).get("httpGet"))).containsEntry("path", "/health");
@@ -239,8 +264,10 @@ class GcpProgramTest {
         Map<String, Object> envs = new HashMap<>();
         list(container.get("envs")).forEach(e -> envs.put(String.valueOf(map(e).get("name")), map(e)));
         assertThat(map(envs.get("ISSUER_URL"))).containsEntry("value", "https://idp.example.com");
-        assertThat(map(envs.get("REDIS_TLS_CA_CERT"))).containsEntry("value", GcpMocks.REDIS_CA);
-        assertThat(map(envs.get("ANALYTICS_ENABLED"))).containsEntry("value", "true");
+        // Every serverCaCerts entry: during a CA rotation Memorystore lists the old and the new CA.
+        assertThat(map(envs.get("REDIS_TLS_CA_CERT")))
+                .containsEntry("value", GcpMocks.REDIS_CA + "\n" + GcpMocks.REDIS_NEXT_CA);
+        assertThat(map(envs.get("ANALYTICS_ENABLED"))).containsEntry("value", "false");
         assertThat(map(envs.get("TRUSTED_PROXY_COUNT"))).containsEntry("value", "1");
         for (String secret : List.of(
                 "DATABASE_URL",
@@ -252,8 +279,10 @@ class GcpProgramTest {
                 "BOOTSTRAP_ADMIN_SECRET")) {
             Map<String, Object> env = map(envs.get(secret));
             assertThat(env).as(secret).doesNotContainKey("value");
+            // Pinned to the version this stack wrote: "latest" does not roll a revision when a value changes,
+            // and the first revision fails if it starts before a version exists.
             assertThat(map(map(env.get("valueSource")).get("secretKeyRef")))
-                    .containsEntry("version", "latest")
+                    .containsEntry("version", GcpMocks.SECRET_VERSION)
                     .containsKey("secret");
         }
 
@@ -268,7 +297,7 @@ class GcpProgramTest {
         assertThat(job).containsEntry("name", "agentidp-migrate");
         Map<String, Object> template = map(map(job.get("template")).get("template"));
         assertThat(template)
-                .containsEntry("serviceAccount", "agentidp-production-run@agentidp-prod-1234.iam.gserviceaccount.com");
+                .containsEntry("serviceAccount", "agentidp-production-run@my-gcp-project-id.iam.gserviceaccount.com");
         assertThat(map(template.get("vpcAccess"))).containsKey("connector");
         Map<String, Object> container = map(list(template.get("containers")).get(0));
         assertThat(container).containsEntry("args", List.of("migrate"));
@@ -277,19 +306,97 @@ class GcpProgramTest {
                 .containsExactly("NODE_ENV", "DATABASE_URL");
     }
 
+    /**
+     * Cloud Run resolves every secret version and the database at the first revision's start ("versions/latest was
+     * not found" otherwise): the service and the job wait for every SecretVersion, the SQL user and the database.
+     */
+    @Test
+    void theServiceAndTheJobWaitForSecretVersionsTheUserAndTheDatabase() {
+        for (String runResource : List.of(
+                "gcp:cloudrunv2/service:Service::sentryagent-agentidp-production-service-run",
+                "gcp:cloudrunv2/job:Job::sentryagent-agentidp-production-service-migrate")) {
+            List<String> after = dependencies.of(runResource);
+            assertThat(after)
+                    .as(runResource)
+                    .contains(
+                            "gcp:sql/user:User::sentryagent-agentidp-production-database-user",
+                            "gcp:sql/database:Database::sentryagent-agentidp-production-database-database");
+            for (Registration version : mocks.ofType("gcp:secretmanager/secretVersion:SecretVersion")) {
+                assertThat(after)
+                        .as(runResource)
+                        .contains("gcp:secretmanager/secretVersion:SecretVersion::" + version.name());
+            }
+        }
+        assertThat(plan).contains("\"dependsOn\":[\"");
+    }
+
+    /** The PSA range cannot overlap the connector's or the subnet's (pinned, so Google cannot pick an overlap). */
+    @Test
+    void addressRangesDoNotOverlap() {
+        List<String> ranges =
+                List.of(Network.PSA_ADDRESS + "/" + Network.PSA_PREFIX, Network.CONNECTOR_RANGE, Network.SUBNET_RANGE);
+        for (int i = 0; i < ranges.size(); i++) {
+            for (int j = i + 1; j < ranges.size(); j++) {
+                assertThat(overlap(ranges.get(i), ranges.get(j)))
+                        .as(ranges.get(i) + " / " + ranges.get(j))
+                        .isFalse();
+            }
+        }
+        assertThat(overlap("10.8.0.0/16", Network.CONNECTOR_RANGE))
+                .as("the check itself")
+                .isTrue();
+    }
+
+    private static boolean overlap(String a, String b) {
+        long[] x = cidr(a);
+        long[] y = cidr(b);
+        return x[0] <= y[1] && y[0] <= x[1];
+    }
+
+    private static long[] cidr(String range) {
+        String[] parts = range.split("/");
+        long base = 0;
+        for (String octet : parts[0].split("\\.")) {
+            base = base * 256 + Long.parseLong(octet);
+        }
+        long size = 1L << (32 - Integer.parseInt(parts[1]));
+        return new long[] {base, base + size - 1};
+    }
+
+    /** The image's registry is code: an Artifact Registry Docker repository with immutable tags, protected. */
+    @Test
+    void theImageRepositoryIsCode() {
+        assertThat(inputs("gcp:artifactregistry/repository:Repository"))
+                .containsEntry("repositoryId", "agentidp")
+                .containsEntry("format", "DOCKER")
+                .containsEntry("location", "us-central1")
+                .containsEntry("dockerConfig", Map.of("immutableTags", true));
+        assertThat(config("production", Map.of()).image())
+                .startsWith("us-central1-docker.pkg.dev/my-gcp-project-id/agentidp/");
+    }
+
+    /** Each generated secret has its own seed: rotating the database password changes nothing else. */
+    @Test
+    void eachGeneratedSecretHasItsOwnSeed() {
+        assertThat(derived("databasePasswordSeed", "database-password"))
+                .isNotEqualTo(GeneratedSecrets.hmac("rotated", "database-password"));
+        assertThat(plan).doesNotContain("secretSeed");
+        assertThat(java.util.Set.copyOf(SEEDS.values())).hasSize(4);
+    }
+
     @Test
     void outputsAreExported() {
         assertThat(outputs)
                 .containsEntry("service_url", "https://sentryagent-agentidp-production-abc123-uc.a.run.app")
                 .containsEntry(
                         "cloud_sql_connection_name",
-                        "agentidp-prod-1234:us-central1:sentryagent-agentidp-production-pg14")
+                        "my-gcp-project-id:us-central1:sentryagent-agentidp-production-pg14")
                 .containsEntry("memorystore_host", GcpMocks.REDIS_HOST)
                 .containsEntry(
-                        "run_service_account", "agentidp-production-run@agentidp-prod-1234.iam.gserviceaccount.com")
+                        "run_service_account", "agentidp-production-run@my-gcp-project-id.iam.gserviceaccount.com")
                 .containsEntry(
                         "migrate_command",
-                        "gcloud run jobs execute agentidp-migrate --region us-central1 --project agentidp-prod-1234 --wait");
+                        "gcloud run jobs execute agentidp-migrate --region us-central1 --project my-gcp-project-id --wait");
     }
 
     @Test
@@ -314,12 +421,13 @@ class GcpProgramTest {
         for (String secret : List.of(
                 JWT_PRIVATE.strip(),
                 "testprivatekeymaterial",
-                SEED,
+                SEEDS.get("databasePasswordSeed"),
+                SEEDS.get("credentialHashKeySeed"),
                 GcpMocks.REDIS_AUTH,
-                GeneratedSecrets.hmac(SEED, "database-password"),
-                GeneratedSecrets.hmac(SEED, "credential-hash-key"),
-                GeneratedSecrets.hmac(SEED, "audit-chain-key"),
-                GeneratedSecrets.hmac(SEED, "bootstrap-admin-secret"))) {
+                derived("databasePasswordSeed", "database-password"),
+                derived("credentialHashKeySeed", "credential-hash-key"),
+                derived("auditChainKeySeed", "audit-chain-key"),
+                derived("bootstrapAdminSecretSeed", "bootstrap-admin-secret"))) {
             assertThat(plan).as("plan leaks a secret").doesNotContain(secret);
         }
         List<String> lines = List.of(plan.split("\n"));

@@ -3,6 +3,7 @@ package ai.sentryagent.agentidp.infra.gcp;
 import com.pulumi.core.Output;
 import com.pulumi.core.internal.Internal;
 import com.pulumi.resources.Resource;
+import com.pulumi.resources.ResourceTransformation;
 import java.io.IOException;
 import java.lang.reflect.Method;
 import java.nio.file.Files;
@@ -12,11 +13,13 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * Writes the offline resource plan: every resource with its type, name, parent and inputs, sorted, with the value
+ * Writes the offline resource plan: every resource with its type, name, parent, explicit dependencies and inputs,
+ * sorted, with the value
  * of every input whose output the provider marks secret replaced by {@code "[secret]"}. Reviewers diff it the way
  * they diff {@code cdk.out}.
  */
@@ -27,7 +30,35 @@ final class PlanWriter {
 
     private PlanWriter() {}
 
-    static String render(List<Resource> resources, GcpMocks mocks) {
+    /** Records each resource's explicit dependsOn as it is registered (a stack transformation; changes nothing). */
+    static final class Dependencies implements ResourceTransformation {
+        private final Map<String, Output<List<Resource>>> byResource = new java.util.concurrent.ConcurrentHashMap<>();
+
+        @Override
+        public Optional<ResourceTransformation.Result> apply(ResourceTransformation.Args args) {
+            Resource resource = args.resource();
+            byResource.put(key(resource), args.options().getDependsOn());
+            return Optional.empty();
+        }
+
+        /** The explicit dependencies of one resource, as {@code type::name}, sorted. */
+        List<String> of(String key) {
+            Output<List<Resource>> dependsOn = byResource.get(key);
+            if (dependsOn == null) {
+                return List.of();
+            }
+            List<Resource> resolved = Internal.of(dependsOn).getValueNullable().join();
+            return resolved == null
+                    ? List.of()
+                    : resolved.stream().map(PlanWriter::key).sorted().distinct().toList();
+        }
+    }
+
+    static String key(Resource resource) {
+        return resource.pulumiResourceType() + "::" + resource.pulumiResourceName();
+    }
+
+    static String render(List<Resource> resources, GcpMocks mocks, Dependencies dependencies) {
         Map<Resource, String> parents = new HashMap<>();
         for (Resource resource : resources) {
             for (Resource child : resource.pulumiChildResources()) {
@@ -48,6 +79,7 @@ final class PlanWriter {
                 raw.forEach((key, value) -> masked.put(key, isSecret(resource, key) ? MASK : value));
             }
             entry.put("inputs", masked);
+            entry.put("dependsOn", dependencies.of(key(resource)));
             entries.add(entry);
         }
         entries.sort(Comparator.comparing((Map<String, Object> e) -> (String) e.get("type"))
@@ -57,7 +89,7 @@ final class PlanWriter {
         for (int i = 0; i < entries.size(); i++) {
             Map<String, Object> entry = entries.get(i);
             json.append("  {");
-            for (String key : List.of("type", "name", "parent", "inputs")) {
+            for (String key : List.of("type", "name", "parent", "dependsOn", "inputs")) {
                 json.append(key.equals("type") ? "" : ",");
                 string(json, key);
                 json.append(':');
