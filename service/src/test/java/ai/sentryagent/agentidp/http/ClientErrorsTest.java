@@ -3,6 +3,10 @@ package ai.sentryagent.agentidp.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.sentryagent.agentidp.testing.RawHttp;
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import ai.sentryagent.agentidp.testing.RunningIdp;
 import io.vertx.core.json.JsonObject;
 import java.io.OutputStream;
@@ -16,6 +20,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /**
  * F-15: what the client got wrong is a 4xx, never a 5xx: a 5xx pages the on-call (docs/operations.md, "What to
@@ -197,5 +202,45 @@ class ClientErrorsTest {
         }
         assertThat(counted("499")).isEqualTo(closedBefore + 2);
         assertThat(counted('5')).isEqualTo(before);
+    }
+
+    @Test
+    void aMalformedChunkSizeIs400WithoutAStackTrace() throws Exception {
+        // F-15 (re-attack): a chunk-size line Netty cannot parse (RFC 9112 §7.1: chunk-size = 1*HEXDIG) closed the
+        // connection unanswered, counted a 500 and logged NumberFormatException with its stack trace at ERROR. Vert.x
+        // closes the connection on a decoder failure before a response can be flushed, so a close is the answer; it
+        // must be counted as the client's 400, not logged.
+        ListAppender<ILoggingEvent> logs = new ListAppender<>();
+        Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        logs.start();
+        root.addAppender(logs);
+        try {
+            double before = counted('5');
+            double clientErrors = counted("400");
+            List<String> sizes = List.of("zz", "-1", "80000000", "ffffffffffffffff1d", "100000000", "1x", "");
+            for (String size : sizes) {
+                for (String path : List.of("/api/v1/token", "/api/v1/agents")) {
+                    RawHttp.Exchange answer = RawHttp.send(
+                            idp.port(),
+                            "POST " + path + " HTTP/1.1\r\nHost: x\r\n"
+                                    + "Content-Type: application/x-www-form-urlencoded\r\n"
+                                    + "Transfer-Encoding: chunked\r\n\r\n" + size + "\r\nx\r\n0\r\n\r\n",
+                            Duration.ofSeconds(5));
+                    assertThat(answer.statuses()).as(size + " " + path).isIn(List.of(), List.of(400));
+                    assertThat(answer.closed()).as(size + " " + path).isTrue();
+                }
+            }
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (counted("400") < clientErrors + 2 * sizes.size() && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+            assertThat(counted("400")).isEqualTo(clientErrors + 2 * sizes.size());
+            assertThat(counted('5')).isEqualTo(before);
+            assertThat(logs.list)
+                    .noneMatch(event -> event.getLevel().isGreaterOrEqual(Level.ERROR))
+                    .noneMatch(event -> event.getThrowableProxy() != null);
+        } finally {
+            root.detachAppender(logs);
+        }
     }
 }
