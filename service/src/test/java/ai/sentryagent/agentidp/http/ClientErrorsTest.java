@@ -243,4 +243,51 @@ class ClientErrorsTest {
             root.detachAppender(logs);
         }
     }
+
+    @Test
+    void jsonAndFormBodiesAreUtf8OnlyElse415() throws Exception {
+        // F-15 follow-up: utf-16, latin1 and a repeated charset were accepted and the body read as UTF-8, while
+        // docs/api.md promises 415 (RFC 8259 §8.1: JSON is UTF-8; RFC 6749 Appendix B: forms are UTF-8).
+        String basic = "Authorization: " + RunningIdp.basic(RunningIdp.ADMIN_CLIENT_ID, RunningIdp.ADMIN_SECRET);
+        String bearer = "Authorization: Bearer " + idp.adminToken();
+        String form = "grant_type=client_credentials";
+        for (String parameters : List.of(
+                "; charset=utf-16",
+                "; charset=latin1",
+                "; charset=ISO-8859-1",
+                "; charset=utf8",
+                "; charset=\"utf-16\"",
+                "; charset=utf-8; charset=utf-8",
+                "; charset=utf-8;charset=latin1",
+                "; CHARSET=latin1",
+                "; a=\";charset=utf-8\"; charset=us-ascii")) {
+            RawHttp.Exchange token = RawHttp.send(
+                    idp.port(),
+                    "POST /api/v1/token HTTP/1.1\r\nHost: idp\r\n" + basic
+                            + "\r\nContent-Type: application/x-www-form-urlencoded" + parameters
+                            + "\r\nContent-Length: " + form.length() + "\r\nConnection: close\r\n\r\n" + form,
+                    Duration.ofSeconds(10));
+            assertThat(token.status()).as("token" + parameters).isEqualTo(415);
+            assertThat(new JsonObject(token.body()).getString("error")).isEqualTo("invalid_request");
+            String json = "{\"name\":\"x\"}";
+            RawHttp.Exchange agents = RawHttp.send(
+                    idp.port(),
+                    "POST /api/v1/agents HTTP/1.1\r\nHost: idp\r\n" + bearer
+                            + "\r\nContent-Type: application/json" + parameters + "\r\nContent-Length: "
+                            + json.length() + "\r\nConnection: close\r\n\r\n" + json,
+                    Duration.ofSeconds(10));
+            assertThat(agents.status()).as("agents" + parameters).isEqualTo(415);
+            assertThat(new JsonObject(agents.body()).getString("error")).isEqualTo("unsupported_media_type");
+        }
+        // UTF-8 in any case, quoted or not, or no charset at all, is served.
+        for (String parameters : List.of("", "; charset=utf-8", "; charset=UTF-8", "; charset=\"utf-8\"", "; q=1")) {
+            RawHttp.Exchange token = RawHttp.send(
+                    idp.port(),
+                    "POST /api/v1/token HTTP/1.1\r\nHost: idp\r\n" + basic
+                            + "\r\nContent-Type: application/x-www-form-urlencoded" + parameters
+                            + "\r\nContent-Length: " + form.length() + "\r\nConnection: close\r\n\r\n" + form,
+                    Duration.ofSeconds(10));
+            assertThat(token.status()).as("token" + parameters).isEqualTo(200);
+        }
+    }
 }
