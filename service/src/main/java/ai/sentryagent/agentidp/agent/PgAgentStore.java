@@ -237,8 +237,10 @@ public final class PgAgentStore implements AgentStore {
                                     + " WHERE agent_id = $1 RETURNING tokens_revoked_before")
                             .execute(Tuple.of(agentId))
                             .compose(rows -> {
-                                Instant cutOff =
-                                        rows.iterator().next().getOffsetDateTime(0).toInstant();
+                                Instant cutOff = rows.iterator()
+                                        .next()
+                                        .getOffsetDateTime(0)
+                                        .toInstant();
                                 return audit.append(
                                                 tx,
                                                 AuditEvent.of(

@@ -3,11 +3,11 @@ package ai.sentryagent.agentidp.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.sentryagent.agentidp.testing.RawHttp;
+import ai.sentryagent.agentidp.testing.RunningIdp;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
-import ai.sentryagent.agentidp.testing.RunningIdp;
 import io.vertx.core.json.JsonObject;
 import java.io.OutputStream;
 import java.net.Socket;

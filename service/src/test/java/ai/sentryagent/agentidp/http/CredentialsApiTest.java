@@ -173,8 +173,7 @@ class CredentialsApiTest {
                 }
             }));
         }
-        assertThat(calls.stream().map(CompletableFuture::join))
-                .containsExactlyInAnyOrder(201, 409, 409, 409);
+        assertThat(calls.stream().map(CompletableFuture::join)).containsExactlyInAnyOrder(201, 409, 409, 409);
         // The agent holds the two originals (in grace) and exactly two replacements.
         HttpResponse<String> listed = idp.call("GET", "/api/v1/agents/" + id + "/credentials", admin, null);
         assertThat(new JsonObject(listed.body()).getJsonArray("items")).hasSize(4);
