@@ -28,7 +28,7 @@ public interface AgentStore {
     /**
      * Revokes every access token issued to the agent until now (F-03): tokens with an {@code iat} before the
      * returned cut-off are inactive everywhere. Audited as {@code agent.tokens_revoked}. Empty when the agent does
-     * not exist.
+     * not exist; fails with {@link AgentConflict} when it is decommissioned (nothing left to cut off).
      */
     Future<Optional<Instant>> revokeTokens(UUID agentId, Audit.Context context);
 

@@ -219,23 +219,38 @@ public final class PgAgentStore implements AgentStore {
 
     @Override
     public Future<Optional<Instant>> revokeTokens(UUID agentId, Audit.Context context) {
-        return pool.withTransaction(tx -> tx.preparedQuery(
-                        "UPDATE agents SET " + CUT_OFF_TOKENS + " WHERE agent_id = $1 RETURNING tokens_revoked_before")
+        // Locked first, as in update(): a decommissioned agent has no tokens to cut off, and a decommission running
+        // at the same time is either before (409) or after (it cuts them off itself).
+        return pool.withTransaction(tx -> tx.preparedQuery("SELECT status FROM agents WHERE agent_id = $1 FOR UPDATE")
                 .execute(Tuple.of(agentId))
-                .compose(rows -> {
-                    if (rows.size() == 0) {
+                .compose(found -> {
+                    if (found.size() == 0) {
                         return Future.succeededFuture(Optional.<Instant>empty());
                     }
-                    Instant cutOff = rows.iterator().next().getOffsetDateTime(0).toInstant();
-                    return audit.append(
-                                    tx,
-                                    AuditEvent.of(
-                                            "agent.tokens_revoked",
-                                            AuditEvent.SUCCESS,
-                                            agentId,
-                                            context,
-                                            Audit.details("tokensRevokedBefore", cutOff.toString())))
-                            .map(Optional.of(cutOff));
+                    if (AgentStatus.DECOMMISSIONED
+                            .wireName()
+                            .equals(found.iterator().next().getString(0))) {
+                        return Future.failedFuture(new AgentConflict("agent " + agentId
+                                + " is decommissioned: its credentials are revoked, it has no tokens to cut off"));
+                    }
+                    return tx.preparedQuery("UPDATE agents SET " + CUT_OFF_TOKENS
+                                    + " WHERE agent_id = $1 RETURNING tokens_revoked_before")
+                            .execute(Tuple.of(agentId))
+                            .compose(rows -> {
+                                Instant cutOff = rows.iterator()
+                                        .next()
+                                        .getOffsetDateTime(0)
+                                        .toInstant();
+                                return audit.append(
+                                                tx,
+                                                AuditEvent.of(
+                                                        "agent.tokens_revoked",
+                                                        AuditEvent.SUCCESS,
+                                                        agentId,
+                                                        context,
+                                                        Audit.details("tokensRevokedBefore", cutOff.toString())))
+                                        .map(Optional.of(cutOff));
+                            });
                 }));
     }
 

@@ -91,7 +91,7 @@ public final class PgCredentialStore implements CredentialStore {
             if (status.get() == AgentStatus.DECOMMISSIONED) {
                 return Future.failedFuture(new CredentialConflict("agent " + agentId + " is decommissioned"));
             }
-            return tx.preparedQuery("SELECT status, label, expires_at FROM credentials"
+            return tx.preparedQuery("SELECT status, label, expires_at, replaced_by FROM credentials"
                             + " WHERE credential_id = $1 AND agent_id = $2 FOR UPDATE")
                     .execute(Tuple.of(credentialId, agentId))
                     .compose(rows -> {
@@ -102,6 +102,13 @@ public final class PgCredentialStore implements CredentialStore {
                         if (!"active".equals(old.getString("status"))) {
                             return Future.failedFuture(new CredentialConflict(
                                     "credential " + credentialId + " is revoked; create a new one instead"));
+                        }
+                        // Still active during its grace period, but already replaced: rotating it again would leave
+                        // two live replacements (the row lock above makes a concurrent second rotation wait here).
+                        UUID replacement = old.getUUID("replaced_by");
+                        if (replacement != null) {
+                            return Future.failedFuture(new CredentialConflict("credential " + credentialId
+                                    + " was already rotated; its replacement is " + replacement));
                         }
                         return insert(tx, agentId, newHash, old.getOffsetDateTime("expires_at"), old.getString("label"))
                                 .compose(fresh -> retire(tx, agentId, credentialId, fresh.credentialId(), grace)

@@ -1,5 +1,6 @@
 package ai.sentryagent.agentidp.http;
 
+import io.netty.handler.codec.http.HttpObjectDecoder;
 import io.netty.handler.codec.http.multipart.HttpPostRequestDecoder;
 import io.vertx.core.http.HttpClosedException;
 import io.vertx.ext.web.RoutingContext;
@@ -19,6 +20,8 @@ final class ClientFaults {
      * nobody receives it, and it is nobody's fault here. The nginx convention.
      */
     static final int CLIENT_CLOSED = 499;
+
+    private static final String HTTP_DECODER = HttpObjectDecoder.class.getName();
 
     private ClientFaults() {}
 
@@ -40,7 +43,8 @@ final class ClientFaults {
     /**
      * A body the server cannot read as sent: the form decoder's limits (a field over 8 KiB, too many fields) or
      * parse errors, 413 or 400; a {@code charset} parameter the JVM does not know (the body is decoded with it),
-     * 415.
+     * 415; a chunked body Netty's decoder could not read (a chunk size that is not hex or overflows, a chunk line or
+     * trailer too long), 400.
      */
     static Optional<ApiException> bodyProblem(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
@@ -59,7 +63,25 @@ final class ClientFaults {
             if (t instanceof HttpPostRequestDecoder.ErrorDataDecoderException) {
                 return Optional.of(ApiException.badRequest("the form body is malformed"));
             }
+            if (raisedByHttpDecoder(t)) {
+                return Optional.of(ApiException.badRequest("the chunked body is malformed (RFC 9112 section 7.1)"));
+            }
         }
         return Optional.empty();
+    }
+
+    /**
+     * Vert.x hands the request the decoder's own exception (then closes the connection), and for a bad chunk size
+     * that is a bare {@link NumberFormatException} (F-15: "Chunk size overflow" was a 500 with a stack trace): only
+     * where it was thrown tells it from a bug of ours.
+     */
+    private static boolean raisedByHttpDecoder(Throwable t) {
+        StackTraceElement[] frames = t.getStackTrace();
+        for (int i = 0; i < Math.min(3, frames.length); i++) {
+            if (frames[i].getClassName().startsWith(HTTP_DECODER)) {
+                return true;
+            }
+        }
+        return false;
     }
 }

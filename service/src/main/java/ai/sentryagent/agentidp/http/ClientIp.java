@@ -3,6 +3,7 @@ package ai.sentryagent.agentidp.http;
 import io.netty.util.NetUtil;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * The client's address behind {@code n} trusted proxies: the right-most {@code X-Forwarded-For} entry that no
@@ -10,7 +11,9 @@ import java.util.List;
  *
  * <p>Every {@code X-Forwarded-For} line counts, in order (RFC 9110 §5.3: repeated lines are one comma list). Empty
  * elements are skipped; the chosen element must be an IP literal (an optional port, and brackets around IPv6, are
- * dropped) and comes back in one canonical spelling, so {@code ::1} and {@code 0:0::1} are one rate-limit key.
+ * dropped) and comes back in one canonical spelling, so {@code ::1} and {@code 0:0::1} are one rate-limit key, and
+ * an IPv4 address written as IPv6 ({@code ::ffff:198.51.100.7}, {@code ::198.51.100.7}) is the dotted IPv4 one (F-10:
+ * the mapped spelling got a second set of failure allowances). The peer address is canonicalised the same way.
  * Anything else (a host name, {@code unknown}, garbage) falls back to the peer address: nothing is ever resolved.
  * The work is linear in the header, which the server bounds (16 KiB of headers).
  */
@@ -23,7 +26,7 @@ public final class ClientIp {
 
     /** @param forwardedFor every {@code X-Forwarded-For} line of the request, in order */
     public static String fromHeaderLines(String peer, List<String> forwardedFor, int trustedProxies) {
-        String fallback = peer == null ? "unknown" : peer;
+        String fallback = peer == null ? "unknown" : Objects.requireNonNullElse(ipLiteral(peer), peer);
         if (trustedProxies <= 0 || forwardedFor.isEmpty()) {
             return fallback;
         }
@@ -80,6 +83,27 @@ public final class ClientIp {
 
     private static String canonical(String literal) {
         byte[] bytes = NetUtil.createByteArrayFromIpAddressString(literal);
-        return bytes == null ? null : NetUtil.bytesToIpAddress(bytes);
+        if (bytes == null) {
+            return null;
+        }
+        if (bytes.length == 16 && embedsIpv4(bytes)) {
+            return NetUtil.bytesToIpAddress(bytes, 12, 4);
+        }
+        return NetUtil.bytesToIpAddress(bytes);
+    }
+
+    /**
+     * IPv4-mapped {@code ::ffff:a.b.c.d} (RFC 4291 §2.5.5.2), or the deprecated IPv4-compatible {@code ::a.b.c.d}
+     * (§2.5.5.1) where {@code a} is not 0: {@code ::} and {@code ::1} stay IPv6.
+     */
+    private static boolean embedsIpv4(byte[] bytes) {
+        for (int i = 0; i < 10; i++) {
+            if (bytes[i] != 0) {
+                return false;
+            }
+        }
+        boolean mapped = bytes[10] == (byte) 0xff && bytes[11] == (byte) 0xff;
+        boolean compatible = bytes[10] == 0 && bytes[11] == 0 && bytes[12] != 0;
+        return mapped || compatible;
     }
 }

@@ -56,6 +56,10 @@ public final class JsonBody {
         if (!mediaType.equals("application/json")) {
             throw new ApiException(415, "unsupported_media_type", "Content-Type must be application/json");
         }
+        String charset = BodyCharset.problem(contentType);
+        if (charset != null) {
+            throw new ApiException(415, "unsupported_media_type", charset);
+        }
         Object parsed = parse(raw);
         if (!(parsed instanceof JsonObject object)) {
             throw ApiException.badRequest("the body must be a JSON object");

@@ -20,7 +20,8 @@ import java.util.regex.Pattern;
  * the chunks (§6.1 allows that) but keeps the connection open, which §6.1 forbids. This handler:
  *
  * <ul>
- *   <li>refuses more than one {@code Host} (§3.2), a {@code Content-Type} that is not one well-formed media type
+ *   <li>refuses more than one {@code Host} (§3.2) or {@code Authorization} (RFC 9110 §5.3: not a list, so a proxy
+ *       and this service could each see a different caller), a {@code Content-Type} that is not one well-formed media type
  *       (RFC 9110 §8.3.1; the body is decoded by it), a {@code Transfer-Encoding} whose final coding is not
  *       {@code chunked} (§6.1: the length cannot be determined), any {@code Transfer-Encoding} on HTTP/1.0 and any
  *       request where both framing headers are still visible: 400, then closes the connection;
@@ -64,6 +65,10 @@ public final class MessageFraming implements Handler<RoutingContext> {
     private static String problem(HttpServerRequest request) {
         if (request.headers().getAll(HttpHeaders.HOST).size() > 1) {
             return "the request has more than one Host header (RFC 9112 section 3.2)";
+        }
+        if (request.headers().getAll(HttpHeaders.AUTHORIZATION).size() > 1) {
+            // Not a list field (RFC 9110 §5.3, §11.6.2): we read the first, a gateway may authorise on the last.
+            return "the request has more than one Authorization header (RFC 9110 section 5.3)";
         }
         List<String> contentTypes = request.headers().getAll(HttpHeaders.CONTENT_TYPE);
         if (contentTypes.size() > 1

@@ -9,7 +9,7 @@ import java.util.Locale;
 
 /**
  * The checks every OAuth endpoint shares before its body is read: never cached, POST only, form-encoded only,
- * and nothing in the query string (credentials there would end up in access logs).
+ * in UTF-8 only, and nothing in the query string (credentials there would end up in access logs).
  */
 public final class OAuthGuard implements Handler<RoutingContext> {
 
@@ -31,6 +31,11 @@ public final class OAuthGuard implements Handler<RoutingContext> {
                 contentType == null ? "" : contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
         if (!mediaType.equals("application/x-www-form-urlencoded")) {
             rc.fail(OAuthException.invalidRequest("Content-Type must be application/x-www-form-urlencoded"));
+            return;
+        }
+        String charset = BodyCharset.problem(contentType);
+        if (charset != null) {
+            rc.fail(new OAuthException(415, "invalid_request", charset, false));
             return;
         }
         rc.next();

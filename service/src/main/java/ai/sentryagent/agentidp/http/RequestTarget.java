@@ -50,8 +50,8 @@ public final class RequestTarget implements Handler<RoutingContext> {
             rc.fail(new ApiException(
                     501,
                     "not_implemented",
-                    "the request method is not an HTTP method this service implements; it serves GET, HEAD, POST, "
-                            + "PATCH, DELETE and OPTIONS"));
+                    "the request method is not an HTTP method this service implements; it serves GET, POST, PATCH "
+                            + "and DELETE"));
             return;
         }
         String path = rc.request().path();

@@ -60,6 +60,34 @@ class ClientIpTest {
     }
 
     @Test
+    void ipv4WrittenAsIpv6IsTheSameKeyAsIpv4() {
+        // F-10 (re-attack): ::ffff:198.51.100.7 was its own rate-limit key (and audited as ::ffff:c633:6407), so
+        // the same host got a fresh set of failure allowances. RFC 4291 §2.5.5.
+        for (String spelling : List.of(
+                "::ffff:198.51.100.7",
+                "::FFFF:198.51.100.7",
+                "::ffff:c633:6407",
+                "0:0:0:0:0:ffff:c633:6407",
+                "0000:0000:0000:0000:0000:FFFF:C633:6407",
+                "[::ffff:198.51.100.7]:443",
+                "::198.51.100.7",
+                "::c633:6407")) {
+            assertThat(behindOne(spelling)).as(spelling).isEqualTo("198.51.100.7");
+        }
+        // The peer address too, with or without a proxy in front.
+        assertThat(ClientIp.fromHeaderLines("0:0:0:0:0:ffff:c633:6407", List.of(), 0))
+                .isEqualTo("198.51.100.7");
+        assertThat(ClientIp.fromHeaderLines("::ffff:198.51.100.7", List.of("unknown"), 1))
+                .isEqualTo("198.51.100.7");
+        // Loopback, the unspecified address and other IPv6 stay IPv6; a near miss of the mapped prefix is not mapped.
+        assertThat(behindOne("::1")).isEqualTo("::1");
+        assertThat(behindOne("::")).isEqualTo("::");
+        assertThat(behindOne("::fffe:c633:6407")).isEqualTo("::fffe:c633:6407");
+        assertThat(behindOne("1::ffff:c633:6407")).isEqualTo("1::ffff:c633:6407");
+        assertThat(behindOne("64:ff9b::c633:6407")).isEqualTo("64:ff9b::c633:6407");
+    }
+
+    @Test
     void everyHeaderLineCountsAndTheRightMostUntrustedHopWins() {
         // A forged first line cannot hide the hop the proxy appended on its own line.
         assertThat(behindOne("6.6.6.6", "1.2.3.4")).isEqualTo("1.2.3.4");

@@ -7,7 +7,11 @@ import io.vertx.core.json.JsonObject;
 import java.net.http.HttpResponse;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -138,6 +142,41 @@ class CredentialsApiTest {
                 new JsonObject().put("gracePeriodSeconds", 99_999_999));
         assertThat(tooLong.statusCode()).isEqualTo(400);
         assertThat(new JsonObject(tooLong.body()).getString("message")).contains("gracePeriodSeconds");
+    }
+
+    @Test
+    void aCredentialAlreadyRotatedCannotBeRotatedAgain() throws Exception {
+        // F-16 follow-up: rotating the same (still in grace) credential twice left two live replacements, one of
+        // them a secret nobody rolled out. Twice in a row, and twice at once (the row lock decides).
+        String id = idp.createAgent("rotate-twice", "weather:read").getString("agentId");
+        JsonObject old = idp.createCredential(id);
+        String rotate = "/api/v1/agents/" + id + "/credentials/" + old.getString("credentialId") + "/rotate";
+        JsonObject grace = new JsonObject().put("gracePeriodSeconds", 3600);
+        HttpResponse<String> first = idp.call("POST", rotate, admin, grace);
+        assertThat(first.statusCode()).as(first.body()).isEqualTo(201);
+        for (JsonObject body : Arrays.asList(grace, null)) {
+            HttpResponse<String> again = idp.call("POST", rotate, admin, body);
+            assertThat(again.statusCode()).as(again.body()).isEqualTo(409);
+            assertThat(new JsonObject(again.body()).getString("error")).isEqualTo("conflict");
+            assertThat(new JsonObject(again.body()).getString("message")).contains("already rotated");
+        }
+
+        JsonObject other = idp.createCredential(id);
+        String rotateOther = "/api/v1/agents/" + id + "/credentials/" + other.getString("credentialId") + "/rotate";
+        List<CompletableFuture<Integer>> calls = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            calls.add(CompletableFuture.supplyAsync(() -> {
+                try {
+                    return idp.call("POST", rotateOther, admin, grace).statusCode();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }));
+        }
+        assertThat(calls.stream().map(CompletableFuture::join)).containsExactlyInAnyOrder(201, 409, 409, 409);
+        // The agent holds the two originals (in grace) and exactly two replacements.
+        HttpResponse<String> listed = idp.call("GET", "/api/v1/agents/" + id + "/credentials", admin, null);
+        assertThat(new JsonObject(listed.body()).getJsonArray("items")).hasSize(4);
     }
 
     @Test

@@ -7,6 +7,7 @@ import ai.sentryagent.agentidp.testing.RunningIdp;
 import io.vertx.core.json.JsonObject;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
@@ -133,5 +134,31 @@ class HardeningTest {
                     .as(response.uri() + " " + response.statusCode())
                     .hasValue("no-store");
         }
+    }
+
+    @Test
+    void the501NamesExactlyTheMethodsTheRouterServes() throws Exception {
+        // F-15 follow-up: the 501 said HEAD (and OPTIONS) were served while HEAD /health was a 405. RFC 9110
+        // §15.6.2: the client is told what to use instead, so the list must be true. A method counts as served when
+        // some path answers it with something other than 400, 405 or 501.
+        RawHttp.Exchange unknown = RawHttp.request(idp.port(), "BREW", "/health");
+        assertThat(unknown.status()).isEqualTo(501);
+        String message = new JsonObject(unknown.body()).getString("message");
+        List<String> methods = List.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE");
+        List<String> named = methods.stream()
+                .filter(method -> message.matches(".*\\b" + method + "\\b.*"))
+                .toList();
+        List<String> served = new ArrayList<>();
+        String agent = "/api/v1/agents/" + UUID.randomUUID();
+        for (String method : methods) {
+            for (String path : List.of("/health", "/api/v1/token", "/api/v1/agents", agent)) {
+                int status = RawHttp.request(idp.port(), method, path).status();
+                if (status != 400 && status != 405 && status != 501) {
+                    served.add(method);
+                    break;
+                }
+            }
+        }
+        assertThat(named).as(message).isEqualTo(served);
     }
 }

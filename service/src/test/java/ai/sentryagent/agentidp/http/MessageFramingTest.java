@@ -133,6 +133,39 @@ class MessageFramingTest {
     }
 
     @Test
+    void authorizationMustNotBeRepeated() throws Exception {
+        // F-09 follow-up, RFC 9110 §5.3: Authorization is not a list field. The first line won here, so a gateway
+        // authorising on the last one saw a different caller than this service did.
+        String admin = RunningIdp.basic(RunningIdp.ADMIN_CLIENT_ID, RunningIdp.ADMIN_SECRET);
+        String other = RunningIdp.basic("someone-else", "wrong");
+        String bearer = "Bearer " + idp.adminToken();
+        String form = "grant_type=client_credentials";
+        for (List<String> pair : List.of(
+                List.of(admin, other),
+                List.of(other, admin),
+                List.of(admin, bearer),
+                List.of(admin, admin),
+                List.of(admin, ""))) {
+            assertRefusedAndClosed(
+                    send(post(
+                                    "Authorization: " + pair.get(0) + "\r\nauthorization: " + pair.get(1)
+                                            + "\r\nContent-Length: " + form.length() + "\r\n",
+                                    form)
+                            + SMUGGLED),
+                    "token with two Authorization lines " + pair);
+        }
+        assertRefusedAndClosed(
+                send("GET /api/v1/agents HTTP/1.1\r\nHost: idp\r\nAuthorization: " + bearer
+                        + "\r\nAUTHORIZATION: Bearer not-a-token\r\n\r\n" + SMUGGLED),
+                "management API with two Bearer lines");
+        // One Authorization line is still served.
+        RawHttp.Exchange one = send(post(
+                "Authorization: " + admin + "\r\nContent-Length: " + form.length() + "\r\nConnection: close\r\n",
+                form));
+        assertThat(one.statuses()).containsExactly(200);
+    }
+
+    @Test
     void noH2cUpgradeAndNoPriorKnowledgeHttp2() throws Exception {
         RawHttp.Exchange upgrade = send("GET /health HTTP/1.1\r\nHost: idp\r\nConnection: Upgrade, HTTP2-Settings\r\n"
                 + "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n\r\n");

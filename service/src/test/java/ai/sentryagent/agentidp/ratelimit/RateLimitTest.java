@@ -210,6 +210,21 @@ class RateLimitTest {
     }
 
     @Test
+    void anIpv4MappedSpellingIsTheSameAddressForTheFailureLimit() throws Exception {
+        // F-10 (re-attack): after the per-IP allowance from 198.51.100.x, ::ffff:198.51.100.x got a fresh one.
+        String attacker = "198.51.100." + (int) (Math.random() * 250 + 1);
+        for (int i = 0; i < PER_IP; i++) {
+            assertThat(token(UUID.randomUUID().toString(), "guess", attacker).statusCode())
+                    .isEqualTo(401);
+        }
+        for (String spelling : List.of("::ffff:" + attacker, "[::FFFF:" + attacker + "]:1", "::" + attacker)) {
+            assertThat(token(UUID.randomUUID().toString(), "guess", spelling).statusCode())
+                    .as(spelling)
+                    .isEqualTo(429);
+        }
+    }
+
+    @Test
     void clientIpIsTheRightMostUntrustedHop() {
         assertThat(ClientIp.of("10.0.0.5", "1.1.1.1, 2.2.2.2", 0)).isEqualTo("10.0.0.5");
         assertThat(ClientIp.of("10.0.0.5", "1.1.1.1, 2.2.2.2", 1)).isEqualTo("2.2.2.2");
