@@ -1,5 +1,6 @@
 package ai.sentryagent.agentidp.http;
 
+import ai.sentryagent.agentidp.observability.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
@@ -44,6 +45,15 @@ public final class HttpVerticle extends VerticleBase {
                 .connectionHandler(heads::opened)
                 .requestHandler(request -> {
                     heads.arrived(request);
+                    if (request.response().writeQueueFull()) {
+                        // F-27: a pipelining client that does not read its answers. Vert.x would generate every
+                        // pipelined response into the outbound buffer; more than its high-water mark is still
+                        // unsent, so close the connection and free that buffer now (RFC 9112 section 9.3.2: a
+                        // client must be ready to resend pipelined requests on a new connection).
+                        deps.metrics().edgeRefusal(Metrics.EdgeRefusal.UNREAD_RESPONSES);
+                        request.connection().close();
+                        return;
+                    }
                     router.handle(request);
                 })
                 .listen()

@@ -131,6 +131,10 @@ public final class Routes {
         Router router = Router.router(vertx);
         router.route().handler(new RequestContext(deps.metrics(), config.http().trustedProxies()));
         router.route().handler(new MessageFraming());
+        // Before every route's BodyHandler, so a body's bytes are reserved before the first one is buffered (F-17).
+        router.route()
+                .handler(new RequestBudget(
+                        vertx, deps.metrics(), config.http().bodyBudgetBytes(), config.http().bodyTimeoutMs(), MAX_BODY_BYTES));
         router.route().handler(new RequestTarget());
         if (config.http().enforceTls()) {
             router.route().handler(new TlsEnforcement());

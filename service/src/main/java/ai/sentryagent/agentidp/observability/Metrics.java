@@ -109,6 +109,22 @@ public final class Metrics {
                 .increment();
     }
 
+    /** Why the edge refused a request or closed a connection to bound memory (F-17, F-27). */
+    public enum EdgeRefusal {
+        BODY_BUDGET,
+        BODY_TIMEOUT,
+        UNREAD_RESPONSES
+    }
+
+    public void edgeRefusal(EdgeRefusal reason) {
+        Counter.builder("agentidp_http_edge_refusals_total")
+                .description("requests refused or connections closed to bound memory: body budget exhausted, body"
+                        + " not complete in time, pipelined responses not read")
+                .tag("reason", reason.name().toLowerCase(java.util.Locale.ROOT))
+                .register(registry)
+                .increment();
+    }
+
     public void rateLimitRejection(String reason) {
         Counter.builder("agentidp_rate_limit_rejections_total")
                 .description("requests refused by rate limiting")
