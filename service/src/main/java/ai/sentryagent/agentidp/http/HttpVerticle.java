@@ -1,6 +1,5 @@
 package ai.sentryagent.agentidp.http;
 
-import ai.sentryagent.agentidp.observability.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
@@ -42,18 +41,12 @@ public final class HttpVerticle extends VerticleBase {
                 vertx, deps.config().http().headerTimeoutMs(), TimeUnit.SECONDS.toMillis(IDLE_TIMEOUT_SECONDS));
         heads.start();
         return vertx.createHttpServer(options)
-                .connectionHandler(heads::opened)
+                .connectionHandler(connection -> {
+                    heads.opened(connection);
+                    PipelineDepth.install(connection, deps.metrics());
+                })
                 .requestHandler(request -> {
                     heads.arrived(request);
-                    if (request.response().writeQueueFull()) {
-                        // F-27: a pipelining client that does not read its answers. Vert.x would generate every
-                        // pipelined response into the outbound buffer; more than its high-water mark is still
-                        // unsent, so close the connection and free that buffer now (RFC 9112 section 9.3.2: a
-                        // client must be ready to resend pipelined requests on a new connection).
-                        deps.metrics().edgeRefusal(Metrics.EdgeRefusal.UNREAD_RESPONSES);
-                        request.connection().close();
-                        return;
-                    }
                     router.handle(request);
                 })
                 .listen()
