@@ -243,7 +243,8 @@ public record AppConfig(
     }
 
     private static int defaultBodyBudget() {
-        return (int) Math.max(65_536, Math.min(Integer.MAX_VALUE, Runtime.getRuntime().maxMemory() / 4));
+        return (int) Math.max(
+                65_536, Math.min(Integer.MAX_VALUE, Runtime.getRuntime().maxMemory() / 4));
     }
 
     private static List<String> corsOrigins(Env env) {

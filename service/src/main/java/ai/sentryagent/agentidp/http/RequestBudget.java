@@ -140,9 +140,7 @@ public final class RequestBudget implements Handler<RoutingContext> {
         boolean oauth = rc.request().path() != null && rc.request().path().startsWith("/api/v1/token");
         JsonObject body = oauth
                 ? new JsonObject().put("error", oauthError).put("error_description", message)
-                : new ApiException(
-                                status, status == 503 ? "service_unavailable" : "request_timeout", message)
-                        .toJson();
+                : new ApiException(status, status == 503 ? "service_unavailable" : "request_timeout", message).toJson();
         if (status == 503) {
             response.putHeader(HttpHeaders.RETRY_AFTER, Failures.RETRY_AFTER_SECONDS);
         }

@@ -134,7 +134,11 @@ public final class Routes {
         // Before every route's BodyHandler, so a body's bytes are reserved before the first one is buffered (F-17).
         router.route()
                 .handler(new RequestBudget(
-                        vertx, deps.metrics(), config.http().bodyBudgetBytes(), config.http().bodyTimeoutMs(), MAX_BODY_BYTES));
+                        vertx,
+                        deps.metrics(),
+                        config.http().bodyBudgetBytes(),
+                        config.http().bodyTimeoutMs(),
+                        MAX_BODY_BYTES));
         router.route().handler(new RequestTarget());
         if (config.http().enforceTls()) {
             router.route().handler(new TlsEnforcement());

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.sentryagent.agentidp.testing.RawHttp;
 import ai.sentryagent.agentidp.testing.RunningIdp;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -40,7 +39,8 @@ class ResourceExhaustionTest {
 
     @BeforeAll
     static void start() throws Exception {
-        idp = RunningIdp.start(Map.of("HTTP_BODY_BUDGET_BYTES", String.valueOf(BUDGET), "HTTP_BODY_TIMEOUT_MS", "1500"));
+        idp = RunningIdp.start(
+                Map.of("HTTP_BODY_BUDGET_BYTES", String.valueOf(BUDGET), "HTTP_BODY_TIMEOUT_MS", "1500"));
     }
 
     @AfterAll
@@ -52,7 +52,8 @@ class ResourceExhaustionTest {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting until " + what + " (budget free: " + idp.bodyBudgetFree() + ")");
+                throw new AssertionError(
+                        "timed out waiting until " + what + " (budget free: " + idp.bodyBudgetFree() + ")");
             }
             Thread.onSpinWait();
         }
@@ -95,7 +96,8 @@ class ResourceExhaustionTest {
                     assertThat(answer.status()).as(answer.text()).isEqualTo(503);
                     assertThat(answer.text()).containsIgnoringCase("Retry-After: 5");
                     assertThat(answer.text())
-                            .contains(head.contains("token") ? "\"temporarily_unavailable\"" : "\"service_unavailable\"");
+                            .contains(
+                                    head.contains("token") ? "\"temporarily_unavailable\"" : "\"service_unavailable\"");
                     assertThat(answer.closed()).as("connection closed").isTrue();
                 }
             }
@@ -136,9 +138,8 @@ class ResourceExhaustionTest {
     @Test
     void aPipelinerThatNeverReadsIsDisconnectedWhileOthersAreServed() throws Exception {
         long before = unreadRefusals();
-        byte[] requests = "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n"
-                .repeat(3_000)
-                .getBytes(StandardCharsets.ISO_8859_1);
+        byte[] requests =
+                "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n".repeat(3_000).getBytes(StandardCharsets.ISO_8859_1);
         AtomicBoolean writerDone = new AtomicBoolean();
         try (Socket pipeliner = new Socket()) {
             // F-27 as t27.py sent it: a small receive buffer, thousands of pipelined GETs, never a read.
