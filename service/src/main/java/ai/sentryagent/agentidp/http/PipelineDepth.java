@@ -5,7 +5,10 @@ import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.net.impl.ConnectionBase;
 
@@ -46,7 +49,7 @@ final class PipelineDepth extends ChannelDuplexHandler {
                 metrics.edgeRefusal(Metrics.EdgeRefusal.UNREAD_RESPONSES);
                 ctx.close();
             }
-            io.netty.util.ReferenceCountUtil.release(msg);
+            ReferenceCountUtil.release(msg);
             return;
         }
         super.channelRead(ctx, msg);
@@ -54,7 +57,10 @@ final class PipelineDepth extends ChannelDuplexHandler {
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
-        if (msg instanceof LastHttpContent && unanswered > 0) {
+        // A 100 Continue is a whole message too, but not the answer: the final response still follows.
+        boolean interim =
+                msg instanceof HttpResponse response && response.status().codeClass() == HttpStatusClass.INFORMATIONAL;
+        if (msg instanceof LastHttpContent && !interim && unanswered > 0) {
             unanswered--;
         }
         super.write(ctx, msg, promise);
