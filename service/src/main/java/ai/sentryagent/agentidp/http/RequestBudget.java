@@ -101,6 +101,11 @@ public final class RequestBudget implements Handler<RoutingContext> {
                 released[0] = true;
                 pool.release(bytes);
             }
+            if (!request.isEnded()) {
+                // Answered before its body was read (a route without a body, a refusal): the rest of the body
+                // would sit in the connection, unbudgeted, until the idle timeout.
+                request.connection().close();
+            }
         });
         rc.next();
     }

@@ -134,6 +134,20 @@ class ResourceExhaustionTest {
         await("the trickled body is released", () -> idp.bodyBudgetFree() == BUDGET);
     }
 
+    @Test
+    void aBodyTheRouteNeverReadsDoesNotOutliveItsAnswer() throws Exception {
+        // F-17 variant: the stalled body sent to a route without a body (GET-only /health answers 405 at once). The
+        // reservation ends with the answer, so the connection must too, or the unread body sits there unbudgeted.
+        String head = STALLED_JSON.replace("POST /api/v1/agents", "POST /health");
+        try (Socket stalled = stalledBody(head, 65_000)) {
+            stalled.setSoTimeout(5_000);
+            RawHttp.Exchange answer = RawHttp.read(stalled);
+            assertThat(answer.statuses()).as(answer.text()).hasSize(1);
+            assertThat(answer.closed()).as("connection closed").isTrue();
+        }
+        await("the body is released", () -> idp.bodyBudgetFree() == BUDGET);
+    }
+
     private static long unreadRefusals() throws Exception {
         Matcher count = REFUSALS.matcher(idp.get("/metrics").body());
         return count.find() ? Long.parseLong(count.group(1)) : 0;
