@@ -32,8 +32,6 @@ class ResourceExhaustionTest {
             + "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 16384\r\n\r\n";
     private static final String STALLED_JSON = "POST /api/v1/agents HTTP/1.1\r\nHost: x\r\n"
             + "Content-Type: application/json\r\nContent-Length: 65536\r\n\r\n";
-    private static final Pattern REFUSALS =
-            Pattern.compile("agentidp_http_edge_refusals_total\\{[^}]*reason=\"unread_responses\"[^}]*} (\\d+)");
 
     private static RunningIdp idp;
 
@@ -120,6 +118,31 @@ class ResourceExhaustionTest {
     }
 
     @Test
+    void concurrentBodiesNeverOverdrawTheBudget() throws Exception {
+        // F-17 variant: twelve stalled bodies at once, spread over the event loops; exactly three may hold the budget.
+        long before = refusals("body_budget");
+        List<Socket> attackers = new ArrayList<>();
+        try {
+            for (int i = 0; i < 12; i++) {
+                attackers.add(stalledBody(STALLED_JSON, 65_000));
+            }
+            await("nine are refused", () -> {
+                try {
+                    return refusals("body_budget") - before == 9;
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+            });
+            assertThat(idp.bodyBudgetFree()).isEqualTo(BUDGET - 3 * 65_536L);
+        } finally {
+            for (Socket attacker : attackers) {
+                attacker.close();
+            }
+        }
+        await("every reservation is released", () -> idp.bodyBudgetFree() == BUDGET);
+    }
+
+    @Test
     void aTrickledBodyIsAnswered408AndClosedAtTheDeadline() throws Exception {
         // F-17: one byte every 5 s kept the connection (and its buffer) for 200 s; the body deadline is 1.5 s here.
         try (Socket trickle = stalledBody(STALLED_HEAD.replace("16384", "100"), 10)) {
@@ -148,14 +171,16 @@ class ResourceExhaustionTest {
         await("the body is released", () -> idp.bodyBudgetFree() == BUDGET);
     }
 
-    private static long unreadRefusals() throws Exception {
-        Matcher count = REFUSALS.matcher(idp.get("/metrics").body());
+    private static long refusals(String reason) throws Exception {
+        Matcher count = Pattern.compile(
+                        "agentidp_http_edge_refusals_total\\{[^}]*reason=\"" + reason + "\"[^}]*} (\\d+)")
+                .matcher(idp.get("/metrics").body());
         return count.find() ? Long.parseLong(count.group(1)) : 0;
     }
 
     @Test
     void aPipelinerThatNeverReadsIsDisconnectedWhileOthersAreServed() throws Exception {
-        long before = unreadRefusals();
+        long before = refusals("unread_responses");
         byte[] requests =
                 "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n".repeat(3_000).getBytes(StandardCharsets.ISO_8859_1);
         AtomicBoolean writerDone = new AtomicBoolean();
@@ -174,7 +199,7 @@ class ResourceExhaustionTest {
             writer.start();
             await("the server closes the non-reading pipeliner", () -> {
                 try {
-                    return unreadRefusals() > before;
+                    return refusals("unread_responses") > before;
                 } catch (Exception e) {
                     throw new AssertionError(e);
                 }
