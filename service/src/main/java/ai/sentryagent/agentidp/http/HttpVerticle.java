@@ -43,7 +43,8 @@ public final class HttpVerticle extends VerticleBase {
         return vertx.createHttpServer(options)
                 .connectionHandler(connection -> {
                     heads.opened(connection);
-                    PipelineDepth.install(connection, deps.metrics());
+                    PipelineDepth.install(
+                            connection, deps.metrics(), deps.config().http().bodyTimeoutMs());
                 })
                 .requestHandler(request -> {
                     heads.arrived(request);

@@ -8,51 +8,65 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.net.impl.ConnectionBase;
+import java.util.concurrent.TimeUnit;
 
 /**
- * Closes a connection that has more than {@link #MAX_UNANSWERED} pipelined requests waiting for their answers (F-27).
- * Vert.x answers pipelined requests one at a time and waits while the client does not read, but it keeps every
- * request already read from the socket: 3,000 {@code GET /metrics} sent without ever reading the answers held a few
- * MiB of parsed requests per connection, and 90 connections exhausted a 96 MiB heap. A client that pipelines (RFC
- * 9112 §9.3.2) and reads its answers stays far below the limit; one that goes over it must resend the unanswered
- * requests on a new connection, as §9.3.2 requires of any pipelining client whose connection closes.
+ * Bounds the pipelined requests a connection may have waiting for their answers (F-27). Vert.x answers pipelined
+ * requests one at a time and waits while the client does not read, but it keeps every request already read from the
+ * socket: 3,000 {@code GET /metrics} sent without ever reading the answers held a few MiB of parsed requests per
+ * connection, and 90 connections exhausted a 96 MiB heap. Past {@link #MAX_UNANSWERED} unanswered requests this
+ * stops reading the socket (TCP pushes back on the client) until half of them are answered; a client that pipelines
+ * and reads its answers (RFC 9112 §9.3.2) only slows down. If no answer goes out for {@code stallMs} while reading is
+ * stopped, the client is not reading at all: the connection is closed and what it held is freed.
  *
  * <p>A Netty handler, one per connection, between Netty's HTTP codec and Vert.x: it counts request heads in and
  * final response parts out, on the connection's event loop.
  */
 final class PipelineDepth extends ChannelDuplexHandler {
-    /** Far above what any HTTP client library pipelines, far below what holds real memory (a request is ~1 KiB). */
+    /** Far above what HTTP client libraries pipeline, far below what holds real memory (a request is ~1 KiB). */
     static final int MAX_UNANSWERED = 128;
 
     private final Metrics metrics;
+    private final long stallNanos;
     private int unanswered;
+    private boolean stopped;
+    private boolean readWanted;
+    private long lastAnswer = System.nanoTime();
 
-    private PipelineDepth(Metrics metrics) {
+    private PipelineDepth(Metrics metrics, long stallMs) {
         this.metrics = metrics;
+        this.stallNanos = TimeUnit.MILLISECONDS.toNanos(stallMs);
     }
 
     /** Installs the count on a new HTTP/1.x connection, just before Vert.x's own handler. */
-    static void install(HttpConnection connection, Metrics metrics) {
+    static void install(HttpConnection connection, Metrics metrics, long stallMs) {
         if (connection instanceof ConnectionBase base
                 && base.channel().pipeline().get("handler") != null) {
-            base.channel().pipeline().addBefore("handler", "agentidp-pipeline-depth", new PipelineDepth(metrics));
+            base.channel()
+                    .pipeline()
+                    .addBefore("handler", "agentidp-pipeline-depth", new PipelineDepth(metrics, stallMs));
         }
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
-        if (msg instanceof HttpRequest && ++unanswered > MAX_UNANSWERED) {
-            if (ctx.channel().isOpen()) {
-                metrics.edgeRefusal(Metrics.EdgeRefusal.UNREAD_RESPONSES);
-                ctx.close();
-            }
-            ReferenceCountUtil.release(msg);
-            return;
+        if (msg instanceof HttpRequest && ++unanswered > MAX_UNANSWERED && !stopped) {
+            stopped = true;
+            lastAnswer = System.nanoTime();
+            scheduleStallCheck(ctx);
         }
         super.channelRead(ctx, msg);
+    }
+
+    @Override
+    public void read(ChannelHandlerContext ctx) throws Exception {
+        if (stopped) {
+            readWanted = true;
+            return;
+        }
+        super.read(ctx);
     }
 
     @Override
@@ -62,7 +76,33 @@ final class PipelineDepth extends ChannelDuplexHandler {
                 msg instanceof HttpResponse response && response.status().codeClass() == HttpStatusClass.INFORMATIONAL;
         if (msg instanceof LastHttpContent && !interim && unanswered > 0) {
             unanswered--;
+            lastAnswer = System.nanoTime();
+            if (stopped && unanswered <= MAX_UNANSWERED / 2) {
+                stopped = false;
+                if (readWanted) {
+                    readWanted = false;
+                    ctx.read();
+                }
+            }
         }
         super.write(ctx, msg, promise);
+    }
+
+    private void scheduleStallCheck(ChannelHandlerContext ctx) {
+        ctx.executor()
+                .schedule(
+                        () -> {
+                            if (!stopped || !ctx.channel().isOpen()) {
+                                return;
+                            }
+                            if (System.nanoTime() - lastAnswer >= stallNanos) {
+                                metrics.edgeRefusal(Metrics.EdgeRefusal.UNREAD_RESPONSES);
+                                ctx.close();
+                            } else {
+                                scheduleStallCheck(ctx);
+                            }
+                        },
+                        Math.max(1, TimeUnit.NANOSECONDS.toMillis(stallNanos) / 4),
+                        TimeUnit.MILLISECONDS);
     }
 }
