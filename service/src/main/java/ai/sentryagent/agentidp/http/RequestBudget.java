@@ -94,17 +94,23 @@ public final class RequestBudget implements Handler<RoutingContext> {
             return;
         }
         boolean[] released = {false};
-        long deadline = vertx.setTimer(bodyTimeoutMs, id -> expire(rc));
-        rc.addEndHandler(ended -> {
-            vertx.cancelTimer(deadline);
+        Runnable release = () -> {
             if (!released[0]) {
                 released[0] = true;
                 pool.release(bytes);
             }
-            if (!request.isEnded()) {
-                // Answered before its body was read (a route without a body, a refusal): the rest of the body
-                // would sit in the connection, unbudgeted, until the idle timeout.
-                request.connection().close();
+        };
+        long deadline = vertx.setTimer(bodyTimeoutMs, id -> {
+            release.run();
+            expire(rc);
+        });
+        rc.addEndHandler(ended -> {
+            // Answered before its body was read (a route without a body, a 413): the rest of the body may still
+            // arrive, so the reservation and the deadline stay until it has, or the deadline closes the connection.
+            // Closing at once would reset the connection and lose the answer the client has not read yet.
+            if (request.isEnded() || ended.failed()) {
+                vertx.cancelTimer(deadline);
+                release.run();
             }
         });
         rc.next();

@@ -158,9 +158,9 @@ class ResourceExhaustionTest {
     }
 
     @Test
-    void aBodyTheRouteNeverReadsDoesNotOutliveItsAnswer() throws Exception {
+    void aBodyTheRouteNeverReadsStaysBudgetedUntilTheDeadlineClosesIt() throws Exception {
         // F-17 variant: the stalled body sent to a route without a body (GET-only /health answers 405 at once). The
-        // reservation ends with the answer, so the connection must too, or the unread body sits there unbudgeted.
+        // answer must not end the reservation while the body can still arrive; the deadline closes the connection.
         String head = STALLED_JSON.replace("POST /api/v1/agents", "POST /health");
         try (Socket stalled = stalledBody(head, 65_000)) {
             stalled.setSoTimeout(5_000);
