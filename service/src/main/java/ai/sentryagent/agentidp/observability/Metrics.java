@@ -13,6 +13,7 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntSupplier;
@@ -120,7 +121,7 @@ public final class Metrics {
         Counter.builder("agentidp_http_edge_refusals_total")
                 .description("requests refused or connections closed to bound memory: body budget exhausted, body"
                         + " not complete in time, pipelined responses not read")
-                .tag("reason", reason.name().toLowerCase(java.util.Locale.ROOT))
+                .tag("reason", reason.name().toLowerCase(Locale.ROOT))
                 .register(registry)
                 .increment();
     }
