@@ -74,8 +74,16 @@ public record AppConfig(
      * Edge behaviour.
      *
      * @param headerTimeoutMs how long a new connection may take to deliver a complete request head
+     * @param bodyBudgetBytes how many bytes all unfinished request bodies of the process may reserve together
+     * @param bodyTimeoutMs how long a request body may take to arrive completely
      */
-    public record HttpConfig(boolean enforceTls, List<String> corsOrigins, int trustedProxies, int headerTimeoutMs) {}
+    public record HttpConfig(
+            boolean enforceTls,
+            List<String> corsOrigins,
+            int trustedProxies,
+            int headerTimeoutMs,
+            int bodyBudgetBytes,
+            int bodyTimeoutMs) {}
 
     /**
      * OAuth endpoint limits, all per window: successful token requests per client; failed client authentications
@@ -181,7 +189,10 @@ public record AppConfig(
                 env.bool("ENFORCE_TLS", production),
                 corsOrigins(env),
                 env.integer("TRUSTED_PROXY_COUNT", 0, 0, 10),
-                env.integer("HTTP_HEADER_TIMEOUT_MS", 10_000, 100, 300_000));
+                env.integer("HTTP_HEADER_TIMEOUT_MS", 10_000, 100, 300_000),
+                // A quarter of the heap: unfinished bodies can never take the memory the rest of the process needs.
+                env.integer("HTTP_BODY_BUDGET_BYTES", defaultBodyBudget(), 65_536, Integer.MAX_VALUE),
+                env.integer("HTTP_BODY_TIMEOUT_MS", 10_000, 100, 300_000));
         RateLimitConfig rateLimit = new RateLimitConfig(
                 env.bool("REDIS_RATE_LIMIT_ENABLED", true),
                 env.integer("RATE_LIMIT_WINDOW_MS", 60_000, 1_000, 86_400_000),
@@ -229,6 +240,11 @@ public record AppConfig(
                 opaUrl,
                 auditRetentionDays,
                 new Secret(chainKey));
+    }
+
+    private static int defaultBodyBudget() {
+        return (int) Math.max(
+                65_536, Math.min(Integer.MAX_VALUE, Runtime.getRuntime().maxMemory() / 4));
     }
 
     private static List<String> corsOrigins(Env env) {

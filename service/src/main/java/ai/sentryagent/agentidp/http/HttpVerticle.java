@@ -41,7 +41,11 @@ public final class HttpVerticle extends VerticleBase {
                 vertx, deps.config().http().headerTimeoutMs(), TimeUnit.SECONDS.toMillis(IDLE_TIMEOUT_SECONDS));
         heads.start();
         return vertx.createHttpServer(options)
-                .connectionHandler(heads::opened)
+                .connectionHandler(connection -> {
+                    heads.opened(connection);
+                    PipelineDepth.install(
+                            connection, deps.metrics(), deps.config().http().bodyTimeoutMs());
+                })
                 .requestHandler(request -> {
                     heads.arrived(request);
                     router.handle(request);

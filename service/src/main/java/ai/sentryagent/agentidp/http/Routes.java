@@ -38,6 +38,12 @@ public final class Routes {
     /** Request bodies larger than this are refused with 413. */
     public static final int MAX_BODY_BYTES = 64 * 1024;
 
+    /**
+     * The OAuth endpoints' forms are a few short parameters (each already limited to 8 KiB): a smaller limit there
+     * keeps what an anonymous client can make the process buffer small (F-17).
+     */
+    public static final int MAX_FORM_BODY_BYTES = 16 * 1024;
+
     private Routes() {}
 
     /**
@@ -131,6 +137,14 @@ public final class Routes {
         Router router = Router.router(vertx);
         router.route().handler(new RequestContext(deps.metrics(), config.http().trustedProxies()));
         router.route().handler(new MessageFraming());
+        // Before every route's BodyHandler, so a body's bytes are reserved before the first one is buffered (F-17).
+        router.route()
+                .handler(new RequestBudget(
+                        vertx,
+                        deps.metrics(),
+                        config.http().bodyBudgetBytes(),
+                        config.http().bodyTimeoutMs(),
+                        MAX_BODY_BYTES));
         router.route().handler(new RequestTarget());
         if (config.http().enforceTls()) {
             router.route().handler(new TlsEnforcement());
@@ -156,24 +170,25 @@ public final class Routes {
                 .handler(metadata);
 
         Handler<RoutingContext> body = BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES);
+        Handler<RoutingContext> form = BodyHandler.create(false).setBodyLimit(MAX_FORM_BODY_BYTES);
         OAuthGuard guard = new OAuthGuard();
         OAuthErrorHandler oauthErrors = new OAuthErrorHandler(deps.metrics());
         TokenEndpoint token = new TokenEndpoint(deps.authenticator(), deps.issuer(), deps.metrics(), deps.audit());
         router.route("/api/v1/token")
-                .handler(body) // Vert.x Web runs body handlers first
+                .handler(form) // Vert.x Web runs body handlers first
                 .handler(tag("/api/v1/token"))
                 .handler(guard)
                 .handler(token)
                 .failureHandler(oauthErrors);
         ActiveTokens activeTokens = new ActiveTokens(deps.codec(), deps.credentials(), deps.revocations());
         router.route("/api/v1/token/introspect")
-                .handler(body) // Vert.x Web runs body handlers first
+                .handler(form) // Vert.x Web runs body handlers first
                 .handler(tag("/api/v1/token/introspect"))
                 .handler(guard)
                 .handler(new IntrospectionEndpoint(deps.authenticator(), deps.codec(), activeTokens))
                 .failureHandler(oauthErrors);
         router.route("/api/v1/token/revoke")
-                .handler(body) // Vert.x Web runs body handlers first
+                .handler(form) // Vert.x Web runs body handlers first
                 .handler(tag("/api/v1/token/revoke"))
                 .handler(guard)
                 .handler(new RevocationEndpoint(deps.authenticator(), deps.codec(), deps.revocations()))

@@ -13,6 +13,7 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntSupplier;
@@ -105,6 +106,22 @@ public final class Metrics {
         Counter.builder("agentidp_tokens_issued_total")
                 .description("token endpoint requests by outcome (issued, or the OAuth error)")
                 .tag("outcome", TOKEN_OUTCOMES.contains(outcome) ? outcome : OTHER)
+                .register(registry)
+                .increment();
+    }
+
+    /** Why the edge refused a request or closed a connection to bound memory (F-17, F-27). */
+    public enum EdgeRefusal {
+        BODY_BUDGET,
+        BODY_TIMEOUT,
+        UNREAD_RESPONSES
+    }
+
+    public void edgeRefusal(EdgeRefusal reason) {
+        Counter.builder("agentidp_http_edge_refusals_total")
+                .description("requests refused or connections closed to bound memory: body budget exhausted, body"
+                        + " not complete in time, pipelined responses not read")
+                .tag("reason", reason.name().toLowerCase(Locale.ROOT))
                 .register(registry)
                 .increment();
     }

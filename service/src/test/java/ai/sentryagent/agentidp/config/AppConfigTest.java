@@ -118,6 +118,19 @@ class AppConfigTest {
     }
 
     @Test
+    void requestBodyBudgetAndDeadlineAreChecked() {
+        // F-17: a budget below one 64 KiB body would refuse every POST; a deadline of 0 would close every one.
+        Map<String, String> env = valid();
+        assertThat(AppConfig.fromEnvironment(env).http().bodyBudgetBytes()).isEqualTo((int) Math.max(
+                65_536, Math.min(Integer.MAX_VALUE, Runtime.getRuntime().maxMemory() / 4)));
+        env.put("HTTP_BODY_BUDGET_BYTES", "1000");
+        env.put("HTTP_BODY_TIMEOUT_MS", "0");
+        assertThatThrownBy(() -> AppConfig.fromEnvironment(env))
+                .hasMessageContaining("HTTP_BODY_BUDGET_BYTES must be between 65536")
+                .hasMessageContaining("HTTP_BODY_TIMEOUT_MS must be between 100");
+    }
+
+    @Test
     void badRedisUrlNamesTheVariable() {
         Map<String, String> env = valid();
         env.put("REDIS_URL", "http://cache:6379");

@@ -110,6 +110,11 @@ public final class RunningIdp implements AutoCloseable {
         return idp.reloadPolicy();
     }
 
+    /** Bytes of the request-body budget not reserved by an unfinished body (F-17 accounting). */
+    public long bodyBudgetFree() {
+        return ai.sentryagent.agentidp.http.RequestBudget.free(vertx);
+    }
+
     public int port() {
         return idp.port();
     }
