@@ -32,7 +32,7 @@ cp "$work/base-tree/service/target/agentidp-server.jar" "$work/a.jar"
 cp service/target/agentidp-server.jar "$work/b.jar"
 image_jvm=$(sed -n 's/^ENV JAVA_TOOL_OPTIONS="\([^"]*\)".*/\1/p' service/Dockerfile | sed 's/-XX:SharedArchiveFile=[^ ]*//')
 
-start() { # name port -> basic credentials of a fresh client on stdout
+start() { # name port -> basic credentials of a fresh client in $work/<name>.basic
   local name=$1 port=$2 db=agentidp_ab_$1 admin_secret hash_key idp admin id secret
   psql -q -h 127.0.0.1 -U postgres -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null
   java -jar "$work/$name.jar" keygen --algorithm "$algorithm" --out "$work/keys-$name" --force >/dev/null
@@ -55,11 +55,13 @@ start() { # name port -> basic credentials of a fresh client on stdout
   id=$(curl -sf -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
     -d '{"name":"bench","owner":"bench","scopes":[]}' "$idp/api/v1/agents" | jq -r .agentId)
   secret=$(curl -sf -X POST -H "Authorization: Bearer $admin" "$idp/api/v1/agents/$id/credentials" | jq -r .clientSecret)
-  printf '%s:%s' "$id" "$secret" | base64 -w0
+  printf '%s:%s' "$id" "$secret" | base64 -w0 > "$work/$name.basic"
 }
 echo "== start both ($algorithm)"
-basic_a=$(start a 3911)
-basic_b=$(start b 3912)
+start a 3911 # not in $(…): the server's pid must reach this shell's cleanup
+start b 3912
+basic_a=$(cat "$work/a.basic")
+basic_b=$(cat "$work/b.basic")
 for name in a b; do # warm-up: JIT, pools, caches
   port=$([ $name = a ] && echo 3911 || echo 3912); basic=$([ $name = a ] && echo "$basic_a" || echo "$basic_b")
   BENCH_BASIC=$basic BENCH_OUT=/dev/null wrk -t2 -c32 -d20s -s bench/token.lua "http://127.0.0.1:$port/api/v1/token" >/dev/null
