@@ -1,6 +1,7 @@
 package ai.sentryagent.agentidp.http;
 
 import ai.sentryagent.agentidp.observability.Metrics;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
@@ -25,8 +26,11 @@ import java.util.concurrent.TimeUnit;
  * final response parts out, on the connection's event loop.
  */
 final class PipelineDepth extends ChannelDuplexHandler {
-    /** Far above what HTTP client libraries pipeline, far below what holds real memory (a request is ~1 KiB). */
-    static final int MAX_UNANSWERED = 128;
+    /** Above what HTTP client libraries pipeline (most pipeline nothing; a pipelining client that reads only slows down). */
+    static final int MAX_UNANSWERED = 32;
+
+    /** The most one read loop takes from the socket. */
+    static final int MAX_READ_BYTES = 4096;
 
     private final Metrics metrics;
     private final long stallNanos;
@@ -44,6 +48,14 @@ final class PipelineDepth extends ChannelDuplexHandler {
     static void install(HttpConnection connection, Metrics metrics, long stallMs) {
         if (connection instanceof ConnectionBase base
                 && base.channel().pipeline().get("handler") != null) {
+            // Stopping reads takes effect after the current read loop, and everything that loop read is decoded:
+            // with Netty's default (up to 16 reads of up to 64 KiB) one loop held ~3,000 parsed requests per
+            // connection. One read of at most 4 KiB per loop bounds that to ~100 requests past the limit; a token
+            // request is a few hundred bytes, so the token path still reads each request in one go.
+            base.channel()
+                    .config()
+                    .setRecvByteBufAllocator(
+                            new AdaptiveRecvByteBufAllocator(64, 1024, MAX_READ_BYTES).maxMessagesPerRead(1));
             base.channel()
                     .pipeline()
                     .addBefore("handler", "agentidp-pipeline-depth", new PipelineDepth(metrics, stallMs));
