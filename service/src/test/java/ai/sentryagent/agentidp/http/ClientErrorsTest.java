@@ -67,11 +67,19 @@ class ClientErrorsTest {
     }
 
     private static RawHttp.Exchange form(String path, String body, String... headers) throws Exception {
+        return post(path, "application/x-www-form-urlencoded", body, headers);
+    }
+
+    /** One raw POST with exactly this Content-Type line (it may smuggle more), on its own connection. */
+    private static RawHttp.Exchange post(String path, String contentType, String body, String... headers)
+            throws Exception {
         StringBuilder request = new StringBuilder("POST " + path + " HTTP/1.1\r\nHost: idp\r\n");
         for (String header : headers) {
             request.append(header).append("\r\n");
         }
-        request.append("Content-Type: application/x-www-form-urlencoded\r\nContent-Length: ")
+        request.append("Content-Type: ")
+                .append(contentType)
+                .append("\r\nContent-Length: ")
                 .append(body.length())
                 .append("\r\nConnection: close\r\n\r\n")
                 .append(body);
@@ -133,24 +141,15 @@ class ClientErrorsTest {
                 "/")) {
             for (String path : List.of("/api/v1/token", "/api/v1/agents")) {
                 String body = "--x\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n" + "\u00ff\u00fe".repeat(8);
-                RawHttp.Exchange answer = RawHttp.send(
-                        idp.port(),
-                        "POST " + path + " HTTP/1.1\r\nHost: idp\r\nContent-Type: " + contentType
-                                + "\r\nContent-Length: " + body.length() + "\r\nConnection: close\r\n\r\n" + body,
-                        Duration.ofSeconds(10));
+                RawHttp.Exchange answer = post(path, contentType, body);
                 assertThat(answer.status()).as(contentType + " " + path).isBetween(400, 499);
             }
         }
-        // The management API reads JSON as UTF-8 whatever the charset parameter says.
+        // The management API reads JSON as UTF-8 only; any other charset is a client error.
         String admin = "Authorization: Bearer " + idp.adminToken();
         for (String charset : List.of("no-such-charset", "\"", "utf-32")) {
-            String body = "{\"name\":\"x\"}";
-            RawHttp.Exchange answer = RawHttp.send(
-                    idp.port(),
-                    "POST /api/v1/agents HTTP/1.1\r\nHost: idp\r\n" + admin
-                            + "\r\nContent-Type: application/json; charset=" + charset + "\r\nContent-Length: "
-                            + body.length() + "\r\nConnection: close\r\n\r\n" + body,
-                    Duration.ofSeconds(10));
+            RawHttp.Exchange answer =
+                    post("/api/v1/agents", "application/json; charset=" + charset, "{\"name\":\"x\"}", admin);
             assertThat(answer.status()).as(charset).isBetween(400, 499);
         }
         assertThat(counted('5')).isEqualTo(before);
@@ -273,32 +272,19 @@ class ClientErrorsTest {
                 "; charset=utf-8;charset=latin1",
                 "; CHARSET=latin1",
                 "; a=\";charset=utf-8\"; charset=us-ascii")) {
-            RawHttp.Exchange token = RawHttp.send(
-                    idp.port(),
-                    "POST /api/v1/token HTTP/1.1\r\nHost: idp\r\n" + basic
-                            + "\r\nContent-Type: application/x-www-form-urlencoded" + parameters
-                            + "\r\nContent-Length: " + form.length() + "\r\nConnection: close\r\n\r\n" + form,
-                    Duration.ofSeconds(10));
+            RawHttp.Exchange token =
+                    post("/api/v1/token", "application/x-www-form-urlencoded" + parameters, form, basic);
             assertThat(token.status()).as("token" + parameters).isEqualTo(415);
             assertThat(new JsonObject(token.body()).getString("error")).isEqualTo("invalid_request");
-            String json = "{\"name\":\"x\"}";
-            RawHttp.Exchange agents = RawHttp.send(
-                    idp.port(),
-                    "POST /api/v1/agents HTTP/1.1\r\nHost: idp\r\n" + bearer
-                            + "\r\nContent-Type: application/json" + parameters + "\r\nContent-Length: "
-                            + json.length() + "\r\nConnection: close\r\n\r\n" + json,
-                    Duration.ofSeconds(10));
+            RawHttp.Exchange agents =
+                    post("/api/v1/agents", "application/json" + parameters, "{\"name\":\"x\"}", bearer);
             assertThat(agents.status()).as("agents" + parameters).isEqualTo(415);
             assertThat(new JsonObject(agents.body()).getString("error")).isEqualTo("unsupported_media_type");
         }
         // UTF-8 in any case, quoted or not, or no charset at all, is served.
         for (String parameters : List.of("", "; charset=utf-8", "; charset=UTF-8", "; charset=\"utf-8\"", "; q=1")) {
-            RawHttp.Exchange token = RawHttp.send(
-                    idp.port(),
-                    "POST /api/v1/token HTTP/1.1\r\nHost: idp\r\n" + basic
-                            + "\r\nContent-Type: application/x-www-form-urlencoded" + parameters
-                            + "\r\nContent-Length: " + form.length() + "\r\nConnection: close\r\n\r\n" + form,
-                    Duration.ofSeconds(10));
+            RawHttp.Exchange token =
+                    post("/api/v1/token", "application/x-www-form-urlencoded" + parameters, form, basic);
             assertThat(token.status()).as("token" + parameters).isEqualTo(200);
         }
     }
