@@ -5,8 +5,9 @@ import java.nio.file.Path;
 import software.amazon.awscdk.App;
 
 /**
- * The CDK app: the only place that reads context. It builds the typed {@link Settings} of the selected environment
- * ({@code -c env=production} by default) and hands them to the stack. {@code npx aws-cdk synth}, run from the
+ * The CDK app: the only place that reads context and {@code deploy/image.json}. It builds the typed {@link Settings}
+ * of the selected environment ({@code -c env=production} by default) and the {@link DeployedImage}, and hands them
+ * to the stack. {@code npx aws-cdk synth}, run from the
  * repository root via {@code cdk.json}, runs this and writes {@code cdk.out/}.
  */
 public final class AgentIdpApp {
@@ -23,13 +24,13 @@ public final class AgentIdpApp {
         Object selected = app.getNode().tryGetContext("env");
         String environment = selected == null ? "production" : String.valueOf(selected);
         Settings settings = Settings.read(environment, key -> app.getNode().tryGetContext(key));
-        AgentIdpStack stack = new AgentIdpStack(app, "AgentIdp-" + environment, settings, repositoryRoot);
-        // An image in this account's ECR: its repository is code too, deployed before the environment.
-        settings.image()
-                .map(AgentIdpStack::ecrRepository)
-                .filter(repository -> repository.account().equals(settings.account()))
-                .ifPresent(repository -> stack.addStackDependency(
-                        new Registry(app, settings.account(), settings.region(), repository.name())));
+        DeployedImage image = DeployedImage.read(repositoryRoot);
+        AgentIdpStack stack = new AgentIdpStack(app, "AgentIdp-" + environment, settings, image);
+        // The image's repository in this account is code too, deployed before the environment (and before the push).
+        AgentIdpStack.EcrRepository repository = AgentIdpStack.ecrRepository(settings.imageRepository());
+        if (repository.account().equals(settings.account())) {
+            stack.addStackDependency(new Registry(app, settings.account(), settings.region(), repository.name()));
+        }
         return stack;
     }
 

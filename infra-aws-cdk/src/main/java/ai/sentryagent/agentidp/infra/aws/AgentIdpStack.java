@@ -1,6 +1,5 @@
 package ai.sentryagent.agentidp.infra.aws;
 
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,16 +15,14 @@ import software.amazon.awscdk.services.ec2.Peer;
 import software.amazon.awscdk.services.ec2.Port;
 import software.amazon.awscdk.services.ec2.SecurityGroup;
 import software.amazon.awscdk.services.ecr.Repository;
-import software.amazon.awscdk.services.ecr.assets.Platform;
-import software.amazon.awscdk.services.ecs.AssetImageProps;
 import software.amazon.awscdk.services.ecs.ContainerImage;
 import software.amazon.awscdk.services.logs.RetentionDays;
 import software.constructs.Construct;
 
 /** One AgentIdP environment. The stack only composes constructs and wires them together. */
 public final class AgentIdpStack extends Stack {
-    private static final Pattern ECR_IMAGE =
-            Pattern.compile("(\\d{12})\\.dkr\\.ecr\\.([a-z0-9-]+)\\.amazonaws\\.com/([a-z0-9._/-]+):([A-Za-z0-9_.-]+)");
+    private static final Pattern ECR_REPOSITORY =
+            Pattern.compile("(\\d{12})\\.dkr\\.ecr\\.([a-z0-9-]+)\\.amazonaws\\.com/([a-z0-9._/-]+)");
 
     private final Settings settings;
     private final Network network;
@@ -35,7 +32,7 @@ public final class AgentIdpStack extends Stack {
     private final Service service;
     private final Edge edge;
 
-    public AgentIdpStack(Construct scope, String id, Settings settings, Path repositoryRoot) {
+    public AgentIdpStack(Construct scope, String id, Settings settings, DeployedImage deployedImage) {
         super(
                 scope,
                 id,
@@ -99,7 +96,7 @@ public final class AgentIdpStack extends Stack {
                 new Service.Props(
                         network.vpc(),
                         names,
-                        image(this, settings, repositoryRoot),
+                        image(this, settings, deployedImage),
                         settings.cpu(),
                         settings.memoryMiB(),
                         settings.desiredCount(),
@@ -146,6 +143,11 @@ public final class AgentIdpStack extends Stack {
                 new Alarms.Props(
                         names, edge, service, database, cache, settings.alarmEmail(), settings.alarmTopicArn()));
 
+        output("ImageDigest", deployedImage.digest(), "Manifest digest the tasks run (deploy/image.json)");
+        output(
+                "Image",
+                settings.imageRepository() + "@" + deployedImage.digest(),
+                "Image the tasks run, by digest");
         output("ServiceUrl", "https://" + settings.domainName(), "Public URL of the IdP");
         output("AlbDnsName", edge.loadBalancer().getLoadBalancerDnsName(), "Load balancer DNS name (the alias target)");
         output("EcsServiceName", service.service().getServiceName(), "ECS service");
@@ -209,53 +211,28 @@ public final class AgentIdpStack extends Stack {
         return env;
     }
 
-    /** An ECR image reference's repository. */
+    /** An ECR repository URI's parts. */
     record EcrRepository(String account, String region, String name) {}
 
-    static EcrRepository ecrRepository(String image) {
-        Matcher ecr = ECR_IMAGE.matcher(image);
+    static EcrRepository ecrRepository(String repository) {
+        Matcher ecr = ECR_REPOSITORY.matcher(repository);
         if (!ecr.matches()) {
-            throw new IllegalArgumentException("image '" + image + "' is not an ECR image");
+            throw new IllegalArgumentException("'" + repository + "' is not an ECR repository");
         }
         return new EcrRepository(ecr.group(1), ecr.group(2), ecr.group(3));
     }
 
-    static ContainerImage image(Construct scope, Settings settings, Path repositoryRoot) {
-        if (settings.image().isEmpty()) {
-            // Built from service/Dockerfile at deploy time (needs service/target/agentidp-server.jar; see docs).
-            return ContainerImage.fromAsset(
-                    repositoryRoot.toString(),
-                    AssetImageProps.builder()
-                            .file("service/Dockerfile")
-                            // Tasks run on X86_64: an image built on an ARM machine would fail with "exec format
-                            // error" (ECS developer guide, "Amazon ECS task definitions for ... ARM workloads").
-                            .platform(Platform.LINUX_AMD64)
-                            .exclude(List.of(
-                                    "**/cdk.out",
-                                    "cdk.out",
-                                    ".git",
-                                    ".agentidp",
-                                    "**/node_modules",
-                                    "infra-aws-cdk",
-                                    "infra-gcp-pulumi",
-                                    "bench",
-                                    "docs",
-                                    "service/src",
-                                    "service/target/*",
-                                    "!service/target/agentidp-server.jar",
-                                    "**/*.pem",
-                                    "**/*.oneline"))
-                            .build());
-        }
-        String image = settings.image().get();
-        Matcher ecr = ECR_IMAGE.matcher(image);
-        if (ecr.matches()) {
-            // An ECR image: the execution role gets pull rights on exactly that repository.
-            String arn = "arn:aws:ecr:" + ecr.group(2) + ":" + ecr.group(1) + ":repository/" + ecr.group(3);
-            return ContainerImage.fromEcrRepository(
-                    Repository.fromRepositoryArn(scope, "ImageRepository", arn), ecr.group(4));
-        }
-        return ContainerImage.fromRegistry(image);
+    /**
+     * {@code <repository>@<digest>} from deploy/image.json: every environment runs the one pushed manifest, so
+     * promoting staging's image to production changes nothing but the environment. The execution role gets pull
+     * rights on exactly that repository.
+     */
+    static ContainerImage image(Construct scope, Settings settings, DeployedImage image) {
+        EcrRepository ecr = ecrRepository(settings.imageRepository());
+        String arn = "arn:aws:ecr:" + ecr.region() + ":" + ecr.account() + ":repository/" + ecr.name();
+        // A tagOrDigest starting with "sha256:" becomes "<uri>@sha256:…" (IRepository.repositoryUriForTagOrDigest).
+        return ContainerImage.fromEcrRepository(
+                Repository.fromRepositoryArn(scope, "ImageRepository", arn), image.digest());
     }
 
     static RetentionDays retention(int days) {

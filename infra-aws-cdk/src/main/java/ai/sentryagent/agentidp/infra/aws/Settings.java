@@ -21,7 +21,7 @@ public record Settings(
         String hostedZoneId,
         String hostedZoneName,
         Optional<String> certificateArn,
-        Optional<String> image,
+        String imageRepository,
         int desiredCount,
         int maxCount,
         int cpu,
@@ -72,7 +72,11 @@ public record Settings(
     private static final Pattern ZONE_ID = Pattern.compile("Z[A-Z0-9]{1,31}");
     private static final Pattern CERTIFICATE =
             Pattern.compile("arn:aws[a-z-]*:acm:[a-z0-9-]+:\\d{12}:certificate/[A-Za-z0-9-]+");
-    private static final Pattern IMAGE = Pattern.compile("[a-z0-9][a-z0-9._/:-]*:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}");
+    /** An ECR repository URI, without tag or digest: the digest comes from deploy/image.json only. */
+    private static final Pattern IMAGE_REPOSITORY = Pattern.compile("[a-z0-9][a-z0-9._/-]*");
+
+    /** The repository of stack AgentIdp-registry in the environment's own account and region. */
+    static final String DEFAULT_REPOSITORY = "sentryagent/agentidp";
     private static final Pattern INSTANCE_CLASS = Pattern.compile("[a-z][a-z0-9-]*\\.[a-z0-9]+");
     private static final Pattern CACHE_NODE = Pattern.compile("cache\\.[a-z0-9-]+\\.[a-z0-9]+");
     /**
@@ -140,7 +144,19 @@ public record Settings(
                 r.string("hostedZoneName", DOMAIN, "the hosted zone's DNS name such as example.com", null);
         // Absent: the stack creates the certificate and validates it through DNS in the hosted zone.
         Optional<String> certificateArn = r.optionalString("certificateArn", CERTIFICATE, "an ACM certificate ARN");
-        Optional<String> image = r.optionalString("image", IMAGE, "<repository>:<tag>");
+        if (values.containsKey("image") || context.apply("image") != null) {
+            // Removed key, named on its own: a tag is exactly what must not be deployed any more.
+            problems.add("agentidp." + environment + ".image is no longer read: every environment deploys the digest"
+                    + " recorded in " + DeployedImage.FILE + " (./mvnw -Pimage,deploy); remove it, or set"
+                    + " imageRepository (<account>.dkr.ecr.<region>.amazonaws.com/<repository>, no tag) to use"
+                    + " another repository");
+            values.remove("image");
+        }
+        Optional<String> imageRepositoryOverride = r.optionalString(
+                "imageRepository",
+                IMAGE_REPOSITORY,
+                "an ECR repository without tag or digest (<account>.dkr.ecr.<region>.amazonaws.com/<repository>):"
+                        + " tasks run the digest of " + DeployedImage.FILE);
         int desiredCount = r.integer("desiredCount", 2, 2, 100);
         int maxCount = r.integer("maxCount", Math.max(desiredCount, desiredCount * 3), 2, 400);
         int cpu = r.integer("cpu", 1024, 256, 4096);
@@ -228,12 +244,14 @@ public record Settings(
                 }
             });
         }
-        image.ifPresent(reference -> {
+        String imageRepository = imageRepositoryOverride.orElse(
+                account + ".dkr.ecr." + region + ".amazonaws.com/" + DEFAULT_REPOSITORY);
+        imageRepositoryOverride.ifPresent(reference -> {
             String[] ecr = reference.split("\\.", 5);
-            if (!reference.matches("\\d{12}\\.dkr\\.ecr\\.[a-z0-9-]+\\.amazonaws\\.com/.+")
+            if (!reference.matches("\\d{12}\\.dkr\\.ecr\\.[a-z0-9-]+\\.amazonaws\\.com/[a-z0-9._/-]+")
                     || region != null && !ecr[3].equals(region)) {
-                problems.add(p + "image must be an ECR image in " + region + " (<account>.dkr.ecr." + region
-                        + ".amazonaws.com/<repository>:<tag>): the tasks' egress reaches only the VPC endpoints,"
+                problems.add(p + "imageRepository must be an ECR repository in " + region + " (<account>.dkr.ecr."
+                        + region + ".amazonaws.com/<repository>): the tasks' egress reaches only the VPC endpoints,"
                         + " got '" + reference + "'");
             }
         });
@@ -303,7 +321,7 @@ public record Settings(
                 hostedZoneId,
                 hostedZoneName,
                 certificateArn,
-                image,
+                imageRepository,
                 desiredCount,
                 maxCount,
                 cpu,

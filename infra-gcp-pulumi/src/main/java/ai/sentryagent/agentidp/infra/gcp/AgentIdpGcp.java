@@ -56,6 +56,9 @@ public final class AgentIdpGcp {
                 new Service(prefix + "-service", config, network, identity, secrets, environment(config, cache), after);
 
         ctx.export("service_url", service.uri());
+        // The manifest digest Cloud Run runs (deploy/image.json): the same as the AWS stack's ImageDigest output.
+        ctx.export("image_digest", Output.of(config.imageDigest()));
+        ctx.export("image", Output.of(config.image()));
         ctx.export("cloud_sql_connection_name", database.connectionName());
         ctx.export("memorystore_host", cache.host());
         ctx.export("run_service_account", identity.email());

@@ -21,6 +21,7 @@ public record GcpConfig(
         String stack,
         Names names,
         String image,
+        String imageDigest,
         String issuerUrl,
         String postgresVersion,
         String sqlTier,
@@ -73,8 +74,8 @@ public record GcpConfig(
 
     private static final Pattern PROJECT = Pattern.compile("[a-z][a-z0-9-]{4,28}[a-z0-9]");
     private static final Pattern REGION = Pattern.compile("[a-z]+-[a-z]+[0-9]");
-    private static final Pattern IMAGE =
-            Pattern.compile("[a-z0-9][a-z0-9._/-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[0-9a-f]{64})");
+    /** An Artifact Registry repository path without tag or digest: the digest comes from deploy/image.json only. */
+    private static final Pattern IMAGE_REPOSITORY = Pattern.compile("[a-z0-9-]+-docker\\.pkg\\.dev/[a-z0-9._/-]+");
     private static final Pattern HTTPS_URL = Pattern.compile("https://[a-z0-9.-]+(:\\d+)?(/[^\\s?#]*)?");
     private static final Pattern POSTGRES = Pattern.compile("POSTGRES_1[4-7]");
     private static final Pattern SQL_TIER = Pattern.compile("db-(custom-\\d+-\\d+|[a-z0-9-]+)");
@@ -94,6 +95,7 @@ public record GcpConfig(
                 own.requireSecret("auditChainKeySeed"),
                 own.requireSecret("bootstrapAdminSecretSeed"));
         return parse(
+                DeployedImage.readFromRepository(),
                 ctx.stackName(),
                 key -> key.startsWith("gcp:")
                         ? gcp.get(key.substring(4))
@@ -102,15 +104,29 @@ public record GcpConfig(
     }
 
     /**
-     * Parses settings from a lookup of fully qualified keys ({@code gcp:project}, {@code agentidp:image}). Tests call
-     * this with a map.
+     * Parses settings from a lookup of fully qualified keys ({@code gcp:project}, {@code agentidp:issuerUrl}) and the
+     * image record of {@code deploy/image.json}. Tests call this with a map and the committed record.
      */
-    public static GcpConfig parse(String stack, Function<String, Optional<String>> lookup, Secrets secrets) {
+    public static GcpConfig parse(
+            DeployedImage deployed, String stack, Function<String, Optional<String>> lookup, Secrets secrets) {
         Reader r = new Reader(lookup);
         String project =
                 r.string("gcp:project", PROJECT, "a GCP project id (6-30 lowercase letters, digits, hyphens)", null);
         String region = r.string("gcp:region", REGION, "a GCP region such as us-central1", null);
-        String image = r.string("agentidp:image", IMAGE, "an image reference <repository>:<tag>", null);
+        if (lookup.apply("agentidp:image").isPresent()) {
+            // Removed key, named on its own: a tag is exactly what must not be deployed any more.
+            r.problems.add("agentidp:image is no longer read: every stack deploys the digest recorded in "
+                    + DeployedImage.FILE + " (./mvnw -Pimage,deploy); pulumi config rm agentidp:image, or set"
+                    + " agentidp:imageRepository (<region>-docker.pkg.dev/<project>/<repository>/<image>, no tag) to"
+                    + " use another repository");
+        }
+        String imageRepository = r.string(
+                "agentidp:imageRepository",
+                IMAGE_REPOSITORY,
+                "an Artifact Registry image path without tag or digest (<region>-docker.pkg.dev/<project>/"
+                        + "<repository>/<image>): Cloud Run runs the digest of " + DeployedImage.FILE,
+                region + "-docker.pkg.dev/" + project + "/" + Registry.REPOSITORY + "/" + Registry.IMAGE);
+        String image = imageRepository + "@" + deployed.digest();
         String issuerUrl =
                 r.string("agentidp:issuerUrl", HTTPS_URL, "the public https URL of the IdP (ISSUER_URL)", null);
         String postgresVersion =
@@ -151,6 +167,7 @@ public record GcpConfig(
                 stack,
                 names,
                 image,
+                deployed.digest(),
                 issuerUrl,
                 postgresVersion,
                 sqlTier,

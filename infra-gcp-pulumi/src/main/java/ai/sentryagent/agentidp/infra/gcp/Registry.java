@@ -18,6 +18,8 @@ import java.util.Map;
  */
 public final class Registry extends ComponentResource {
     static final String REPOSITORY = "agentidp";
+    /** The image's name inside the repository: {@code <region>-docker.pkg.dev/<project>/agentidp/agentidp}. */
+    static final String IMAGE = "agentidp";
 
     private final Repository repository;
 
