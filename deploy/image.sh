@@ -41,14 +41,17 @@ labels=()
 for pair in "version=$IMAGE_VERSION" "revision=$revision" "source=${IMAGE_SOURCE:-}" "created=$created" \
             "title=agentidp"; do
   [ -n "${pair#*=}" ] || continue
-  # Labels land in the image config (podman/docker inspect); annotations in the OCI manifest (registries' UIs).
-  labels+=(--label "org.opencontainers.image.$pair" --annotation "org.opencontainers.image.$pair")
+  # The OCI annotation keys (image-spec annotations.md), as labels in the image config: a Docker-format manifest
+  # (below) has no annotations field.
+  labels+=(--label "org.opencontainers.image.$pair")
 done
 
 log "building $IMAGE_NAME for linux/amd64 (revision $revision)"
 # linux/amd64: the Fargate tasks are X86_64 and Cloud Run runs amd64; an image built for arm64 on a laptop would
 # fail at start with "exec format error". --network host: the CDS training run binds 127.0.0.1 only.
-podman build --platform linux/amd64 --format oci --network host "${labels[@]}" \
+# --format docker: the OCI image format has no HEALTHCHECK, and podman drops the Dockerfile's with a warning; ECR
+# and Artifact Registry both serve Docker v2 schema 2 manifests.
+podman build --platform linux/amd64 --format docker --network host "${labels[@]}" \
   -f service/Dockerfile -t "$IMAGE_NAME" .
 
 if [ "$IMAGE_PUBLISH" != true ]; then
@@ -70,7 +73,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 first=${targets[0]}
 log "pushing to $first:$tag"
-podman push --format oci --tls-verify="$IMAGE_TLS_VERIFY" --digestfile "$work/digest" "$IMAGE_NAME" "docker://$first:$tag"
+podman push --format v2s2 --tls-verify="$IMAGE_TLS_VERIFY" --digestfile "$work/digest" "$IMAGE_NAME" "docker://$first:$tag"
 digest=$(cat "$work/digest")
 [[ "$digest" =~ ^sha256:[0-9a-f]{64}$ ]] || die "podman push wrote no sha256 digest ('$digest')"
 

@@ -144,10 +144,7 @@ public final class AgentIdpStack extends Stack {
                         names, edge, service, database, cache, settings.alarmEmail(), settings.alarmTopicArn()));
 
         output("ImageDigest", deployedImage.digest(), "Manifest digest the tasks run (deploy/image.json)");
-        output(
-                "Image",
-                settings.imageRepository() + "@" + deployedImage.digest(),
-                "Image the tasks run, by digest");
+        output("Image", settings.imageRepository() + "@" + deployedImage.digest(), "Image the tasks run, by digest");
         output("ServiceUrl", "https://" + settings.domainName(), "Public URL of the IdP");
         output("AlbDnsName", edge.loadBalancer().getLoadBalancerDnsName(), "Load balancer DNS name (the alias target)");
         output("EcsServiceName", service.service().getServiceName(), "ECS service");

@@ -77,6 +77,7 @@ public record Settings(
 
     /** The repository of stack AgentIdp-registry in the environment's own account and region. */
     static final String DEFAULT_REPOSITORY = "sentryagent/agentidp";
+
     private static final Pattern INSTANCE_CLASS = Pattern.compile("[a-z][a-z0-9-]*\\.[a-z0-9]+");
     private static final Pattern CACHE_NODE = Pattern.compile("cache\\.[a-z0-9-]+\\.[a-z0-9]+");
     /**
@@ -244,8 +245,8 @@ public record Settings(
                 }
             });
         }
-        String imageRepository = imageRepositoryOverride.orElse(
-                account + ".dkr.ecr." + region + ".amazonaws.com/" + DEFAULT_REPOSITORY);
+        String imageRepository =
+                imageRepositoryOverride.orElse(account + ".dkr.ecr." + region + ".amazonaws.com/" + DEFAULT_REPOSITORY);
         imageRepositoryOverride.ifPresent(reference -> {
             String[] ecr = reference.split("\\.", 5);
             if (!reference.matches("\\d{12}\\.dkr\\.ecr\\.[a-z0-9-]+\\.amazonaws\\.com/[a-z0-9._/-]+")

@@ -316,8 +316,9 @@ class ProductionTemplateTest {
         assertThat(container.get("PortMappings").toString()).contains("ContainerPort=3000");
         assertThat(container.get("LogConfiguration").toString()).contains("awslogs");
         assertThat(container.get("MountPoints").toString()).contains("/tmp");
-        assertThat(container.get("Image").toString())
-                .contains("123456789012.dkr.ecr.us-east-1.", "/sentryagent/agentidp:1.0.0");
+        // deploy/image.json's digest, never a tag (the staging test checks the same digest).
+        ProviderRules.assertEveryTaskRunsTheDigest(
+                template, DeployedImage.read(CdkContext.repositoryRoot()).digest());
         template.hasResourceProperties(
                 "AWS::Logs::LogGroup",
                 Map.of("LogGroupName", "/ecs/sentryagent-agentidp-production", "RetentionInDays", 365));

@@ -74,4 +74,45 @@ final class ProviderRules {
                         Map.of()))
                 .isFalse();
     }
+
+    /**
+     * Every container of every task definition runs {@code <ECR repository>@<digest>}: a digest, never a tag (OCI
+     * distribution spec, "Pulling manifests": a manifest fetched by digest is verified against it; a tag can move).
+     */
+    static void assertEveryTaskRunsTheDigest(Template template, String digest) {
+        for (var definition : template.findResources("AWS::ECS::TaskDefinition").values()) {
+            Map<?, ?> properties = (Map<?, ?>) definition.get("Properties");
+            for (Object container : (List<?>) properties.get("ContainerDefinitions")) {
+                Map<?, ?> c = (Map<?, ?>) container;
+                if (!"agentidp".equals(c.get("Name"))) {
+                    continue;
+                }
+                String image = flatten(c.get("Image"));
+                assertThat(image)
+                        .as(properties.get("Family") + " image")
+                        .matches("\\d{12}\\.dkr\\.ecr\\.[a-z0-9-]+\\.\\{AWS::URLSuffix\\}/sentryagent/agentidp@"
+                                + Pattern.quote(digest));
+            }
+        }
+    }
+
+    /** A CloudFormation string expression as text: literals kept, {@code Ref}s as {@code {name}}. */
+    private static String flatten(Object value) {
+        if (value instanceof String text) {
+            return text;
+        }
+        Map<?, ?> map = (Map<?, ?>) value;
+        if (map.containsKey("Ref")) {
+            return "{" + map.get("Ref") + "}";
+        }
+        List<?> join = (List<?>) map.get("Fn::Join");
+        StringBuilder out = new StringBuilder();
+        for (Object part : (List<?>) join.get(1)) {
+            if (out.length() > 0 && !join.get(0).toString().isEmpty()) {
+                out.append(join.get(0));
+            }
+            out.append(flatten(part));
+        }
+        return out.toString();
+    }
 }

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /** Reading cdk.json context: defaults, overrides and every error path, each naming its key. */
@@ -47,7 +46,8 @@ class SettingsTest {
         assertThat(settings.maxAzs()).isEqualTo(2);
         assertThat(settings.natGateways()).isEqualTo(2);
         assertThat(settings.postgresVersion()).isEqualTo("14");
-        assertThat(settings.image()).isEmpty();
+        // The repository of stack AgentIdp-registry in the environment's own account and region.
+        assertThat(settings.imageRepository()).isEqualTo(ECR + "sentryagent/agentidp");
         assertThat(settings.waf()).isTrue();
         assertThat(settings.features())
                 .containsEntry("ANALYTICS_ENABLED", "false")
@@ -57,10 +57,10 @@ class SettingsTest {
     @Test
     void aTopLevelContextValueOverridesTheFile() {
         Map<String, Object> settings = valid();
-        settings.put("image", ECR + "sentryagent/agentidp:1.0.0");
+        settings.put("imageRepository", ECR + "sentryagent/agentidp");
         Settings read =
-                read("production", settings, Map.of("image", ECR + "sentryagent/agentidp:1.2.3", "desiredCount", "3"));
-        assertThat(read.image()).isEqualTo(Optional.of(ECR + "sentryagent/agentidp:1.2.3"));
+                read("production", settings, Map.of("imageRepository", ECR + "mirror/agentidp", "desiredCount", "3"));
+        assertThat(read.imageRepository()).isEqualTo(ECR + "mirror/agentidp");
         assertThat(read.desiredCount()).isEqualTo(3);
     }
 
@@ -81,16 +81,28 @@ class SettingsTest {
     @Test
     void malformedValuesAreNamed() {
         Map<String, Map.Entry<Object, String>> cases = Map.of(
-                "account", Map.entry("12345", "agentidp.production.account must be a 12-digit AWS account id"),
-                "desiredCount", Map.entry(1, "agentidp.production.desiredCount must be between 2 and 100, got 1"),
-                "maxAzs", Map.entry(4, "agentidp.production.maxAzs must be between 2 and 3"),
-                "memoryMiB", Map.entry(1000, "agentidp.production.memoryMiB 1000 is not valid with cpu 1024"),
-                "postgresVersion", Map.entry("9.6", "agentidp.production.postgresVersion must be a PostgreSQL major"),
-                "image", Map.entry("no tag here", "agentidp.production.image must be <repository>:<tag>"),
-                "cacheNodeType", Map.entry("r6g.large", "agentidp.production.cacheNodeType must be a node type"),
-                "waf", Map.entry("yes", "agentidp.production.waf must be true or false"),
-                "desiredCnt", Map.entry(3, "agentidp.production.desiredCnt is not a known setting"),
-                "logRetentionDays", Map.entry(10, "agentidp.production.logRetentionDays must be one of"));
+                "account",
+                Map.entry("12345", "agentidp.production.account must be a 12-digit AWS account id"),
+                "desiredCount",
+                Map.entry(1, "agentidp.production.desiredCount must be between 2 and 100, got 1"),
+                "maxAzs",
+                Map.entry(4, "agentidp.production.maxAzs must be between 2 and 3"),
+                "memoryMiB",
+                Map.entry(1000, "agentidp.production.memoryMiB 1000 is not valid with cpu 1024"),
+                "postgresVersion",
+                Map.entry("9.6", "agentidp.production.postgresVersion must be a PostgreSQL major"),
+                "imageRepository",
+                Map.entry(
+                        ECR + "sentryagent/agentidp:1.0.0",
+                        "agentidp.production.imageRepository must be an ECR repository without tag or digest"),
+                "cacheNodeType",
+                Map.entry("r6g.large", "agentidp.production.cacheNodeType must be a node type"),
+                "waf",
+                Map.entry("yes", "agentidp.production.waf must be true or false"),
+                "desiredCnt",
+                Map.entry(3, "agentidp.production.desiredCnt is not a known setting"),
+                "logRetentionDays",
+                Map.entry(10, "agentidp.production.logRetentionDays must be one of"));
         cases.forEach((key, value) -> {
             Map<String, Object> settings = valid();
             settings.put(key, value.getKey());
@@ -231,16 +243,56 @@ class SettingsTest {
      * image is pulled through the task ENI), so an image from another registry or region could never be pulled.
      */
     @Test
-    void theImageMustBeInEcrInTheStacksRegion() {
-        for (String image : List.of(
-                "docker.io/sentryagent/agentidp:1.0.0",
-                "123456789012.dkr.ecr.us-east-1.amazonaws.com/sentryagent/agentidp:1.0.0")) {
+    void theImageRepositoryMustBeInEcrInTheStacksRegion() {
+        for (String repository : List.of(
+                "docker.io/sentryagent/agentidp",
+                "123456789012.dkr.ecr.us-east-1.amazonaws.com/sentryagent/agentidp")) {
             Map<String, Object> settings = valid();
-            settings.put("image", image);
+            settings.put("imageRepository", repository);
             assertThatThrownBy(() -> read(settings))
-                    .as(image)
-                    .hasMessageContaining("agentidp.production.image must be an ECR image in eu-west-1");
+                    .as(repository)
+                    .hasMessageContaining("agentidp.production.imageRepository must be an ECR repository in eu-west-1");
         }
+    }
+
+    /**
+     * The removed tag setting is named on its own, in the file and on the command line: a mutable tag is what the
+     * stacks must never deploy again (issue 14); the digest comes from deploy/image.json only.
+     */
+    @Test
+    void aTagIsRefusedNamingTheKey() {
+        Map<String, Object> settings = valid();
+        settings.put("image", ECR + "sentryagent/agentidp:1.0.0");
+        assertThatThrownBy(() -> read(settings))
+                .hasMessageContaining("agentidp.production.image is no longer read")
+                .hasMessageContaining("deploy/image.json");
+        assertThatThrownBy(() -> read("production", valid(), Map.of("image", ECR + "sentryagent/agentidp:1.2.3")))
+                .hasMessageContaining("agentidp.production.image is no longer read");
+    }
+
+    /**
+     * deploy/image.json must hold an OCI digest (image spec, descriptor.md "Digests": sha256 and 64 lowercase hex
+     * characters); a tag or anything else fails synth naming the file and the key.
+     */
+    @Test
+    void aMalformedDigestRecordFailsNamingTheFile() throws java.io.IOException {
+        java.nio.file.Path root = java.nio.file.Files.createTempDirectory("image-record");
+        java.nio.file.Files.createDirectories(root.resolve("deploy"));
+        String revision = "a".repeat(40);
+        for (var bad : Map.of(
+                        "{\"version\":\"1\",\"revision\":\"" + revision + "\",\"digest\":\"1.0.0\"}",
+                        "deploy/image.json: digest must be sha256:<64 lowercase hex digits>",
+                        "{\"version\":\"1\",\"revision\":\"" + revision + "\",\"digest\":\"sha256:" + "A".repeat(64)
+                                + "\"}",
+                        "deploy/image.json: digest must be sha256:<64 lowercase hex digits>",
+                        "{\"version\":\"1\",\"revision\":\"main\"}",
+                        "deploy/image.json: digest is required")
+                .entrySet()) {
+            java.nio.file.Files.writeString(root.resolve("deploy/image.json"), bad.getKey());
+            assertThatThrownBy(() -> DeployedImage.read(root)).as(bad.getKey()).hasMessageContaining(bad.getValue());
+        }
+        java.nio.file.Files.delete(root.resolve("deploy/image.json"));
+        assertThatThrownBy(() -> DeployedImage.read(root)).hasMessageContaining("deploy/image.json is missing");
     }
 
     /** ECS Exec is off unless switched on; the S3 prefix list has a us-east-1 default and is required elsewhere. */

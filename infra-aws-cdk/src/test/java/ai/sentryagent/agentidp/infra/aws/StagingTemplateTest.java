@@ -7,10 +7,9 @@ import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import software.amazon.awscdk.App;
-import software.amazon.awscdk.assertions.Capture;
 import software.amazon.awscdk.assertions.Template;
 
-/** Staging: no image given (built from service/Dockerfile as an asset), smaller, no WAF, alarm e-mail on. */
+/** Staging: production's image digest, smaller, no WAF, alarm e-mail on. */
 class StagingTemplateTest {
     private static Template template;
     private static App app;
@@ -22,24 +21,21 @@ class StagingTemplateTest {
     }
 
     /**
-     * The tasks are X86_64 (RuntimePlatform), so the asset must be built for linux/amd64: an image built on an ARM
-     * machine fails with "exec format error" (ECS developer guide, "task definition parameters", runtimePlatform).
+     * Staging runs the digest production runs (deploy/image.json), from the same ECR repository, so promoting is
+     * changing nothing but the environment; no CDK asset, which would be a second, different build (issue 14). A
+     * digest reference is content-addressed (OCI distribution spec, "Pulling manifests"): no push can move it.
      */
     @Test
-    @SuppressWarnings("unchecked")
-    void theImageAssetIsBuiltForLinuxAmd64() throws java.io.IOException {
-        java.nio.file.Path manifest =
+    void stagingRunsTheRecordedDigestNotAnAsset() throws java.io.IOException {
+        String digest = DeployedImage.read(CdkContext.repositoryRoot()).digest();
+        ProviderRules.assertEveryTaskRunsTheDigest(template, digest);
+        assertThat(template.findOutputs("ImageDigest").get("ImageDigest")).containsEntry("Value", digest);
+        java.nio.file.Path assets =
                 java.nio.file.Path.of(app.synth().getDirectory()).resolve("AgentIdp-staging.assets.json");
-        Map<String, Object> assets =
-                new com.fasterxml.jackson.databind.ObjectMapper().readValue(manifest.toFile(), Map.class);
-        Map<String, Object> images = (Map<String, Object>) assets.get("dockerImages");
-        assertThat(images).hasSize(1);
-        Map<String, Object> source = (Map<String, Object>)
-                ((Map<String, Object>) images.values().iterator().next()).get("source");
-        assertThat(source).containsEntry("platform", "linux/amd64").containsEntry("dockerFile", "service/Dockerfile");
+        assertThat(java.nio.file.Files.readString(assets)).doesNotContain("dockerImages\": {\"");
         assertThat(app.getNode().tryFindChild(Registry.STACK))
-                .as("an asset needs no registry stack")
-                .isNull();
+                .as("the repository is code, deployed first")
+                .isNotNull();
     }
 
     /** certificateArn given (the opt-out): the listener uses it and no certificate is requested. */
@@ -56,16 +52,6 @@ class StagingTemplateTest {
                                 Map.of(
                                         "CertificateArn",
                                         "arn:aws:acm:us-east-1:123456789012:certificate/11111111-1111-1111-1111-111111111111"))));
-    }
-
-    @Test
-    void imageIsBuiltFromTheServiceDockerfile() {
-        Capture containers = new Capture();
-        template.hasResourceProperties(
-                "AWS::ECS::TaskDefinition",
-                Map.of("Family", "sentryagent-agentidp-staging", "ContainerDefinitions", containers));
-        String image = ((Map<?, ?>) containers.asArray().get(0)).get("Image").toString();
-        assertThat(image).contains("cdk-hnb659fds-container-assets");
     }
 
     @Test

@@ -32,7 +32,8 @@ public record DeployedImage(String version, String revision, String digest) {
                 return read(dir);
             }
         }
-        throw new IllegalArgumentException(FILE + " not found: no Pulumi.yaml above " + Path.of("").toAbsolutePath());
+        throw new IllegalArgumentException(
+                FILE + " not found: no Pulumi.yaml above " + Path.of("").toAbsolutePath());
     }
 
     /** Reads and validates the record; every problem names the file and the key. */

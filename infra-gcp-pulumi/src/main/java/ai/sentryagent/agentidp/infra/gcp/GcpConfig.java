@@ -76,6 +76,7 @@ public record GcpConfig(
     private static final Pattern REGION = Pattern.compile("[a-z]+-[a-z]+[0-9]");
     /** An Artifact Registry repository path without tag or digest: the digest comes from deploy/image.json only. */
     private static final Pattern IMAGE_REPOSITORY = Pattern.compile("[a-z0-9-]+-docker\\.pkg\\.dev/[a-z0-9._/-]+");
+
     private static final Pattern HTTPS_URL = Pattern.compile("https://[a-z0-9.-]+(:\\d+)?(/[^\\s?#]*)?");
     private static final Pattern POSTGRES = Pattern.compile("POSTGRES_1[4-7]");
     private static final Pattern SQL_TIER = Pattern.compile("db-(custom-\\d+-\\d+|[a-z0-9-]+)");

@@ -25,28 +25,28 @@ class GcpConfigTest {
         }
         String content = Files.readString(file);
         assertThat(content).doesNotContain("BEGIN PRIVATE KEY").doesNotContainPattern("(?m)^\\s+secure: v1:");
-        GcpConfig config = GcpConfig.parse("production", key -> Optional.ofNullable(values.get(key)), null);
+        GcpConfig config =
+                GcpConfig.parse(StackFile.image(), "production", key -> Optional.ofNullable(values.get(key)), null);
         assertThat(config.postgresVersion()).isEqualTo("POSTGRES_14");
         assertThat(config.names().sqlInstance()).isEqualTo("sentryagent-agentidp-production-pg14");
     }
 
     @Test
     void missingAndMalformedKeysAreNamed() {
-        assertThatThrownBy(() -> GcpConfig.parse("production", key -> Optional.empty(), null))
+        assertThatThrownBy(() -> GcpConfig.parse(StackFile.image(), "production", key -> Optional.empty(), null))
                 .hasMessageContaining("gcp:project is required")
                 .hasMessageContaining("gcp:region is required")
-                .hasMessageContaining("agentidp:image is required")
                 .hasMessageContaining("agentidp:issuerUrl is required");
         Map<String, String> bad = new HashMap<>(Map.of(
                 "gcp:project", "Bad_Project",
                 "gcp:region", "us-central1",
-                "agentidp:image", "img:1",
                 "agentidp:issuerUrl", "http://idp.example.com",
                 "agentidp:postgresVersion", "POSTGRES_9_6",
                 "agentidp:minInstances", "0",
                 "agentidp:maxInstances", "many",
                 "agentidp:billingEnabled", "maybe"));
-        assertThatThrownBy(() -> GcpConfig.parse("production", key -> Optional.ofNullable(bad.get(key)), null))
+        assertThatThrownBy(() -> GcpConfig.parse(
+                        StackFile.image(), "production", key -> Optional.ofNullable(bad.get(key)), null))
                 .hasMessageContaining("gcp:project must be a GCP project id")
                 .hasMessageContaining("agentidp:issuerUrl must be the public https URL")
                 .hasMessageContaining("agentidp:postgresVersion must be POSTGRES_14 to POSTGRES_17")
@@ -98,15 +98,58 @@ class GcpConfigTest {
                 "agentidp:billingEnabled")) {
             Map<String, String> values = StackFile.production();
             values.put(key, "true");
-            assertThatThrownBy(() -> GcpConfig.parse("production", k -> Optional.ofNullable(values.get(k)), null))
+            assertThatThrownBy(() -> GcpConfig.parse(
+                            StackFile.image(), "production", k -> Optional.ofNullable(values.get(k)), null))
                     .as(key)
                     .hasMessageContaining(key + "=true asks for")
                     .hasMessageContaining("does not implement");
         }
         Map<String, String> values = StackFile.production();
         values.put("agentidp:redisRateLimitEnabled", "false");
-        assertThat(GcpConfig.parse("production", k -> Optional.ofNullable(values.get(k)), null)
+        assertThat(GcpConfig.parse(StackFile.image(), "production", k -> Optional.ofNullable(values.get(k)), null)
                         .features())
                 .containsEntry("REDIS_RATE_LIMIT_ENABLED", "false");
+    }
+
+    /**
+     * Cloud Run runs the digest of deploy/image.json in the default Artifact Registry path, never a tag; a tag or a
+     * malformed digest fails naming the key or the file. The digest grammar is the OCI image spec's (descriptor.md,
+     * "Digests": the registered sha256 algorithm's encoded part is 64 lowercase hex characters).
+     */
+    @Test
+    void theImageIsTheRecordedDigestNeverATag() throws IOException {
+        Map<String, String> values = StackFile.production();
+        DeployedImage image = StackFile.image();
+        assertThat(image.digest()).matches("sha256:[0-9a-f]{64}");
+        GcpConfig config = GcpConfig.parse(image, "production", k -> Optional.ofNullable(values.get(k)), null);
+        assertThat(config.image())
+                .isEqualTo("us-central1-docker.pkg.dev/my-gcp-project-id/agentidp/agentidp@" + image.digest());
+        assertThat(config.imageDigest()).isEqualTo(image.digest());
+
+        values.put("agentidp:image", "us-central1-docker.pkg.dev/my-gcp-project-id/agentidp/agentidp:1.0.0");
+        assertThatThrownBy(() -> GcpConfig.parse(image, "production", k -> Optional.ofNullable(values.get(k)), null))
+                .hasMessageContaining("agentidp:image is no longer read")
+                .hasMessageContaining("deploy/image.json");
+        values.remove("agentidp:image");
+        values.put("agentidp:imageRepository", "us-central1-docker.pkg.dev/my-gcp-project-id/agentidp/agentidp:latest");
+        assertThatThrownBy(() -> GcpConfig.parse(image, "production", k -> Optional.ofNullable(values.get(k)), null))
+                .hasMessageContaining("agentidp:imageRepository must be an Artifact Registry image path without tag");
+
+        Path root = Files.createTempDirectory("image-record");
+        Files.createDirectories(root.resolve("deploy"));
+        for (var bad : Map.of(
+                        "{\"version\":\"1\",\"revision\":\"" + "a".repeat(40) + "\",\"digest\":\"1.0.0\"}",
+                        "deploy/image.json: digest must be sha256:<64 lowercase hex digits>",
+                        "{\"version\":\"1\",\"revision\":\"" + "a".repeat(40) + "\",\"digest\":\"sha256:"
+                                + "A".repeat(64) + "\"}",
+                        "deploy/image.json: digest must be sha256:<64 lowercase hex digits>",
+                        "{\"version\":\"1\",\"revision\":\"main\"}",
+                        "deploy/image.json: digest is required")
+                .entrySet()) {
+            Files.writeString(root.resolve("deploy/image.json"), bad.getKey());
+            assertThatThrownBy(() -> DeployedImage.read(root)).as(bad.getKey()).hasMessageContaining(bad.getValue());
+        }
+        Files.delete(root.resolve("deploy/image.json"));
+        assertThatThrownBy(() -> DeployedImage.read(root)).hasMessageContaining("deploy/image.json is missing");
     }
 }

@@ -42,6 +42,7 @@ class GcpProgramTest {
         Map<String, String> values = StackFile.production();
         values.putAll(overrides);
         return GcpConfig.parse(
+                StackFile.image(),
                 stack,
                 key -> Optional.ofNullable(values.get(key)),
                 new GcpConfig.Secrets(
@@ -255,8 +256,12 @@ class GcpProgramTest {
                         "connector",
                         "projects/my-gcp-project-id/locations/us-central1/connectors/agentidp-production-vpc");
         Map<String, Object> container = map(list(template.get("containers")).get(0));
+        // The recorded digest, never a tag (deploy/image.json; the AWS stack runs the same one).
         assertThat(container)
-                .containsEntry("image", "us-central1-docker.pkg.dev/my-gcp-project-id/agentidp/agentidp:1.0.0");
+                .containsEntry(
+                        "image",
+                        "us-central1-docker.pkg.dev/my-gcp-project-id/agentidp/agentidp@"
+                                + StackFile.image().digest());
         assertThat(list(container.get("ports"))).containsExactly(Map.of("name", "http1", "containerPort", 3000.0));
         assertThat(map(map(container.get("startupProbe")).get("httpGet"))).containsEntry("path", "/health");
         assertThat(map(map(container.get("livenessProbe")).get("httpGet"))).containsEntry("path", "/health");
@@ -392,6 +397,7 @@ class GcpProgramTest {
                         "cloud_sql_connection_name",
                         "my-gcp-project-id:us-central1:sentryagent-agentidp-production-pg14")
                 .containsEntry("memorystore_host", GcpMocks.REDIS_HOST)
+                .containsEntry("image_digest", StackFile.image().digest())
                 .containsEntry(
                         "run_service_account", "agentidp-production-run@my-gcp-project-id.iam.gserviceaccount.com")
                 .containsEntry(

@@ -11,6 +11,11 @@ import java.util.Map;
 final class StackFile {
     static final Path PRODUCTION = Path.of("..", "Pulumi.production.yaml");
 
+    /** The committed deploy/image.json, which the program reads at the repository root. */
+    static DeployedImage image() {
+        return DeployedImage.read(Path.of(".."));
+    }
+
     private StackFile() {}
 
     static Map<String, String> production() {
