@@ -137,11 +137,29 @@ public final class AgentIdpStack extends Stack {
         tasks.addEgressRule(
                 network.endpointSecurityGroup(), Port.tcp(443), "HTTPS to the ECR, Secrets Manager, Logs endpoints");
         tasks.addEgressRule(Peer.prefixList(settings.s3PrefixListId()), Port.tcp(443), "HTTPS to S3 (ECR layers)");
+        MetricsCollector metrics = new MetricsCollector(
+                this,
+                "Metrics",
+                new MetricsCollector.Props(
+                        names,
+                        settings.account(),
+                        settings.region(),
+                        service.taskDefinition(),
+                        service.logGroup(),
+                        retention,
+                        protection));
         new Alarms(
                 this,
                 "Alarms",
                 new Alarms.Props(
-                        names, edge, service, database, cache, settings.alarmEmail(), settings.alarmTopicArn()));
+                        names,
+                        edge,
+                        service,
+                        database,
+                        cache,
+                        metrics,
+                        settings.alarmEmail(),
+                        settings.alarmTopicArn()));
 
         output("ImageDigest", deployedImage.digest(), "Manifest digest the tasks run (deploy/image.json)");
         output("Image", settings.imageRepository() + "@" + deployedImage.digest(), "Image the tasks run, by digest");

@@ -7,6 +7,7 @@ import software.amazon.awscdk.Duration;
 import software.amazon.awscdk.services.cloudwatch.Alarm;
 import software.amazon.awscdk.services.cloudwatch.ComparisonOperator;
 import software.amazon.awscdk.services.cloudwatch.IMetric;
+import software.amazon.awscdk.services.cloudwatch.MathExpression;
 import software.amazon.awscdk.services.cloudwatch.Metric;
 import software.amazon.awscdk.services.cloudwatch.MetricOptions;
 import software.amazon.awscdk.services.cloudwatch.TreatMissingData;
@@ -25,7 +26,8 @@ import software.constructs.Construct;
 
 /**
  * What to be woken up for: load balancer 5xx and p99 latency, unhealthy targets, ECS CPU and memory, RDS CPU, free
- * storage and connections, Redis CPU, memory and evictions. All go to one encrypted SNS topic, with an e-mail
+ * storage and connections, Redis CPU, memory and evictions, and the service's own signals from {@code /metrics}
+ * (audit chain integrity, Redis degraded mode, dropped audit events, token error ratio). All go to one encrypted SNS topic, with an e-mail
  * subscription when {@code alarmEmail} is set, and to the existing topic {@code alarmTopicArn} when set; production
  * refuses to synthesize with neither (Settings), so an alarm always reaches a person.
  */
@@ -37,6 +39,7 @@ public final class Alarms extends Construct {
             Service service,
             Database database,
             Cache cache,
+            MetricsCollector metrics,
             Optional<String> email,
             Optional<String> externalTopicArn) {}
 
@@ -143,6 +146,7 @@ public final class Alarms extends Construct {
                 400,
                 3,
                 ComparisonOperator.GREATER_THAN_THRESHOLD);
+        serviceSignals(props.metrics());
         // ElastiCache reports per node: the primary and the replica of the single shard.
         for (String node : List.of("001", "002")) {
             String cluster = props.names().replicationGroup() + "-" + node;
@@ -168,6 +172,66 @@ public final class Alarms extends Construct {
                     1,
                     ComparisonOperator.GREATER_THAN_THRESHOLD);
         }
+    }
+
+    /**
+     * The service's own signals (docs/operations.md, "What to alert on"), scraped by the collector into
+     * {@code AgentIdP/<env>}: the audit chain failed verification; Redis degraded mode for 10 minutes; more than
+     * 10 % of at least 20 token requests refused in each of two 5-minute periods (guessed secrets, or an outage).
+     */
+    private void serviceSignals(MetricsCollector metrics) {
+        String namespace = metrics.namespace();
+        alarm(
+                "AuditChainIntegrity",
+                "audit chain failed verification (agentidp_audit_chain_integrity = 0): someone changed the trail",
+                serviceMetric(namespace, "agentidp_audit_chain_integrity", Map.of(), "Minimum"),
+                1,
+                1,
+                ComparisonOperator.LESS_THAN_THRESHOLD);
+        alarm(
+                "RedisDegraded",
+                "Redis degraded mode for 10 minutes (agentidp_redis_degraded = 1): limits are per task",
+                serviceMetric(namespace, "agentidp_redis_degraded", Map.of(), "Maximum"),
+                1,
+                2,
+                ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD);
+        alarm(
+                "AuditDropped",
+                "audit events dropped (agentidp_audit_dropped_total increased)",
+                serviceMetric(namespace, "agentidp_audit_dropped_total", Map.of(), "Sum"),
+                0,
+                1,
+                ComparisonOperator.GREATER_THAN_THRESHOLD);
+        // awsemf rolls each counter up to no dimension (every outcome) besides its outcome series; the collector
+        // sends deltas, so a period's Sum is the requests in it.
+        alarm(
+                "TokenErrorRatio",
+                "more than 10 % of token requests refused for 10 minutes (agentidp_tokens_issued_total by outcome)",
+                MathExpression.Builder.create()
+                        .expression("IF(total >= 20, 100 * (total - issued) / total, 0)")
+                        .usingMetrics(Map.of(
+                                "total",
+                                serviceMetric(namespace, "agentidp_tokens_issued_total", Map.of(), "Sum"),
+                                "issued",
+                                serviceMetric(
+                                        namespace, "agentidp_tokens_issued_total", Map.of("outcome", "issued"), "Sum")))
+                        .label("token error %")
+                        .period(Duration.minutes(5))
+                        .build(),
+                10,
+                2,
+                ComparisonOperator.GREATER_THAN_THRESHOLD);
+    }
+
+    private static Metric serviceMetric(
+            String namespace, String name, Map<String, String> dimensions, String statistic) {
+        return Metric.Builder.create()
+                .namespace(namespace)
+                .metricName(name)
+                .dimensionsMap(dimensions)
+                .statistic(statistic)
+                .period(Duration.minutes(5))
+                .build();
     }
 
     private static MetricOptions sum() {

@@ -7,6 +7,7 @@ import software.amazon.awscdk.RemovalPolicy;
 import software.amazon.awscdk.Stack;
 import software.amazon.awscdk.StackProps;
 import software.amazon.awscdk.Tags;
+import software.amazon.awscdk.services.ecr.CfnPullThroughCacheRule;
 import software.amazon.awscdk.services.ecr.LifecycleRule;
 import software.amazon.awscdk.services.ecr.Repository;
 import software.amazon.awscdk.services.ecr.TagMutability;
@@ -21,6 +22,8 @@ import software.constructs.Construct;
 public final class Registry extends Stack {
     static final String STACK = "AgentIdp-registry";
     static final String LOGICAL_ID = "AgentIdpImageRepository";
+    /** Repositories under this prefix are ECR Public images cached in this registry (MetricsCollector's). */
+    static final String ECR_PUBLIC_PREFIX = "ecr-public";
 
     private final Repository repository;
 
@@ -50,6 +53,13 @@ public final class Registry extends Stack {
                 .removalPolicy(RemovalPolicy.RETAIN)
                 .build();
         ((CfnResource) repository.getNode().getDefaultChild()).overrideLogicalId(LOGICAL_ID);
+        // The tasks reach ECR only through its VPC endpoints, never the internet: images from ECR Public (the
+        // metrics collector) are pulled through this cache rule as <registry>/ecr-public/<upstream path> (ECR user
+        // guide, "Sync an upstream registry with an Amazon ECR private registry"; ECR Public needs no credentials).
+        CfnPullThroughCacheRule.Builder.create(this, "EcrPublicCache")
+                .ecrRepositoryPrefix(ECR_PUBLIC_PREFIX)
+                .upstreamRegistryUrl("public.ecr.aws")
+                .build();
     }
 
     public Repository repository() {

@@ -188,8 +188,9 @@ public final class Service extends Construct {
                 .environment(props.environment())
                 .secrets(ecsSecrets)
                 .user("10001")
-                // A hard limit per container (Control Tower CT.ECS.PR.7): the task's whole memory.
-                .memoryLimitMiB(props.memoryMiB())
+                // A hard limit per container (Control Tower CT.ECS.PR.7): the task's memory but the metrics
+                // collector's slice (the containers' hard limits must fit the task's memory).
+                .memoryLimitMiB(props.memoryMiB() - MetricsCollector.MEMORY_MIB)
                 .readonlyRootFilesystem(!props.ecsExec())
                 .essential(true)
                 .stopTimeout(Duration.seconds(30))
