@@ -618,7 +618,8 @@ class ProductionTemplateTest {
     /**
      * ECS Exec needs a writable root filesystem (ECS developer guide, "Monitor Amazon ECS containers with ECS Exec":
      * not supported with readonlyRootFilesystem) and puts ssmmessages:* on * into the task role: off, and the task
-     * role holds no policy at all.
+     * role holds nothing but the metrics collector's write on its own log group (EMF: CloudWatch user guide,
+     * "Embedded metric format").
      */
     @Test
     void noEcsExecAndNoGrantsOnTheTaskRole() {
@@ -626,12 +627,16 @@ class ProductionTemplateTest {
                 .filter(id -> id.startsWith("ServiceTaskTaskRole"))
                 .findFirst()
                 .orElseThrow();
-        resources("AWS::IAM::Policy")
-                .values()
-                .forEach(policy -> assertThat(((Map<?, ?>) policy.get("Properties"))
-                                .get("Roles")
-                                .toString())
-                        .doesNotContain(taskRole));
+        resources("AWS::IAM::Policy").values().stream()
+                .map(policy -> (Map<?, ?>) policy.get("Properties"))
+                .filter(properties -> properties.get("Roles").toString().contains(taskRole))
+                .forEach(properties -> {
+                    List<?> statements = (List<?>) ((Map<?, ?>) properties.get("PolicyDocument")).get("Statement");
+                    assertThat(statements).hasSize(1);
+                    Map<?, ?> statement = (Map<?, ?>) statements.get(0);
+                    assertThat(statement.get("Action")).isEqualTo(List.of("logs:CreateLogStream", "logs:PutLogEvents"));
+                    assertThat(statement.get("Resource").toString()).startsWith("{Fn::GetAtt=[MetricsLogs");
+                });
         assertThat(json).doesNotContain("ssmmessages");
     }
 
