@@ -27,8 +27,8 @@ IMAGE_RECORD=${IMAGE_RECORD:-deploy/image.json}
   || die "image.tlsVerify must be true or false, got '$IMAGE_TLS_VERIFY'"
 
 command -v podman >/dev/null \
-  || die "podman is not installed: the image is built with podman (apt-get install podman runc; on this kind of" \
-         "machine also a containers.conf with runtime runc, see shared/design/CONTAINERS.md or .ci/run)"
+  || die "podman is not installed: the image is built with podman (apt-get install podman runc; on machines like" \
+         "CI's also a containers.conf with runtime runc in CONTAINERS_CONF, see .ci/podman_setup.py)"
 [ -s service/target/agentidp-server.jar ] || die "service/target/agentidp-server.jar is missing: run the package phase"
 
 revision=$(git rev-parse HEAD 2>/dev/null) || die "not a git checkout: the image's revision label needs git rev-parse HEAD"
