@@ -329,8 +329,10 @@ public record AppConfig(
                 "DATABASE_URL",
                 env.required("DATABASE_URL", "postgres://user:password@host:5432/database"),
                 DatabaseUrl::parse);
-        Optional<String> ca = env.optional("DATABASE_CA_CERT").map(Pem::unescape);
-        if (ca.isPresent() && !ca.get().contains("-----BEGIN CERTIFICATE-----")) {
+        // The one-line form secret stores hold: literal \n between the lines.
+        Optional<String> ca =
+                env.optional("DATABASE_CA_CERT").map(pem -> pem.replace("\\r\\n", "\n").replace("\\n", "\n"));
+        if (ca.isPresent() && !isCertificateBundle(ca.get())) {
             env.problem("DATABASE_CA_CERT must be a PEM certificate bundle (-----BEGIN CERTIFICATE-----)");
             return database;
         }
@@ -350,6 +352,20 @@ public record AppConfig(
                     + " on the network path can impersonate it; set sslmode=verify-full and DATABASE_CA_CERT");
         }
         return database.withCaCertificate(ca);
+    }
+
+    private static boolean isCertificateBundle(String pem) {
+        if (!pem.contains("-----BEGIN CERTIFICATE-----")) {
+            return false;
+        }
+        try {
+            return !java.security.cert.CertificateFactory.getInstance("X.509")
+                    .generateCertificates(new java.io.ByteArrayInputStream(
+                            pem.getBytes(java.nio.charset.StandardCharsets.US_ASCII)))
+                    .isEmpty();
+        } catch (java.security.cert.CertificateException e) {
+            return false;
+        }
     }
 
     private static boolean isLoopback(String host) {
