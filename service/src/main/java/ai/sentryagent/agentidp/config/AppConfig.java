@@ -330,8 +330,8 @@ public record AppConfig(
                 env.required("DATABASE_URL", "postgres://user:password@host:5432/database"),
                 DatabaseUrl::parse);
         // The one-line form secret stores hold: literal \n between the lines.
-        Optional<String> ca =
-                env.optional("DATABASE_CA_CERT").map(pem -> pem.replace("\\r\\n", "\n").replace("\\n", "\n"));
+        Optional<String> ca = env.optional("DATABASE_CA_CERT")
+                .map(pem -> pem.replace("\\r\\n", "\n").replace("\\n", "\n"));
         if (ca.isPresent() && !isCertificateBundle(ca.get())) {
             env.problem("DATABASE_CA_CERT must be a PEM certificate bundle (-----BEGIN CERTIFICATE-----)");
             return database;
@@ -360,8 +360,8 @@ public record AppConfig(
         }
         try {
             return !java.security.cert.CertificateFactory.getInstance("X.509")
-                    .generateCertificates(new java.io.ByteArrayInputStream(
-                            pem.getBytes(java.nio.charset.StandardCharsets.US_ASCII)))
+                    .generateCertificates(
+                            new java.io.ByteArrayInputStream(pem.getBytes(java.nio.charset.StandardCharsets.US_ASCII)))
                     .isEmpty();
         } catch (java.security.cert.CertificateException e) {
             return false;

@@ -100,8 +100,8 @@ public record DatabaseUrl(
                     // pg-connection-string's spelling, kept for URLs written for the seed.
                     case "ssl" -> sslMode = Boolean.parseBoolean(value) ? SslMode.REQUIRE : SslMode.DISABLE;
                     default ->
-                        throw new IllegalArgumentException("has an unsupported parameter '" + Env.printable(name)
-                                + "' (supported: sslmode)");
+                        throw new IllegalArgumentException(
+                                "has an unsupported parameter '" + Env.printable(name) + "' (supported: sslmode)");
                 }
             }
         }

@@ -27,8 +27,8 @@ public final class PostgresTls {
 
     private static PemTrustOptions trust(DatabaseUrl url) {
         String bundle = url.caCertificate()
-                .orElseThrow(() -> new IllegalStateException(
-                        "sslmode=" + url.sslMode().libpqName() + " needs DATABASE_CA_CERT"));
+                .orElseThrow(() ->
+                        new IllegalStateException("sslmode=" + url.sslMode().libpqName() + " needs DATABASE_CA_CERT"));
         // Only this bundle, not the JVM's public roots: the RDS bundle and a Cloud SQL instance CA are private CAs.
         return new PemTrustOptions().addCertValue(Buffer.buffer(bundle));
     }

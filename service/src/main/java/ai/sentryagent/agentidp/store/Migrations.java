@@ -30,14 +30,16 @@ public final class Migrations {
     private static final long GRANT_LOCK = 0x61676e7469647031L;
 
     public static MigrateResult apply(DatabaseUrl url) {
-        return withJdbcUrl(url, jdbcUrl -> Flyway.configure()
-                .dataSource(jdbcUrl, url.user(), url.password())
-                .locations("classpath:db/migration")
-                .connectRetries(5)
-                .connectRetriesInterval(2)
-                .failOnMissingLocations(true)
-                .load()
-                .migrate());
+        return withJdbcUrl(
+                url,
+                jdbcUrl -> Flyway.configure()
+                        .dataSource(jdbcUrl, url.user(), url.password())
+                        .locations("classpath:db/migration")
+                        .connectRetries(5)
+                        .connectRetriesInterval(2)
+                        .failOnMissingLocations(true)
+                        .load()
+                        .migrate());
     }
 
     /**
@@ -58,13 +60,17 @@ public final class Migrations {
                 try (Statement statement = connection.createStatement()) {
                     statement.execute("SELECT pg_advisory_xact_lock(" + GRANT_LOCK + ")");
                     String schema = scalar(connection, "SELECT current_schema()");
-                    boolean exists = scalar(connection, "SELECT 1 FROM pg_roles WHERE rolname = ?", role.name())
-                            != null;
+                    boolean exists =
+                            scalar(connection, "SELECT 1 FROM pg_roles WHERE rolname = ?", role.name()) != null;
                     if (!exists) {
                         execute(connection, log, "CREATE ROLE %I LOGIN", role.name(), null);
                     }
                     if (role.password().isPresent()) {
-                        execute(connection, log, "ALTER ROLE %I LOGIN PASSWORD %L", role.name(),
+                        execute(
+                                connection,
+                                log,
+                                "ALTER ROLE %I LOGIN PASSWORD %L",
+                                role.name(),
                                 role.password().get().value());
                     }
                     String on = " IN SCHEMA " + quote(connection, schema) + " ";
@@ -134,7 +140,9 @@ public final class Migrations {
         Path bundle = null;
         try {
             bundle = Files.createTempFile(
-                    "agentidp-db-ca", ".pem", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+                    "agentidp-db-ca",
+                    ".pem",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             Files.writeString(bundle, url.caCertificate().get());
             return run(work, url.jdbcUrl() + "&sslrootcert=" + bundle.toAbsolutePath());
         } catch (IOException e) {

@@ -269,7 +269,8 @@ class AppConfigTest {
         assertThat(bare.password()).isNull();
         assertThat(bare.sslMode()).isEqualTo(DatabaseUrl.SslMode.PREFER);
         // Generated passwords carry '+' and '/' (base64); RFC 3986 allows '+' in user information.
-        assertThat(DatabaseUrl.parse("postgres://idp:a+b%2Fc@db/agentidp").password()).isEqualTo("a+b/c");
+        assertThat(DatabaseUrl.parse("postgres://idp:a+b%2Fc@db/agentidp").password())
+                .isEqualTo("a+b/c");
         Map<String, String> env = valid();
         env.put("DATABASE_URL", "postgres://idp:hunter2@db:0/agentidp");
         assertThatThrownBy(() -> AppConfig.fromEnvironment(env)).hasMessageNotContaining("hunter2");

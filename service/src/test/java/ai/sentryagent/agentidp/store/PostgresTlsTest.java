@@ -53,15 +53,13 @@ class PostgresTlsTest {
     @Test
     void verifyFullRefusesAServerSignedByAnotherCa() throws Exception {
         DatabaseUrl url = url("localhost", "verify-full", server.otherCaCertificate());
-        assertThatThrownBy(() -> sslInUse(url))
-                .hasMessage(HANDSHAKE_FAILED);
+        assertThatThrownBy(() -> sslInUse(url)).hasMessage(HANDSHAKE_FAILED);
     }
 
     @Test
     void verifyCaRefusesAServerSignedByAnotherCa() throws Exception {
         DatabaseUrl url = url("127.0.0.1", "verify-ca", server.otherCaCertificate());
-        assertThatThrownBy(() -> sslInUse(url))
-                .hasMessage(HANDSHAKE_FAILED);
+        assertThatThrownBy(() -> sslInUse(url)).hasMessage(HANDSHAKE_FAILED);
     }
 
     @Test

@@ -70,7 +70,9 @@ class RuntimeRoleTest {
                 Statement statement = connection.createStatement();
                 var rows = statement.executeQuery("SELECT count(*) FROM audit_events")) {
             rows.next();
-            assertThat(rows.getLong(1)).as("the token was audited by the runtime role").isPositive();
+            assertThat(rows.getLong(1))
+                    .as("the token was audited by the runtime role")
+                    .isPositive();
         }
     }
 
@@ -78,7 +80,8 @@ class RuntimeRoleTest {
     void theRuntimeRoleCannotChangeTheSchema() throws SQLException {
         try (Connection connection = asRuntime();
                 Statement statement = connection.createStatement()) {
-            assertThat(statement.executeQuery("SELECT count(*) FROM agents").next()).isTrue();
+            assertThat(statement.executeQuery("SELECT count(*) FROM agents").next())
+                    .isTrue();
             assertRefused(statement, "CREATE TABLE intruder (id int)");
             assertRefused(statement, "DROP TABLE agents");
             assertRefused(statement, "ALTER TABLE agents ADD COLUMN intruder text");

@@ -39,10 +39,27 @@ public final class TlsPostgres implements AutoCloseable {
             if (root) {
                 run(home, "chown", "-R", "postgres", home.toString());
             }
-            server.asServerUser(root, bin.resolve("initdb").toString(), "-D", home.resolve("data").toString(),
-                    "-A", "trust", "-U", "postgres", "--no-sync");
-            server.asServerUser(root, bin.resolve("pg_ctl").toString(), "-D", home.resolve("data").toString(), "-w",
-                    "-t", "60", "-l", home.resolve("server.log").toString(), "-o",
+            server.asServerUser(
+                    root,
+                    bin.resolve("initdb").toString(),
+                    "-D",
+                    home.resolve("data").toString(),
+                    "-A",
+                    "trust",
+                    "-U",
+                    "postgres",
+                    "--no-sync");
+            server.asServerUser(
+                    root,
+                    bin.resolve("pg_ctl").toString(),
+                    "-D",
+                    home.resolve("data").toString(),
+                    "-w",
+                    "-t",
+                    "60",
+                    "-l",
+                    home.resolve("server.log").toString(),
+                    "-o",
                     "-p " + port + " -c listen_addresses=127.0.0.1 -c unix_socket_directories=" + home
                             + " -c ssl=on -c ssl_cert_file=" + home.resolve("server.crt")
                             + " -c ssl_key_file=" + home.resolve("server.key") + " -c fsync=off",
@@ -71,16 +88,61 @@ public final class TlsPostgres implements AutoCloseable {
     private void makeCertificates() throws IOException, InterruptedException {
         String ec = "ec_paramgen_curve:prime256v1";
         for (String ca : List.of("ca", "other-ca")) {
-            run(home, "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", ec, "-nodes", "-days", "2", "-subj",
-                    "/CN=agentidp test " + ca, "-keyout", ca + ".key", "-out", ca + ".crt");
+            run(
+                    home,
+                    "openssl",
+                    "req",
+                    "-x509",
+                    "-newkey",
+                    "ec",
+                    "-pkeyopt",
+                    ec,
+                    "-nodes",
+                    "-days",
+                    "2",
+                    "-subj",
+                    "/CN=agentidp test " + ca,
+                    "-keyout",
+                    ca + ".key",
+                    "-out",
+                    ca + ".crt");
         }
         Files.writeString(
                 home.resolve("server.ext"),
                 "subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n");
-        run(home, "openssl", "req", "-newkey", "ec", "-pkeyopt", ec, "-nodes", "-subj", "/CN=localhost", "-keyout",
-                "server.key", "-out", "server.csr");
-        run(home, "openssl", "x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
-                "-CAcreateserial", "-days", "2", "-extfile", "server.ext", "-out", "server.crt");
+        run(
+                home,
+                "openssl",
+                "req",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                ec,
+                "-nodes",
+                "-subj",
+                "/CN=localhost",
+                "-keyout",
+                "server.key",
+                "-out",
+                "server.csr");
+        run(
+                home,
+                "openssl",
+                "x509",
+                "-req",
+                "-in",
+                "server.csr",
+                "-CA",
+                "ca.crt",
+                "-CAkey",
+                "ca.key",
+                "-CAcreateserial",
+                "-days",
+                "2",
+                "-extfile",
+                "server.ext",
+                "-out",
+                "server.crt");
         run(home, "chmod", "600", "server.key");
     }
 
@@ -101,8 +163,8 @@ public final class TlsPostgres implements AutoCloseable {
                 .start();
         if (!process.waitFor(90, TimeUnit.SECONDS) || process.exitValue() != 0) {
             process.destroyForcibly();
-            throw new IOException(String.join(" ", command) + " failed: "
-                    + Files.readString(directory.resolve("commands.log")));
+            throw new IOException(
+                    String.join(" ", command) + " failed: " + Files.readString(directory.resolve("commands.log")));
         }
     }
 
@@ -125,14 +187,20 @@ public final class TlsPostgres implements AutoCloseable {
             if (Files.exists(home.resolve("data/postmaster.pid"))) {
                 asServerUser(
                         "root".equals(System.getProperty("user.name")),
-                        bin.resolve("pg_ctl").toString(), "-D", home.resolve("data").toString(), "-m", "immediate",
-                        "-w", "stop");
+                        bin.resolve("pg_ctl").toString(),
+                        "-D",
+                        home.resolve("data").toString(),
+                        "-m",
+                        "immediate",
+                        "-w",
+                        "stop");
             }
         } catch (IOException | InterruptedException e) {
             System.err.println("could not stop the TLS test cluster: " + e.getMessage());
         }
         try (Stream<Path> files = Files.walk(home)) {
-            files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+            files.sorted(Comparator.reverseOrder())
+                    .forEach(path -> path.toFile().delete());
         } catch (IOException e) {
             System.err.println("could not delete " + home + ": " + e.getMessage());
         }
