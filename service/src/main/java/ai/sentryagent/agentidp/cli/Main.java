@@ -6,7 +6,11 @@ import ai.sentryagent.agentidp.policy.PolicyLoader;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The entry point of {@code agentidp.jar}. Without a command it runs {@code serve}. */
+/**
+ * The entry point of {@code agentidp-server.jar}. Without a command it runs {@code serve}. {@code dev} lives in
+ * {@code agentidp-dev.jar} (module {@code service-dev}, with the embedded servers), whose main class swaps the
+ * placeholder below for the real command.
+ */
 @Command(
         name = "agentidp",
         mixinStandardHelpOptions = true,
@@ -14,7 +18,7 @@ import picocli.CommandLine.Command;
         description = "AgentIdP: an identity provider for software agents.",
         subcommands = {
             ServeCommand.class,
-            DevCommand.class,
+            Main.DevElsewhere.class,
             MigrateCommand.class,
             KeygenCommand.class,
             SmokeCommand.class
@@ -26,13 +30,21 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
     static final int EXIT_CONFIG = 2;
 
     public static void main(String[] args) {
-        int code = run(args);
+        exit(run(args));
+    }
+
+    static void exit(int code) {
         if (code != KEEP_RUNNING) {
             System.exit(code);
         }
     }
 
     static int run(String... args) {
+        return commandLine().execute(args);
+    }
+
+    /** Every command with the shared error handling; builds that add commands start from this. */
+    static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Main());
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             if (e instanceof ConfigException config) {
@@ -50,7 +62,7 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
             commandLine.getErr().println("agentidp: failed to start: " + describe(e));
             return 1;
         });
-        return cli.execute(args);
+        return cli;
     }
 
     @Override
@@ -65,6 +77,18 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
         }
         String message = root.getMessage();
         return root.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+    }
+
+    /** {@code dev} in the server build: says where it is instead of "unknown command". */
+    @Command(name = "dev", description = "Run locally on embedded PostgreSQL and Redis (in agentidp-dev.jar).")
+    static final class DevElsewhere implements java.util.concurrent.Callable<Integer> {
+        @Override
+        public Integer call() {
+            throw new UserFacingException(
+                    "'dev' needs the embedded PostgreSQL and Redis, which this server build"
+                            + " (agentidp-server.jar, the container image) leaves out; use agentidp-dev.jar"
+                            + " (./mvnw -pl service-dev -am -DskipTests package; java -jar service-dev/target/agentidp-dev.jar dev)");
+        }
     }
 
     static final class Version implements CommandLine.IVersionProvider {

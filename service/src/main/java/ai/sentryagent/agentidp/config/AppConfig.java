@@ -28,7 +28,8 @@ import java.util.Set;
  * @param environment the deployment environment name ({@code NODE_ENV}, kept for compatibility with the seed)
  * @param port the HTTP port ({@code PORT})
  * @param bindAddress the address the HTTP server listens on ({@code BIND_ADDRESS}; all interfaces unless set)
- * @param database where PostgreSQL is ({@code DATABASE_URL})
+ * @param database where PostgreSQL is and the CA that authenticates it ({@code DATABASE_URL},
+ *     {@code DATABASE_CA_CERT})
  * @param pool the PostgreSQL pool sizing ({@code DB_POOL_*})
  * @param migrateOnStart whether startup applies database migrations ({@code DB_MIGRATE_ON_START})
  * @param redis where Redis is ({@code REDIS_URL})
@@ -126,10 +127,8 @@ public record AppConfig(
         if (!bindAddress.matches("[A-Za-z0-9.:-]{1,253}")) {
             env.problem("BIND_ADDRESS must be an IP address or host name, such as 127.0.0.1, 0.0.0.0 or ::");
         }
-        DatabaseUrl database = env.parsed(
-                "DATABASE_URL",
-                env.required("DATABASE_URL", "postgres://user:password@host:5432/database"),
-                DatabaseUrl::parse);
+        List<String> databaseNotices = new java.util.ArrayList<>();
+        DatabaseUrl database = database(env, production, databaseNotices);
         PoolConfig pool = new PoolConfig(
                 env.integer("DB_POOL_MAX", 20, 1, 1000),
                 env.integer("DB_POOL_MIN", 2, 0, 1000),
@@ -207,7 +206,8 @@ public record AppConfig(
             }
         });
         String policyDir = env.string("POLICY_DIR", "./policies");
-        List<String> notices = Features.check(env);
+        List<String> notices = new java.util.ArrayList<>(databaseNotices);
+        notices.addAll(Features.check(env));
         Optional<OpaUrl> opaUrl = env.optional("OPA_URL").map(url -> env.parsed("OPA_URL", url, OpaUrl::parse));
         int auditRetentionDays = env.integer("AUDIT_RETENTION_DAYS", 90, 1, 3650);
         String chainKey = env.required(
@@ -236,7 +236,7 @@ public record AppConfig(
                 rateLimit,
                 redisCa.map(Pem::unescape),
                 policyDir,
-                notices,
+                List.copyOf(notices),
                 opaUrl,
                 auditRetentionDays,
                 new Secret(chainKey));
@@ -271,15 +271,105 @@ public record AppConfig(
         return port;
     }
 
-    /** Only {@code DATABASE_URL}, for commands that need nothing else (migrate). */
+    /** Only {@code DATABASE_URL} and {@code DATABASE_CA_CERT}, for commands that need nothing else. */
     public static DatabaseUrl databaseFromEnvironment(Map<String, String> variables) {
         Env env = new Env(variables);
+        DatabaseUrl database = database(env, false, new java.util.ArrayList<>());
+        env.throwIfInvalid();
+        return database;
+    }
+
+    /**
+     * What {@code migrate} reads: the migrator's {@code DATABASE_URL} (the schema owner) and, when the service is to
+     * connect as a role of its own, {@code DATABASE_RUNTIME_ROLE} and optionally {@code DATABASE_RUNTIME_PASSWORD}.
+     *
+     * @param notices warnings to log (for example a server that is not authenticated in production)
+     */
+    public record MigrationConfig(DatabaseUrl database, Optional<RuntimeRole> runtimeRole, List<String> notices) {}
+
+    /**
+     * The role the service connects as: DML on the schema's tables, nothing that changes the schema.
+     *
+     * @param password the password to set; empty when the platform manages the role's credentials (Cloud SQL)
+     */
+    public record RuntimeRole(String name, Optional<Secret> password) {}
+
+    /** Reads {@link MigrationConfig}; throws {@link ConfigException} naming every bad variable. */
+    public static MigrationConfig migrationFromEnvironment(Map<String, String> variables) {
+        Env env = new Env(variables);
+        boolean production = env.string("NODE_ENV", "production").equals("production");
+        List<String> notices = new java.util.ArrayList<>();
+        DatabaseUrl database = database(env, production, notices);
+        Optional<String> roleName = env.optional("DATABASE_RUNTIME_ROLE");
+        Optional<String> rolePassword = env.optional("DATABASE_RUNTIME_PASSWORD");
+        Optional<RuntimeRole> role = Optional.empty();
+        if (roleName.isPresent()) {
+            // PostgreSQL's identifier limit is 63 bytes; no quotes, so the name can never close its quoting.
+            if (!roleName.get().matches("[A-Za-z_][A-Za-z0-9_.@-]{0,62}")) {
+                env.problem("DATABASE_RUNTIME_ROLE must be a role name of 1-63 letters, digits, '_', '.', '@' or '-',"
+                        + " starting with a letter or '_'");
+            } else if (database != null && roleName.get().equals(database.user())) {
+                env.problem("DATABASE_RUNTIME_ROLE must differ from the user of DATABASE_URL (the migrator, which"
+                        + " owns the schema)");
+            }
+            if (rolePassword.isPresent() && rolePassword.get().length() < 16) {
+                env.problem("DATABASE_RUNTIME_PASSWORD must be at least 16 characters, got "
+                        + rolePassword.get().length());
+            }
+            role = Optional.of(new RuntimeRole(roleName.get(), rolePassword.map(Secret::new)));
+        } else if (rolePassword.isPresent()) {
+            env.problem("DATABASE_RUNTIME_PASSWORD is set without DATABASE_RUNTIME_ROLE");
+        }
+        env.throwIfInvalid();
+        return new MigrationConfig(database, role, List.copyOf(notices));
+    }
+
+    private static DatabaseUrl database(Env env, boolean production, List<String> notices) {
         DatabaseUrl database = env.parsed(
                 "DATABASE_URL",
                 env.required("DATABASE_URL", "postgres://user:password@host:5432/database"),
                 DatabaseUrl::parse);
-        env.throwIfInvalid();
-        return database;
+        // The one-line form secret stores hold: literal \n between the lines.
+        Optional<String> ca = env.optional("DATABASE_CA_CERT")
+                .map(pem -> pem.replace("\\r\\n", "\n").replace("\\n", "\n"));
+        if (ca.isPresent() && !isCertificateBundle(ca.get())) {
+            env.problem("DATABASE_CA_CERT must be a PEM certificate bundle (-----BEGIN CERTIFICATE-----)");
+            return database;
+        }
+        if (database == null) {
+            return null;
+        }
+        String mode = "sslmode=" + database.sslMode().libpqName();
+        if (database.sslMode().verifiesServer() && ca.isEmpty()) {
+            env.problem("DATABASE_CA_CERT is required with " + mode + " in DATABASE_URL: the PEM bundle of the CA"
+                    + " that signed the server certificate (the RDS bundle, the Cloud SQL server CA)");
+        } else if (!database.sslMode().verifiesServer() && ca.isPresent()) {
+            notices.add("DATABASE_CA_CERT is set but unused: " + mode + " in DATABASE_URL does not verify the"
+                    + " server; use sslmode=verify-full (or verify-ca)");
+        } else if (production && !database.sslMode().verifiesServer() && !isLoopback(database.host())) {
+            // Not an error yet: deployments written before DATABASE_CA_CERT existed use sslmode=require.
+            notices.add("DATABASE_URL has " + mode + ", which does not authenticate the database server: anyone"
+                    + " on the network path can impersonate it; set sslmode=verify-full and DATABASE_CA_CERT");
+        }
+        return database.withCaCertificate(ca);
+    }
+
+    private static boolean isCertificateBundle(String pem) {
+        if (!pem.contains("-----BEGIN CERTIFICATE-----")) {
+            return false;
+        }
+        try {
+            return !java.security.cert.CertificateFactory.getInstance("X.509")
+                    .generateCertificates(
+                            new java.io.ByteArrayInputStream(pem.getBytes(java.nio.charset.StandardCharsets.US_ASCII)))
+                    .isEmpty();
+        } catch (java.security.cert.CertificateException e) {
+            return false;
+        }
+    }
+
+    private static boolean isLoopback(String host) {
+        return host.equals("localhost") || host.startsWith("127.") || host.equals("::1");
     }
 
     private static TokenConfig tokens(Env env, boolean production) {

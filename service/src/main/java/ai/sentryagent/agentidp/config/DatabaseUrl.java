@@ -1,20 +1,29 @@
 package ai.sentryagent.agentidp.config;
 
+import io.vertx.pgclient.PgConnectOptions;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
 import java.util.Locale;
-import java.util.Map;
+import java.util.Optional;
 
 /**
- * A PostgreSQL connection URL ({@code postgres://} or {@code postgresql://}), parsed once. The password never
- * appears in {@link #toString()}.
+ * Where PostgreSQL is and how to trust it: a {@code postgres://} or {@code postgresql://} URL ({@code DATABASE_URL}),
+ * parsed once by the Vert.x client's own parser, plus the CA bundle that authenticates the server under
+ * {@code verify-ca}/{@code verify-full} ({@code DATABASE_CA_CERT}). The password never appears in {@link #toString()}
+ * or in a parse error.
+ *
+ * @param caCertificate the PEM bundle to trust (the RDS bundle, the Cloud SQL server CA); empty unless verifying
  */
-public record DatabaseUrl(String host, int port, String database, String user, String password, SslMode sslMode) {
+public record DatabaseUrl(
+        String host,
+        int port,
+        String database,
+        String user,
+        String password,
+        SslMode sslMode,
+        Optional<String> caCertificate) {
 
-    /** The libpq {@code sslmode} values this service supports. */
+    /** The libpq {@code sslmode} values this service supports, with libpq's meaning. */
     public enum SslMode {
         DISABLE,
         PREFER,
@@ -24,6 +33,11 @@ public record DatabaseUrl(String host, int port, String database, String user, S
 
         String libpqName() {
             return name().toLowerCase(Locale.ROOT).replace('_', '-');
+        }
+
+        /** Whether this mode authenticates the server (and so needs {@code DATABASE_CA_CERT}). */
+        public boolean verifiesServer() {
+            return this == VERIFY_CA || this == VERIFY_FULL;
         }
 
         static SslMode fromLibpq(String value) {
@@ -37,16 +51,21 @@ public record DatabaseUrl(String host, int port, String database, String user, S
         }
     }
 
-    private static final int DEFAULT_PORT = 5432;
+    /** A URL without a CA bundle (the server is not authenticated, or is authenticated later). */
+    public DatabaseUrl(String host, int port, String database, String user, String password, SslMode sslMode) {
+        this(host, port, database, user, password, sslMode, Optional.empty());
+    }
 
     /**
-     * Parses {@code postgres://user:password@host:port/database?sslmode=require}. Messages never contain the URL,
-     * because it carries the password.
+     * Parses {@code postgres://user:password@host:port/database?sslmode=require}. The Vert.x parser reads the parts;
+     * what it would silently default (no host, no database, user "user", password "pass") or echo in its errors (the
+     * whole URL, password included) is checked here first, so every message names the fault and never the URL.
      */
     public static DatabaseUrl parse(String raw) {
+        String trimmed = raw.trim();
         URI uri;
         try {
-            uri = new URI(raw.trim());
+            uri = new URI(trimmed);
         } catch (URISyntaxException e) {
             throw new IllegalArgumentException(
                     "is not a valid URL (expected postgres://user:password@host:5432/database); percent-encode"
@@ -56,41 +75,65 @@ public record DatabaseUrl(String host, int port, String database, String user, S
         if (scheme == null || !(scheme.equals("postgres") || scheme.equals("postgresql"))) {
             throw new IllegalArgumentException("must start with postgres:// or postgresql://");
         }
-        String host = unbracket(uri.getHost());
-        if (host == null || host.isBlank()) {
+        if (uri.getHost() == null || uri.getHost().isBlank()) {
             throw new IllegalArgumentException("has no host (expected postgres://user:password@host:5432/database)");
         }
-        int port = uri.getPort() == -1 ? DEFAULT_PORT : uri.getPort();
-        if (port < 1 || port > 65535) {
-            throw new IllegalArgumentException("has an invalid port " + port);
+        if (uri.getPort() != -1 && (uri.getPort() < 1 || uri.getPort() > 65535)) {
+            throw new IllegalArgumentException("has an invalid port " + uri.getPort());
         }
         String path = uri.getRawPath() == null ? "" : uri.getRawPath();
-        String database = decode(path.startsWith("/") ? path.substring(1) : path);
-        if (database.isBlank() || database.contains("/")) {
+        if (path.length() <= 1 || path.indexOf('/', 1) >= 0) {
             throw new IllegalArgumentException("has no database name (expected .../database)");
         }
-        String user = "postgres";
-        String password = null;
-        String userInfo = uri.getRawUserInfo();
-        if (userInfo != null && !userInfo.isEmpty()) {
-            int colon = userInfo.indexOf(':');
-            user = decode(colon < 0 ? userInfo : userInfo.substring(0, colon));
-            password = colon < 0 ? null : decode(userInfo.substring(colon + 1));
-        }
         SslMode sslMode = SslMode.PREFER;
-        for (Map.Entry<String, String> parameter : query(uri.getRawQuery()).entrySet()) {
-            switch (parameter.getKey()) {
-                case "sslmode" -> sslMode = SslMode.fromLibpq(parameter.getValue());
-                case "ssl" -> sslMode = Boolean.parseBoolean(parameter.getValue()) ? SslMode.REQUIRE : SslMode.DISABLE;
-                default ->
-                    throw new IllegalArgumentException("has an unsupported parameter '"
-                            + Env.printable(parameter.getKey()) + "' (supported: sslmode)");
+        String query = uri.getRawQuery();
+        if (query != null) {
+            for (String pair : query.split("&")) {
+                if (pair.isEmpty()) {
+                    continue;
+                }
+                int eq = pair.indexOf('=');
+                String name = eq < 0 ? pair : pair.substring(0, eq);
+                String value = eq < 0 ? "" : pair.substring(eq + 1);
+                switch (name) {
+                    case "sslmode" -> sslMode = SslMode.fromLibpq(value);
+                    // pg-connection-string's spelling, kept for URLs written for the seed.
+                    case "ssl" -> sslMode = Boolean.parseBoolean(value) ? SslMode.REQUIRE : SslMode.DISABLE;
+                    default ->
+                        throw new IllegalArgumentException(
+                                "has an unsupported parameter '" + Env.printable(name) + "' (supported: sslmode)");
+                }
             }
         }
-        return new DatabaseUrl(host, port, database, user, password, sslMode);
+        String withoutQuery = query == null ? trimmed : trimmed.substring(0, trimmed.indexOf('?'));
+        PgConnectOptions parsed;
+        try {
+            // The library's pattern has no '+' in user information, which libpq and generated passwords allow.
+            parsed = PgConnectOptions.fromUri(withoutQuery.replace("+", "%2B"));
+        } catch (IllegalArgumentException e) {
+            // The library's message repeats the URL; say what is wrong instead.
+            throw new IllegalArgumentException(
+                    "is not a valid URL (expected postgres://user:password@host:5432/database); percent-encode"
+                            + " special characters in the user name and password");
+        }
+        String userInfo = uri.getRawUserInfo();
+        boolean hasUser = userInfo != null && !userInfo.isEmpty() && userInfo.charAt(0) != ':';
+        boolean hasPassword = userInfo != null && userInfo.indexOf(':') >= 0;
+        return new DatabaseUrl(
+                parsed.getHost(),
+                parsed.getPort(),
+                parsed.getDatabase(),
+                hasUser ? parsed.getUser() : "postgres",
+                hasPassword ? parsed.getPassword() : null,
+                sslMode);
     }
 
-    /** The same location as a JDBC URL for Flyway; credentials travel separately. */
+    /** This location, trusting the given CA bundle. */
+    public DatabaseUrl withCaCertificate(Optional<String> pemBundle) {
+        return new DatabaseUrl(host, port, database, user, password, sslMode, pemBundle);
+    }
+
+    /** The same location as a JDBC URL for Flyway; credentials travel separately, the CA as a file. */
     public String jdbcUrl() {
         String jdbcHost = host.contains(":") ? "[" + host + "]" : host;
         return "jdbc:postgresql://" + jdbcHost + ":" + port + "/" + database + "?sslmode=" + sslMode.libpqName();
@@ -102,26 +145,7 @@ public record DatabaseUrl(String host, int port, String database, String user, S
                 + "?sslmode=" + sslMode.libpqName();
     }
 
-    private static Map<String, String> query(String rawQuery) {
-        Map<String, String> parameters = new LinkedHashMap<>();
-        if (rawQuery == null || rawQuery.isEmpty()) {
-            return parameters;
-        }
-        for (String pair : rawQuery.split("&")) {
-            if (pair.isEmpty()) {
-                continue;
-            }
-            int eq = pair.indexOf('=');
-            parameters.put(decode(eq < 0 ? pair : pair.substring(0, eq)), eq < 0 ? "" : decode(pair.substring(eq + 1)));
-        }
-        return parameters;
-    }
-
     static String unbracket(String host) {
         return host != null && host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
-    }
-
-    private static String decode(String value) {
-        return URLDecoder.decode(value.replace("+", "%2B"), StandardCharsets.UTF_8);
     }
 }

@@ -2,8 +2,8 @@ package ai.sentryagent.agentidp.store;
 
 import ai.sentryagent.agentidp.config.AppConfig;
 import ai.sentryagent.agentidp.config.DatabaseUrl;
+import ai.sentryagent.agentidp.config.PostgresTls;
 import io.vertx.core.Vertx;
-import io.vertx.core.net.ClientSSLOptions;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.pgclient.SslMode;
@@ -30,10 +30,7 @@ public final class Postgres {
         if (url.password() != null) {
             options.setPassword(url.password());
         }
-        if (url.sslMode() == DatabaseUrl.SslMode.REQUIRE || url.sslMode() == DatabaseUrl.SslMode.PREFER) {
-            // libpq semantics: "require" encrypts without verifying the server certificate.
-            options.setSslOptions(new ClientSSLOptions().setTrustAll(true).setHostnameVerificationAlgorithm(""));
-        }
+        options.setSslOptions(PostgresTls.sslOptions(url));
         return options;
     }
 

@@ -189,7 +189,7 @@ class ServeCommandIT {
             serve.signal("TERM");
             int exit = serve.waitForExit(Duration.ofSeconds(40));
             assertThat(exit).isZero();
-            assertThat(serve.stdout()).anyMatch(line -> line.contains("\"message\":\"stopped\""));
+            assertThat(serve.stdout()).anyMatch(line -> line.contains("\"formattedMessage\":\"stopped\""));
             assertThat(serve.stdout()).allMatch(line -> line.startsWith("{") && line.endsWith("}"));
         }
     }

@@ -164,6 +164,7 @@ class AppConfigTest {
     @Test
     void companionVariablesWithoutTheirFeatureAreReportedNotIgnored() {
         Map<String, String> env = valid();
+        env.put("NODE_ENV", "test");
         env.put("STRIPE_SECRET_KEY", "sk_live_secret");
         env.put("VAULT_MOUNT", "secret");
         AppConfig config = AppConfig.fromEnvironment(env);
@@ -213,5 +214,92 @@ class AppConfigTest {
     void passwordsNeverAppearInToString() {
         AppConfig config = AppConfig.fromEnvironment(valid());
         assertThat(config.toString()).doesNotContain("s3cr@t").doesNotContain("t0ken");
+    }
+
+    /** A real (public) CA certificate; DATABASE_CA_CERT is parsed as X.509, not just grepped for a header. */
+    private static final String CA_PEM = """
+            -----BEGIN CERTIFICATE-----
+            MIIBnDCCAUGgAwIBAgIUTMtZwmetpA2wIc21uFhFsYg8LjgwCgYIKoZIzj0EAwIw
+            IjEgMB4GA1UEAwwXYWdlbnRpZHAgY29uZmlnIHRlc3QgQ0EwIBcNMjYxMjAyMDUz
+            MzA2WhgPMjEyNjExMDgwNTMzMDZaMCIxIDAeBgNVBAMMF2FnZW50aWRwIGNvbmZp
+            ZyB0ZXN0IENBMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAElrWDyUgB+6sENDGE
+            Eqxi3UYA9yG3P7N7tZP/G4xuR+rICt22UIZC/duf7pkuSHKaplRNPNxuQWc4DMHx
+            HriRL6NTMFEwHQYDVR0OBBYEFNS4QeCLLjFRWXhZ10qsUuwiY+MoMB8GA1UdIwQY
+            MBaAFNS4QeCLLjFRWXhZ10qsUuwiY+MoMA8GA1UdEwEB/wQFMAMBAf8wCgYIKoZI
+            zj0EAwIDSQAwRgIhAMCc9VJOoTQGkFvB8oVF04Kdpeml6eq4DX6G6uHjoen2AiEA
+            3/7BzIC+qNKlXzc6Hb+1/vYamygGqlDkCa17aKErr0Q=
+            -----END CERTIFICATE-----
+            """;
+
+    /** libpq: verify-ca and verify-full need a root certificate to verify against (libpq-ssl.html, 34.19.1). */
+    @Test
+    void verifyingSslModesNeedTheCaBundle() {
+        Map<String, String> env = valid();
+        env.put("DATABASE_URL", "postgres://idp:pw@db.internal/agentidp?sslmode=verify-full");
+        assertThatThrownBy(() -> AppConfig.fromEnvironment(env))
+                .hasMessageStartingWith("DATABASE_CA_CERT is required with sslmode=verify-full in DATABASE_URL");
+        env.put("DATABASE_CA_CERT", "-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----");
+        assertThatThrownBy(() -> AppConfig.fromEnvironment(env))
+                .hasMessageContaining("DATABASE_CA_CERT must be a PEM certificate bundle");
+        env.put("DATABASE_CA_CERT", CA_PEM.replace("\n", "\\n"));
+        AppConfig config = AppConfig.fromEnvironment(env);
+        assertThat(config.database().sslMode()).isEqualTo(DatabaseUrl.SslMode.VERIFY_FULL);
+        assertThat(config.database().caCertificate()).contains(CA_PEM);
+        assertThat(config.notices()).isEmpty();
+        env.put("DATABASE_URL", "postgres://idp:pw@10.0.0.3/agentidp?sslmode=verify-ca");
+        assertThat(AppConfig.fromEnvironment(env).database().sslMode()).isEqualTo(DatabaseUrl.SslMode.VERIFY_CA);
+    }
+
+    @Test
+    void productionWarnsWhenTheDatabaseServerIsNotAuthenticated() {
+        Map<String, String> env = valid();
+        env.put("NODE_ENV", "production");
+        assertThat(AppConfig.fromEnvironment(env).notices())
+                .anyMatch(notice -> notice.startsWith("DATABASE_URL has sslmode=require, which does not authenticate"));
+        env.put("DATABASE_CA_CERT", CA_PEM);
+        assertThat(AppConfig.fromEnvironment(env).notices())
+                .anyMatch(notice -> notice.startsWith("DATABASE_CA_CERT is set but unused"));
+    }
+
+    @Test
+    void databaseUrlPartsComeFromTheVertxParserWithoutItsDefaults() {
+        // Without user information libpq connects as... the OS user; we keep the documented default "postgres".
+        DatabaseUrl bare = DatabaseUrl.parse("postgres://db.internal/agentidp");
+        assertThat(bare.user()).isEqualTo("postgres");
+        assertThat(bare.password()).isNull();
+        assertThat(bare.sslMode()).isEqualTo(DatabaseUrl.SslMode.PREFER);
+        // Generated passwords carry '+' and '/' (base64); RFC 3986 allows '+' in user information.
+        assertThat(DatabaseUrl.parse("postgres://idp:a+b%2Fc@db/agentidp").password())
+                .isEqualTo("a+b/c");
+        Map<String, String> env = valid();
+        env.put("DATABASE_URL", "postgres://idp:hunter2@db:0/agentidp");
+        assertThatThrownBy(() -> AppConfig.fromEnvironment(env)).hasMessageNotContaining("hunter2");
+        env.put("DATABASE_URL", "postgres://:hunter2@db/agentidp");
+        assertThatThrownBy(() -> AppConfig.fromEnvironment(env))
+                .hasMessageStartingWith("DATABASE_URL is not a valid URL")
+                .hasMessageNotContaining("hunter2");
+        env.put("DATABASE_URL", "postgres://idp:hunter2@db/agentidp?application_name=x");
+        assertThatThrownBy(() -> AppConfig.fromEnvironment(env))
+                .hasMessage("DATABASE_URL has an unsupported parameter 'application_name' (supported: sslmode)");
+    }
+
+    @Test
+    void theRuntimeRoleIsValidatedForMigrate() {
+        Map<String, String> env = new HashMap<>();
+        env.put("DATABASE_URL", "postgres://migrator:pw@db/agentidp?sslmode=disable");
+        env.put("DATABASE_RUNTIME_ROLE", "agentidp_app");
+        env.put("DATABASE_RUNTIME_PASSWORD", "a-runtime-password-of-some-length");
+        AppConfig.MigrationConfig config = AppConfig.migrationFromEnvironment(env);
+        assertThat(config.runtimeRole().orElseThrow().name()).isEqualTo("agentidp_app");
+        assertThat(config.toString()).doesNotContain("a-runtime-password-of-some-length");
+        env.put("DATABASE_RUNTIME_ROLE", "app\"; DROP TABLE agents; --");
+        assertThatThrownBy(() -> AppConfig.migrationFromEnvironment(env))
+                .hasMessageStartingWith("DATABASE_RUNTIME_ROLE must be a role name");
+        env.put("DATABASE_RUNTIME_ROLE", "migrator");
+        assertThatThrownBy(() -> AppConfig.migrationFromEnvironment(env))
+                .hasMessageStartingWith("DATABASE_RUNTIME_ROLE must differ from the user of DATABASE_URL");
+        env.remove("DATABASE_RUNTIME_ROLE");
+        assertThatThrownBy(() -> AppConfig.migrationFromEnvironment(env))
+                .hasMessage("DATABASE_RUNTIME_PASSWORD is set without DATABASE_RUNTIME_ROLE");
     }
 }

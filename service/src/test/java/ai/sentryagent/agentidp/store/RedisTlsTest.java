@@ -1,13 +1,16 @@
 package ai.sentryagent.agentidp.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.sentryagent.agentidp.testing.RunningIdp;
 import ai.sentryagent.agentidp.testing.TestServers;
 import java.io.IOException;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -123,7 +126,15 @@ class RedisTlsTest {
                 .redirectOutput(dir.resolve("redis.log").toFile())
                 .start();
         try {
-            Thread.sleep(500);
+            await("redis-server accepting TLS connections on " + port)
+                    .atMost(Duration.ofSeconds(15))
+                    .pollInterval(Duration.ofMillis(50))
+                    .ignoreExceptions()
+                    .until(() -> {
+                        try (Socket socket = new Socket("127.0.0.1", port)) {
+                            return true;
+                        }
+                    });
             String url = "rediss://:tls-secret@127.0.0.1:" + port;
             String ca = Files.readString(dir.resolve("ca.pem"));
             try (RunningIdp idp = RunningIdp.start(Map.of("REDIS_URL", url, "REDIS_TLS_CA_CERT", ca))) {

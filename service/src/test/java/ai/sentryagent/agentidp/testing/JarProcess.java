@@ -15,7 +15,10 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
-/** The packaged {@code agentidp.jar} run as a separate process, the way an operator runs it. */
+/**
+ * A packaged jar run as a separate process, the way an operator runs it: {@link #jar()} is the jar under test
+ * ({@code agentidp-server.jar} in {@code service}, {@code agentidp-dev.jar} in {@code service-dev}).
+ */
 public final class JarProcess implements AutoCloseable {
     private final Process process;
     private final List<String> stdout = Collections.synchronizedList(new ArrayList<>());
@@ -30,7 +33,7 @@ public final class JarProcess implements AutoCloseable {
     }
 
     public static Path jar() {
-        Path jar = Path.of(System.getProperty("agentidp.jar", "target/agentidp.jar"))
+        Path jar = Path.of(System.getProperty("agentidp.jar", "target/agentidp-server.jar"))
                 .toAbsolutePath();
         if (!Files.exists(jar)) {
             throw new IllegalStateException(

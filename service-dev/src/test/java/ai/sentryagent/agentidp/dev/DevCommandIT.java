@@ -1,6 +1,7 @@
 package ai.sentryagent.agentidp.dev;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import ai.sentryagent.agentidp.testing.JarProcess;
 import ai.sentryagent.agentidp.testing.TestServers;
@@ -30,7 +31,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code java -jar agentidp.jar dev}: embedded servers, persistence, one instance per directory, no orphans. */
+/** {@code java -jar agentidp-dev.jar dev}: embedded servers, persistence, one instance per directory, no orphans. */
 class DevCommandIT {
     private static final Pattern POSTGRES_PORT =
             Pattern.compile("postgres: postgres://postgres@127\\.0\\.0\\.1:(\\d+)/");
@@ -92,6 +93,9 @@ class DevCommandIT {
      */
     private void assertLocalOnly(JarProcess dev, int port, long postgresPid) throws Exception {
         dev.awaitStdout(line -> line.equals("  bound to: 127.0.0.1"), Duration.ofSeconds(5));
+        // Someone reads dev at a terminal: its startup log lines are text ("12:00:00.000 INFO  logger message").
+        assertThat(dev.stdout()).anyMatch(line -> line.matches("\\d\\d:\\d\\d:\\d\\d\\.\\d{3} INFO .+"));
+        assertThat(dev.stdout()).noneMatch(line -> line.startsWith("{"));
         for (InetAddress address : nonLoopbackAddresses()) {
             try (Socket socket = new Socket()) {
                 socket.connect(new InetSocketAddress(address, port), 2_000);
@@ -156,15 +160,11 @@ class DevCommandIT {
         return Long.parseLong(Files.readAllLines(pidFile).get(0).trim());
     }
 
-    private static void assertStopped(long pid, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true)) {
-                return;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError(what + " (pid " + pid + ") is still running after dev stopped");
+    private static void assertStopped(long pid, String what) {
+        await(what + " (pid " + pid + ") stopped after dev stopped")
+                .atMost(Duration.ofSeconds(20))
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));
     }
 
     private static Connection connect(JarProcess dev) throws Exception {

@@ -1,15 +1,18 @@
 package ai.sentryagent.agentidp.cli;
 
 import ai.sentryagent.agentidp.AgentIdp;
-import ai.sentryagent.agentidp.UserFacingException;
 import ai.sentryagent.agentidp.config.AppConfig;
 import ai.sentryagent.agentidp.crypto.CredentialHasher;
 import ai.sentryagent.agentidp.dev.DevEnvironment;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.joran.JoranConfigurator;
+import ch.qos.logback.core.joran.spi.JoranException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -34,13 +37,8 @@ public final class DevCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        DevEnvironment environment;
-        try {
-            environment = DevEnvironment.start(dataDir.toAbsolutePath());
-        } catch (NoClassDefFoundError e) {
-            throw new UserFacingException("'dev' needs the embedded PostgreSQL and Redis, which this server build"
-                    + " (agentidp-server.jar, the container image) leaves out; use agentidp.jar");
-        }
+        humanReadableLogs();
+        DevEnvironment environment = DevEnvironment.start(dataDir.toAbsolutePath());
         Map<String, String> variables = new HashMap<>(System.getenv());
         String adminSecret = CredentialHasher.newSecret();
         AppConfig config;
@@ -84,5 +82,15 @@ public final class DevCommand implements Callable<Integer> {
         System.out.println("Press Ctrl-C to stop.");
         System.out.flush();
         return Main.KEEP_RUNNING;
+    }
+
+    /** Swaps the server's JSON lines for logback-dev.xml's text, whatever logged first. */
+    private static void humanReadableLogs() throws JoranException {
+        if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
+            context.reset();
+            JoranConfigurator configurator = new JoranConfigurator();
+            configurator.setContext(context);
+            configurator.doConfigure(DevCommand.class.getResource("/logback-dev.xml"));
+        }
     }
 }

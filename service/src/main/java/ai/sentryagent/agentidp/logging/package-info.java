@@ -1,2 +1,0 @@
-/** Structured logging: one JSON object per line on stdout. */
-package ai.sentryagent.agentidp.logging;
