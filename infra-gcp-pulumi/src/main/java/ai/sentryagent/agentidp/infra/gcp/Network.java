@@ -25,7 +25,12 @@ import java.util.Map;
  */
 public final class Network extends ComponentResource {
     static final String SUBNET_RANGE = "10.10.0.0/24";
-    static final String CONNECTOR_RANGE = "10.8.0.0/28";
+    /**
+     * The connector's own subnet. Not the 10.8.0.0/28 an earlier version gave the connector as its ipCidrRange: on
+     * a stack that has it, Google's hidden subnet holds that range until the old connector is gone, and a new subnet
+     * on it would be refused as overlapping.
+     */
+    static final String CONNECTOR_RANGE = "10.8.0.16/28";
     /**
      * Private services access range, pinned: left to Google it may be allocated anywhere in RFC 1918 space,
      * including over the connector's range (VPC docs, "Allocate an IP address range": the address is optional).
@@ -113,7 +118,12 @@ public final class Network extends ComponentResource {
                         .minInstances(config.connectorMinInstances())
                         .maxInstances(config.connectorMaxInstances())
                         .build(),
-                child);
+                // A connector's settings cannot change in place and its name is fixed: the old one must go first.
+                CustomResourceOptions.builder()
+                        .parent(this)
+                        .dependsOn(apis)
+                        .deleteBeforeReplace(true)
+                        .build());
         registerOutputs(Map.of("network", network.name(), "subnet", subnet.name(), "connector", connector.id()));
     }
 

@@ -61,8 +61,8 @@ public final class Observability extends ComponentResource {
         this.child =
                 CustomResourceOptions.builder().parent(this).dependsOn(apis).build();
 
-        // The project's _Default bucket exists already; this resource takes over its retention (deleting it only
-        // resets the retention to 30 days: Cloud Logging, "Configure default log buckets").
+        // The project's _Default bucket exists already: the provider adopts and updates it (it never creates or
+        // deletes _Default; a destroy only forgets it), so its retention is code like every other setting.
         new ProjectBucketConfig(
                 name + "-log-retention",
                 ProjectBucketConfigArgs.builder()

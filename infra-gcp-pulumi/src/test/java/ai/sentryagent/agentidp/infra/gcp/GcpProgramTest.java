@@ -137,8 +137,9 @@ class GcpProgramTest {
                 .containsEntry("privateIpGoogleAccess", true);
         // Serverless VPC Access, "Create a connector": a connector's own subnet must be a /28 in its region.
         assertThat(subnets.get("sentryagent-agentidp-production-connector").inputs())
-                .containsEntry("ipCidrRange", "10.8.0.0/28")
+                .containsEntry("ipCidrRange", Network.CONNECTOR_RANGE)
                 .containsEntry("region", "us-central1");
+        assertThat(Network.CONNECTOR_RANGE).endsWith("/28");
         assertThat(mocks.ofType("gcp:compute/globalAddress:GlobalAddress").stream()
                         .map(Registration::inputs)
                         .filter(address -> "VPC_PEERING".equals(address.get("purpose")))
