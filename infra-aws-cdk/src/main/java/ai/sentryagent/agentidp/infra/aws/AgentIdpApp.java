@@ -25,7 +25,7 @@ public final class AgentIdpApp {
         String environment = selected == null ? "production" : String.valueOf(selected);
         Settings settings = Settings.read(environment, key -> app.getNode().tryGetContext(key));
         DeployedImage image = DeployedImage.read(repositoryRoot);
-        AgentIdpStack stack = new AgentIdpStack(app, "AgentIdp-" + environment, settings, image);
+        AgentIdpStack stack = new AgentIdpStack(app, "AgentIdp-" + environment, settings, image, repositoryRoot);
         // The image's repository in this account is code too, deployed before the environment (and before the push).
         AgentIdpStack.EcrRepository repository = AgentIdpStack.ecrRepository(settings.imageRepository());
         if (repository.account().equals(settings.account())) {

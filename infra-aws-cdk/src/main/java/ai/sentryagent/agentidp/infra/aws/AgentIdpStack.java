@@ -1,8 +1,10 @@
 package ai.sentryagent.agentidp.infra.aws;
 
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import software.amazon.awscdk.CfnOutput;
@@ -32,7 +34,8 @@ public final class AgentIdpStack extends Stack {
     private final Service service;
     private final Edge edge;
 
-    public AgentIdpStack(Construct scope, String id, Settings settings, DeployedImage deployedImage) {
+    public AgentIdpStack(
+            Construct scope, String id, Settings settings, DeployedImage deployedImage, Path repositoryRoot) {
         super(
                 scope,
                 id,
@@ -64,6 +67,7 @@ public final class AgentIdpStack extends Stack {
                 names,
                 settings.jwtPrivateKeySecretArn(),
                 settings.jwtPublicKeySecretArn(),
+                settings.kafka().map(Settings.Kafka::credentialsSecretArn),
                 protection);
         this.database = new Database(
                 this,
@@ -87,7 +91,8 @@ public final class AgentIdpStack extends Stack {
                         secrets.redisAuthToken(),
                         retention,
                         protection));
-        secrets.composeDatabaseUrl(database);
+        Optional<String> databaseCa = databaseCaBundle(this, settings, repositoryRoot);
+        secrets.composeDatabaseUrl(database, databaseCa.isPresent() ? "verify-full" : "require");
         secrets.composeRedisUrl(cache);
 
         this.service = new Service(
@@ -101,8 +106,9 @@ public final class AgentIdpStack extends Stack {
                         settings.memoryMiB(),
                         settings.desiredCount(),
                         settings.maxCount(),
-                        serviceEnvironment(settings),
-                        secrets.forService(),
+                        withDatabase(serviceEnvironment(settings), settings, databaseCa),
+                        secrets.forService(settings.database().bootstrap()),
+                        migrateEnvironment(databaseCa),
                         secrets.forMigrate(),
                         retention,
                         settings.ecsExec(),
@@ -148,6 +154,12 @@ public final class AgentIdpStack extends Stack {
                         service.logGroup(),
                         retention,
                         protection));
+        // The audit stream's brokers are outside the VPC's known peers (MSK in a peered VPC, or a provider over a
+        // NAT gateway): their ports only, to any address, since broker addresses change with the cluster.
+        settings.kafka()
+                .ifPresent(kafka -> kafka.ports()
+                        .forEach(port -> tasks.addEgressRule(
+                                Peer.anyIpv4(), Port.tcp(port), "Kafka brokers (SASL_SSL) on " + port)));
         new Alarms(
                 this,
                 "Alarms",
@@ -219,11 +231,66 @@ public final class AgentIdpStack extends Stack {
         env.put("ENFORCE_TLS", "true");
         // The ALB appends the client's address to X-Forwarded-For: one trusted proxy.
         env.put("TRUSTED_PROXY_COUNT", "1");
-        env.put("DB_MIGRATE_ON_START", "true");
         env.put("BOOTSTRAP_ADMIN_CLIENT_ID", "agentidp-admin");
         settings.corsOrigin().ifPresent(origin -> env.put("CORS_ORIGIN", origin));
         new java.util.TreeMap<>(settings.features()).forEach(env::put);
         return env;
+    }
+
+    /**
+     * The database part of the service's environment (a separate hunk from {@link #serviceEnvironment}): the runtime
+     * role cannot change the schema, so the service never migrates; the CA bundle when there is one; the Kafka
+     * settings when an audit stream is configured.
+     */
+    static Map<String, String> withDatabase(
+            Map<String, String> environment, Settings settings, Optional<String> databaseCa) {
+        Map<String, String> env = new LinkedHashMap<>(environment);
+        // Only the bootstrap deploy (the service still connects as the migrator) may migrate at start.
+        env.put("DB_MIGRATE_ON_START", Boolean.toString(settings.database().bootstrap()));
+        databaseCa.ifPresent(pem -> env.put("DATABASE_CA_CERT", pem));
+        settings.kafka().ifPresent(kafka -> {
+            env.put("KAFKA_BROKERS", kafka.brokers());
+            env.put("KAFKA_SECURITY_PROTOCOL", "SASL_SSL");
+            env.put("KAFKA_SASL_MECHANISM", "SCRAM-SHA-512");
+        });
+        return env;
+    }
+
+    /** The migrate task's plain settings: the runtime role it creates and grants, and the CA it verifies. */
+    static Map<String, String> migrateEnvironment(Optional<String> databaseCa) {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("NODE_ENV", "production");
+        env.put("DATABASE_RUNTIME_ROLE", Database.RUNTIME_ROLE);
+        databaseCa.ifPresent(pem -> env.put("DATABASE_CA_CERT", pem));
+        return env;
+    }
+
+    /**
+     * The region's RDS CA bundle from {@code agentidp.<env>.databaseCaBundleFile}, read at synth. Without it the
+     * service cannot verify the server and synth says so; a file that holds no certificate stops synth.
+     */
+    static Optional<String> databaseCaBundle(Construct scope, Settings settings, Path repositoryRoot) {
+        String key = "agentidp." + settings.environment() + ".databaseCaBundleFile";
+        if (settings.database().caBundleFile().isEmpty()) {
+            software.amazon.awscdk.Annotations.of(scope)
+                    .addWarningV2(
+                            "agentidp:databaseCaBundle",
+                            key + " is not set: the service encrypts its PostgreSQL connections (sslmode=require) but"
+                                    + " does not verify the server. Check in the region's RDS CA bundle and set it"
+                                    + " (docs/deployment.md §2.4).");
+            return Optional.empty();
+        }
+        Path file = repositoryRoot.resolve(settings.database().caBundleFile().get());
+        try {
+            String pem = java.nio.file.Files.readString(file).strip();
+            if (!pem.contains("-----BEGIN CERTIFICATE-----") || pem.length() > 32 * 1024) {
+                throw new IllegalArgumentException("cdk.json context: " + key + " (" + file + ") must hold PEM"
+                        + " certificates, at most 32 KiB (the region's bundle, not the global one)");
+            }
+            return Optional.of(pem);
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("cdk.json context: " + key + " cannot be read: " + file, e);
+        }
     }
 
     /** An ECR repository URI's parts. */

@@ -24,7 +24,10 @@ import software.constructs.Construct;
 
 /**
  * RDS PostgreSQL: Multi-AZ, encrypted, in the isolated subnets, TLS forced, backups with point-in-time recovery,
- * deletion protection, snapshot on removal. Master credentials are generated into Secrets Manager.
+ * deletion protection, snapshot on removal. Master credentials are generated into Secrets Manager; the master user
+ * owns the schema and only the migrate task uses it. The service connects as {@link #RUNTIME_ROLE}. The server
+ * certificate is issued by {@code rds-ca-rsa2048-g1} and names the instance endpoint, so {@code verify-full} works
+ * against the region's RDS CA bundle (RDS user guide, "Using SSL/TLS to encrypt a connection to a DB instance").
  */
 public final class Database extends Construct {
     /** Characters that would need escaping inside a URL are never generated. */
@@ -32,6 +35,12 @@ public final class Database extends Construct {
 
     static final String DATABASE_NAME = "agentidp";
     static final String MASTER_USER = "agentidp";
+    /**
+     * The runtime role the service connects as ({@code DATABASE_RUNTIME_ROLE}): {@code migrate}, connected as the
+     * master user who owns the schema, creates it with the generated password and grants it DML only.
+     */
+    static final String RUNTIME_ROLE = "agentidp_app";
+
     static final String LOGICAL_ID = "AgentIdpDatabase";
 
     /** What the database needs to know. */

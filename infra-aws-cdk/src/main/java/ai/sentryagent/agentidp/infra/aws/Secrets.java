@@ -3,6 +3,7 @@ package ai.sentryagent.agentidp.infra.aws;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import software.amazon.awscdk.CfnResource;
 import software.amazon.awscdk.Fn;
 import software.amazon.awscdk.SecretValue;
@@ -33,7 +34,10 @@ public final class Secrets extends Construct {
     private final Secret bootstrapAdminSecret;
     private final ISecret jwtPrivateKey;
     private final ISecret jwtPublicKey;
+    private final Secret databaseRuntimePassword;
+    private final Optional<ISecret> kafkaCredentials;
     private Secret databaseUrl;
+    private Secret databaseMigratorUrl;
     private Secret redisUrl;
 
     /**
@@ -46,6 +50,7 @@ public final class Secrets extends Construct {
             Names names,
             String jwtPrivateKeyArn,
             String jwtPublicKeyArn,
+            Optional<String> kafkaCredentialsSecretArn,
             Protection protection) {
         super(scope, id);
         this.names = names;
@@ -71,7 +76,17 @@ public final class Secrets extends Construct {
                 "bootstrap-admin-secret",
                 48,
                 "the service rotates the built-in client when this value changes and the tasks restart.");
+        this.databaseRuntimePassword = generated(
+                "DatabaseRuntimePassword",
+                "database-runtime-password",
+                48,
+                "migrate sets the runtime role's password from it and database-url is composed from it; rotating is"
+                        + " a new value, a migrate run and a restart.",
+                Database.URL_UNSAFE_CHARACTERS);
         this.jwtPrivateKey = Secret.fromSecretCompleteArn(this, "JwtPrivateKey", jwtPrivateKeyArn);
+        // By complete ARN, like the key pair: ECS refuses partial ARNs.
+        this.kafkaCredentials =
+                kafkaCredentialsSecretArn.map(arn -> Secret.fromSecretCompleteArn(this, "KafkaCredentials", arn));
         this.jwtPublicKey = Secret.fromSecretCompleteArn(this, "JwtPublicKey", jwtPublicKeyArn);
     }
 
@@ -79,14 +94,21 @@ public final class Secrets extends Construct {
             "Not rotated by a Lambda: %s Rotation is a documented procedure (docs/deployment.md).";
 
     private Secret generated(String id, String name, int length, String whyNoRotation) {
+        return generated(id, name, length, whyNoRotation, null);
+    }
+
+    private Secret generated(String id, String name, int length, String whyNoRotation, String excludeCharacters) {
+        SecretStringGenerator.Builder generator = SecretStringGenerator.builder()
+                .passwordLength(length)
+                .excludePunctuation(true)
+                .includeSpace(false);
+        if (excludeCharacters != null) {
+            generator.excludeCharacters(excludeCharacters);
+        }
         Secret secret = Secret.Builder.create(this, id)
                 .secretName(names.secret(name))
                 .description("AgentIdP " + name + " (generated at deploy)")
-                .generateSecretString(SecretStringGenerator.builder()
-                        .passwordLength(length)
-                        .excludePunctuation(true)
-                        .includeSpace(false)
-                        .build())
+                .generateSecretString(generator.build())
                 .removalPolicy(protection.retainOrDestroy())
                 .build();
         ((CfnResource) secret.getNode().getDefaultChild()).overrideLogicalId("Secret" + id);
@@ -95,26 +117,52 @@ public final class Secrets extends Construct {
     }
 
     /**
-     * {@code DATABASE_URL}, composed by CloudFormation from the generated master secret and the instance endpoint.
-     * The generated password has no URL-unsafe characters ({@link Database#URL_UNSAFE_CHARACTERS}).
+     * The two {@code DATABASE_URL}s, composed by CloudFormation from generated passwords and the instance endpoint
+     * (neither password has URL-unsafe characters, {@link Database#URL_UNSAFE_CHARACTERS}):
+     *
+     * <ul>
+     *   <li>{@code database-url}: the runtime role {@code agentidp_app} (DML only), what the service connects as;
+     *   <li>{@code database-migrator-url}: the master user, who owns the schema; only the migrate task reads it.
+     * </ul>
+     *
+     * @param sslMode {@code verify-full} when the stack hands the service the RDS CA bundle (the endpoint name is in
+     *     the RDS server certificate), else {@code require}
      */
-    public Secret composeDatabaseUrl(Database database) {
-        String url = Fn.join(
+    public Secret composeDatabaseUrl(Database database, String sslMode) {
+        databaseUrl = composed(
+                "DatabaseUrl",
+                "database-url",
+                databaseUrl(
+                        database,
+                        Database.RUNTIME_ROLE,
+                        databaseRuntimePassword.getSecretValue().unsafeUnwrap(),
+                        sslMode));
+        databaseMigratorUrl = composed(
+                "DatabaseMigratorUrl",
+                "database-migrator-url",
+                databaseUrl(
+                        database,
+                        Database.MASTER_USER,
+                        database.masterSecret().secretValueFromJson("password").unsafeUnwrap(),
+                        sslMode));
+        return databaseUrl;
+    }
+
+    private static String databaseUrl(Database database, String user, String password, String sslMode) {
+        return Fn.join(
                 "",
                 List.of(
                         "postgres://",
-                        Database.MASTER_USER,
+                        user,
                         ":",
-                        database.masterSecret().secretValueFromJson("password").unsafeUnwrap(),
+                        password,
                         "@",
                         database.instance().getDbInstanceEndpointAddress(),
                         ":",
                         database.instance().getDbInstanceEndpointPort(),
                         "/",
                         Database.DATABASE_NAME,
-                        "?sslmode=require"));
-        databaseUrl = composed("DatabaseUrl", "database-url", url);
-        return databaseUrl;
+                        "?sslmode=" + sslMode));
     }
 
     /** {@code REDIS_URL} ({@code rediss://}), composed from the AUTH token and the primary endpoint. */
@@ -153,22 +201,51 @@ public final class Secrets extends Construct {
         return redisAuthToken;
     }
 
-    /** The secrets the service container gets, by environment variable. */
-    public Map<String, ISecret> forService() {
-        Map<String, ISecret> secrets = new LinkedHashMap<>();
-        secrets.put("DATABASE_URL", databaseUrl);
-        secrets.put("REDIS_URL", redisUrl);
-        secrets.put("JWT_PRIVATE_KEY", jwtPrivateKey);
-        secrets.put("JWT_PUBLIC_KEY", jwtPublicKey);
-        secrets.put("CREDENTIAL_HASH_KEY", credentialHashKey);
-        secrets.put("AUDIT_CHAIN_KEY", auditChainKey);
-        secrets.put("BOOTSTRAP_ADMIN_SECRET", bootstrapAdminSecret);
+    /**
+     * The secrets the service container gets, by environment variable: the runtime role's URL, never the
+     * migrator's. {@code bootstrap} (one deploy, docs/deployment.md §2.4) hands it the migrator's URL instead, until
+     * {@code migrate} has created the runtime role.
+     */
+    public Map<String, software.amazon.awscdk.services.ecs.Secret> forService(boolean bootstrap) {
+        Map<String, software.amazon.awscdk.services.ecs.Secret> secrets = new LinkedHashMap<>();
+        secrets.put(
+                "DATABASE_URL",
+                software.amazon.awscdk.services.ecs.Secret.fromSecretsManager(
+                        bootstrap ? databaseMigratorUrl : databaseUrl));
+        secrets.put("REDIS_URL", software.amazon.awscdk.services.ecs.Secret.fromSecretsManager(redisUrl));
+        secrets.put("JWT_PRIVATE_KEY", software.amazon.awscdk.services.ecs.Secret.fromSecretsManager(jwtPrivateKey));
+        secrets.put("JWT_PUBLIC_KEY", software.amazon.awscdk.services.ecs.Secret.fromSecretsManager(jwtPublicKey));
+        secrets.put(
+                "CREDENTIAL_HASH_KEY",
+                software.amazon.awscdk.services.ecs.Secret.fromSecretsManager(credentialHashKey));
+        secrets.put("AUDIT_CHAIN_KEY", software.amazon.awscdk.services.ecs.Secret.fromSecretsManager(auditChainKey));
+        secrets.put(
+                "BOOTSTRAP_ADMIN_SECRET",
+                software.amazon.awscdk.services.ecs.Secret.fromSecretsManager(bootstrapAdminSecret));
+        kafkaCredentials.ifPresent(kafka -> {
+            // ECS reads one JSON key of a secret: <arn>:<key>:: (ECS developer guide, "Pass Secrets Manager secrets
+            // through environment variables").
+            secrets.put(
+                    "KAFKA_SASL_USERNAME",
+                    software.amazon.awscdk.services.ecs.Secret.fromSecretsManager(kafka, "username"));
+            secrets.put(
+                    "KAFKA_SASL_PASSWORD",
+                    software.amazon.awscdk.services.ecs.Secret.fromSecretsManager(kafka, "password"));
+        });
         return secrets;
     }
 
-    /** The migrate task only needs the database. */
-    public Map<String, ISecret> forMigrate() {
-        return Map.of("DATABASE_URL", databaseUrl);
+    /**
+     * The migrate task: the migrator's URL (the master user owns the schema) and the runtime role's password, which
+     * {@code migrate} sets on the role it creates ({@code DATABASE_RUNTIME_ROLE}). Nothing else: not the signing key.
+     */
+    public Map<String, software.amazon.awscdk.services.ecs.Secret> forMigrate() {
+        Map<String, software.amazon.awscdk.services.ecs.Secret> secrets = new LinkedHashMap<>();
+        secrets.put("DATABASE_URL", software.amazon.awscdk.services.ecs.Secret.fromSecretsManager(databaseMigratorUrl));
+        secrets.put(
+                "DATABASE_RUNTIME_PASSWORD",
+                software.amazon.awscdk.services.ecs.Secret.fromSecretsManager(databaseRuntimePassword));
+        return secrets;
     }
 
     public Secret databaseUrl() {

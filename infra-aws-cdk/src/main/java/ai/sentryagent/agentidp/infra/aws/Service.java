@@ -28,7 +28,6 @@ import software.amazon.awscdk.services.ecs.Volume;
 import software.amazon.awscdk.services.elasticloadbalancingv2.ApplicationTargetGroup;
 import software.amazon.awscdk.services.logs.LogGroup;
 import software.amazon.awscdk.services.logs.RetentionDays;
-import software.amazon.awscdk.services.secretsmanager.ISecret;
 import software.constructs.Construct;
 
 /**
@@ -52,8 +51,9 @@ public final class Service extends Construct {
             int desiredCount,
             int maxCount,
             Map<String, String> environment,
-            Map<String, ISecret> secrets,
-            Map<String, ISecret> migrateSecrets,
+            Map<String, software.amazon.awscdk.services.ecs.Secret> secrets,
+            Map<String, String> migrateEnvironment,
+            Map<String, software.amazon.awscdk.services.ecs.Secret> migrateSecrets,
             RetentionDays logRetention,
             boolean ecsExec,
             Protection protection) {}
@@ -97,8 +97,8 @@ public final class Service extends Construct {
         mountTmp(taskDefinition);
 
         this.migrateTaskDefinition = taskDefinition("MigrateTask", props.names().migrateTaskFamily(), props);
-        Map<String, String> migrateEnvironment =
-                Map.of("NODE_ENV", props.environment().get("NODE_ENV"));
+        // The migrator's credentials and the runtime role to create: this task definition only, never the service's.
+        Map<String, String> migrateEnvironment = props.migrateEnvironment();
         migrateTaskDefinition.addContainer(
                 CONTAINER,
                 container(
@@ -112,6 +112,7 @@ public final class Service extends Construct {
                                         props.maxCount(),
                                         migrateEnvironment,
                                         props.migrateSecrets(),
+                                        migrateEnvironment,
                                         props.migrateSecrets(),
                                         props.logRetention(),
                                         props.ecsExec(),
@@ -178,10 +179,11 @@ public final class Service extends Construct {
     }
 
     private ContainerDefinitionOptions.Builder container(
-            Props props, Map<String, ISecret> secrets, List<String> command, String streamPrefix) {
-        Map<String, software.amazon.awscdk.services.ecs.Secret> ecsSecrets = new LinkedHashMap<>();
-        secrets.forEach((name, secret) ->
-                ecsSecrets.put(name, software.amazon.awscdk.services.ecs.Secret.fromSecretsManager(secret)));
+            Props props,
+            Map<String, software.amazon.awscdk.services.ecs.Secret> secrets,
+            List<String> command,
+            String streamPrefix) {
+        Map<String, software.amazon.awscdk.services.ecs.Secret> ecsSecrets = new LinkedHashMap<>(secrets);
         return ContainerDefinitionOptions.builder()
                 .image(props.image())
                 .command(command)

@@ -45,7 +45,27 @@ public record Settings(
         boolean ecsExec,
         List<String> availabilityZones,
         String s3PrefixListId,
-        boolean retainData) {
+        boolean retainData,
+        DatabaseIdentity database,
+        Optional<Kafka> kafka) {
+
+    /**
+     * How the service reaches PostgreSQL. {@code caBundleFile} is the RDS CA bundle of the region, checked in
+     * (downloaded once from {@code https://truststore.pki.rds.amazonaws.com/<region>/<region>-bundle.pem}): with it
+     * the service verifies the server ({@code sslmode=verify-full}); without it the connection is encrypted but not
+     * verified ({@code require}) and synth warns. {@code bootstrap} is the one-deploy switch that lets the service
+     * connect as the migrator until {@code migrate} has created the runtime role (docs/deployment.md, §2.4).
+     */
+    public record DatabaseIdentity(Optional<String> caBundleFile, boolean bootstrap) {}
+
+    /**
+     * The optional audit stream: brokers ({@code host:port,…}) and the complete ARN of a JSON secret with
+     * {@code username} and {@code password} (SASL/SCRAM-SHA-512 over TLS, as Amazon MSK's SCRAM secrets are).
+     */
+    public record Kafka(String brokers, String credentialsSecretArn, List<Integer> ports) {}
+
+    private static final Pattern BROKERS = Pattern.compile("[a-z0-9.-]+:\\d{1,5}(,[a-z0-9.-]+:\\d{1,5})*");
+    private static final Pattern PEM_FILE = Pattern.compile("[A-Za-z0-9._/-]+\\.pem");
 
     /** Feature flags the service understands, with the defaults this build ships (see the service's docs). */
     static final Map<String, String> FEATURE_DEFAULTS = Map.of(
@@ -202,6 +222,31 @@ public record Settings(
                         + " --filters Name=prefix-list-name,Values=com.amazonaws.<region>.s3)",
                 region == null ? null : DEFAULT_S3_PREFIX_LISTS.getOrDefault(region, null));
 
+        Optional<String> caBundleFile = r.optionalString(
+                "databaseCaBundleFile", PEM_FILE, "a repository-relative path to the region's RDS CA bundle (.pem)");
+        boolean databaseBootstrap = r.bool("databaseBootstrap", false);
+        Optional<String> kafkaBrokers =
+                r.optionalString("kafkaBrokers", BROKERS, "a comma-separated list of host:port (KAFKA_BROKERS)");
+        Optional<String> kafkaSecret = r.optionalString(
+                "kafkaCredentialsSecretArn",
+                COMPLETE_SECRET_ARN,
+                "the complete ARN (with its 6-character suffix) of a JSON secret with username and password");
+        Optional<Kafka> kafka = Optional.empty();
+        if (kafkaBrokers.isPresent() != kafkaSecret.isPresent()) {
+            problems.add("agentidp." + environment + ".kafkaBrokers and kafkaCredentialsSecretArn go together:"
+                    + " set both or neither");
+        } else if (kafkaBrokers.isPresent()) {
+            List<Integer> ports = java.util.Arrays.stream(kafkaBrokers.get().split(","))
+                    .map(broker -> Integer.parseInt(broker.substring(broker.lastIndexOf(':') + 1)))
+                    .distinct()
+                    .sorted()
+                    .toList();
+            if (ports.stream().anyMatch(port -> port < 1 || port > 65535)) {
+                problems.add("agentidp." + environment + ".kafkaBrokers: ports must be 1-65535");
+            }
+            kafka = Optional.of(new Kafka(kafkaBrokers.get(), kafkaSecret.get(), ports));
+        }
+
         if (maxCount < desiredCount) {
             problems.add("agentidp." + environment + ".maxCount (" + maxCount + ") must be at least desiredCount ("
                     + desiredCount + ")");
@@ -236,6 +281,7 @@ public record Settings(
         for (var arn : List.of(
                 Map.entry("jwtPrivateKeySecretArn", Optional.ofNullable(jwtPrivateKeyArn)),
                 Map.entry("jwtPublicKeySecretArn", Optional.ofNullable(jwtPublicKeyArn)),
+                Map.entry("kafkaCredentialsSecretArn", kafkaSecret),
                 Map.entry("alarmTopicArn", alarmTopicArn))) {
             arn.getValue().ifPresent(value -> {
                 String[] parts = value.split(":");
@@ -346,7 +392,9 @@ public record Settings(
                 ecsExec,
                 zones,
                 s3PrefixList,
-                retainData);
+                retainData,
+                new DatabaseIdentity(caBundleFile, databaseBootstrap),
+                kafka);
     }
 
     /** Typed reads with problems collected; a top-level context value of the same key wins over the file. */

@@ -197,8 +197,12 @@ class ProductionTemplateTest {
 
     @Test
     void everySecretLivesUnderTheSeedsPathAndGeneratedOnesAreGenerated() {
-        for (String name :
-                List.of("redis-auth-token", "credential-hash-key", "audit-chain-key", "bootstrap-admin-secret")) {
+        for (String name : List.of(
+                "redis-auth-token",
+                "credential-hash-key",
+                "audit-chain-key",
+                "bootstrap-admin-secret",
+                "database-runtime-password")) {
             template.hasResourceProperties(
                     "AWS::SecretsManager::Secret",
                     Map.of(
@@ -207,7 +211,7 @@ class ProductionTemplateTest {
                             "GenerateSecretString",
                             Match.objectLike(Map.of("ExcludePunctuation", true))));
         }
-        for (String name : List.of("database-url", "redis-url")) {
+        for (String name : List.of("database-url", "database-migrator-url", "redis-url")) {
             Capture value = new Capture();
             template.hasResourceProperties(
                     "AWS::SecretsManager::Secret",
@@ -223,7 +227,17 @@ class ProductionTemplateTest {
                 "AWS::SecretsManager::Secret",
                 Map.of("Name", "/sentryagent-agentidp/production/database-url", "SecretString", database));
         String db = database.asObject().toString();
-        assertThat(db).contains("postgres://", "agentidp:", "Endpoint.Address", "?sslmode=require", ":password::");
+        // The service's URL is the runtime role's (DML only), with its own generated password; the master user's
+        // URL is a different secret that only the migrate task reads.
+        assertThat(db)
+                .contains("postgres://", "agentidp_app:", "SecretDatabaseRuntimePassword", "Endpoint.Address")
+                .contains("?sslmode=require")
+                .doesNotContain(":password::");
+        Capture migrator = new Capture();
+        template.hasResourceProperties(
+                "AWS::SecretsManager::Secret",
+                Map.of("Name", "/sentryagent-agentidp/production/database-migrator-url", "SecretString", migrator));
+        assertThat(migrator.asObject().toString()).contains("postgres://", "agentidp:", ":password::");
         Capture redis = new Capture();
         template.hasResourceProperties(
                 "AWS::SecretsManager::Secret",
@@ -239,6 +253,7 @@ class ProductionTemplateTest {
                 Map.of("Family", "sentryagent-agentidp-production", "ContainerDefinitions", containers));
         Map<?, ?> container = (Map<?, ?>) containers.asArray().get(0);
         List<Object> secrets = list(container.get("Secrets"));
+        assertThat(secrets.toString()).doesNotContain("SecretDatabaseMigratorUrl", "SecretDatabaseRuntimePassword");
         assertThat(names(secrets))
                 .containsExactly(
                         "DATABASE_URL",
@@ -267,6 +282,8 @@ class ProductionTemplateTest {
         assertThat(environment).contains(Map.of("Name", "ANALYTICS_ENABLED", "Value", "false"));
         assertThat(environment).contains(Map.of("Name", "TRUSTED_PROXY_COUNT", "Value", "1"));
         assertThat(environment).contains(Map.of("Name", "ENFORCE_TLS", "Value", "true"));
+        // The runtime role cannot change the schema: the tasks must not try to migrate at start.
+        assertThat(environment).contains(Map.of("Name", "DB_MIGRATE_ON_START", "Value", "false"));
     }
 
     /**
@@ -291,7 +308,8 @@ class ProductionTemplateTest {
                 .contains("secretsmanager:GetSecretValue")
                 .contains("secret:/sentryagent-agentidp/production/jwt-private-key-AbCdEf")
                 .doesNotContain("secret:*")
-                .doesNotContain("db-master");
+                .doesNotContain("db-master")
+                .doesNotContain("SecretDatabaseMigratorUrl");
     }
 
     // ---- service
@@ -378,14 +396,19 @@ class ProductionTemplateTest {
     }
 
     @Test
-    void migrateTaskRunsMigrateWithOnlyTheDatabaseSecret() {
+    void migrateTaskRunsMigrateAsTheMigratorAndCreatesTheRuntimeRole() {
         Capture containers = new Capture();
         template.hasResourceProperties(
                 "AWS::ECS::TaskDefinition",
                 Map.of("Family", "sentryagent-agentidp-production-migrate", "ContainerDefinitions", containers));
         Map<?, ?> container = (Map<?, ?>) containers.asArray().get(0);
         assertThat(container.get("Command")).isEqualTo(List.of("migrate"));
-        assertThat(names(container.get("Secrets"))).containsExactly("DATABASE_URL");
+        assertThat(names(container.get("Secrets"))).containsExactly("DATABASE_URL", "DATABASE_RUNTIME_PASSWORD");
+        assertThat(container.get("Secrets").toString())
+                .contains("SecretDatabaseMigratorUrl", "SecretDatabaseRuntimePassword")
+                .doesNotContain("jwt-private-key");
+        assertThat(list(container.get("Environment")))
+                .contains(Map.of("Name", "DATABASE_RUNTIME_ROLE", "Value", "agentidp_app"));
     }
 
     // ---- edge

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /** Reading cdk.json context: defaults, overrides and every error path, each naming its key. */
@@ -305,5 +306,44 @@ class SettingsTest {
         settings.put("s3PrefixListId", "sg-123");
         assertThatThrownBy(() -> read(settings))
                 .hasMessageContaining("s3PrefixListId must be the id of the region's S3");
+    }
+
+    /** The audit stream needs both the brokers and their credentials: one without the other cannot connect. */
+    @Test
+    void kafkaBrokersAndCredentialsGoTogetherAndTheArnIsComplete() {
+        Map<String, Object> brokersOnly = valid();
+        brokersOnly.put("kafkaBrokers", "b-1.kafka.example.org:9096");
+        assertThatThrownBy(() -> read(brokersOnly))
+                .hasMessageContaining("agentidp.production.kafkaBrokers and kafkaCredentialsSecretArn go together");
+        Map<String, Object> partialArn = valid();
+        partialArn.put("kafkaBrokers", "b-1.kafka.example.org:9096");
+        // A partial ARN (no 6-character suffix): ECS refuses it at task start (aws-cdk issues 18555, 20744).
+        partialArn.put("kafkaCredentialsSecretArn", ARN + "kafka");
+        assertThatThrownBy(() -> read(partialArn))
+                .hasMessageContaining("agentidp.production.kafkaCredentialsSecretArn");
+        Map<String, Object> otherRegion = valid();
+        otherRegion.put("kafkaBrokers", "b-1.kafka.example.org:9096");
+        otherRegion.put(
+                "kafkaCredentialsSecretArn",
+                "arn:aws:secretsmanager:us-east-1:123456789012:secret:/sentryagent-agentidp/p/kafka-AbCdEf");
+        assertThatThrownBy(() -> read(otherRegion))
+                .hasMessageContaining("kafkaCredentialsSecretArn must be in account 123456789012 and region eu-west-1");
+        Map<String, Object> both = valid();
+        both.put("kafkaBrokers", "b-1.kafka.example.org:9096,b-2.kafka.example.org:9094,b-3.kafka.example.org:9096");
+        both.put("kafkaCredentialsSecretArn", ARN + "kafka-AbCdEf");
+        Settings.Kafka kafka = read(both).kafka().orElseThrow();
+        assertThat(kafka.ports()).containsExactly(9094, 9096);
+        assertThat(read(valid()).kafka()).isEmpty();
+    }
+
+    @Test
+    void databaseIdentitySettingsAreValidated() {
+        assertThat(read(valid()).database()).isEqualTo(new Settings.DatabaseIdentity(Optional.empty(), false));
+        Map<String, Object> bad = valid();
+        bad.put("databaseCaBundleFile", "certs/rds bundle.txt");
+        bad.put("databaseBootstrap", "sometimes");
+        assertThatThrownBy(() -> read(bad))
+                .hasMessageContaining("agentidp.production.databaseCaBundleFile must be a repository-relative path")
+                .hasMessageContaining("agentidp.production.databaseBootstrap must be true or false");
     }
 }

@@ -22,6 +22,10 @@ public final class Apis extends ComponentResource {
             "compute.googleapis.com",
             "iam.googleapis.com",
             "artifactregistry.googleapis.com",
+            // Alert policies, uptime checks, the Prometheus sidecar's writes; log retention; the A record.
+            "monitoring.googleapis.com",
+            "logging.googleapis.com",
+            "dns.googleapis.com",
             // Every provider call that enables a service goes through this API: it must be enabled once by hand
             // before the first pulumi up (docs/deployment.md §3.2); listing it keeps it on.
             "cloudresourcemanager.googleapis.com");

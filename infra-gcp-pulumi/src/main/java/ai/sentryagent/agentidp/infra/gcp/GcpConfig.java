@@ -2,6 +2,7 @@ package ai.sentryagent.agentidp.infra.gcp;
 
 import com.pulumi.Context;
 import com.pulumi.core.Output;
+import com.pulumi.core.TypeShape;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,7 +23,9 @@ public record GcpConfig(
         Names names,
         String image,
         String imageDigest,
-        String issuerUrl,
+        String domain,
+        Optional<String> dnsZone,
+        Optional<String> awsIssuerUrl,
         String postgresVersion,
         String sqlTier,
         int sqlDiskSizeGb,
@@ -36,7 +39,19 @@ public record GcpConfig(
         int connectorMinInstances,
         int connectorMaxInstances,
         Map<String, String> features,
+        Optional<String> alertEmail,
+        int tokenRateLimitPerMinute,
+        int logRetentionDays,
+        Optional<String> kafkaBrokers,
         Secrets secrets) {
+
+    /**
+     * {@code ISSUER_URL}: the domain this stack's load balancer serves. Each cloud is its own issuer with its own
+     * signing key (docs/deployment.md, "The cross-cloud model"), so it is never the AWS host name.
+     */
+    public String issuerUrl() {
+        return "https://" + domain;
+    }
 
     /**
      * The secret inputs: the JWT key pair typed in once, and one random seed per generated secret, so that each can
@@ -48,11 +63,17 @@ public record GcpConfig(
             Output<String> databasePasswordSeed,
             Output<String> credentialHashKeySeed,
             Output<String> auditChainKeySeed,
-            Output<String> bootstrapAdminSecretSeed) {}
+            Output<String> bootstrapAdminSecretSeed,
+            Output<String> databaseRuntimePasswordSeed,
+            Optional<Output<Map<String, String>>> kafkaCredentials) {}
 
     /** The stack config keys of the generated secrets' seeds. */
-    static final List<String> SEED_KEYS =
-            List.of("databasePasswordSeed", "credentialHashKeySeed", "auditChainKeySeed", "bootstrapAdminSecretSeed");
+    static final List<String> SEED_KEYS = List.of(
+            "databasePasswordSeed",
+            "credentialHashKeySeed",
+            "auditChainKeySeed",
+            "bootstrapAdminSecretSeed",
+            "databaseRuntimePasswordSeed");
 
     /**
      * Switches the service refuses at startup ("asks for …, which this build of AgentIdP does not implement"):
@@ -78,6 +99,19 @@ public record GcpConfig(
     private static final Pattern IMAGE_REPOSITORY = Pattern.compile("[a-z0-9-]+-docker\\.pkg\\.dev/[a-z0-9._/-]+");
 
     private static final Pattern HTTPS_URL = Pattern.compile("https://[a-z0-9.-]+(:\\d+)?(/[^\\s?#]*)?");
+    /**
+     * A Google-managed certificate's domain: a fully qualified name of lowercase labels of at most 63 characters, no
+     * wildcard (Cloud Load Balancing, "Google-managed SSL certificates": wildcard domains are not supported, each
+     * domain at most 253 characters).
+     */
+    private static final Pattern DOMAIN = Pattern.compile("([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}");
+    /** A Cloud DNS managed zone's name (1-63 characters, a letter first). */
+    private static final Pattern ZONE = Pattern.compile("[a-z]([a-z0-9-]{0,61}[a-z0-9])?");
+
+    private static final Pattern EMAIL = Pattern.compile("[^@\\s]+@[^@\\s]+\\.[a-z]{2,}");
+    /** host:port, comma-separated (the service's KAFKA_BROKERS). */
+    private static final Pattern BROKERS = Pattern.compile("[a-z0-9.-]+:\\d{1,5}(,[a-z0-9.-]+:\\d{1,5})*");
+
     private static final Pattern POSTGRES = Pattern.compile("POSTGRES_1[4-7]");
     private static final Pattern SQL_TIER = Pattern.compile("db-(custom-\\d+-\\d+|[a-z0-9-]+)");
     private static final Pattern CPU = Pattern.compile("[1248]|1000m|2000m|4000m|8000m");
@@ -94,7 +128,14 @@ public record GcpConfig(
                 own.requireSecret("databasePasswordSeed"),
                 own.requireSecret("credentialHashKeySeed"),
                 own.requireSecret("auditChainKeySeed"),
-                own.requireSecret("bootstrapAdminSecretSeed"));
+                own.requireSecret("bootstrapAdminSecretSeed"),
+                own.requireSecret("databaseRuntimePasswordSeed"),
+                // A JSON object {"username": …, "password": …}, like the AWS stack's kafkaCredentialsSecretArn; only
+                // read when brokers are configured.
+                own.get("kafkaBrokers")
+                        .filter(v -> !v.isBlank())
+                        .map(brokers -> own.requireSecretObject(
+                                "kafkaCredentialsSecret", TypeShape.map(String.class, String.class))));
         return parse(
                 DeployedImage.readFromRepository(),
                 ctx.stackName(),
@@ -128,8 +169,29 @@ public record GcpConfig(
                         + "<repository>/<image>): Cloud Run runs the digest of " + DeployedImage.FILE,
                 region + "-docker.pkg.dev/" + project + "/" + Registry.REPOSITORY + "/" + Registry.IMAGE);
         String image = imageRepository + "@" + deployed.digest();
-        String issuerUrl =
-                r.string("agentidp:issuerUrl", HTTPS_URL, "the public https URL of the IdP (ISSUER_URL)", null);
+        if (lookup.apply("agentidp:issuerUrl").filter(v -> !v.isBlank()).isPresent()) {
+            r.problems.add("agentidp:issuerUrl is replaced by agentidp:domain (ISSUER_URL is https://<domain>, the"
+                    + " name the load balancer serves): pulumi config rm agentidp:issuerUrl");
+        }
+        String domain = r.string(
+                "agentidp:domain",
+                DOMAIN,
+                "the DNS name the load balancer serves, such as idp-gcp.example.com (no wildcard)",
+                null);
+        if (domain != null && domain.length() > 253) {
+            r.problems.add("agentidp:domain must be at most 253 characters (Google-managed certificates)");
+        }
+        Optional<String> dnsZone = r.optional("agentidp:dnsZone", ZONE, "a Cloud DNS managed zone name");
+        Optional<String> awsIssuerUrl = r.optional(
+                "agentidp:awsIssuerUrl", HTTPS_URL, "the AWS environment's ISSUER_URL (https://<its domainName>)");
+        if (domain != null
+                && awsIssuerUrl.isPresent()
+                && awsIssuerUrl.get().replaceAll("/+$", "").equals("https://" + domain)) {
+            r.problems.add("agentidp:domain " + domain + " is the AWS environment's issuer (agentidp:awsIssuerUrl):"
+                    + " each cloud is its own issuer with its own signing key, so that a client registered in one"
+                    + " cloud gets no token the other cloud's resource servers accept (docs/deployment.md, \"The"
+                    + " cross-cloud model\"); give GCP its own domain");
+        }
         String postgresVersion =
                 r.string("agentidp:postgresVersion", POSTGRES, "POSTGRES_14 to POSTGRES_17", "POSTGRES_14");
         String sqlTier =
@@ -138,7 +200,11 @@ public record GcpConfig(
         int redisMemory = r.integer("agentidp:redisMemorySizeGb", 1, 1, 300);
         String runCpu = r.string("agentidp:runCpu", CPU, "1, 2, 4 or 8 (vCPU)", "1");
         String runMemory = r.string("agentidp:runMemory", MEMORY, "a size such as 1Gi or 512Mi", "1Gi");
-        int minInstances = r.integer("agentidp:minInstances", 1, 1, 1000);
+        int minInstances = r.integer("agentidp:minInstances", 2, 1, 1000);
+        if (stack.equals("production") && minInstances < 2) {
+            r.problems.add("agentidp:minInstances must be at least 2 in production (N+1, like AWS's two tasks), got "
+                    + minInstances);
+        }
         int maxInstances = r.integer("agentidp:maxInstances", 10, 1, 1000);
         int concurrency = r.integer("agentidp:concurrency", 80, 1, 1000);
         String connectorMachine =
@@ -153,6 +219,17 @@ public record GcpConfig(
             r.problems.add("agentidp:connectorMaxInstances must be greater than agentidp:connectorMinInstances");
         }
         Map<String, String> features = r.features();
+        Optional<String> alertEmail = r.optional("agentidp:alertEmail", EMAIL, "an e-mail address");
+        if (stack.equals("production") && alertEmail.isEmpty()) {
+            r.problems.add("agentidp:alertEmail is required in production: alerts must reach a person");
+        }
+        // Cloud Armor rate-based ban thresholds: 1 to 10,000 requests per interval (Cloud Armor, "Rate limiting
+        // overview").
+        int tokenRate = r.integer("agentidp:tokenRateLimitPerMinute", 300, 1, 10_000);
+        // _Default log bucket retention: 1 to 3650 days (Cloud Logging, "Configure custom retention").
+        int logRetention = r.integer("agentidp:logRetentionDays", 365, 1, 3650);
+        Optional<String> kafkaBrokers =
+                r.optional("agentidp:kafkaBrokers", BROKERS, "a comma-separated list of host:port (KAFKA_BROKERS)");
         Names names = null;
         try {
             names = Names.forStack(stack, postgresVersion);
@@ -169,7 +246,9 @@ public record GcpConfig(
                 names,
                 image,
                 deployed.digest(),
-                issuerUrl,
+                domain,
+                dnsZone,
+                awsIssuerUrl,
                 postgresVersion,
                 sqlTier,
                 sqlDisk,
@@ -183,6 +262,10 @@ public record GcpConfig(
                 connectorMin,
                 connectorMax,
                 features,
+                alertEmail,
+                tokenRate,
+                logRetention,
+                kafkaBrokers,
                 secrets);
     }
 
@@ -207,6 +290,13 @@ public record GcpConfig(
                 return fallback;
             }
             return value.get();
+        }
+
+        Optional<String> optional(String key, Pattern pattern, String expected) {
+            if (lookup.apply(key).filter(v -> !v.isBlank()).isEmpty()) {
+                return Optional.empty();
+            }
+            return Optional.ofNullable(string(key, pattern, expected, null));
         }
 
         int integer(String key, int fallback, int min, int max) {

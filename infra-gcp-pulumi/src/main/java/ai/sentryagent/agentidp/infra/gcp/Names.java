@@ -67,6 +67,21 @@ public record Names(String prefix, String shortPrefix, String stack, String post
         return shortPrefix + "-run";
     }
 
+    /** The migrate job's own service account: it may read the migrator's secrets and nothing else. */
+    public String migrateServiceAccount() {
+        return shortPrefix + "-mig";
+    }
+
+    /** The connector's own /28 subnet, so that its traffic has flow logs like the rest of the VPC. */
+    public String connectorSubnet() {
+        return prefix + "-connector";
+    }
+
+    /** A front-door (load balancer) resource: compute names are at most 63 characters. */
+    public String frontDoor(String part) {
+        return prefix + "-" + part;
+    }
+
     public String cloudRunService() {
         return prefix;
     }
@@ -86,6 +101,11 @@ public record Names(String prefix, String shortPrefix, String stack, String post
         check(problems, "Memorystore instance", memorystore(), 1, 40);
         check(problems, "secret", secret("bootstrap-admin-secret"), 1, 255);
         check(problems, "service account", runServiceAccount(), 6, 30);
+        check(problems, "migrate service account", migrateServiceAccount(), 6, 30);
+        check(problems, "connector subnet", connectorSubnet(), 1, 63);
+        // The longest front-door name (Compute Engine resource names: RFC 1035, at most 63 characters).
+        check(problems, "load balancer", frontDoor("https-proxy"), 1, 63);
+        check(problems, "managed certificate", frontDoor("cert-000000"), 1, 63);
         check(problems, "Cloud Run service", cloudRunService(), 1, 49);
         check(problems, "Cloud Run job", migrateJob(), 1, 49);
         if (!problems.isEmpty()) {

@@ -6,10 +6,12 @@ import com.pulumi.gcp.compute.GlobalAddressArgs;
 import com.pulumi.gcp.compute.NetworkArgs;
 import com.pulumi.gcp.compute.Subnetwork;
 import com.pulumi.gcp.compute.SubnetworkArgs;
+import com.pulumi.gcp.compute.inputs.SubnetworkLogConfigArgs;
 import com.pulumi.gcp.servicenetworking.Connection;
 import com.pulumi.gcp.servicenetworking.ConnectionArgs;
 import com.pulumi.gcp.vpcaccess.Connector;
 import com.pulumi.gcp.vpcaccess.ConnectorArgs;
+import com.pulumi.gcp.vpcaccess.inputs.ConnectorSubnetArgs;
 import com.pulumi.resources.ComponentResource;
 import com.pulumi.resources.ComponentResourceOptions;
 import com.pulumi.resources.CustomResourceOptions;
@@ -23,7 +25,12 @@ import java.util.Map;
  */
 public final class Network extends ComponentResource {
     static final String SUBNET_RANGE = "10.10.0.0/24";
-    static final String CONNECTOR_RANGE = "10.8.0.0/28";
+    /**
+     * The connector's own subnet. Not the 10.8.0.0/28 an earlier version gave the connector as its ipCidrRange: on
+     * a stack that has it, Google's hidden subnet holds that range until the old connector is gone, and a new subnet
+     * on it would be refused as overlapping.
+     */
+    static final String CONNECTOR_RANGE = "10.8.0.16/28";
     /**
      * Private services access range, pinned: left to Google it may be allocated anywhere in RFC 1918 space,
      * including over the connector's range (VPC docs, "Allocate an IP address range": the address is optional).
@@ -59,6 +66,21 @@ public final class Network extends ComponentResource {
                         .network(network.id())
                         .ipCidrRange(SUBNET_RANGE)
                         .privateIpGoogleAccess(true)
+                        .logConfig(flowLogs())
+                        .build(),
+                child);
+        // The connector on a subnet of its own instead of an ipCidrRange: Google then creates the subnet itself and
+        // it cannot carry flow logs; here every path from Cloud Run into the VPC is logged.
+        Subnetwork connectorSubnet = new Subnetwork(
+                name + "-connector-subnet",
+                SubnetworkArgs.builder()
+                        .name(names.connectorSubnet())
+                        .project(config.project())
+                        .region(config.region())
+                        .network(network.id())
+                        .ipCidrRange(CONNECTOR_RANGE)
+                        .privateIpGoogleAccess(true)
+                        .logConfig(flowLogs())
                         .build(),
                 child);
         GlobalAddress range = new GlobalAddress(
@@ -87,14 +109,35 @@ public final class Network extends ComponentResource {
                         .name(names.connector())
                         .project(config.project())
                         .region(config.region())
-                        .network(network.name())
-                        .ipCidrRange(CONNECTOR_RANGE)
+                        // A connector subnet must be a /28 in the connector's region (Serverless VPC Access,
+                        // "Create a connector": subnet), and then neither network nor ipCidrRange is set.
+                        .subnet(ConnectorSubnetArgs.builder()
+                                .name(connectorSubnet.name())
+                                .build())
                         .machineType(config.connectorMachineType())
                         .minInstances(config.connectorMinInstances())
                         .maxInstances(config.connectorMaxInstances())
                         .build(),
-                child);
+                // A connector's settings cannot change in place and its name is fixed: the old one must go first.
+                CustomResourceOptions.builder()
+                        .parent(this)
+                        .dependsOn(apis)
+                        .deleteBeforeReplace(true)
+                        .build());
         registerOutputs(Map.of("network", network.name(), "subnet", subnet.name(), "connector", connector.id()));
+    }
+
+    /**
+     * VPC flow logs: 5-second aggregation, half the flows sampled, all metadata (VPC, "Use VPC Flow Logs": sampling is
+     * a fraction in [0, 1]; the interval one of INTERVAL_5_SEC … INTERVAL_15_MIN). Retained by the _Default bucket
+     * ({@link Observability}).
+     */
+    static SubnetworkLogConfigArgs flowLogs() {
+        return SubnetworkLogConfigArgs.builder()
+                .aggregationInterval("INTERVAL_5_SEC")
+                .flowSampling(0.5)
+                .metadata("INCLUDE_ALL_METADATA")
+                .build();
     }
 
     public Output<String> networkId() {

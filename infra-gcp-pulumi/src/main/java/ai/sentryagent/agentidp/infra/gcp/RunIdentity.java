@@ -11,14 +11,14 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The dedicated service account the Cloud Run service and job run as. It has no project-wide role: it gets
- * {@code secretAccessor} on its own secrets only ({@link Secrets}); Cloud SQL and Memorystore are reached over
- * the private network with credentials, not IAM.
+ * A dedicated service account: one for the Cloud Run service, another for the migrate job. Neither has a
+ * project-wide role that reads anything: each gets {@code secretAccessor} on its own secrets only ({@link Secrets});
+ * Cloud SQL and Memorystore are reached over the private network with credentials, not IAM.
  */
 public final class RunIdentity extends ComponentResource {
     private final Account account;
 
-    public RunIdentity(String name, GcpConfig config, List<Resource> apis) {
+    public RunIdentity(String name, GcpConfig config, String accountId, String purpose, List<Resource> apis) {
         super(
                 "agentidp:gcp:RunIdentity",
                 name,
@@ -26,10 +26,10 @@ public final class RunIdentity extends ComponentResource {
         this.account = new Account(
                 name + "-sa",
                 AccountArgs.builder()
-                        .accountId(config.names().runServiceAccount())
+                        .accountId(accountId)
                         .project(config.project())
-                        .displayName("AgentIdP " + config.stack() + " (Cloud Run)")
-                        .description("Runs the AgentIdP service and migration job; reads only its own secrets")
+                        .displayName("AgentIdP " + config.stack() + " (" + purpose + ")")
+                        .description("AgentIdP " + purpose + "; reads only its own secrets")
                         .build(),
                 CustomResourceOptions.builder().parent(this).dependsOn(apis).build());
         registerOutputs(Map.of("email", account.email()));

@@ -24,8 +24,14 @@ import com.pulumi.gcp.cloudrunv2.inputs.ServiceTemplateContainerPortArgs;
 import com.pulumi.gcp.cloudrunv2.inputs.ServiceTemplateContainerResourcesArgs;
 import com.pulumi.gcp.cloudrunv2.inputs.ServiceTemplateContainerStartupProbeArgs;
 import com.pulumi.gcp.cloudrunv2.inputs.ServiceTemplateContainerStartupProbeHttpGetArgs;
+import com.pulumi.gcp.cloudrunv2.inputs.ServiceTemplateContainerVolumeMountArgs;
 import com.pulumi.gcp.cloudrunv2.inputs.ServiceTemplateScalingArgs;
+import com.pulumi.gcp.cloudrunv2.inputs.ServiceTemplateVolumeArgs;
+import com.pulumi.gcp.cloudrunv2.inputs.ServiceTemplateVolumeSecretArgs;
+import com.pulumi.gcp.cloudrunv2.inputs.ServiceTemplateVolumeSecretItemArgs;
 import com.pulumi.gcp.cloudrunv2.inputs.ServiceTemplateVpcAccessArgs;
+import com.pulumi.gcp.projects.IAMMember;
+import com.pulumi.gcp.projects.IAMMemberArgs;
 import com.pulumi.resources.ComponentResource;
 import com.pulumi.resources.ComponentResourceOptions;
 import com.pulumi.resources.CustomResourceOptions;
@@ -33,18 +39,54 @@ import com.pulumi.resources.Resource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The Cloud Run (v2) service — image from config, port 3000, plain settings as environment and secrets as
- * Secret Manager references, the VPC connector for private ranges, at least one instance, startup and liveness
- * probes on {@code /health}, the dedicated service account — and the {@code migrate} job with the same identity,
- * connector and database secret.
+ * Secret Manager references, the VPC connector for private ranges, at least two instances in production, startup
+ * and liveness probes, the dedicated service account, reachable only through the load balancer ({@link FrontDoor}),
+ * with Google Managed Prometheus scraping {@code /metrics} from a sidecar — and the {@code migrate} job under its own
+ * service account, which reads the migrator's credentials and nothing else.
  *
- * <p>The service is invokable by {@code allUsers} on purpose: it is a public token API whose endpoints do their
- * own client authentication, like the AWS load balancer that is open to the internet.
+ * <p>The invoker is {@code allUsers} on purpose: the load balancer forwards unauthenticated requests (Cloud Run
+ * checks the invoker on every request, and a public token API cannot present Google credentials), and ingress
+ * {@code INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER} makes the {@code *.run.app} URL refuse everything that does not come
+ * through the load balancer, so Cloud Armor cannot be bypassed. Where the organization policy
+ * {@code iam.allowedPolicyMemberDomains} refuses {@code allUsers}, the project needs an exception
+ * (docs/deployment.md, "allUsers and the organization policy").
  */
 public final class Service extends ComponentResource {
     static final int PORT = 3000;
+    static final String CONTAINER = "agentidp";
+    /** The migrator's URL: the job reads it as {@code DATABASE_URL}; the service never reads it. */
+    static final String MIGRATOR_URL = "DATABASE_MIGRATOR_URL";
+    /** The runtime role's password: only {@code migrate} needs it, to create and grant the role. */
+    static final String RUNTIME_PASSWORD = "DATABASE_RUNTIME_PASSWORD";
+    /** The RunMonitoring configuration of the Prometheus sidecar, mounted as a file. */
+    static final String GMP_CONFIG = "GMP_CONFIG";
+    /** Secrets that are not the service's environment. */
+    static final Set<String> NOT_SERVICE_ENV = Set.of(MIGRATOR_URL, RUNTIME_PASSWORD, GMP_CONFIG);
+    /**
+     * Google's Managed Service for Prometheus collector for Cloud Run (Cloud Run, "Write Prometheus metrics by using
+     * the Prometheus sidecar"), pinned: it reads {@code /etc/rungmp/config.yaml}.
+     */
+    static final String GMP_SIDECAR =
+            "us-docker.pkg.dev/cloud-ops-agents-artifacts/cloud-run-gmp-sidecar/cloud-run-gmp-sidecar:1.2.0";
+
+    static final String GMP_MOUNT = "/etc/rungmp/";
+
+    /** The sidecar's RunMonitoring: scrape the service's own port (the default is 8080), every 30 s. */
+    static final String RUN_MONITORING = """
+            apiVersion: monitoring.googleapis.com/v1beta
+            kind: RunMonitoring
+            metadata:
+              name: agentidp
+            spec:
+              endpoints:
+              - port: %d
+                path: /metrics
+                interval: 30s
+            """.formatted(PORT);
 
     private final com.pulumi.gcp.cloudrunv2.Service service;
     private final Job job;
@@ -54,8 +96,10 @@ public final class Service extends ComponentResource {
             GcpConfig config,
             Network network,
             RunIdentity identity,
+            RunIdentity migrator,
             Secrets secrets,
             Map<String, Output<String>> environment,
+            Map<String, Output<String>> migrateEnvironment,
             List<Resource> dependencies) {
         super("agentidp:gcp:Service", name, ComponentResourceOptions.builder().build());
         List<Resource> after = new ArrayList<>(dependencies);
@@ -65,6 +109,9 @@ public final class Service extends ComponentResource {
         environment.forEach((key, value) -> envs.add(
                 ServiceTemplateContainerEnvArgs.builder().name(key).value(value).build()));
         for (Secrets.Entry entry : secrets.entries()) {
+            if (NOT_SERVICE_ENV.contains(entry.variable())) {
+                continue;
+            }
             envs.add(ServiceTemplateContainerEnvArgs.builder()
                     .name(entry.variable())
                     .valueSource(ServiceTemplateContainerEnvValueSourceArgs.builder()
@@ -77,6 +124,18 @@ public final class Service extends ComponentResource {
                             .build())
                     .build());
         }
+        Secrets.Entry gmpConfig = secrets.entry(GMP_CONFIG);
+
+        // The sidecar writes metrics as the service's identity: metric writing only, it reads nothing.
+        IAMMember metricWriter = new IAMMember(
+                name + "-metric-writer",
+                IAMMemberArgs.builder()
+                        .project(config.project())
+                        .role("roles/monitoring.metricWriter")
+                        .member(identity.email().applyValue(email -> "serviceAccount:" + email))
+                        .build(),
+                CustomResourceOptions.builder().parent(this).build());
+        after.add(metricWriter);
 
         this.service = new com.pulumi.gcp.cloudrunv2.Service(
                 name + "-run",
@@ -84,7 +143,8 @@ public final class Service extends ComponentResource {
                         .name(config.names().cloudRunService())
                         .project(config.project())
                         .location(config.region())
-                        .ingress("INGRESS_TRAFFIC_ALL")
+                        // Only the load balancer (and the VPC) may call it: *.run.app answers 404 to the internet.
+                        .ingress("INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER")
                         .labels(Map.of("project", Names.PROJECT, "stack", config.stack()))
                         .template(ServiceTemplateArgs.builder()
                                 .serviceAccount(identity.email())
@@ -98,38 +158,19 @@ public final class Service extends ComponentResource {
                                         .connector(network.connectorId())
                                         .egress("PRIVATE_RANGES_ONLY")
                                         .build())
-                                .containers(ServiceTemplateContainerArgs.builder()
-                                        .image(config.image())
-                                        .args(List.of("serve"))
-                                        .ports(List.of(ServiceTemplateContainerPortArgs.builder()
-                                                .name("http1")
-                                                .containerPort(PORT)
-                                                .build()))
-                                        .resources(ServiceTemplateContainerResourcesArgs.builder()
-                                                .limits(Map.of("cpu", config.runCpu(), "memory", config.runMemory()))
-                                                .cpuIdle(false)
-                                                .startupCpuBoost(true)
+                                .volumes(List.of(ServiceTemplateVolumeArgs.builder()
+                                        .name("gmp-config")
+                                        .secret(ServiceTemplateVolumeSecretArgs.builder()
+                                                .secret(gmpConfig.secret().secretId())
+                                                .items(List.of(ServiceTemplateVolumeSecretItemArgs.builder()
+                                                        .version(gmpConfig
+                                                                .version()
+                                                                .version())
+                                                        .path("config.yaml")
+                                                        .build()))
                                                 .build())
-                                        .envs(envs)
-                                        .startupProbe(ServiceTemplateContainerStartupProbeArgs.builder()
-                                                .httpGet(ServiceTemplateContainerStartupProbeHttpGetArgs.builder()
-                                                        .path("/health")
-                                                        .port(PORT)
-                                                        .build())
-                                                .periodSeconds(5)
-                                                .timeoutSeconds(3)
-                                                .failureThreshold(24)
-                                                .build())
-                                        .livenessProbe(ServiceTemplateContainerLivenessProbeArgs.builder()
-                                                .httpGet(ServiceTemplateContainerLivenessProbeHttpGetArgs.builder()
-                                                        .path("/health")
-                                                        .port(PORT)
-                                                        .build())
-                                                .periodSeconds(15)
-                                                .timeoutSeconds(3)
-                                                .failureThreshold(3)
-                                                .build())
-                                        .build())
+                                        .build()))
+                                .containers(List.of(serviceContainer(config, envs), collector()))
                                 .build())
                         .build(),
                 CustomResourceOptions.builder().parent(this).dependsOn(after).build());
@@ -145,10 +186,13 @@ public final class Service extends ComponentResource {
                         .build(),
                 CustomResourceOptions.builder().parent(this).build());
 
-        Secrets.Entry database = secrets.entries().stream()
-                .filter(entry -> entry.variable().equals("DATABASE_URL"))
-                .findFirst()
-                .orElseThrow();
+        List<JobTemplateTemplateContainerEnvArgs> jobEnvs = new ArrayList<>();
+        migrateEnvironment.forEach((key, value) -> jobEnvs.add(JobTemplateTemplateContainerEnvArgs.builder()
+                .name(key)
+                .value(value)
+                .build()));
+        jobEnvs.add(secretEnv("DATABASE_URL", secrets.entry(MIGRATOR_URL)));
+        jobEnvs.add(secretEnv(RUNTIME_PASSWORD, secrets.entry(RUNTIME_PASSWORD)));
         this.job = new Job(
                 name + "-migrate",
                 JobArgs.builder()
@@ -160,7 +204,7 @@ public final class Service extends ComponentResource {
                                 .taskCount(1)
                                 .parallelism(1)
                                 .template(JobTemplateTemplateArgs.builder()
-                                        .serviceAccount(identity.email())
+                                        .serviceAccount(migrator.email())
                                         .maxRetries(1)
                                         .timeout("600s")
                                         .vpcAccess(JobTemplateTemplateVpcAccessArgs.builder()
@@ -170,28 +214,7 @@ public final class Service extends ComponentResource {
                                         .containers(JobTemplateTemplateContainerArgs.builder()
                                                 .image(config.image())
                                                 .args(List.of("migrate"))
-                                                .envs(List.of(
-                                                        JobTemplateTemplateContainerEnvArgs.builder()
-                                                                .name("NODE_ENV")
-                                                                .value("production")
-                                                                .build(),
-                                                        JobTemplateTemplateContainerEnvArgs.builder()
-                                                                .name("DATABASE_URL")
-                                                                .valueSource(
-                                                                        JobTemplateTemplateContainerEnvValueSourceArgs
-                                                                                .builder()
-                                                                                .secretKeyRef(
-                                                                                        JobTemplateTemplateContainerEnvValueSourceSecretKeyRefArgs
-                                                                                                .builder()
-                                                                                                .secret(
-                                                                                                        database.secret()
-                                                                                                                .secretId())
-                                                                                                .version(
-                                                                                                        database.version()
-                                                                                                                .version())
-                                                                                                .build())
-                                                                                .build())
-                                                                .build()))
+                                                .envs(jobEnvs)
                                                 .build())
                                         .build())
                                 .build())
@@ -200,8 +223,81 @@ public final class Service extends ComponentResource {
         registerOutputs(Map.of("uri", service.uri(), "job", job.name()));
     }
 
+    private static ServiceTemplateContainerArgs serviceContainer(
+            GcpConfig config, List<ServiceTemplateContainerEnvArgs> envs) {
+        return ServiceTemplateContainerArgs.builder()
+                .name(CONTAINER)
+                .image(config.image())
+                .args(List.of("serve"))
+                .ports(List.of(ServiceTemplateContainerPortArgs.builder()
+                        .name("http1")
+                        .containerPort(PORT)
+                        .build()))
+                .resources(ServiceTemplateContainerResourcesArgs.builder()
+                        .limits(Map.of("cpu", config.runCpu(), "memory", config.runMemory()))
+                        .cpuIdle(false)
+                        .startupCpuBoost(true)
+                        .build())
+                .envs(envs)
+                .startupProbe(ServiceTemplateContainerStartupProbeArgs.builder()
+                        .httpGet(ServiceTemplateContainerStartupProbeHttpGetArgs.builder()
+                                .path("/health")
+                                .port(PORT)
+                                .build())
+                        .periodSeconds(5)
+                        .timeoutSeconds(3)
+                        .failureThreshold(24)
+                        .build())
+                .livenessProbe(ServiceTemplateContainerLivenessProbeArgs.builder()
+                        .httpGet(ServiceTemplateContainerLivenessProbeHttpGetArgs.builder()
+                                .path("/health")
+                                .port(PORT)
+                                .build())
+                        .periodSeconds(15)
+                        .timeoutSeconds(3)
+                        .failureThreshold(3)
+                        .build())
+                .build();
+    }
+
+    /**
+     * The Prometheus collector: starts after the service (a sidecar's dependsOn names the containers it waits for),
+     * has no port (only the ingress container may), and Cloud Run's per-container defaults spelled out.
+     */
+    private static ServiceTemplateContainerArgs collector() {
+        return ServiceTemplateContainerArgs.builder()
+                .name("collector")
+                .image(GMP_SIDECAR)
+                .dependsOns(List.of(CONTAINER))
+                .resources(ServiceTemplateContainerResourcesArgs.builder()
+                        .limits(Map.of("cpu", "1", "memory", "512Mi"))
+                        .build())
+                .volumeMounts(List.of(ServiceTemplateContainerVolumeMountArgs.builder()
+                        .name("gmp-config")
+                        .mountPath(GMP_MOUNT)
+                        .build()))
+                .build();
+    }
+
+    private static JobTemplateTemplateContainerEnvArgs secretEnv(String variable, Secrets.Entry entry) {
+        return JobTemplateTemplateContainerEnvArgs.builder()
+                .name(variable)
+                .valueSource(JobTemplateTemplateContainerEnvValueSourceArgs.builder()
+                        .secretKeyRef(JobTemplateTemplateContainerEnvValueSourceSecretKeyRefArgs.builder()
+                                .secret(entry.secret().secretId())
+                                .version(entry.version().version())
+                                .build())
+                        .build())
+                .build();
+    }
+
     public Output<String> uri() {
         return service.uri();
+    }
+
+    /** The Cloud Run service's name: the serverless NEG and the alert filters name it. */
+    public Output<String> name() {
+        return service.name();
     }
 
     public Output<String> jobName() {

@@ -36,11 +36,12 @@ class GcpConfigTest {
         assertThatThrownBy(() -> GcpConfig.parse(StackFile.image(), "production", key -> Optional.empty(), null))
                 .hasMessageContaining("gcp:project is required")
                 .hasMessageContaining("gcp:region is required")
-                .hasMessageContaining("agentidp:issuerUrl is required");
+                .hasMessageContaining("agentidp:domain is required")
+                .hasMessageContaining("agentidp:alertEmail is required in production");
         Map<String, String> bad = new HashMap<>(Map.of(
                 "gcp:project", "Bad_Project",
                 "gcp:region", "us-central1",
-                "agentidp:issuerUrl", "http://idp.example.com",
+                "agentidp:domain", "*.example.com",
                 "agentidp:postgresVersion", "POSTGRES_9_6",
                 "agentidp:minInstances", "0",
                 "agentidp:maxInstances", "many",
@@ -48,7 +49,7 @@ class GcpConfigTest {
         assertThatThrownBy(() -> GcpConfig.parse(
                         StackFile.image(), "production", key -> Optional.ofNullable(bad.get(key)), null))
                 .hasMessageContaining("gcp:project must be a GCP project id")
-                .hasMessageContaining("agentidp:issuerUrl must be the public https URL")
+                .hasMessageContaining("agentidp:domain must be the DNS name the load balancer serves")
                 .hasMessageContaining("agentidp:postgresVersion must be POSTGRES_14 to POSTGRES_17")
                 .hasMessageContaining("agentidp:minInstances must be between 1 and 1000, got 0")
                 .hasMessageContaining("agentidp:maxInstances must be a whole number")
@@ -151,5 +152,43 @@ class GcpConfigTest {
         }
         Files.delete(root.resolve("deploy/image.json"));
         assertThatThrownBy(() -> DeployedImage.read(root)).hasMessageContaining("deploy/image.json is missing");
+    }
+
+    /** A stack file still carrying the old key is told what replaced it, instead of silently using the wrong issuer. */
+    @Test
+    void theOldIssuerUrlKeyIsRefusedNamingItsReplacement() {
+        Map<String, String> values = StackFile.production();
+        values.put("agentidp:issuerUrl", "https://idp.example.com");
+        assertThatThrownBy(() ->
+                        GcpConfig.parse(StackFile.image(), "production", k -> Optional.ofNullable(values.get(k)), null))
+                .hasMessageContaining("agentidp:issuerUrl is replaced by agentidp:domain");
+    }
+
+    /** N+1 in production: one instance is a single point of failure during a revision roll or a zone outage. */
+    @Test
+    void productionRefusesASingleInstanceOtherStacksMayUseOne() {
+        Map<String, String> values = StackFile.production();
+        values.put("agentidp:minInstances", "1");
+        assertThatThrownBy(() ->
+                        GcpConfig.parse(StackFile.image(), "production", k -> Optional.ofNullable(values.get(k)), null))
+                .hasMessageContaining("agentidp:minInstances must be at least 2 in production");
+        values.remove("agentidp:alertEmail");
+        assertThat(GcpConfig.parse(StackFile.image(), "staging", k -> Optional.ofNullable(values.get(k)), null)
+                        .minInstances())
+                .isEqualTo(1);
+    }
+
+    /** Cloud Armor's rate-based ban accepts 1 to 10,000 requests per interval ("Rate limiting overview"). */
+    @Test
+    void rateLimitAndRetentionStayWithinWhatGcpAccepts() {
+        Map<String, String> values = StackFile.production();
+        values.put("agentidp:tokenRateLimitPerMinute", "20000");
+        values.put("agentidp:logRetentionDays", "4000");
+        values.put("agentidp:kafkaBrokers", "not a broker list");
+        assertThatThrownBy(() ->
+                        GcpConfig.parse(StackFile.image(), "production", k -> Optional.ofNullable(values.get(k)), null))
+                .hasMessageContaining("agentidp:tokenRateLimitPerMinute must be between 1 and 10000")
+                .hasMessageContaining("agentidp:logRetentionDays must be between 1 and 3650")
+                .hasMessageContaining("agentidp:kafkaBrokers must be a comma-separated list of host:port");
     }
 }

@@ -22,6 +22,14 @@ final class GcpMocks implements Mocks {
 
     static final String SECRET_VERSION = "1";
     static final String SQL_IP = "10.20.0.3";
+    static final String SQL_CA = "-----BEGIN CERTIFICATE-----\nMIIBmockSqlCA\n-----END CERTIFICATE-----";
+    /** During a server CA rotation Cloud SQL lists the upcoming CA too. */
+    static final String SQL_NEXT_CA = "-----BEGIN CERTIFICATE-----\nMIIBmockSqlNextCA\n-----END CERTIFICATE-----";
+    /** The load balancer's reserved address (a documentation range, RFC 5737). */
+    static final String LB_IP = "203.0.113.10";
+
+    static final String UPTIME_CHECK_ID = "agentidp-production-uptime-9f2c";
+    static final String NOTIFICATION_CHANNEL = "projects/my-gcp-project-id/notificationChannels/4711";
     static final String REDIS_HOST = "10.30.0.4";
 
     /** One registered resource. */
@@ -43,8 +51,10 @@ final class GcpMocks implements Mocks {
             case "gcp:sql/databaseInstance:DatabaseInstance" -> {
                 state.put("connectionName", project + ":" + args.inputs.get("region") + ":" + name);
                 state.put("privateIpAddress", SQL_IP);
+                state.put("serverCaCerts", List.of(Map.of("cert", SQL_CA + "\n"), Map.of("cert", SQL_NEXT_CA)));
             }
             case "gcp:redis/instance:Instance" -> {
+                id = "projects/" + project + "/locations/" + args.inputs.get("region") + "/instances/" + name;
                 state.put("host", REDIS_HOST);
                 state.put("port", 6379);
                 state.put("authString", REDIS_AUTH);
@@ -60,6 +70,29 @@ final class GcpMocks implements Mocks {
                 state.put("name", id);
             }
             case "gcp:cloudrunv2/service:Service" -> state.put("uri", "https://" + name + "-abc123-uc.a.run.app");
+            case "gcp:compute/globalAddress:GlobalAddress" -> state.putIfAbsent("address", LB_IP);
+            case "gcp:compute/securityPolicy:SecurityPolicy" ->
+                state.put(
+                        "selfLink",
+                        "https://www.googleapis.com/compute/v1/projects/" + project + "/global/securityPolicies/"
+                                + name);
+            case "gcp:compute/managedSslCertificate:ManagedSslCertificate" ->
+                id = "projects/" + project + "/global/sslCertificates/" + name;
+            case "gcp:compute/regionNetworkEndpointGroup:RegionNetworkEndpointGroup" ->
+                id = "projects/" + project + "/regions/" + args.inputs.get("region") + "/networkEndpointGroups/" + name;
+            case "gcp:compute/backendService:BackendService" ->
+                id = "projects/" + project + "/global/backendServices/" + name;
+            case "gcp:compute/uRLMap:URLMap" -> id = "projects/" + project + "/global/urlMaps/" + name;
+            case "gcp:compute/targetHttpsProxy:TargetHttpsProxy" ->
+                id = "projects/" + project + "/global/targetHttpsProxies/" + name;
+            case "gcp:compute/targetHttpProxy:TargetHttpProxy" ->
+                id = "projects/" + project + "/global/targetHttpProxies/" + name;
+            case "gcp:compute/sSLPolicy:SSLPolicy" -> id = "projects/" + project + "/global/sslPolicies/" + name;
+            case "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig" -> state.put("uptimeCheckId", UPTIME_CHECK_ID);
+            case "gcp:monitoring/notificationChannel:NotificationChannel" -> {
+                id = NOTIFICATION_CHANNEL;
+                state.put("name", NOTIFICATION_CHANNEL);
+            }
             default -> {
                 // echo only
             }

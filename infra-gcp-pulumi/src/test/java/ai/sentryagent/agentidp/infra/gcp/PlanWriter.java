@@ -33,12 +33,21 @@ final class PlanWriter {
     /** Records each resource's explicit dependsOn as it is registered (a stack transformation; changes nothing). */
     static final class Dependencies implements ResourceTransformation {
         private final Map<String, Output<List<Resource>>> byResource = new java.util.concurrent.ConcurrentHashMap<>();
+        private final Set<String> protectedResources = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
         @Override
         public Optional<ResourceTransformation.Result> apply(ResourceTransformation.Args args) {
             Resource resource = args.resource();
             byResource.put(key(resource), args.options().getDependsOn());
+            if (args.options().isProtect()) {
+                protectedResources.add(key(resource));
+            }
             return Optional.empty();
+        }
+
+        /** Whether the resource carries Pulumi's {@code protect} option (a delete or replace is refused). */
+        boolean isProtected(String key) {
+            return protectedResources.contains(key);
         }
 
         /** The explicit dependencies of one resource, as {@code type::name}, sorted. */
@@ -80,6 +89,7 @@ final class PlanWriter {
             }
             entry.put("inputs", masked);
             entry.put("dependsOn", dependencies.of(key(resource)));
+            entry.put("protect", dependencies.isProtected(key(resource)));
             entries.add(entry);
         }
         entries.sort(Comparator.comparing((Map<String, Object> e) -> (String) e.get("type"))
@@ -89,7 +99,7 @@ final class PlanWriter {
         for (int i = 0; i < entries.size(); i++) {
             Map<String, Object> entry = entries.get(i);
             json.append("  {");
-            for (String key : List.of("type", "name", "parent", "dependsOn", "inputs")) {
+            for (String key : List.of("type", "name", "parent", "protect", "dependsOn", "inputs")) {
                 json.append(key.equals("type") ? "" : ",");
                 string(json, key);
                 json.append(':');
