@@ -39,7 +39,10 @@ class CrossCloudModelTest {
         List<String> aws = awsDomains();
         assertThat(aws).as("cdk.json's environments").isNotEmpty();
         GcpConfig gcp = GcpConfig.parse(
-                "production", key -> Optional.ofNullable(StackFile.production().get(key)), null);
+                StackFile.image(),
+                "production",
+                key -> Optional.ofNullable(StackFile.production().get(key)),
+                null);
         assertThat(aws).doesNotContain(gcp.domain());
         assertThat(aws.stream().map(d -> "https://" + d)).doesNotContain(gcp.issuerUrl());
     }

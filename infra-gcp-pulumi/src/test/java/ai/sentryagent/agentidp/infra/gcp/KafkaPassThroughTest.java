@@ -41,6 +41,7 @@ class KafkaPassThroughTest {
         GcpConfig base = GcpProgramTest.config("production", values);
         GcpConfig.Secrets s = base.secrets();
         GcpConfig config = GcpConfig.parse(
+                StackFile.image(),
                 "production",
                 key -> Optional.ofNullable(values.get(key)),
                 new GcpConfig.Secrets(
