@@ -173,7 +173,7 @@ public final class AgentIdp {
                 redis,
                 metrics,
                 codec,
-                new ClientAuthenticator(credentials, hasher, limiter, config.rateLimit(), metrics, audit),
+                new ClientAuthenticator(credentials, hasher, limiter, config.rateLimit()),
                 new TokenIssuer(codec),
                 revocations,
                 agents,

@@ -14,6 +14,7 @@ import ai.sentryagent.agentidp.observability.Metrics;
 import ai.sentryagent.agentidp.policy.PolicyEngine;
 import ai.sentryagent.agentidp.token.ActiveTokens;
 import ai.sentryagent.agentidp.token.ClientAuthenticator;
+import ai.sentryagent.agentidp.token.ClientCredentialsGrant;
 import ai.sentryagent.agentidp.token.RevocationStore;
 import ai.sentryagent.agentidp.token.TokenCodec;
 import ai.sentryagent.agentidp.token.TokenIssuer;
@@ -173,7 +174,9 @@ public final class Routes {
         Handler<RoutingContext> form = BodyHandler.create(false).setBodyLimit(MAX_FORM_BODY_BYTES);
         OAuthGuard guard = new OAuthGuard();
         OAuthErrorHandler oauthErrors = new OAuthErrorHandler(deps.metrics());
-        TokenEndpoint token = new TokenEndpoint(deps.authenticator(), deps.issuer(), deps.metrics(), deps.audit());
+        OAuthOutcomes outcomes = new OAuthOutcomes(deps.audit(), deps.metrics());
+        TokenEndpoint token = new TokenEndpoint(
+                List.of(new ClientCredentialsGrant(deps.authenticator(), deps.issuer())), outcomes);
         router.route("/api/v1/token")
                 .handler(form) // Vert.x Web runs body handlers first
                 .handler(tag("/api/v1/token"))
@@ -185,13 +188,13 @@ public final class Routes {
                 .handler(form) // Vert.x Web runs body handlers first
                 .handler(tag("/api/v1/token/introspect"))
                 .handler(guard)
-                .handler(new IntrospectionEndpoint(deps.authenticator(), deps.codec(), activeTokens))
+                .handler(new IntrospectionEndpoint(deps.authenticator(), deps.codec(), activeTokens, outcomes))
                 .failureHandler(oauthErrors);
         router.route("/api/v1/token/revoke")
                 .handler(form) // Vert.x Web runs body handlers first
                 .handler(tag("/api/v1/token/revoke"))
                 .handler(guard)
-                .handler(new RevocationEndpoint(deps.authenticator(), deps.codec(), deps.revocations()))
+                .handler(new RevocationEndpoint(deps.authenticator(), deps.codec(), deps.revocations(), outcomes))
                 .failureHandler(oauthErrors);
 
         BearerAuth bearer = new BearerAuth(activeTokens);
