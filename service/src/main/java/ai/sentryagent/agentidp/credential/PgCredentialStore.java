@@ -20,7 +20,11 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
-/** {@link CredentialStore} on PostgreSQL. */
+/**
+ * {@link CredentialStore} on PostgreSQL. Every write drops its agent from the {@link ClientDirectory} once it has
+ * committed, before its caller goes on: the next token request on this task sees it, whatever the notification's
+ * delay.
+ */
 public final class PgCredentialStore implements CredentialStore {
     private static final String COLUMNS =
             "c.credential_id, c.agent_id, a.client_id, c.status, c.created_at, c.expires_at, c.revoked_at,"
@@ -28,16 +32,18 @@ public final class PgCredentialStore implements CredentialStore {
 
     private final Pool pool;
     private final Audit audit;
+    private final ClientDirectory directory;
 
-    public PgCredentialStore(Pool pool, Audit audit) {
+    public PgCredentialStore(Pool pool, Audit audit, ClientDirectory directory) {
         this.pool = pool;
         this.audit = audit;
+        this.directory = directory;
     }
 
     @Override
     public Future<Optional<Credential>> create(
             UUID agentId, byte[] secretHash, Optional<Instant> expiresAt, String label, Audit.Context context) {
-        return pool.withTransaction(tx -> lockAgent(tx, agentId).compose(status -> {
+        return pool.<Optional<Credential>>withTransaction(tx -> lockAgent(tx, agentId).compose(status -> {
             if (status.isEmpty()) {
                 return Future.succeededFuture(Optional.empty());
             }
@@ -66,7 +72,8 @@ public final class PgCredentialStore implements CredentialStore {
                                                             .map(Instant::toString)
                                                             .orElse(null))))
                             .map(Optional.of(created)));
-        }));
+        }))
+                .andThen(done -> directory.changedAgent(agentId));
     }
 
     @Override
@@ -127,7 +134,8 @@ public final class PgCredentialStore implements CredentialStore {
                                                                 "gracePeriodSeconds", grace.toSeconds()))))
                                         .map(Optional.of(fresh)));
                     });
-        }));
+        }))
+                .andThen(done -> directory.changedAgent(agentId));
     }
 
     /**
@@ -178,43 +186,8 @@ public final class PgCredentialStore implements CredentialStore {
                                                 agentId,
                                                 context,
                                                 Audit.details("credentialId", credentialId.toString())))
-                                .map(true)));
-    }
-
-    @Override
-    public Future<Optional<ClientRecord>> findClient(String clientId) {
-        return pool.preparedQuery("SELECT a.agent_id, a.client_id, a.status, a.scopes, a.tokens_revoked_before,"
-                        + " c.credential_id, c.secret_hash, c.expires_at FROM agents a LEFT JOIN credentials c ON c.agent_id ="
-                        + " a.agent_id AND c.status = 'active' AND (c.expires_at IS NULL OR c.expires_at > now()) WHERE"
-                        + " a.client_id = $1")
-                .execute(Tuple.of(clientId))
-                .map(rows -> {
-                    if (rows.size() == 0) {
-                        return Optional.empty();
-                    }
-                    List<ClientRecord.StoredSecret> secrets = new ArrayList<>();
-                    Row first = null;
-                    for (Row row : rows) {
-                        first = first == null ? row : first;
-                        UUID credentialId = row.getUUID("credential_id");
-                        if (credentialId != null) {
-                            OffsetDateTime expiresAt = row.getOffsetDateTime("expires_at");
-                            secrets.add(new ClientRecord.StoredSecret(
-                                    credentialId,
-                                    row.getBuffer("secret_hash").getBytes(),
-                                    expiresAt == null ? null : expiresAt.toInstant()));
-                        }
-                    }
-                    String[] scopes = first.getArrayOfStrings("scopes");
-                    OffsetDateTime cutOff = first.getOffsetDateTime("tokens_revoked_before");
-                    return Optional.of(new ClientRecord(
-                            first.getUUID("agent_id"),
-                            first.getString("client_id"),
-                            AgentStatus.fromWire(first.getString("status")).orElseThrow(),
-                            scopes == null ? List.of() : Arrays.asList(scopes),
-                            secrets,
-                            Optional.ofNullable(cutOff).map(OffsetDateTime::toInstant)));
-                });
+                                .map(true)))
+                .andThen(done -> directory.changedAgent(agentId));
     }
 
     @Override
@@ -237,7 +210,8 @@ public final class PgCredentialStore implements CredentialStore {
                             .execute(Tuple.of(agentId, label))
                             .compose(revoked -> insert(tx, agentId, secretHash, null, label))
                             .compose(inserted -> cutOffTokens(tx, agentId));
-                }));
+                }))
+                .andThen(done -> directory.changedAgent(agentId));
     }
 
     private static Future<Optional<AgentStatus>> lockAgent(SqlClient tx, UUID agentId) {

@@ -8,6 +8,7 @@ import static io.vertx.core.http.HttpMethod.POST;
 import ai.sentryagent.agentidp.agent.AgentStore;
 import ai.sentryagent.agentidp.audit.Audit;
 import ai.sentryagent.agentidp.config.AppConfig;
+import ai.sentryagent.agentidp.credential.ClientDirectory;
 import ai.sentryagent.agentidp.credential.CredentialStore;
 import ai.sentryagent.agentidp.crypto.CredentialHasher;
 import ai.sentryagent.agentidp.observability.Metrics;
@@ -128,6 +129,7 @@ public final class Routes {
             RevocationStore revocations,
             AgentStore agents,
             CredentialStore credentials,
+            ClientDirectory clients,
             CredentialHasher hasher,
             Audit audit,
             PolicyEngine policy,
@@ -183,7 +185,7 @@ public final class Routes {
                 .handler(guard)
                 .handler(token)
                 .failureHandler(oauthErrors);
-        ActiveTokens activeTokens = new ActiveTokens(deps.codec(), deps.credentials(), deps.revocations());
+        ActiveTokens activeTokens = new ActiveTokens(deps.codec(), deps.clients(), deps.revocations());
         router.route("/api/v1/token/introspect")
                 .handler(form) // Vert.x Web runs body handlers first
                 .handler(tag("/api/v1/token/introspect"))

@@ -2,7 +2,7 @@ package ai.sentryagent.agentidp.token;
 
 import ai.sentryagent.agentidp.agent.AgentStatus;
 import ai.sentryagent.agentidp.credential.ClientRecord;
-import ai.sentryagent.agentidp.credential.CredentialStore;
+import ai.sentryagent.agentidp.credential.ClientDirectory;
 import io.vertx.core.Future;
 import java.util.Optional;
 
@@ -28,10 +28,10 @@ public final class ActiveTokens {
     private static final Check REVOKED = new Check.Inactive("the access token has been revoked");
 
     private final TokenCodec codec;
-    private final CredentialStore clients;
+    private final ClientDirectory clients;
     private final RevocationStore revocations;
 
-    public ActiveTokens(TokenCodec codec, CredentialStore clients, RevocationStore revocations) {
+    public ActiveTokens(TokenCodec codec, ClientDirectory clients, RevocationStore revocations) {
         this.codec = codec;
         this.clients = clients;
         this.revocations = revocations;

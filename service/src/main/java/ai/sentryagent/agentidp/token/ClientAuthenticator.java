@@ -3,7 +3,7 @@ package ai.sentryagent.agentidp.token;
 import ai.sentryagent.agentidp.agent.AgentStatus;
 import ai.sentryagent.agentidp.config.AppConfig;
 import ai.sentryagent.agentidp.credential.ClientRecord;
-import ai.sentryagent.agentidp.credential.CredentialStore;
+import ai.sentryagent.agentidp.credential.ClientDirectory;
 import ai.sentryagent.agentidp.crypto.CredentialHasher;
 import ai.sentryagent.agentidp.ratelimit.RateLimiter;
 import io.vertx.core.Future;
@@ -23,7 +23,7 @@ import java.util.Optional;
  *
  * <p>A guess costs the same whether or not the client exists: the secret is hashed before the lookup and compared in
  * constant time against every usable secret, an unknown client against a dummy hash, and unknown ids are cached like
- * known ones ({@code ClientCache}).
+ * known ones ({@link ClientDirectory}).
  */
 public final class ClientAuthenticator {
     private static final int MAX_SECRET_LENGTH = 512;
@@ -34,18 +34,18 @@ public final class ClientAuthenticator {
     /** What a request presented, and from where; {@code endpoint} is the route template, for the audit event. */
     public record Presented(ClientCredential credential, String clientIp, String requestId, String endpoint) {}
 
-    private final CredentialStore credentials;
+    private final ClientDirectory clients;
     private final CredentialHasher hasher;
     private final RateLimiter limiter;
     private final RateLimiter.Limits tokenLimits;
     private final RateLimiter.Limits authenticationLimits;
 
     public ClientAuthenticator(
-            CredentialStore credentials,
+            ClientDirectory clients,
             CredentialHasher hasher,
             RateLimiter limiter,
             AppConfig.RateLimitConfig limits) {
-        this.credentials = credentials;
+        this.clients = clients;
         this.hasher = hasher;
         this.limiter = limiter;
         this.authenticationLimits = new RateLimiter.Limits(
@@ -100,7 +100,7 @@ public final class ClientAuthenticator {
     /** The client when the secret matches one of its usable secrets and the agent is active. */
     private Future<Optional<ClientRecord>> verifySecret(String clientId, String secret) {
         byte[] presented = hasher.hash(secret);
-        return credentials.findClient(clientId).map(found -> {
+        return clients.findClient(clientId).map(found -> {
             if (found.isEmpty()) {
                 CredentialHasher.matches(DUMMY_HASH, presented);
                 return Optional.empty();

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
  * made behind its back in SQL (as another task or an operator would), and while its notification connection is
  * being re-established.
  */
-class ClientCacheFreshnessTest {
+class ClientDirectoryFreshnessTest {
     @Test
     void revocationsCountAtOnceWhereverTheyAreMade() throws Exception {
         String url = TestServers.get().createDatabase("clientcache");
