@@ -47,6 +47,16 @@ public final class RevocationEndpoint implements Handler<RoutingContext> {
             return Future.failedFuture(
                     new OAuthException(400, "unauthorized_client", "the token was not issued to this client", false));
         }
-        return revocations.revoke(claims.get(), AuditContexts.client(rc, request.caller().clientId()));
+        return revocations
+                .revoke(claims.get(), AuditContexts.client(rc, request.caller().clientId()))
+                .recover(failure -> Future.failedFuture(
+                        failure instanceof RevocationStore.NotPropagated
+                                // RFC 7009 §2.2.1: on 503 the client assumes the token still exists and retries.
+                                ? new OAuthException(
+                                        503,
+                                        "temporarily_unavailable",
+                                        "the revocation could not be completed; retry later",
+                                        false)
+                                : failure));
     }
 }

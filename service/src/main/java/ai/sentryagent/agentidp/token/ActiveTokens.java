@@ -11,8 +11,8 @@ import java.util.Optional;
  * is suspended or decommissioned, its tokens were cut off ({@code POST /api/v1/agents/{agentId}/tokens/revoke}, or a
  * credential revoked or rotated without grace), the token itself was revoked, or a scope was taken away — then the
  * token grants only the scopes the agent still holds. The agent's state comes from the same in-memory, change-notified
- * client cache as the token endpoint's, so a warm check costs no PostgreSQL round trip; the per-token revocation
- * check is as before.
+ * client directory as the token endpoint's, so a warm check costs no PostgreSQL round trip; the per-token revocation
+ * check is one Redis round trip ({@link PgRedisRevocationStore}).
  */
 public final class ActiveTokens {
     /** The outcome of a check. */
