@@ -12,8 +12,9 @@ import java.util.Optional;
 /**
  * Client authentication for every OAuth endpoint (token, introspection, revocation): the same id checks, failure
  * limits and audit everywhere, so no endpoint is a cheaper place to guess secrets (RFC 6749 §2.3.1, §10.10).
+ * Each authentication method is one {@link ClientCredential} and one branch of {@code verify}.
  *
- * <p>The secret is checked first — in memory, against the client cache — then one limiter call counts the attempt
+ * <p>The secret is checked first — in memory, against the client directory — then one limiter call counts the attempt
  * and decides, atomically, whether its result may be given: an attempt over a limit answers 429 whatever the secret
  * was, so concurrent guesses get at most the limit's worth of answers. A malformed client id is never looked up and
  * never becomes a key: it counts against one shared "malformed" client and the source address.
