@@ -212,11 +212,7 @@ public final class AgentIdp {
     }
 
     private static Future<Void> closeClients(Pool pool, Redis redis, ClientDirectory clients) {
-        return Future.join(
-                        clients.close(),
-                        pool.close(),
-                        redis.close())
-                .mapEmpty();
+        return Future.join(clients.close(), pool.close(), redis.close()).mapEmpty();
     }
 
     private static Future<Void> migrate(Vertx vertx, AppConfig config) {

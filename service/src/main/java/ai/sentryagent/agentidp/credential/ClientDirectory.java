@@ -106,7 +106,9 @@ public final class ClientDirectory {
     public static ClientDirectory start(
             Vertx vertx, Pool pool, PgConnectOptions listen, Clock clock, Duration maxAge, int maxEntries) {
         ClientDirectory directory = new ClientDirectory(
-                clientId -> pool.preparedQuery(FIND_CLIENT).execute(Tuple.of(clientId)).map(ClientDirectory::record),
+                clientId -> pool.preparedQuery(FIND_CLIENT)
+                        .execute(Tuple.of(clientId))
+                        .map(ClientDirectory::record),
                 clock,
                 maxAge,
                 maxEntries);
@@ -246,7 +248,9 @@ public final class ClientDirectory {
         Instant now = clock.instant();
         for (ClientRecord.StoredSecret secret : client.secrets()) {
             if (secret.expiresAt() != null) {
-                lifetime = Math.min(lifetime, Math.max(0, Duration.between(now, secret.expiresAt()).toNanos()));
+                lifetime = Math.min(
+                        lifetime,
+                        Math.max(0, Duration.between(now, secret.expiresAt()).toNanos()));
             }
         }
         return lifetime;

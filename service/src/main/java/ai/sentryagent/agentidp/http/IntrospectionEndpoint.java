@@ -38,16 +38,19 @@ public final class IntrospectionEndpoint implements Handler<RoutingContext> {
 
     @Override
     public void handle(RoutingContext rc) {
-        TokenRequest.authenticate(rc, authenticator, outcomes, request -> introspect(request)
-                .onSuccess(body -> rc.response()
-                        .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-                        .end(body))
-                .onFailure(rc::fail));
+        TokenRequest.authenticate(
+                rc,
+                authenticator,
+                outcomes,
+                request -> introspect(request)
+                        .onSuccess(body -> rc.response()
+                                .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                                .end(body))
+                        .onFailure(rc::fail));
     }
 
     private Future<String> introspect(TokenRequest request) {
-        Optional<AccessToken> claims =
-                codec.verify(request.token()).filter(c -> mayIntrospect(request.caller(), c));
+        Optional<AccessToken> claims = codec.verify(request.token()).filter(c -> mayIntrospect(request.caller(), c));
         if (claims.isEmpty()) {
             return Future.succeededFuture(INACTIVE);
         }

@@ -9,6 +9,7 @@ import ai.sentryagent.agentidp.token.ClientIds;
 import ai.sentryagent.agentidp.token.OAuthException;
 import io.vertx.core.Future;
 import io.vertx.ext.web.RoutingContext;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,12 +20,30 @@ import org.slf4j.LoggerFactory;
 final class OAuthOutcomes {
     private static final Logger LOG = LoggerFactory.getLogger(OAuthOutcomes.class);
 
-    private final Audit audit;
+    private final Function<AuditEvent, Future<Void>> recorder;
     private final Metrics metrics;
 
-    OAuthOutcomes(Audit audit, Metrics metrics) {
-        this.audit = audit;
+    /** {@code recorder}: records one event; its future completes once the event is committed, or fails. */
+    OAuthOutcomes(Function<AuditEvent, Future<Void>> recorder, Metrics metrics) {
+        this.recorder = recorder;
         this.metrics = metrics;
+    }
+
+    /**
+     * The one adapter from today's fire-and-forget {@code Audit.enqueue} to the future the synchronous audit mode
+     * gives: once {@code Audit} returns a {@code Future<Void>} that completes on commit, pass that method instead.
+     */
+    static OAuthOutcomes enqueuing(Audit audit, Metrics metrics) {
+        return new OAuthOutcomes(
+                event -> {
+                    try {
+                        audit.enqueue(event);
+                        return Future.succeededFuture();
+                    } catch (RuntimeException refused) {
+                        return Future.failedFuture(refused);
+                    }
+                },
+                metrics);
     }
 
     Metrics metrics() {
@@ -37,7 +56,7 @@ final class OAuthOutcomes {
      * handed out.
      */
     void afterAudit(RoutingContext rc, AuditEvent event, Runnable answer) {
-        record(event).onSuccess(recorded -> answer.run()).onFailure(failure -> {
+        recorder.apply(event).onSuccess(recorded -> answer.run()).onFailure(failure -> {
             LOG.warn(
                     "audit event {} not recorded on {} requestId={}: {}",
                     event.action(),
@@ -47,15 +66,6 @@ final class OAuthOutcomes {
             rc.fail(new OAuthException(
                     503, "temporarily_unavailable", "the request could not be recorded; retry later", false));
         });
-    }
-
-    /**
-     * The one adapter from today's fire-and-forget {@code Audit.enqueue} to the future the synchronous audit mode
-     * gives: once {@code Audit} returns a {@code Future<Void>} that completes on commit, return that here instead.
-     */
-    private Future<Void> record(AuditEvent event) {
-        audit.enqueue(event);
-        return Future.succeededFuture();
     }
 
     /** Answers a client authentication that produced no client (RFC 6749 §5.2 {@code invalid_client}, or 429/503). */
@@ -95,11 +105,6 @@ final class OAuthOutcomes {
                         presented.clientIp(),
                         presented.requestId()),
                 Audit.details(
-                        "method",
-                        presented.credential().method(),
-                        "endpoint",
-                        presented.endpoint(),
-                        "reason",
-                        reason));
+                        "method", presented.credential().method(), "endpoint", presented.endpoint(), "reason", reason));
     }
 }

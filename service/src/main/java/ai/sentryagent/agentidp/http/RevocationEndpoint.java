@@ -32,9 +32,13 @@ public final class RevocationEndpoint implements Handler<RoutingContext> {
 
     @Override
     public void handle(RoutingContext rc) {
-        TokenRequest.authenticate(rc, authenticator, outcomes, request -> revoke(rc, request)
-                .onSuccess(done -> rc.response().setStatusCode(200).end())
-                .onFailure(rc::fail));
+        TokenRequest.authenticate(
+                rc,
+                authenticator,
+                outcomes,
+                request -> revoke(rc, request)
+                        .onSuccess(done -> rc.response().setStatusCode(200).end())
+                        .onFailure(rc::fail));
     }
 
     private Future<Void> revoke(RoutingContext rc, TokenRequest request) {

@@ -16,10 +16,7 @@ record TokenRequest(String token, ClientRecord caller) {
      * answered by {@link OAuthOutcomes#refuse}.
      */
     static void authenticate(
-            RoutingContext rc,
-            ClientAuthenticator authenticator,
-            OAuthOutcomes outcomes,
-            Handler<TokenRequest> next) {
+            RoutingContext rc, ClientAuthenticator authenticator, OAuthOutcomes outcomes, Handler<TokenRequest> next) {
         FormBody form = FormBody.parse(rc.body().asString());
         ClientAuthenticator.Presented presented = ClientCredentials.presented(rc, form);
         String token = form.require("token");

@@ -1,8 +1,8 @@
 package ai.sentryagent.agentidp.token;
 
 import ai.sentryagent.agentidp.agent.AgentStatus;
-import ai.sentryagent.agentidp.credential.ClientRecord;
 import ai.sentryagent.agentidp.credential.ClientDirectory;
+import ai.sentryagent.agentidp.credential.ClientRecord;
 import io.vertx.core.Future;
 import java.util.Optional;
 

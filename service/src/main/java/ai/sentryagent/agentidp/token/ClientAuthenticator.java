@@ -2,8 +2,8 @@ package ai.sentryagent.agentidp.token;
 
 import ai.sentryagent.agentidp.agent.AgentStatus;
 import ai.sentryagent.agentidp.config.AppConfig;
-import ai.sentryagent.agentidp.credential.ClientRecord;
 import ai.sentryagent.agentidp.credential.ClientDirectory;
+import ai.sentryagent.agentidp.credential.ClientRecord;
 import ai.sentryagent.agentidp.crypto.CredentialHasher;
 import ai.sentryagent.agentidp.ratelimit.RateLimiter;
 import io.vertx.core.Future;
@@ -42,10 +42,7 @@ public final class ClientAuthenticator {
     private final RateLimiter.Limits authenticationLimits;
 
     public ClientAuthenticator(
-            ClientDirectory clients,
-            CredentialHasher hasher,
-            RateLimiter limiter,
-            AppConfig.RateLimitConfig limits) {
+            ClientDirectory clients, CredentialHasher hasher, RateLimiter limiter, AppConfig.RateLimitConfig limits) {
         this.clients = clients;
         this.hasher = hasher;
         this.limiter = limiter;
@@ -78,7 +75,8 @@ public final class ClientAuthenticator {
                 .otherwise(ClientAuthentication.Unavailable::new);
     }
 
-    private ClientAuthentication decide(RateLimiter.Decision decision, Optional<ClientRecord> found, boolean wellFormed) {
+    private ClientAuthentication decide(
+            RateLimiter.Decision decision, Optional<ClientRecord> found, boolean wellFormed) {
         if (!decision.allowed()) {
             return new ClientAuthentication.RateLimited(decision.limitedBy(), decision.retryAfterSeconds());
         }

@@ -36,8 +36,8 @@ public final class ClientCredentialsGrant implements Grant {
                 : Optional.empty();
         return authenticator
                 .authenticate(request.client(), true)
-                .map(authentication -> authentication.fold(
-                        authenticated -> issue(authenticated.client(), scope), refused -> refused));
+                .map(authentication ->
+                        authentication.fold(authenticated -> issue(authenticated.client(), scope), refused -> refused));
     }
 
     private GrantOutcome issue(ClientRecord client, Optional<String> requested) {

@@ -7,8 +7,11 @@ import java.util.function.Function;
  * What a grant (RFC 6749 §4) came to: a token, or the RFC 6749 §5.2 error to answer. The token endpoint maps it with
  * {@link #fold} — Java 17's exhaustive switch: a new alternative does not compile until every handler answers it.
  */
-public sealed interface GrantOutcome permits GrantOutcome.Issued, GrantOutcome.InvalidScope,
-        GrantOutcome.InvalidRequest, ClientAuthentication.Refused {
+public sealed interface GrantOutcome
+        permits GrantOutcome.Issued,
+                GrantOutcome.InvalidScope,
+                GrantOutcome.InvalidRequest,
+                ClientAuthentication.Refused {
 
     <R> R fold(
             Function<Issued, R> issued,

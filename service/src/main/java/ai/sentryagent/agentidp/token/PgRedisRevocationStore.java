@@ -88,7 +88,10 @@ public final class PgRedisRevocationStore implements RevocationStore {
                                 .arg(token.expiresAt().toEpochMilli())
                                 .arg(token.jti()),
                         // Expired revocations go with each new one; the marker's score is +inf.
-                        Request.cmd(Command.ZREMRANGEBYSCORE).arg(key).arg("-inf").arg(now)))
+                        Request.cmd(Command.ZREMRANGEBYSCORE)
+                                .arg(key)
+                                .arg("-inf")
+                                .arg(now)))
                 .timeout(REDIS_TIMEOUT_MS, TimeUnit.MILLISECONDS)
                 .<Void>mapEmpty()
                 .recover(e -> {

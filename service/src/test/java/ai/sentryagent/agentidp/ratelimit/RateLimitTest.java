@@ -390,7 +390,9 @@ class RateLimitTest {
             cpuNanos[batch] = threads.getCurrentThreadCpuTime() - started;
             assertThat(local.size()).isLessThanOrEqualTo(5_000);
         }
-        assertThat(cpuNanos[9]).as("CPU per batch %s", Arrays.toString(cpuNanos)).isLessThanOrEqualTo(3 * cpuNanos[1]);
+        assertThat(cpuNanos[9])
+                .as("CPU per batch %s", Arrays.toString(cpuNanos))
+                .isLessThanOrEqualTo(3 * cpuNanos[1]);
         // Windows expire: a later window starts empty and the old entries go.
         now[0] = 60_000;
         local.attempt(RateLimiter.Attempt.of("later", "addr", false), LOCAL_LIMITS);

@@ -104,10 +104,9 @@ class RevocationAcrossTasksTest {
 
             // Redis loses the copy (restart, flush, eviction): "absent" is no longer trusted, PostgreSQL is asked.
             redis("DEL", key());
-            CompletableFuture<HttpResponse<String>> pending = HTTP.sendAsync(
-                    introspection(b, revoked), HttpResponse.BodyHandlers.ofString());
-            await().atMost(Duration.ofSeconds(10))
-                    .until(() -> waitingOnTheLock(sql) > 0);
+            CompletableFuture<HttpResponse<String>> pending =
+                    HTTP.sendAsync(introspection(b, revoked), HttpResponse.BodyHandlers.ofString());
+            await().atMost(Duration.ofSeconds(10)).until(() -> waitingOnTheLock(sql) > 0);
             assertThat(pending).isNotDone();
             db.commit();
             HttpResponse<String> answer = pending.get(10, TimeUnit.SECONDS);
@@ -117,9 +116,8 @@ class RevocationAcrossTasksTest {
         assertThat(redis("ZSCORE", key(), jti(revoked))).isNotNull();
     }
 
-    private static final HttpClient HTTP = HttpClient.newBuilder()
-            .connectTimeout(Duration.ofSeconds(5))
-            .build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private static HttpRequest introspection(RunningIdp idp, String token) {
         return idp.request("/api/v1/token/introspect")
@@ -150,8 +148,8 @@ class RevocationAcrossTasksTest {
     }
 
     private static String jti(String token) {
-        String payload = new String(
-                java.util.Base64.getUrlDecoder().decode(token.split("\\.")[1]), StandardCharsets.UTF_8);
+        String payload =
+                new String(java.util.Base64.getUrlDecoder().decode(token.split("\\.")[1]), StandardCharsets.UTF_8);
         return new JsonObject(payload).getString("jti");
     }
 
