@@ -8,10 +8,8 @@ import ai.sentryagent.agentidp.audit.AuditChain;
 import ai.sentryagent.agentidp.audit.HeadSigner;
 import ai.sentryagent.agentidp.audit.PgAudit;
 import ai.sentryagent.agentidp.config.AppConfig;
-import ai.sentryagent.agentidp.credential.CachingCredentialStore;
-import ai.sentryagent.agentidp.credential.ClientCache;
+import ai.sentryagent.agentidp.credential.ClientDirectory;
 import ai.sentryagent.agentidp.credential.CredentialStore;
-import ai.sentryagent.agentidp.credential.PgClientChanges;
 import ai.sentryagent.agentidp.credential.PgCredentialStore;
 import ai.sentryagent.agentidp.crypto.CredentialHasher;
 import ai.sentryagent.agentidp.crypto.JwsSigner;
@@ -67,7 +65,7 @@ public final class AgentIdp {
     private final Vertx vertx;
     private final Pool pool;
     private final Redis redis;
-    private final Optional<PgClientChanges> clientChanges;
+    private final ClientDirectory clients;
     private final int port;
     private final PgAudit audit;
     private final PolicyEngine policy;
@@ -78,7 +76,7 @@ public final class AgentIdp {
             Vertx vertx,
             Pool pool,
             Redis redis,
-            Optional<PgClientChanges> clientChanges,
+            ClientDirectory clients,
             int port,
             PgAudit audit,
             PolicyEngine policy,
@@ -87,7 +85,7 @@ public final class AgentIdp {
         this.vertx = vertx;
         this.pool = pool;
         this.redis = redis;
-        this.clientChanges = clientChanges;
+        this.clients = clients;
         this.port = port;
         this.audit = audit;
         this.policy = policy;
@@ -117,14 +115,15 @@ public final class AgentIdp {
                         config.tokens().issuer(),
                         clock));
         // The token endpoint's client lookups come from memory while PostgreSQL notifies every change.
-        ClientCache clientCache = new ClientCache(clock, config.tokens().clientCacheMaxAge(), 10_000);
-        Optional<PgClientChanges> clientChanges =
-                config.tokens().clientCacheMaxAge().isZero()
-                        ? Optional.empty()
-                        : Optional.of(
-                                PgClientChanges.start(vertx, Postgres.connectOptions(config.database()), clientCache));
-        AgentStore agents = new NotifyingAgentStore(new PgAgentStore(pool, audit), clientCache::changedAll);
-        CredentialStore credentials = new CachingCredentialStore(new PgCredentialStore(pool, audit), clientCache);
+        ClientDirectory clients = ClientDirectory.start(
+                vertx,
+                pool,
+                Postgres.connectOptions(config.database()),
+                clock,
+                config.tokens().clientCacheMaxAge(),
+                10_000);
+        AgentStore agents = new NotifyingAgentStore(new PgAgentStore(pool, audit), clients::changedAll);
+        CredentialStore credentials = new PgCredentialStore(pool, audit, clients);
         CredentialHasher hasher =
                 new CredentialHasher(config.credentialHashKey().value().getBytes(StandardCharsets.UTF_8));
         TokenCodec codec = new TokenCodec(
@@ -165,7 +164,7 @@ public final class AgentIdp {
                     WebClient.create(vertx),
                     metrics);
         } catch (RuntimeException e) {
-            return closeClients(pool, redis, clientChanges).transform(ignored -> Future.failedFuture(e));
+            return closeClients(pool, redis, clients).transform(ignored -> Future.failedFuture(e));
         }
         Routes.Dependencies deps = new Routes.Dependencies(
                 config,
@@ -173,11 +172,12 @@ public final class AgentIdp {
                 redis,
                 metrics,
                 codec,
-                new ClientAuthenticator(credentials, hasher, limiter, config.rateLimit(), metrics, audit),
+                new ClientAuthenticator(clients, hasher, limiter, config.rateLimit()),
                 new TokenIssuer(codec),
                 revocations,
                 agents,
                 credentials,
+                clients,
                 hasher,
                 audit,
                 policy,
@@ -200,7 +200,7 @@ public final class AgentIdp {
                         vertx,
                         pool,
                         redis,
-                        clientChanges,
+                        clients,
                         port,
                         audit,
                         policy,
@@ -208,15 +208,11 @@ public final class AgentIdp {
                         Stream.concat(maintenance(vertx, audit, metrics, config).stream(), bootstrapTimers.stream())
                                 .toList()))
                 .recover(failure ->
-                        closeClients(pool, redis, clientChanges).transform(ignored -> Future.failedFuture(failure)));
+                        closeClients(pool, redis, clients).transform(ignored -> Future.failedFuture(failure)));
     }
 
-    private static Future<Void> closeClients(Pool pool, Redis redis, Optional<PgClientChanges> clientChanges) {
-        return Future.join(
-                        clientChanges.map(PgClientChanges::close).orElse(Future.succeededFuture()),
-                        pool.close(),
-                        redis.close())
-                .mapEmpty();
+    private static Future<Void> closeClients(Pool pool, Redis redis, ClientDirectory clients) {
+        return Future.join(clients.close(), pool.close(), redis.close()).mapEmpty();
     }
 
     private static Future<Void> migrate(Vertx vertx, AppConfig config) {
@@ -303,7 +299,7 @@ public final class AgentIdp {
                                 "audit events could not be written at shutdown: {}",
                                 flushed.cause().toString());
                     }
-                    return closeClients(pool, redis, clientChanges);
+                    return closeClients(pool, redis, clients);
                 })
                 .mapEmpty();
     }

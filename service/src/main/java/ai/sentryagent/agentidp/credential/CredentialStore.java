@@ -26,9 +26,6 @@ public interface CredentialStore {
     /** Revokes a credential; true when it exists (revoking twice is fine). */
     Future<Boolean> revoke(UUID agentId, UUID credentialId, Audit.Context context);
 
-    /** The agent behind a client id with its usable secrets; empty for an unknown client. */
-    Future<Optional<ClientRecord>> findClient(String clientId);
-
     /**
      * Makes the built-in client's labelled credential match this hash: keeps it when it already does, otherwise
      * revokes the old one and stores the new one.

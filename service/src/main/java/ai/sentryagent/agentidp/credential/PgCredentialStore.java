@@ -15,12 +15,15 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
-/** {@link CredentialStore} on PostgreSQL. */
+/**
+ * {@link CredentialStore} on PostgreSQL. Every write drops its agent from the {@link ClientDirectory} once it has
+ * committed, before its caller goes on: the next token request on this task sees it, whatever the notification's
+ * delay.
+ */
 public final class PgCredentialStore implements CredentialStore {
     private static final String COLUMNS =
             "c.credential_id, c.agent_id, a.client_id, c.status, c.created_at, c.expires_at, c.revoked_at,"
@@ -28,45 +31,52 @@ public final class PgCredentialStore implements CredentialStore {
 
     private final Pool pool;
     private final Audit audit;
+    private final ClientDirectory directory;
 
-    public PgCredentialStore(Pool pool, Audit audit) {
+    public PgCredentialStore(Pool pool, Audit audit, ClientDirectory directory) {
         this.pool = pool;
         this.audit = audit;
+        this.directory = directory;
     }
 
     @Override
     public Future<Optional<Credential>> create(
             UUID agentId, byte[] secretHash, Optional<Instant> expiresAt, String label, Audit.Context context) {
-        return pool.withTransaction(tx -> lockAgent(tx, agentId).compose(status -> {
-            if (status.isEmpty()) {
-                return Future.succeededFuture(Optional.empty());
-            }
-            if (status.get() == AgentStatus.DECOMMISSIONED) {
-                return Future.failedFuture(
-                        new CredentialConflict("agent " + agentId + " is decommissioned; it gets no new credentials"));
-            }
-            return insert(
-                            tx,
-                            agentId,
-                            secretHash,
-                            expiresAt.map(PgCredentialStore::odt).orElse(null),
-                            label)
-                    .compose(created -> audit.append(
-                                    tx,
-                                    AuditEvent.of(
-                                            "credential.created",
-                                            AuditEvent.SUCCESS,
+        return pool.<Optional<Credential>>withTransaction(tx -> lockAgent(tx, agentId)
+                        .compose(status -> {
+                            if (status.isEmpty()) {
+                                return Future.succeededFuture(Optional.empty());
+                            }
+                            if (status.get() == AgentStatus.DECOMMISSIONED) {
+                                return Future.failedFuture(new CredentialConflict(
+                                        "agent " + agentId + " is decommissioned; it gets no new credentials"));
+                            }
+                            return insert(
+                                            tx,
                                             agentId,
-                                            context,
-                                            Audit.details(
-                                                    "credentialId",
-                                                    created.credentialId().toString(),
-                                                    "expiresAt",
-                                                    created.expiresAt()
-                                                            .map(Instant::toString)
-                                                            .orElse(null))))
-                            .map(Optional.of(created)));
-        }));
+                                            secretHash,
+                                            expiresAt
+                                                    .map(PgCredentialStore::odt)
+                                                    .orElse(null),
+                                            label)
+                                    .compose(created -> audit.append(
+                                                    tx,
+                                                    AuditEvent.of(
+                                                            "credential.created",
+                                                            AuditEvent.SUCCESS,
+                                                            agentId,
+                                                            context,
+                                                            Audit.details(
+                                                                    "credentialId",
+                                                                    created.credentialId()
+                                                                            .toString(),
+                                                                    "expiresAt",
+                                                                    created.expiresAt()
+                                                                            .map(Instant::toString)
+                                                                            .orElse(null))))
+                                            .map(Optional.of(created)));
+                        }))
+                .andThen(done -> directory.changedAgent(agentId));
     }
 
     @Override
@@ -85,49 +95,57 @@ public final class PgCredentialStore implements CredentialStore {
     public Future<Optional<Credential>> rotate(
             UUID agentId, UUID credentialId, byte[] newHash, Duration grace, Audit.Context context) {
         return pool.withTransaction(tx -> lockAgent(tx, agentId).compose(status -> {
-            if (status.isEmpty()) {
-                return Future.succeededFuture(Optional.<Credential>empty());
-            }
-            if (status.get() == AgentStatus.DECOMMISSIONED) {
-                return Future.failedFuture(new CredentialConflict("agent " + agentId + " is decommissioned"));
-            }
-            return tx.preparedQuery("SELECT status, label, expires_at, replaced_by FROM credentials"
-                            + " WHERE credential_id = $1 AND agent_id = $2 FOR UPDATE")
-                    .execute(Tuple.of(credentialId, agentId))
-                    .compose(rows -> {
-                        if (rows.size() == 0) {
-                            return Future.succeededFuture(Optional.<Credential>empty());
-                        }
-                        Row old = rows.iterator().next();
-                        if (!"active".equals(old.getString("status"))) {
-                            return Future.failedFuture(new CredentialConflict(
-                                    "credential " + credentialId + " is revoked; create a new one instead"));
-                        }
-                        // Still active during its grace period, but already replaced: rotating it again would leave
-                        // two live replacements (the row lock above makes a concurrent second rotation wait here).
-                        UUID replacement = old.getUUID("replaced_by");
-                        if (replacement != null) {
-                            return Future.failedFuture(new CredentialConflict("credential " + credentialId
-                                    + " was already rotated; its replacement is " + replacement));
-                        }
-                        return insert(tx, agentId, newHash, old.getOffsetDateTime("expires_at"), old.getString("label"))
-                                .compose(fresh -> retire(tx, agentId, credentialId, fresh.credentialId(), grace)
-                                        .compose(retired -> audit.append(
+                    if (status.isEmpty()) {
+                        return Future.succeededFuture(Optional.<Credential>empty());
+                    }
+                    if (status.get() == AgentStatus.DECOMMISSIONED) {
+                        return Future.failedFuture(new CredentialConflict("agent " + agentId + " is decommissioned"));
+                    }
+                    return tx.preparedQuery("SELECT status, label, expires_at, replaced_by FROM credentials"
+                                    + " WHERE credential_id = $1 AND agent_id = $2 FOR UPDATE")
+                            .execute(Tuple.of(credentialId, agentId))
+                            .compose(rows -> {
+                                if (rows.size() == 0) {
+                                    return Future.succeededFuture(Optional.<Credential>empty());
+                                }
+                                Row old = rows.iterator().next();
+                                if (!"active".equals(old.getString("status"))) {
+                                    return Future.failedFuture(new CredentialConflict(
+                                            "credential " + credentialId + " is revoked; create a new one instead"));
+                                }
+                                // Still active during its grace period, but already replaced: rotating it again would
+                                // leave
+                                // two live replacements (the row lock above makes a concurrent second rotation wait
+                                // here).
+                                UUID replacement = old.getUUID("replaced_by");
+                                if (replacement != null) {
+                                    return Future.failedFuture(new CredentialConflict("credential " + credentialId
+                                            + " was already rotated; its replacement is " + replacement));
+                                }
+                                return insert(
                                                 tx,
-                                                AuditEvent.of(
-                                                        "credential.rotated",
-                                                        AuditEvent.SUCCESS,
-                                                        agentId,
-                                                        context,
-                                                        Audit.details(
-                                                                "credentialId", credentialId.toString(),
-                                                                "replacement",
-                                                                        fresh.credentialId()
-                                                                                .toString(),
-                                                                "gracePeriodSeconds", grace.toSeconds()))))
-                                        .map(Optional.of(fresh)));
-                    });
-        }));
+                                                agentId,
+                                                newHash,
+                                                old.getOffsetDateTime("expires_at"),
+                                                old.getString("label"))
+                                        .compose(fresh -> retire(tx, agentId, credentialId, fresh.credentialId(), grace)
+                                                .compose(retired -> audit.append(
+                                                        tx,
+                                                        AuditEvent.of(
+                                                                "credential.rotated",
+                                                                AuditEvent.SUCCESS,
+                                                                agentId,
+                                                                context,
+                                                                Audit.details(
+                                                                        "credentialId", credentialId.toString(),
+                                                                        "replacement",
+                                                                                fresh.credentialId()
+                                                                                        .toString(),
+                                                                        "gracePeriodSeconds", grace.toSeconds()))))
+                                                .map(Optional.of(fresh)));
+                            });
+                }))
+                .andThen(done -> directory.changedAgent(agentId));
     }
 
     /**
@@ -160,84 +178,51 @@ public final class PgCredentialStore implements CredentialStore {
         // "old" is the row as it was before this update: only revoking an active credential cuts off tokens, so
         // revoking twice does not kill the tokens issued in between.
         return pool.withTransaction(tx -> tx.preparedQuery("UPDATE credentials c SET status = 'revoked',"
-                        + " revoked_at = COALESCE(c.revoked_at, now()) FROM credentials old"
-                        + " WHERE old.credential_id = c.credential_id AND c.credential_id = $1 AND c.agent_id = $2"
-                        + " RETURNING old.status")
-                .execute(Tuple.of(credentialId, agentId))
-                .compose(rows -> rows.size() > 0
-                                && "active".equals(rows.iterator().next().getString(0))
-                        ? cutOffTokens(tx, agentId).map(rows)
-                        : Future.succeededFuture(rows))
-                .compose(rows -> rows.rowCount() == 0
-                        ? Future.succeededFuture(false)
-                        : audit.append(
-                                        tx,
-                                        AuditEvent.of(
-                                                "credential.revoked",
-                                                AuditEvent.SUCCESS,
-                                                agentId,
-                                                context,
-                                                Audit.details("credentialId", credentialId.toString())))
-                                .map(true)));
-    }
-
-    @Override
-    public Future<Optional<ClientRecord>> findClient(String clientId) {
-        return pool.preparedQuery("SELECT a.agent_id, a.client_id, a.status, a.scopes, a.tokens_revoked_before,"
-                        + " c.credential_id, c.secret_hash, c.expires_at FROM agents a LEFT JOIN credentials c ON c.agent_id ="
-                        + " a.agent_id AND c.status = 'active' AND (c.expires_at IS NULL OR c.expires_at > now()) WHERE"
-                        + " a.client_id = $1")
-                .execute(Tuple.of(clientId))
-                .map(rows -> {
-                    if (rows.size() == 0) {
-                        return Optional.empty();
-                    }
-                    List<ClientRecord.StoredSecret> secrets = new ArrayList<>();
-                    Row first = null;
-                    for (Row row : rows) {
-                        first = first == null ? row : first;
-                        UUID credentialId = row.getUUID("credential_id");
-                        if (credentialId != null) {
-                            OffsetDateTime expiresAt = row.getOffsetDateTime("expires_at");
-                            secrets.add(new ClientRecord.StoredSecret(
-                                    credentialId,
-                                    row.getBuffer("secret_hash").getBytes(),
-                                    expiresAt == null ? null : expiresAt.toInstant()));
-                        }
-                    }
-                    String[] scopes = first.getArrayOfStrings("scopes");
-                    OffsetDateTime cutOff = first.getOffsetDateTime("tokens_revoked_before");
-                    return Optional.of(new ClientRecord(
-                            first.getUUID("agent_id"),
-                            first.getString("client_id"),
-                            AgentStatus.fromWire(first.getString("status")).orElseThrow(),
-                            scopes == null ? List.of() : Arrays.asList(scopes),
-                            secrets,
-                            Optional.ofNullable(cutOff).map(OffsetDateTime::toInstant)));
-                });
+                                + " revoked_at = COALESCE(c.revoked_at, now()) FROM credentials old"
+                                + " WHERE old.credential_id = c.credential_id AND c.credential_id = $1 AND c.agent_id = $2"
+                                + " RETURNING old.status")
+                        .execute(Tuple.of(credentialId, agentId))
+                        .compose(rows -> rows.size() > 0
+                                        && "active"
+                                                .equals(rows.iterator().next().getString(0))
+                                ? cutOffTokens(tx, agentId).map(rows)
+                                : Future.succeededFuture(rows))
+                        .compose(rows -> rows.rowCount() == 0
+                                ? Future.succeededFuture(false)
+                                : audit.append(
+                                                tx,
+                                                AuditEvent.of(
+                                                        "credential.revoked",
+                                                        AuditEvent.SUCCESS,
+                                                        agentId,
+                                                        context,
+                                                        Audit.details("credentialId", credentialId.toString())))
+                                        .map(true)))
+                .andThen(done -> directory.changedAgent(agentId));
     }
 
     @Override
     public Future<Void> ensureSecret(UUID agentId, byte[] secretHash, String label) {
         return pool.withTransaction(tx -> lockAgent(tx, agentId)
-                .compose(ignored -> tx.preparedQuery("SELECT credential_id, secret_hash FROM credentials"
-                                + " WHERE agent_id = $1 AND label = $2 AND status = 'active'")
-                        .execute(Tuple.of(agentId, label)))
-                .compose(rows -> {
-                    boolean current = false;
-                    for (Row row : rows) {
-                        current |= java.security.MessageDigest.isEqual(
-                                row.getBuffer("secret_hash").getBytes(), secretHash);
-                    }
-                    if (current && rows.size() == 1) {
-                        return Future.<Void>succeededFuture();
-                    }
-                    return tx.preparedQuery("UPDATE credentials SET status = 'revoked', revoked_at = now()"
-                                    + " WHERE agent_id = $1 AND label = $2 AND status = 'active'")
-                            .execute(Tuple.of(agentId, label))
-                            .compose(revoked -> insert(tx, agentId, secretHash, null, label))
-                            .compose(inserted -> cutOffTokens(tx, agentId));
-                }));
+                        .compose(ignored -> tx.preparedQuery("SELECT credential_id, secret_hash FROM credentials"
+                                        + " WHERE agent_id = $1 AND label = $2 AND status = 'active'")
+                                .execute(Tuple.of(agentId, label)))
+                        .compose(rows -> {
+                            boolean current = false;
+                            for (Row row : rows) {
+                                current |= java.security.MessageDigest.isEqual(
+                                        row.getBuffer("secret_hash").getBytes(), secretHash);
+                            }
+                            if (current && rows.size() == 1) {
+                                return Future.<Void>succeededFuture();
+                            }
+                            return tx.preparedQuery("UPDATE credentials SET status = 'revoked', revoked_at = now()"
+                                            + " WHERE agent_id = $1 AND label = $2 AND status = 'active'")
+                                    .execute(Tuple.of(agentId, label))
+                                    .compose(revoked -> insert(tx, agentId, secretHash, null, label))
+                                    .compose(inserted -> cutOffTokens(tx, agentId));
+                        }))
+                .andThen(done -> directory.changedAgent(agentId));
     }
 
     private static Future<Optional<AgentStatus>> lockAgent(SqlClient tx, UUID agentId) {

@@ -1,7 +1,7 @@
 package ai.sentryagent.agentidp.http;
 
 import ai.sentryagent.agentidp.token.ClientAuthenticator;
-import ai.sentryagent.agentidp.token.ClientIds;
+import ai.sentryagent.agentidp.token.ClientCredential;
 import ai.sentryagent.agentidp.token.OAuthException;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.RoutingContext;
@@ -11,13 +11,24 @@ import java.util.Base64;
 import java.util.Locale;
 
 /**
- * The client id and secret a request presents: {@code client_secret_basic} (RFC 6749 §2.3.1, both parts
+ * Reads the client credential a request presents: {@code client_secret_basic} (RFC 6749 §2.3.1, both parts
  * form-urlencoded inside Basic) or {@code client_secret_post}. Using both, or neither, is an error. Neither part
- * may hold a control character (see {@link FormBody}).
+ * may hold a control character (see {@link FormBody}). {@code client_assertion} (RFC 7523 §2.2) is read here too
+ * once {@code private_key_jwt} lands.
  */
-public record ClientCredentials(String clientId, String secret, boolean basic) {
+final class ClientCredentials {
+    private ClientCredentials() {}
 
-    public static ClientCredentials from(RoutingContext rc, FormBody form) {
+    /** The presented credential and where it came from, for {@link ClientAuthenticator}. */
+    static ClientAuthenticator.Presented presented(RoutingContext rc, FormBody form) {
+        return new ClientAuthenticator.Presented(
+                from(rc, form),
+                RequestContext.clientIp(rc),
+                RequestContext.requestId(rc),
+                RequestContext.routeTemplate(rc));
+    }
+
+    static ClientCredential from(RoutingContext rc, FormBody form) {
         String authorization = rc.request().getHeader(HttpHeaders.AUTHORIZATION);
         boolean bodyCredentials = form.has("client_secret") || form.has("client_id");
         if (authorization != null) {
@@ -31,13 +42,13 @@ public record ClientCredentials(String clientId, String secret, boolean basic) {
         if (form.has("client_secret")) {
             String clientId = form.require("client_id");
             String secret = form.require("client_secret");
-            return new ClientCredentials(clientId, secret, false);
+            return new ClientCredential.Secret(clientId, secret, false);
         }
         throw OAuthException.invalidClient(
                 "client authentication is required (HTTP Basic or client_id and client_secret)", true);
     }
 
-    private static ClientCredentials basic(String header) {
+    private static ClientCredential basic(String header) {
         int space = header.indexOf(' ');
         String scheme = space < 0 ? header : header.substring(0, space);
         if (!scheme.toLowerCase(Locale.ROOT).equals("basic")) {
@@ -61,25 +72,9 @@ public record ClientCredentials(String clientId, String secret, boolean basic) {
             if (FormBody.hasControlCharacter(secret)) {
                 throw OAuthException.invalidRequest("the Basic client_secret contains a control character");
             }
-            return new ClientCredentials(clientId, secret, true);
+            return new ClientCredential.Secret(clientId, secret, true);
         } catch (IllegalArgumentException | StringIndexOutOfBoundsException e) {
             throw OAuthException.invalidRequest("the Authorization header is not valid HTTP Basic");
         }
-    }
-
-    /** What the authenticator needs: these credentials, and where and on which endpoint they were sent. */
-    public ClientAuthenticator.Presented presented(RoutingContext rc) {
-        return new ClientAuthenticator.Presented(
-                clientId,
-                secret,
-                basic,
-                RequestContext.clientIp(rc),
-                RequestContext.requestId(rc),
-                RequestContext.routeTemplate(rc));
-    }
-
-    @Override
-    public String toString() {
-        return "ClientCredentials[clientId=" + ClientIds.forAudit(clientId) + ", basic=" + basic + "]";
     }
 }

@@ -1,5 +1,6 @@
 package ai.sentryagent.agentidp.http;
 
+import ai.sentryagent.agentidp.token.Grant;
 import ai.sentryagent.agentidp.token.OAuthException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -13,7 +14,7 @@ import java.util.Optional;
  * Appendix A allows only printable characters, %x20-7E, in every parameter this service reads), so a decoded name
  * or value with one (C0, DEL, C1) is refused before it can reach a database parameter, a key or a log line.
  */
-public final class FormBody {
+public final class FormBody implements Grant.Parameters {
     private final Map<String, String> values;
 
     private FormBody(Map<String, String> values) {
@@ -47,12 +48,14 @@ public final class FormBody {
     }
 
     /** The value, empty when absent or empty. */
+    @Override
     public Optional<String> get(String name) {
         String value = values.get(name);
         return value == null || value.isEmpty() ? Optional.empty() : Optional.of(value);
     }
 
     /** Whether the parameter was sent at all, even empty. */
+    @Override
     public boolean has(String name) {
         return values.containsKey(name);
     }

@@ -17,8 +17,8 @@ import java.util.Optional;
  * {@code POST /api/v1/token/introspect} (RFC 7662). The caller authenticates as a client. It may introspect its
  * own tokens; other clients' tokens need {@code tokens:read} or {@code admin}. Anything else — invalid, expired,
  * revoked, issued to an agent no longer active ({@link ActiveTokens}) or not the caller's to see — is just
- * {@code {"active":false}}. An active token's {@code scope} is what it still grants: the scopes it was issued with
- * that the agent still holds.
+ * {@code {"active":false}} (RFC 7662 §2.2). An active token's {@code scope} is what it still grants: the scopes it
+ * was issued with that the agent still holds.
  */
 public final class IntrospectionEndpoint implements Handler<RoutingContext> {
     private static final String INACTIVE = new JsonObject().put("active", false).encode();
@@ -26,31 +26,38 @@ public final class IntrospectionEndpoint implements Handler<RoutingContext> {
     private final ClientAuthenticator authenticator;
     private final TokenCodec codec;
     private final ActiveTokens tokens;
+    private final OAuthOutcomes outcomes;
 
-    public IntrospectionEndpoint(ClientAuthenticator authenticator, TokenCodec codec, ActiveTokens tokens) {
+    IntrospectionEndpoint(
+            ClientAuthenticator authenticator, TokenCodec codec, ActiveTokens tokens, OAuthOutcomes outcomes) {
         this.authenticator = authenticator;
         this.codec = codec;
         this.tokens = tokens;
+        this.outcomes = outcomes;
     }
 
     @Override
     public void handle(RoutingContext rc) {
-        TokenRequest.authenticate(rc, authenticator)
-                .compose(request -> {
-                    Optional<AccessToken> claims =
-                            codec.verify(request.token()).filter(c -> mayIntrospect(request.caller(), c));
-                    if (claims.isEmpty()) {
-                        return Future.succeededFuture(INACTIVE);
-                    }
-                    return tokens.current(claims.get())
-                            .map(check -> check instanceof ActiveTokens.Check.Active active
-                                    ? active.token().toIntrospection().encode()
-                                    : INACTIVE);
-                })
-                .onSuccess(body -> rc.response()
-                        .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-                        .end(body))
-                .onFailure(rc::fail);
+        TokenRequest.authenticate(
+                rc,
+                authenticator,
+                outcomes,
+                request -> introspect(request)
+                        .onSuccess(body -> rc.response()
+                                .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                                .end(body))
+                        .onFailure(rc::fail));
+    }
+
+    private Future<String> introspect(TokenRequest request) {
+        Optional<AccessToken> claims = codec.verify(request.token()).filter(c -> mayIntrospect(request.caller(), c));
+        if (claims.isEmpty()) {
+            return Future.succeededFuture(INACTIVE);
+        }
+        return tokens.current(claims.get())
+                .map(check -> check instanceof ActiveTokens.Check.Active active
+                        ? active.token().toIntrospection().encode()
+                        : INACTIVE);
     }
 
     private static boolean mayIntrospect(ClientRecord caller, AccessToken token) {

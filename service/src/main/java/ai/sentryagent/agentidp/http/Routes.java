@@ -8,12 +8,14 @@ import static io.vertx.core.http.HttpMethod.POST;
 import ai.sentryagent.agentidp.agent.AgentStore;
 import ai.sentryagent.agentidp.audit.Audit;
 import ai.sentryagent.agentidp.config.AppConfig;
+import ai.sentryagent.agentidp.credential.ClientDirectory;
 import ai.sentryagent.agentidp.credential.CredentialStore;
 import ai.sentryagent.agentidp.crypto.CredentialHasher;
 import ai.sentryagent.agentidp.observability.Metrics;
 import ai.sentryagent.agentidp.policy.PolicyEngine;
 import ai.sentryagent.agentidp.token.ActiveTokens;
 import ai.sentryagent.agentidp.token.ClientAuthenticator;
+import ai.sentryagent.agentidp.token.ClientCredentialsGrant;
 import ai.sentryagent.agentidp.token.RevocationStore;
 import ai.sentryagent.agentidp.token.TokenCodec;
 import ai.sentryagent.agentidp.token.TokenIssuer;
@@ -127,6 +129,7 @@ public final class Routes {
             RevocationStore revocations,
             AgentStore agents,
             CredentialStore credentials,
+            ClientDirectory clients,
             CredentialHasher hasher,
             Audit audit,
             PolicyEngine policy,
@@ -173,25 +176,27 @@ public final class Routes {
         Handler<RoutingContext> form = BodyHandler.create(false).setBodyLimit(MAX_FORM_BODY_BYTES);
         OAuthGuard guard = new OAuthGuard();
         OAuthErrorHandler oauthErrors = new OAuthErrorHandler(deps.metrics());
-        TokenEndpoint token = new TokenEndpoint(deps.authenticator(), deps.issuer(), deps.metrics(), deps.audit());
+        OAuthOutcomes outcomes = OAuthOutcomes.enqueuing(deps.audit(), deps.metrics());
+        TokenEndpoint token =
+                new TokenEndpoint(List.of(new ClientCredentialsGrant(deps.authenticator(), deps.issuer())), outcomes);
         router.route("/api/v1/token")
                 .handler(form) // Vert.x Web runs body handlers first
                 .handler(tag("/api/v1/token"))
                 .handler(guard)
                 .handler(token)
                 .failureHandler(oauthErrors);
-        ActiveTokens activeTokens = new ActiveTokens(deps.codec(), deps.credentials(), deps.revocations());
+        ActiveTokens activeTokens = new ActiveTokens(deps.codec(), deps.clients(), deps.revocations());
         router.route("/api/v1/token/introspect")
                 .handler(form) // Vert.x Web runs body handlers first
                 .handler(tag("/api/v1/token/introspect"))
                 .handler(guard)
-                .handler(new IntrospectionEndpoint(deps.authenticator(), deps.codec(), activeTokens))
+                .handler(new IntrospectionEndpoint(deps.authenticator(), deps.codec(), activeTokens, outcomes))
                 .failureHandler(oauthErrors);
         router.route("/api/v1/token/revoke")
                 .handler(form) // Vert.x Web runs body handlers first
                 .handler(tag("/api/v1/token/revoke"))
                 .handler(guard)
-                .handler(new RevocationEndpoint(deps.authenticator(), deps.codec(), deps.revocations()))
+                .handler(new RevocationEndpoint(deps.authenticator(), deps.codec(), deps.revocations(), outcomes))
                 .failureHandler(oauthErrors);
 
         BearerAuth bearer = new BearerAuth(activeTokens);

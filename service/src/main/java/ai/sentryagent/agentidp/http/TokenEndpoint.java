@@ -2,71 +2,84 @@ package ai.sentryagent.agentidp.http;
 
 import ai.sentryagent.agentidp.audit.Audit;
 import ai.sentryagent.agentidp.audit.AuditEvent;
-import ai.sentryagent.agentidp.observability.Metrics;
-import ai.sentryagent.agentidp.token.ClientAuthenticator;
+import ai.sentryagent.agentidp.token.Grant;
+import ai.sentryagent.agentidp.token.GrantOutcome;
 import ai.sentryagent.agentidp.token.OAuthException;
-import ai.sentryagent.agentidp.token.TokenIssuer;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
-import java.util.Optional;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 
 /**
- * {@code POST /api/v1/token}: the client credentials grant (RFC 6749 §4.4) issuing RFC 9068 access tokens.
- *
- * <p>Client authentication and every limit — failures per client and address, per address, the per-client ceiling,
- * and successful requests per client — are {@link ClientAuthenticator}'s: one limiter call per request.
+ * {@code POST /api/v1/token} (RFC 6749 §3.2): parse the form, pick the grant by {@code grant_type}, map its
+ * {@link GrantOutcome}. Audit and metrics of a grant's outcome happen here and nowhere else; a refused client
+ * authentication is answered by {@link OAuthOutcomes} like on the other OAuth endpoints.
  */
 public final class TokenEndpoint implements Handler<RoutingContext> {
-    static final String CLIENT_CREDENTIALS = "client_credentials";
+    private final Map<String, Grant> grants;
+    private final String unsupported;
+    private final OAuthOutcomes outcomes;
 
-    private final ClientAuthenticator authenticator;
-    private final TokenIssuer issuer;
-    private final Metrics metrics;
-    private final Audit audit;
-
-    public TokenEndpoint(ClientAuthenticator authenticator, TokenIssuer issuer, Metrics metrics, Audit audit) {
-        this.authenticator = authenticator;
-        this.issuer = issuer;
-        this.metrics = metrics;
-        this.audit = audit;
+    TokenEndpoint(List<Grant> grants, OAuthOutcomes outcomes) {
+        this.grants = grants.stream().collect(Collectors.toUnmodifiableMap(Grant::grantType, Function.identity()));
+        this.unsupported = grants.size() == 1
+                ? "only " + grants.get(0).grantType() + " is supported"
+                : "grant_type must be one of: "
+                        + grants.stream().map(Grant::grantType).sorted().collect(Collectors.joining(" "));
+        this.outcomes = outcomes;
     }
 
     @Override
     public void handle(RoutingContext rc) {
         FormBody form = FormBody.parse(rc.body().asString());
-        ClientCredentials credentials = ClientCredentials.from(rc, form);
-        String grantType = form.require("grant_type");
-        if (!grantType.equals(CLIENT_CREDENTIALS)) {
-            throw OAuthException.unsupportedGrantType("only client_credentials is supported");
+        Grant.Request request = new Grant.Request(ClientCredentials.presented(rc, form), form);
+        Grant grant = grants.get(form.require("grant_type"));
+        if (grant == null) {
+            throw OAuthException.unsupportedGrantType(unsupported);
         }
-        Optional<String> scope =
-                form.has("scope") ? Optional.of(form.get("scope").orElse("")) : Optional.empty();
-        authenticator
-                .authenticate(credentials.presented(rc), true)
-                .map(client -> issuer.issue(client, scope))
-                .onSuccess(issued -> {
-                    metrics.tokenRequest("issued");
-                    audit.enqueue(AuditEvent.of(
-                            "token.issued",
-                            AuditEvent.SUCCESS,
-                            java.util.UUID.fromString(issued.claims().subject()),
-                            AuditContexts.client(rc, issued.claims().clientId()),
-                            Audit.details(
-                                    "jti",
-                                    issued.claims().jti(),
-                                    "scope",
-                                    issued.claims().scope())));
-                    rc.response()
-                            .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-                            .end(new JsonObject()
-                                    .put("access_token", issued.jwt())
-                                    .put("token_type", "Bearer")
-                                    .put("expires_in", issued.expiresIn())
-                                    .put("scope", issued.claims().scope())
-                                    .encode());
-                })
+        grant.apply(request)
+                .onSuccess(outcome -> outcome.<Void>fold(
+                        issued -> {
+                            issued(rc, issued);
+                            return null;
+                        },
+                        invalidScope -> {
+                            rc.fail(OAuthException.invalidScope(invalidScope.description()));
+                            return null;
+                        },
+                        invalidRequest -> {
+                            rc.fail(OAuthException.invalidRequest(invalidRequest.description()));
+                            return null;
+                        },
+                        refused -> {
+                            outcomes.refuse(rc, request.client(), refused);
+                            return null;
+                        }))
                 .onFailure(rc::fail);
+    }
+
+    private void issued(RoutingContext rc, GrantOutcome.Issued issued) {
+        var claims = issued.token().claims();
+        AuditEvent event = AuditEvent.of(
+                "token.issued",
+                AuditEvent.SUCCESS,
+                issued.client().agentId(),
+                AuditContexts.client(rc, claims.clientId()),
+                Audit.details("jti", claims.jti(), "scope", claims.scope()));
+        outcomes.afterAudit(rc, event, () -> {
+            outcomes.metrics().tokenRequest("issued");
+            rc.response()
+                    .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                    .end(new JsonObject()
+                            .put("access_token", issued.token().jwt())
+                            .put("token_type", "Bearer")
+                            .put("expires_in", issued.token().expiresIn())
+                            .put("scope", claims.scope())
+                            .encode());
+        });
     }
 }

@@ -1,8 +1,8 @@
 package ai.sentryagent.agentidp.token;
 
 import ai.sentryagent.agentidp.agent.AgentStatus;
+import ai.sentryagent.agentidp.credential.ClientDirectory;
 import ai.sentryagent.agentidp.credential.ClientRecord;
-import ai.sentryagent.agentidp.credential.CredentialStore;
 import io.vertx.core.Future;
 import java.util.Optional;
 
@@ -11,8 +11,8 @@ import java.util.Optional;
  * is suspended or decommissioned, its tokens were cut off ({@code POST /api/v1/agents/{agentId}/tokens/revoke}, or a
  * credential revoked or rotated without grace), the token itself was revoked, or a scope was taken away — then the
  * token grants only the scopes the agent still holds. The agent's state comes from the same in-memory, change-notified
- * client cache as the token endpoint's, so a warm check costs no PostgreSQL round trip; the per-token revocation
- * check is as before.
+ * client directory as the token endpoint's, so a warm check costs no PostgreSQL round trip; the per-token revocation
+ * check is one Redis round trip ({@link PgRedisRevocationStore}).
  */
 public final class ActiveTokens {
     /** The outcome of a check. */
@@ -28,10 +28,10 @@ public final class ActiveTokens {
     private static final Check REVOKED = new Check.Inactive("the access token has been revoked");
 
     private final TokenCodec codec;
-    private final CredentialStore clients;
+    private final ClientDirectory clients;
     private final RevocationStore revocations;
 
-    public ActiveTokens(TokenCodec codec, CredentialStore clients, RevocationStore revocations) {
+    public ActiveTokens(TokenCodec codec, ClientDirectory clients, RevocationStore revocations) {
         this.codec = codec;
         this.clients = clients;
         this.revocations = revocations;

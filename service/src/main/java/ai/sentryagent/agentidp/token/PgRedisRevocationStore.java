@@ -6,56 +6,153 @@ import io.vertx.core.Future;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
 import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * PostgreSQL is the record of revocations; Redis caches them with the token's remaining lifetime. A Redis hit
- * answers at once; a miss (or Redis being down) asks PostgreSQL, so a lost cache never revives a token.
+ * PostgreSQL is the record of revocations; Redis holds a complete copy that every task reads, so checking a valid
+ * token is one Redis round trip and a revocation on any task counts on every task at once.
+ *
+ * <p>The copy is one sorted set — member the {@code jti}, score its token's expiry — and a member {@value #COMPLETE}
+ * that says the set holds every revocation PostgreSQL has. Without that member (Redis restarted, flushed, or evicted
+ * the key: the whole key goes, never half of it) a check asks PostgreSQL, and one task at a time copies PostgreSQL's
+ * revocations back. So a lost copy never revives a token, and "absent" is trusted only from a complete copy.
+ *
+ * <p>A revocation is written to PostgreSQL (with its audit event), then to Redis, and acknowledged only once both
+ * hold it: if Redis cannot take it, the revocation answers 503 (RFC 7009 §2.2.1: the client keeps the token and
+ * retries; retrying is idempotent) after trying to drop {@value #COMPLETE}, so that no task trusts a copy missing it.
  */
 public final class PgRedisRevocationStore implements RevocationStore {
     private static final Logger LOG = LoggerFactory.getLogger(PgRedisRevocationStore.class);
+    /** The completeness marker; a jti is a UUID, so no token can collide with it. */
+    static final String COMPLETE = "[complete]";
+
+    private static final long REDIS_TIMEOUT_MS = 250;
 
     private final Pool pool;
     private final Audit audit;
     private final Redis redis;
-    private final String keyPrefix;
+    private final String key;
     private final Clock clock;
+    private final AtomicBoolean copying = new AtomicBoolean();
 
     public PgRedisRevocationStore(Pool pool, Audit audit, Redis redis, String keyPrefix, Clock clock) {
         this.pool = pool;
         this.audit = audit;
         this.redis = redis;
-        this.keyPrefix = keyPrefix + "revoked:";
+        this.key = keyPrefix + "revoked:jti";
         this.clock = clock;
     }
 
     @Override
     public Future<Void> revoke(AccessToken token, Audit.Context context) {
+        return record(token, context).compose(done -> share(token));
+    }
+
+    private Future<Void> record(AccessToken token, Audit.Context context) {
         return pool.withTransaction(tx -> tx.preparedQuery("INSERT INTO token_revocations (jti, client_id,"
-                                + " expires_at, revoked_at) VALUES ($1, $2, $3, now()) ON CONFLICT (jti) DO NOTHING")
-                        .execute(Tuple.of(
-                                token.jti(),
-                                token.clientId(),
-                                OffsetDateTime.ofInstant(token.expiresAt(), ZoneOffset.UTC)))
-                        .compose(inserted -> inserted.rowCount() == 0
-                                ? Future.<Void>succeededFuture()
-                                : audit.append(
-                                        tx,
-                                        AuditEvent.of(
-                                                "token.revoked",
-                                                AuditEvent.SUCCESS,
-                                                agentId(token.subject()),
-                                                context,
-                                                Audit.details("jti", token.jti(), "tokenClientId", token.clientId())))))
-                .compose(done -> cache(token));
+                        + " expires_at, revoked_at) VALUES ($1, $2, $3, now()) ON CONFLICT (jti) DO NOTHING")
+                .execute(Tuple.of(
+                        token.jti(), token.clientId(), OffsetDateTime.ofInstant(token.expiresAt(), ZoneOffset.UTC)))
+                .compose(inserted -> inserted.rowCount() == 0
+                        ? Future.<Void>succeededFuture()
+                        : audit.append(
+                                tx,
+                                AuditEvent.of(
+                                        "token.revoked",
+                                        AuditEvent.SUCCESS,
+                                        agentId(token.subject()),
+                                        context,
+                                        Audit.details("jti", token.jti(), "tokenClientId", token.clientId())))));
+    }
+
+    private Future<Void> share(AccessToken token) {
+        long now = clock.millis();
+        if (token.expiresAt().toEpochMilli() <= now) {
+            return Future.succeededFuture(); // expired: no check will ever get past its exp
+        }
+        return redis.batch(List.of(
+                        Request.cmd(Command.ZADD)
+                                .arg(key)
+                                .arg(token.expiresAt().toEpochMilli())
+                                .arg(token.jti()),
+                        // Expired revocations go with each new one; the marker's score is +inf.
+                        Request.cmd(Command.ZREMRANGEBYSCORE)
+                                .arg(key)
+                                .arg("-inf")
+                                .arg(now)))
+                .timeout(REDIS_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+                .<Void>mapEmpty()
+                .recover(e -> {
+                    LOG.warn("revocation of {} recorded in PostgreSQL but not in Redis: {}", token.jti(), e.toString());
+                    return redis.send(Request.cmd(Command.ZREM).arg(key).arg(COMPLETE))
+                            .timeout(REDIS_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+                            .transform(ignored -> Future.failedFuture(new NotPropagated(e)));
+                });
+    }
+
+    @Override
+    public Future<Boolean> isRevoked(AccessToken token) {
+        return redis.batch(List.of(
+                        Request.cmd(Command.ZSCORE).arg(key).arg(token.jti()),
+                        Request.cmd(Command.ZSCORE).arg(key).arg(COMPLETE)))
+                .timeout(REDIS_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+                .compose(
+                        scores -> answer(token, scores),
+                        unreachable -> fromDatabase(token)); // Redis down: PostgreSQL alone, as before
+    }
+
+    private Future<Boolean> answer(AccessToken token, List<Response> scores) {
+        if (scores.get(0) != null) {
+            return Future.succeededFuture(true);
+        }
+        if (scores.get(1) != null) {
+            return Future.succeededFuture(false);
+        }
+        copyFromDatabase();
+        return fromDatabase(token);
+    }
+
+    private Future<Boolean> fromDatabase(AccessToken token) {
+        return pool.preparedQuery("SELECT 1 FROM token_revocations WHERE jti = $1")
+                .execute(Tuple.of(token.jti()))
+                .map(rows -> rows.size() > 0);
+    }
+
+    /**
+     * Rebuilds the copy: every unexpired revocation and the marker in one {@code ZADD}, so the marker never stands
+     * without them. A revocation committed after the read below is in Redis already (revocations write Redis
+     * themselves, or answer 503), so the copy is complete when the marker lands.
+     */
+    private void copyFromDatabase() {
+        if (!copying.compareAndSet(false, true)) {
+            return;
+        }
+        pool.preparedQuery("SELECT jti, expires_at FROM token_revocations WHERE expires_at > now()")
+                .execute()
+                .compose(rows -> {
+                    Request zadd = Request.cmd(Command.ZADD).arg(key);
+                    for (Row row : rows) {
+                        zadd.arg(row.getOffsetDateTime("expires_at").toInstant().toEpochMilli())
+                                .arg(row.getString("jti"));
+                    }
+                    zadd.arg("+inf").arg(COMPLETE);
+                    return redis.send(zadd).map(rows.size());
+                })
+                .onSuccess(count -> LOG.info("revocations copied to Redis: {}", count))
+                .onFailure(e -> LOG.warn("cannot copy revocations to Redis yet: {}", e.toString()))
+                .onComplete(done -> copying.set(false));
     }
 
     private static UUID agentId(String subject) {
@@ -64,40 +161,5 @@ public final class PgRedisRevocationStore implements RevocationStore {
         } catch (IllegalArgumentException e) {
             return null;
         }
-    }
-
-    private Future<Void> cache(AccessToken token) {
-        long ttlMs = Duration.between(clock.instant(), token.expiresAt()).toMillis();
-        if (ttlMs <= 0) {
-            return Future.succeededFuture();
-        }
-        return redis.send(Request.cmd(Command.SET)
-                        .arg(keyPrefix + token.jti())
-                        .arg("1")
-                        .arg("PX")
-                        .arg(ttlMs))
-                .<Void>mapEmpty()
-                .recover(e -> {
-                    LOG.warn(
-                            "revocation of {} recorded in PostgreSQL but not cached in Redis: {}",
-                            token.jti(),
-                            e.toString());
-                    return Future.succeededFuture();
-                });
-    }
-
-    @Override
-    public Future<Boolean> isRevoked(AccessToken token) {
-        return redis.send(Request.cmd(Command.EXISTS).arg(keyPrefix + token.jti()))
-                .timeout(250, java.util.concurrent.TimeUnit.MILLISECONDS)
-                .map(response -> response != null && response.toInteger() > 0)
-                .otherwise(false)
-                .compose(cached -> cached ? Future.succeededFuture(true) : fromDatabase(token));
-    }
-
-    private Future<Boolean> fromDatabase(AccessToken token) {
-        return pool.preparedQuery("SELECT 1 FROM token_revocations WHERE jti = $1")
-                .execute(Tuple.of(token.jti()))
-                .map(rows -> rows.size() > 0);
     }
 }

@@ -5,7 +5,15 @@ import io.vertx.core.Future;
 
 /** Revoked access tokens, by {@code jti}, kept until the token would have expired anyway. */
 public interface RevocationStore {
+    /** Fails with {@link NotPropagated} when the revocation is recorded but not yet in force on every task. */
     Future<Void> revoke(AccessToken token, Audit.Context context);
 
     Future<Boolean> isRevoked(AccessToken token);
+
+    /** A revocation recorded, but not yet seen by every task: it must not be acknowledged. */
+    final class NotPropagated extends RuntimeException {
+        public NotPropagated(Throwable cause) {
+            super("the revocation is recorded but not yet shared with every task: " + cause, cause, false, false);
+        }
+    }
 }

@@ -3,11 +3,9 @@ package ai.sentryagent.agentidp.credential;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.sentryagent.agentidp.agent.AgentStatus;
-import ai.sentryagent.agentidp.audit.Audit;
 import io.vertx.core.Future;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -23,13 +21,13 @@ import org.junit.jupiter.api.Test;
  * is forgotten as soon as a change to it is notified (the agents trigger notifies an insert with its new client id).
  */
 class UnknownClientLookupTest {
-    private final ClientCache cache = new ClientCache(Clock.systemUTC(), Duration.ofSeconds(30), 100);
     private final CountingStore database = new CountingStore();
-    private final CachingCredentialStore store = new CachingCredentialStore(database, cache);
+    private final ClientDirectory store =
+            new ClientDirectory(database::findClient, Clock.systemUTC(), Duration.ofSeconds(30), 100);
 
     @Test
     void anUnknownIdCostsNoMoreDatabaseQueriesThanAKnownOneUntilAChangeToItIsNotified() {
-        cache.live(true);
+        store.live(true);
         database.clients.put("known", client("known"));
         for (int i = 0; i < 5; i++) {
             assertThat(store.findClient("known").result()).isPresent();
@@ -39,15 +37,15 @@ class UnknownClientLookupTest {
 
         // The agent is registered: the INSERT's notification makes the next lookup go to the database.
         database.clients.put("new-agent", client("new-agent"));
-        cache.changed("new-agent");
+        store.changed("new-agent");
         assertThat(store.findClient("new-agent").result()).isPresent();
         // A write by this task forgets every unknown id at once.
         assertThat(store.findClient("other").result()).isEmpty();
         database.clients.put("other", client("other"));
-        cache.changedAll();
+        store.changedAll();
         assertThat(store.findClient("other").result()).isPresent();
         // Without notifications nothing is remembered.
-        cache.live(false);
+        store.live(false);
         database.lookups.clear();
         store.findClient("gone");
         store.findClient("gone");
@@ -56,7 +54,7 @@ class UnknownClientLookupTest {
 
     @Test
     void sprayedUnknownIdsAreRememberedWithoutEvictingKnownClients() {
-        cache.live(true);
+        store.live(true);
         database.clients.put("known", client("known"));
         store.findClient("known");
         for (int i = 0; i < 1_000; i++) {
@@ -79,42 +77,14 @@ class UnknownClientLookupTest {
                 Optional.empty());
     }
 
-    /** The database side: only lookups are used here. */
-    private static final class CountingStore implements CredentialStore {
+    /** The database side: the directory's query, counted. */
+    private static final class CountingStore {
         final Map<String, ClientRecord> clients = new ConcurrentHashMap<>();
         final List<String> lookups = new ArrayList<>();
 
-        @Override
-        public Future<Optional<ClientRecord>> findClient(String clientId) {
+        Future<Optional<ClientRecord>> findClient(String clientId) {
             lookups.add(clientId);
             return Future.succeededFuture(Optional.ofNullable(clients.get(clientId)));
-        }
-
-        @Override
-        public Future<Optional<Credential>> create(
-                UUID agentId, byte[] secretHash, Optional<Instant> expiresAt, String label, Audit.Context context) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public Future<List<Credential>> list(UUID agentId) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public Future<Optional<Credential>> rotate(
-                UUID agentId, UUID credentialId, byte[] newHash, Duration grace, Audit.Context context) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public Future<Boolean> revoke(UUID agentId, UUID credentialId, Audit.Context context) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public Future<Void> ensureSecret(UUID agentId, byte[] secretHash, String label) {
-            throw new UnsupportedOperationException();
         }
     }
 }

@@ -1,10 +1,12 @@
 package ai.sentryagent.agentidp.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import ai.sentryagent.agentidp.testing.RunningIdp;
 import io.vertx.core.json.JsonObject;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -132,7 +134,11 @@ class CredentialsApiTest {
             statement.execute("UPDATE credentials SET expires_at = now() - interval '1 second' WHERE credential_id = '"
                     + old.getString("credentialId") + "'");
         }
-        assertThat(tokenStatus(id, old.getString("clientSecret"))).isEqualTo(401);
+        // A change made in SQL reaches the task's client directory by PostgreSQL NOTIFY, within moments rather than
+        // before the next request (ClientDirectoryFreshnessTest): wait for it, as briefly as that test allows.
+        await().atMost(Duration.ofSeconds(3))
+                .pollInterval(Duration.ofMillis(20))
+                .until(() -> tokenStatus(id, old.getString("clientSecret")) == 401);
         assertThat(tokenStatus(id, fresh.getString("clientSecret"))).isEqualTo(200);
 
         HttpResponse<String> tooLong = idp.call(

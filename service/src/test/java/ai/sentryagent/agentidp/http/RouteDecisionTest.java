@@ -98,7 +98,21 @@ class RouteDecisionTest {
         try {
             AppConfig config = AppConfig.fromEnvironment(RunningIdp.defaultVariables());
             Routes.Dependencies deps = new Routes.Dependencies(
-                    config, null, null, new Metrics(), null, null, null, null, null, null, null, null, null, null);
+                    config,
+                    null,
+                    null,
+                    new Metrics(),
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null);
             Router router = Routes.create(vertx, deps);
             // Routes without a path run on every request (request context, framing, CORS) or only fail; routes
             // with one are either public by design or decided by the policy.

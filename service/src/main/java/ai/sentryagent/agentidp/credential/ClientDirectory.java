@@ -1,0 +1,286 @@
+package ai.sentryagent.agentidp.credential;
+
+import ai.sentryagent.agentidp.agent.AgentStatus;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.pgclient.PgConnection;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The token side's view of clients: who a client id is, its usable secrets, its agent's state. One PostgreSQL query,
+ * answered from memory so that a token costs no database round trip.
+ *
+ * <p>An entry is trusted only while PostgreSQL's change notifications arrive (migration V3's trigger on agents and
+ * credentials): one dedicated connection {@code LISTEN}s on {@link #CHANNEL}; a notification drops its client; losing
+ * the connection drops everything and stops caching until it is back (reconnecting every second); a write made by
+ * this task drops its client before the write's caller goes on. An entry also ends at the earliest expiry of its
+ * secrets, and after {@code maxAge} at most — the bound on staleness should the connection die unnoticed.
+ *
+ * <p>Unknown ids are remembered too, so a guess at an unknown id costs what a guess at a known one does (F-08), in a
+ * cache of their own: however many ids a guesser sprays, no known client is evicted for them. Both caches are Caffeine
+ * caches bounded in size, holding completed values only; nothing here blocks the event loop.
+ */
+public final class ClientDirectory {
+    /** The PostgreSQL notification channel; the payload is a client id, or {@code *} for every client. */
+    public static final String CHANNEL = "agentidp_client_changed";
+
+    private static final Logger LOG = LoggerFactory.getLogger(ClientDirectory.class);
+    private static final long RECONNECT_MS = 1_000;
+    private static final String FIND_CLIENT = "SELECT a.agent_id, a.client_id, a.status, a.scopes,"
+            + " a.tokens_revoked_before, c.credential_id, c.secret_hash, c.expires_at FROM agents a LEFT JOIN"
+            + " credentials c ON c.agent_id = a.agent_id AND c.status = 'active' AND (c.expires_at IS NULL OR"
+            + " c.expires_at > now()) WHERE a.client_id = $1";
+
+    private final Function<String, Future<Optional<ClientRecord>>> lookup;
+    private final Clock clock;
+    private final Duration maxAge;
+    private final Cache<String, ClientRecord> known;
+    private final Cache<String, Boolean> unknown;
+    /** Bumped by every change: a lookup that started before one is not kept. */
+    private final AtomicLong generation = new AtomicLong();
+
+    private volatile boolean live;
+    private volatile boolean closed;
+    private volatile PgConnection connection;
+
+    /** {@code maxAge} zero disables caching. {@code lookup} is the database side (the query, or a test's stand-in). */
+    ClientDirectory(
+            Function<String, Future<Optional<ClientRecord>>> lookup, Clock clock, Duration maxAge, int maxEntries) {
+        this.lookup = lookup;
+        this.clock = clock;
+        this.maxAge = maxAge;
+        long maxAgeNanos = maxAge.toNanos();
+        this.known = Caffeine.newBuilder()
+                .maximumSize(maxEntries)
+                .ticker(this::nanos)
+                .executor(Runnable::run)
+                .expireAfter(new Expiry<String, ClientRecord>() {
+                    @Override
+                    public long expireAfterCreate(String key, ClientRecord client, long now) {
+                        return lifetime(client, maxAgeNanos);
+                    }
+
+                    @Override
+                    public long expireAfterUpdate(String key, ClientRecord client, long now, long remaining) {
+                        return lifetime(client, maxAgeNanos);
+                    }
+
+                    @Override
+                    public long expireAfterRead(String key, ClientRecord client, long now, long remaining) {
+                        return remaining;
+                    }
+                })
+                .build();
+        this.unknown = Caffeine.newBuilder()
+                .maximumSize(maxEntries)
+                .ticker(this::nanos)
+                .executor(Runnable::run)
+                .expireAfterWrite(maxAge)
+                .build();
+    }
+
+    /**
+     * The directory on PostgreSQL; unless {@code maxAge} is zero it starts listening for changes, and caches once the
+     * {@code LISTEN} is in place.
+     */
+    public static ClientDirectory start(
+            Vertx vertx, Pool pool, PgConnectOptions listen, Clock clock, Duration maxAge, int maxEntries) {
+        ClientDirectory directory = new ClientDirectory(
+                clientId -> pool.preparedQuery(FIND_CLIENT)
+                        .execute(Tuple.of(clientId))
+                        .map(ClientDirectory::record),
+                clock,
+                maxAge,
+                maxEntries);
+        if (!maxAge.isZero()) {
+            directory.connect(vertx, listen);
+        }
+        return directory;
+    }
+
+    /** The agent behind a client id with its usable secrets; empty for an unknown client. */
+    public Future<Optional<ClientRecord>> findClient(String clientId) {
+        if (live) {
+            ClientRecord cached = known.getIfPresent(clientId);
+            if (cached != null) {
+                return Future.succeededFuture(Optional.of(cached));
+            }
+            if (unknown.getIfPresent(clientId) != null) {
+                return Future.succeededFuture(Optional.empty());
+            }
+        }
+        long before = generation.get();
+        return lookup.apply(clientId).onSuccess(found -> keep(clientId, found, before));
+    }
+
+    private void keep(String clientId, Optional<ClientRecord> found, long generationAtRead) {
+        if (!live || maxAge.isZero() || generation.get() != generationAtRead) {
+            return; // a change was notified while the query ran: its answer may be from before it
+        }
+        if (found.isPresent()) {
+            known.put(clientId, found.get());
+        } else {
+            unknown.put(clientId, Boolean.TRUE);
+        }
+        if (generation.get() != generationAtRead) { // a change arrived while storing
+            known.invalidate(clientId);
+            unknown.invalidate(clientId);
+        }
+    }
+
+    /** A change notification: one client id, or {@code *} for all. */
+    public void changed(String clientId) {
+        generation.incrementAndGet();
+        if ("*".equals(clientId)) {
+            known.invalidateAll();
+            unknown.invalidateAll();
+        } else {
+            known.invalidate(clientId);
+            unknown.invalidate(clientId);
+        }
+    }
+
+    /**
+     * A write by this task to one agent's credentials: its caller must not see the state from before it, whatever
+     * the notification's delay. A client id is the agent id or, for the bootstrap client, its configured id: both go.
+     */
+    public void changedAgent(UUID agentId) {
+        generation.incrementAndGet();
+        known.asMap().values().removeIf(client -> client.agentId().equals(agentId));
+        known.invalidate(agentId.toString());
+        unknown.invalidate(agentId.toString());
+    }
+
+    /** A write by this task that may touch any client (an agent's status or scopes). */
+    public void changedAll() {
+        changed("*");
+    }
+
+    /** Whether change notifications are arriving; only then are answers kept. */
+    void live(boolean live) {
+        generation.incrementAndGet();
+        this.live = live;
+        known.invalidateAll();
+        unknown.invalidateAll();
+    }
+
+    boolean live() {
+        return live;
+    }
+
+    public Future<Void> close() {
+        closed = true;
+        live(false);
+        PgConnection current = connection;
+        return current == null ? Future.succeededFuture() : current.close();
+    }
+
+    private void connect(Vertx vertx, PgConnectOptions options) {
+        if (closed) {
+            return;
+        }
+        PgConnection.connect(vertx, options)
+                .onFailure(e -> {
+                    LOG.warn("cannot listen for client changes ({}); lookups go to PostgreSQL", e.toString());
+                    retryLater(vertx, options);
+                })
+                .onSuccess(conn -> {
+                    connection = conn;
+                    conn.notificationHandler(notification -> changed(notification.getPayload()));
+                    conn.closeHandler(ignored -> lost(vertx, options));
+                    conn.query("LISTEN " + CHANNEL)
+                            .execute()
+                            .onSuccess(listening -> {
+                                if (closed) {
+                                    conn.close();
+                                    return;
+                                }
+                                live(true);
+                                LOG.info("listening for client changes: token-endpoint lookups are cached");
+                            })
+                            .onFailure(e -> conn.close()); // the close handler retries
+                });
+    }
+
+    private void lost(Vertx vertx, PgConnectOptions options) {
+        live(false);
+        connection = null;
+        if (!closed) {
+            LOG.warn("client change notifications lost: lookups go to PostgreSQL until they are back");
+            retryLater(vertx, options);
+        }
+    }
+
+    private void retryLater(Vertx vertx, PgConnectOptions options) {
+        if (!closed) {
+            vertx.setTimer(RECONNECT_MS, id -> connect(vertx, options));
+        }
+    }
+
+    private long nanos() {
+        Instant now = clock.instant();
+        return TimeUnit.SECONDS.toNanos(now.getEpochSecond()) + now.getNano();
+    }
+
+    /** Until the first of its secrets expires, and {@code maxAge} at most. */
+    private long lifetime(ClientRecord client, long maxAgeNanos) {
+        long lifetime = maxAgeNanos;
+        Instant now = clock.instant();
+        for (ClientRecord.StoredSecret secret : client.secrets()) {
+            if (secret.expiresAt() != null) {
+                lifetime = Math.min(
+                        lifetime,
+                        Math.max(0, Duration.between(now, secret.expiresAt()).toNanos()));
+            }
+        }
+        return lifetime;
+    }
+
+    private static Optional<ClientRecord> record(io.vertx.sqlclient.RowSet<Row> rows) {
+        if (rows.size() == 0) {
+            return Optional.empty();
+        }
+        List<ClientRecord.StoredSecret> secrets = new ArrayList<>();
+        Row first = null;
+        for (Row row : rows) {
+            first = first == null ? row : first;
+            UUID credentialId = row.getUUID("credential_id");
+            if (credentialId != null) {
+                OffsetDateTime expiresAt = row.getOffsetDateTime("expires_at");
+                secrets.add(new ClientRecord.StoredSecret(
+                        credentialId,
+                        row.getBuffer("secret_hash").getBytes(),
+                        expiresAt == null ? null : expiresAt.toInstant()));
+            }
+        }
+        String[] scopes = first.getArrayOfStrings("scopes");
+        OffsetDateTime cutOff = first.getOffsetDateTime("tokens_revoked_before");
+        return Optional.of(new ClientRecord(
+                first.getUUID("agent_id"),
+                first.getString("client_id"),
+                AgentStatus.fromWire(first.getString("status")).orElseThrow(),
+                scopes == null ? List.of() : Arrays.asList(scopes),
+                secrets,
+                Optional.ofNullable(cutOff).map(OffsetDateTime::toInstant)));
+    }
+}

@@ -1,0 +1,110 @@
+package ai.sentryagent.agentidp.http;
+
+import ai.sentryagent.agentidp.audit.Audit;
+import ai.sentryagent.agentidp.audit.AuditEvent;
+import ai.sentryagent.agentidp.observability.Metrics;
+import ai.sentryagent.agentidp.token.ClientAuthentication;
+import ai.sentryagent.agentidp.token.ClientAuthenticator;
+import ai.sentryagent.agentidp.token.ClientIds;
+import ai.sentryagent.agentidp.token.OAuthException;
+import io.vertx.core.Future;
+import io.vertx.ext.web.RoutingContext;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Where the OAuth endpoints' outcomes meet the audit trail and the metrics: a refused client authentication is
+ * audited, counted and answered here for all three endpoints, and every audited answer waits for its event.
+ */
+final class OAuthOutcomes {
+    private static final Logger LOG = LoggerFactory.getLogger(OAuthOutcomes.class);
+
+    private final Function<AuditEvent, Future<Void>> recorder;
+    private final Metrics metrics;
+
+    /** {@code recorder}: records one event; its future completes once the event is committed, or fails. */
+    OAuthOutcomes(Function<AuditEvent, Future<Void>> recorder, Metrics metrics) {
+        this.recorder = recorder;
+        this.metrics = metrics;
+    }
+
+    /**
+     * The one adapter from today's fire-and-forget {@code Audit.enqueue} to the future the synchronous audit mode
+     * gives: once {@code Audit} returns a {@code Future<Void>} that completes on commit, pass that method instead.
+     */
+    static OAuthOutcomes enqueuing(Audit audit, Metrics metrics) {
+        return new OAuthOutcomes(
+                event -> {
+                    try {
+                        audit.enqueue(event);
+                        return Future.succeededFuture();
+                    } catch (RuntimeException refused) {
+                        return Future.failedFuture(refused);
+                    }
+                },
+                metrics);
+    }
+
+    Metrics metrics() {
+        return metrics;
+    }
+
+    /**
+     * Sends {@code answer} only once {@code event} is recorded. A failed audit is 503 {@code temporarily_unavailable}
+     * with {@code Retry-After} and no answer: in synchronous audit mode a token nobody can account for is not
+     * handed out.
+     */
+    void afterAudit(RoutingContext rc, AuditEvent event, Runnable answer) {
+        recorder.apply(event).onSuccess(recorded -> answer.run()).onFailure(failure -> {
+            LOG.warn(
+                    "audit event {} not recorded on {} requestId={}: {}",
+                    event.action(),
+                    RequestContext.routeTemplate(rc),
+                    RequestContext.requestId(rc),
+                    failure.toString());
+            rc.fail(new OAuthException(
+                    503, "temporarily_unavailable", "the request could not be recorded; retry later", false));
+        });
+    }
+
+    /** Answers a client authentication that produced no client (RFC 6749 §5.2 {@code invalid_client}, or 429/503). */
+    void refuse(RoutingContext rc, ClientAuthenticator.Presented presented, ClientAuthentication.Refused refused) {
+        refused.<Void>fold(
+                invalid -> {
+                    afterAudit(
+                            rc,
+                            authenticationFailed(presented, invalid.reason()),
+                            () -> rc.fail(OAuthException.invalidClient(
+                                    "client authentication failed",
+                                    presented.credential().basicChallenge())));
+                    return null;
+                },
+                limited -> {
+                    metrics.rateLimitRejection(limited.limit().tag());
+                    rc.fail(OAuthException.rateLimited(
+                            limited.limit() == ai.sentryagent.agentidp.ratelimit.RateLimiter.Limit.REQUESTS
+                                    ? "rate limit exceeded for this client"
+                                    : "too many failed authentications; retry later",
+                            limited.retryAfterSeconds()));
+                    return null;
+                },
+                unavailable -> {
+                    rc.fail(unavailable.cause()); // the error renderer tells an outage (503) from a bug (500)
+                    return null;
+                });
+    }
+
+    private static AuditEvent authenticationFailed(ClientAuthenticator.Presented presented, String reason) {
+        return AuditEvent.of(
+                "client.authentication_failed",
+                AuditEvent.FAILURE,
+                null,
+                new Audit.Context(
+                        ClientIds.forAudit(presented.credential().clientId()),
+                        presented.clientIp(),
+                        presented.requestId()),
+                Audit.details(
+                        "method", presented.credential().method(), "endpoint", presented.endpoint(), "reason", reason));
+    }
+}

@@ -1,0 +1,29 @@
+package ai.sentryagent.agentidp.token;
+
+import io.vertx.core.Future;
+import java.util.Optional;
+
+/**
+ * One grant type of the token endpoint (RFC 6749 §4, §4.5 for extension grants). A new grant is a class implementing
+ * this and one entry in the token endpoint's table; the endpoint parses the form, picks the grant by
+ * {@code grant_type} and maps its {@link GrantOutcome}.
+ */
+public interface Grant {
+    /** The {@code grant_type} value this grant answers (an absolute URI for extension grants). */
+    String grantType();
+
+    /** Never a failed future for anything a client can send: every answer is an outcome. */
+    Future<GrantOutcome> apply(Request request);
+
+    /** The authenticated-to-be client and the form's parameters (already checked for repeats and controls). */
+    record Request(ClientAuthenticator.Presented client, Parameters parameters) {}
+
+    /** The token request's form parameters. */
+    interface Parameters {
+        /** The value, empty when absent or sent empty (RFC 6749 §3.2: an empty parameter is omitted). */
+        Optional<String> get(String name);
+
+        /** Whether the parameter was sent at all, even empty. */
+        boolean has(String name);
+    }
+}

@@ -1,0 +1,57 @@
+package ai.sentryagent.agentidp.token;
+
+import ai.sentryagent.agentidp.credential.ClientRecord;
+import java.util.function.Function;
+
+/**
+ * What a grant (RFC 6749 §4) came to: a token, or the RFC 6749 §5.2 error to answer. The token endpoint maps it with
+ * {@link #fold} — Java 17's exhaustive switch: a new alternative does not compile until every handler answers it.
+ */
+public sealed interface GrantOutcome
+        permits GrantOutcome.Issued,
+                GrantOutcome.InvalidScope,
+                GrantOutcome.InvalidRequest,
+                ClientAuthentication.Refused {
+
+    <R> R fold(
+            Function<Issued, R> issued,
+            Function<InvalidScope, R> invalidScope,
+            Function<InvalidRequest, R> invalidRequest,
+            Function<ClientAuthentication.Refused, R> refused);
+
+    /** A signed access token for {@code client}. */
+    record Issued(ClientRecord client, TokenIssuer.Issued token) implements GrantOutcome {
+        @Override
+        public <R> R fold(
+                Function<Issued, R> issued,
+                Function<InvalidScope, R> invalidScope,
+                Function<InvalidRequest, R> invalidRequest,
+                Function<ClientAuthentication.Refused, R> refused) {
+            return issued.apply(this);
+        }
+    }
+
+    /** RFC 6749 §5.2 {@code invalid_scope}; {@code description} is ASCII and tells the client what to fix. */
+    record InvalidScope(String description) implements GrantOutcome {
+        @Override
+        public <R> R fold(
+                Function<Issued, R> issued,
+                Function<InvalidScope, R> invalidScope,
+                Function<InvalidRequest, R> invalidRequest,
+                Function<ClientAuthentication.Refused, R> refused) {
+            return invalidScope.apply(this);
+        }
+    }
+
+    /** RFC 6749 §5.2 {@code invalid_request}: a parameter the grant needs is missing or malformed. */
+    record InvalidRequest(String description) implements GrantOutcome {
+        @Override
+        public <R> R fold(
+                Function<Issued, R> issued,
+                Function<InvalidScope, R> invalidScope,
+                Function<InvalidRequest, R> invalidRequest,
+                Function<ClientAuthentication.Refused, R> refused) {
+            return invalidRequest.apply(this);
+        }
+    }
+}
