@@ -115,7 +115,8 @@ public final class AgentIdp {
                         signer,
                         config.tokens().keys().current().kid(),
                         config.tokens().issuer(),
-                        clock));
+                        clock),
+                config.auditWrites());
         // The token endpoint's client lookups come from memory while PostgreSQL notifies every change.
         ClientCache clientCache = new ClientCache(clock, config.tokens().clientCacheMaxAge(), 10_000);
         Optional<PgClientChanges> clientChanges =

@@ -46,27 +46,33 @@ public final class TokenEndpoint implements Handler<RoutingContext> {
         authenticator
                 .authenticate(credentials.presented(rc), true)
                 .map(client -> issuer.issue(client, scope))
-                .onSuccess(issued -> {
-                    metrics.tokenRequest("issued");
-                    audit.enqueue(AuditEvent.of(
-                            "token.issued",
-                            AuditEvent.SUCCESS,
-                            java.util.UUID.fromString(issued.claims().subject()),
-                            AuditContexts.client(rc, issued.claims().clientId()),
-                            Audit.details(
-                                    "jti",
-                                    issued.claims().jti(),
-                                    "scope",
-                                    issued.claims().scope())));
-                    rc.response()
-                            .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-                            .end(new JsonObject()
-                                    .put("access_token", issued.jwt())
-                                    .put("token_type", "Bearer")
-                                    .put("expires_in", issued.expiresIn())
-                                    .put("scope", issued.claims().scope())
-                                    .encode());
-                })
+                .onSuccess(issued -> audit.record(AuditEvent.of(
+                                "token.issued",
+                                AuditEvent.SUCCESS,
+                                java.util.UUID.fromString(issued.claims().subject()),
+                                AuditContexts.client(rc, issued.claims().clientId()),
+                                Audit.details(
+                                        "jti",
+                                        issued.claims().jti(),
+                                        "scope",
+                                        issued.claims().scope())))
+                        // No token leaves before its token.issued event committed (AUDIT_DURABILITY=sync).
+                        .onSuccess(recorded -> {
+                            metrics.tokenRequest("issued");
+                            rc.response()
+                                    .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                                    .end(new JsonObject()
+                                            .put("access_token", issued.jwt())
+                                            .put("token_type", "Bearer")
+                                            .put("expires_in", issued.expiresIn())
+                                            .put("scope", issued.claims().scope())
+                                            .encode());
+                        })
+                        .onFailure(unrecorded -> rc.fail(new OAuthException(
+                                503,
+                                "temporarily_unavailable",
+                                "the token could not be recorded in the audit trail; retry later",
+                                false))))
                 .onFailure(rc::fail);
     }
 }
