@@ -56,9 +56,9 @@ public final class PgAudit implements Audit {
     static final int MAX_QUEUED = 50_000;
 
     /**
-     * The most events one group commit holds. Measured on the 2-core development machine at 32 connections, groups
-     * stay well below this (about one event per waiting request); the bound keeps one transaction's pipelined insert
-     * short when a stall has let many requests queue up.
+     * The most events one group commit holds. Groups grow by themselves to about the requests waiting (measured: 15
+     * events per transaction at 32 connections, bench/results/audit-lock-2026-12-02.txt); the bound keeps one
+     * transaction's pipelined insert short when a stall has let thousands of requests queue up.
      */
     static final int GROUP_MAX = 256;
     /** A write failure is logged at most once per this interval; the counter has every one. */
