@@ -111,6 +111,29 @@ class PgAuditGroupCommitTest {
         assertThat(verification.checked()).isEqualTo((long) threads * perThread);
     }
 
+    /**
+     * Two tasks on one database (two processes in production: two pools, two committers) append at once. The chain
+     * must stay one: each group reads the head only after it holds the lock, so no two events share a predecessor.
+     */
+    @Test
+    void twoTasksAppendingAtOnceBuildOneChain() throws Exception {
+        PgAudit first = Audits.create(vertx, pool, new Metrics(), SYNC);
+        PgAudit second = Audits.create(vertx, observer, new Metrics(), SYNC);
+        List<Future<Void>> records = new ArrayList<>();
+        Promise<Void> submitted = Promise.promise();
+        vertx.runOnContext(v -> {
+            for (int i = 0; i < 400; i++) {
+                records.add((i % 2 == 0 ? first : second).record(token(i)));
+            }
+            submitted.complete();
+        });
+        get(submitted.future());
+        get(Future.all(records));
+        Audit.Verification verification = get(first.verifyAll());
+        assertThat(verification.valid()).as(verification.toJson().encode()).isTrue();
+        assertThat(verification.checked()).isEqualTo(400);
+    }
+
     @Test
     void aDatabaseThatNeverAnswersFailsTheRecordWithinTheTimeout() throws Exception {
         // A TCP peer that accepts and then says nothing: the failure mode of a stalled or partitioned database.
