@@ -113,7 +113,8 @@ public final class AgentIdp {
                         signer,
                         config.tokens().keys().current().kid(),
                         config.tokens().issuer(),
-                        clock));
+                        clock),
+                config.auditWrites());
         // The token endpoint's client lookups come from memory while PostgreSQL notifies every change.
         ClientDirectory clients = ClientDirectory.start(
                 vertx,

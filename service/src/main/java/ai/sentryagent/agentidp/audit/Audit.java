@@ -108,7 +108,18 @@ public interface Audit {
     /** Appends inside the caller's transaction; the chain lock is held until that transaction ends. */
     Future<Void> append(SqlClient transaction, AuditEvent event);
 
-    /** Queues an event for the next batch (token issuance, failed logins, denials). */
+    /**
+     * Records an event that accompanies something delivered (a token, an audited introspection or revocation
+     * answer): send the answer only when the future succeeds. With {@code AUDIT_DURABILITY=sync} it completes once
+     * the event has committed and fails with {@link Unrecorded} when it cannot (answer 503, deliver nothing); with
+     * {@code async} the event is queued and the future completes at once.
+     */
+    Future<Void> record(AuditEvent event);
+
+    /**
+     * Queues an event for the next batch, best effort: failures and denials (failed logins, rate limits, policy
+     * denials), which deliver nothing. A flood of bad requests must not turn PostgreSQL's latency into theirs.
+     */
     void enqueue(AuditEvent event);
 
     /** Writes every queued event now. */
@@ -129,6 +140,13 @@ public interface Audit {
 
     /** Archives, checkpoints and deletes verified events older than the retention; returns how many. */
     Future<Long> prune(Duration retention);
+
+    /** An event that had to be committed before its answer was not: the answer must be 503, with nothing in it. */
+    final class Unrecorded extends RuntimeException {
+        public Unrecorded(String message) {
+            super(message, null, false, false);
+        }
+    }
 
     /** The chain does not verify: no head is signed and nothing is pruned. */
     final class ChainBroken extends RuntimeException {

@@ -18,12 +18,17 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +36,11 @@ import org.slf4j.LoggerFactory;
  * {@link Audit} on PostgreSQL. Every append takes one transaction-scoped advisory lock, reads the chain's head and
  * inserts, so concurrent writers — on any number of tasks — build one consistent chain. Hashes are keyed
  * ({@link AuditChain}); verification is incremental and runs off the event loop, one at a time per process.
+ *
+ * <p>Events that accompany something delivered go through {@link #record}: in {@code sync} mode a group commit —
+ * one transaction at a time per process, holding every event that arrived while the previous one committed (up to
+ * {@link #GROUP_MAX}) — so the lock is taken once per group, not once per token. Nothing waits for a timer: at low
+ * load an event commits alone at once, under load the groups grow by themselves.
  */
 public final class PgAudit implements Audit {
     private static final Logger LOG = LoggerFactory.getLogger(PgAudit.class);
@@ -46,6 +56,15 @@ public final class PgAudit implements Audit {
      */
     static final int MAX_QUEUED = 50_000;
 
+    /**
+     * The most events one group commit holds. Groups grow by themselves to about the requests waiting (measured: 15
+     * events per transaction at 32 connections, bench/results/audit-lock-2026-12-02.txt); the bound keeps one
+     * transaction's pipelined insert short when a stall has let thousands of requests queue up.
+     */
+    static final int GROUP_MAX = 256;
+    /** A write failure is logged at most once per this interval; the counter has every one. */
+    private static final long FAILURE_LOG_INTERVAL_NANOS = 10_000_000_000L;
+
     static final int VERIFY_PAGE = 1000;
     private static final String COLUMNS = "seq, event_id, occurred_at, action, outcome, agent_id, actor, client_ip,"
             + " request_id, details, prev_hash, hash";
@@ -55,6 +74,16 @@ public final class PgAudit implements Audit {
     private final Metrics metrics;
     private final AuditChain chain;
     private final HeadSigner heads;
+    private final AuditWrites writes;
+    /** Events of {@link #record} waiting for the next group commit; guarded by itself. */
+    private final ArrayDeque<Waiter> waiting = new ArrayDeque<>();
+    /** Whether a group commit is running; guarded by {@link #waiting}. */
+    private boolean committing;
+    /** Completes when the group committer next has nothing to do; guarded by {@link #waiting}. */
+    private Promise<Void> groupsDone;
+
+    private final AtomicLong lastFailureLog = new AtomicLong(System.nanoTime() - FAILURE_LOG_INTERVAL_NANOS);
+    private final AtomicLong failuresSinceLog = new AtomicLong();
     private final ConcurrentLinkedQueue<AuditEvent> queue = new ConcurrentLinkedQueue<>();
     private final AtomicInteger queued = new AtomicInteger();
     /** The running batch writer, if any: one per process, so flushes never queue up on the chain lock. */
@@ -70,13 +99,20 @@ public final class PgAudit implements Audit {
     /** Where the last successful check of this process ended; the next one starts there. */
     private volatile Mark verified;
 
+    /** An audit trail in the default mode ({@link AuditWrites#DEFAULT}: {@code sync}, 2 s). */
     public PgAudit(Vertx vertx, Pool pool, Metrics metrics, AuditChain chain, HeadSigner heads) {
+        this(vertx, pool, metrics, chain, heads, AuditWrites.DEFAULT);
+    }
+
+    public PgAudit(Vertx vertx, Pool pool, Metrics metrics, AuditChain chain, HeadSigner heads, AuditWrites writes) {
         this.vertx = vertx;
         this.pool = pool;
         this.metrics = metrics;
         this.chain = chain;
         this.heads = heads;
+        this.writes = writes;
         metrics.auditPending(this::oldestPendingSeconds);
+        metrics.auditWriteFailures(0); // the alarm's series exists before the first failure
     }
 
     /** Flushes the queue every {@code periodMs}; returns the timer id. */
@@ -115,6 +151,11 @@ public final class PgAudit implements Audit {
 
     /** Chains the events on {@code previous} and sends them as one pipelined batch: one round trip. */
     private Future<Void> insert(SqlClient tx, List<AuditEvent> events, byte[] previous) {
+        return tx.preparedQuery(INSERT).executeBatch(link(events, previous)).mapEmpty();
+    }
+
+    /** The rows of the events, each hash chained on the one before, the first on {@code previous}. */
+    private List<Tuple> link(List<AuditEvent> events, byte[] previous) {
         List<Tuple> rows = new ArrayList<>(events.size());
         for (AuditEvent event : events) {
             byte[] hash = chain.link(AuditChain.KEYED, previous, event);
@@ -134,7 +175,125 @@ public final class PgAudit implements Audit {
             }));
             previous = hash;
         }
-        return tx.preparedQuery(INSERT).executeBatch(rows).mapEmpty();
+        return rows;
+    }
+
+    /** An event of {@link #record} and the request waiting for its commit. */
+    private record Waiter(AuditEvent event, Promise<Void> committed) {}
+
+    /**
+     * In {@code sync} mode: completes when the event has committed, on the caller's context; fails with {@link
+     * Unrecorded} when the write fails, PostgreSQL refuses the event, or the commit takes longer than the write
+     * timeout. In {@code async} mode: queues it and completes at once.
+     */
+    @Override
+    public Future<Void> record(AuditEvent event) {
+        return switch (writes.durability()) {
+            case ASYNC -> {
+                enqueue(event);
+                yield Future.succeededFuture();
+            }
+            case SYNC -> awaitCommit(event);
+        };
+    }
+
+    private Future<Void> awaitCommit(AuditEvent event) {
+        io.vertx.core.Context caller = Vertx.currentContext();
+        Promise<Void> committed = Promise.promise();
+        boolean start;
+        synchronized (waiting) {
+            if (waiting.size() >= MAX_QUEUED) {
+                // Bounded like the async queue: past this, PostgreSQL has been stalled for a long time.
+                writeFailed(1, new IllegalStateException("too many audit events waiting for a commit"));
+                return Future.failedFuture(new Unrecorded("the audit trail is not accepting writes"));
+            }
+            waiting.add(new Waiter(event, committed));
+            start = !committing;
+            if (start) {
+                committing = true;
+                groupsDone = Promise.promise();
+            }
+        }
+        long timer = vertx.setTimer(writes.timeout().toMillis(), id -> {
+            if (committed.tryFail(new Unrecorded("the audit event was not committed within "
+                    + writes.timeout().toMillis() + " ms"))) {
+                writeFailed(1, new java.util.concurrent.TimeoutException("audit commit timed out"));
+            }
+        });
+        committed.future().onComplete(done -> vertx.cancelTimer(timer));
+        if (start) {
+            commitGroups();
+        }
+        if (caller == null) {
+            return committed.future();
+        }
+        Promise<Void> mine = Promise.promise();
+        committed.future().onComplete(result -> caller.runOnContext(v -> mine.handle(result)));
+        return mine.future();
+    }
+
+    /**
+     * Commits one group, then the next, until nobody waits. A waiter whose request already timed out is left out:
+     * its client was answered 503 and given nothing, so there is nothing to record.
+     */
+    private void commitGroups() {
+        List<Waiter> group = new ArrayList<>();
+        Promise<Void> done = null;
+        synchronized (waiting) {
+            for (Waiter next; group.size() < GROUP_MAX && (next = waiting.poll()) != null; ) {
+                if (!next.committed().future().isComplete()) {
+                    group.add(next);
+                }
+            }
+            if (group.isEmpty()) {
+                committing = false;
+                done = groupsDone;
+                groupsDone = null;
+            }
+        }
+        if (done != null) {
+            done.complete();
+            return;
+        }
+        write(group.stream().map(Waiter::event).toList()).onComplete(result -> {
+            if (result.succeeded()) {
+                Set<UUID> refused = result.result();
+                for (Waiter waiter : group) {
+                    if (refused.contains(waiter.event().eventId())) {
+                        waiter.committed()
+                                .tryFail(new Unrecorded("PostgreSQL refused the audit event; it was quarantined"));
+                    } else {
+                        waiter.committed().tryComplete();
+                    }
+                }
+            } else {
+                Throwable cause = result.cause() instanceof Unwritten u ? u.getCause() : result.cause();
+                writeFailed(group.size(), cause);
+                for (Waiter waiter : group) {
+                    waiter.committed().tryFail(new Unrecorded("the audit event could not be written"));
+                }
+            }
+            commitGroups();
+        });
+    }
+
+    /** Counts every failed write and logs the first of a burst; the log names the failure, never an event's content. */
+    private void writeFailed(int events, Throwable cause) {
+        metrics.auditWriteFailures(events);
+        long failures = failuresSinceLog.addAndGet(events);
+        long now = System.nanoTime();
+        long last = lastFailureLog.get();
+        if (now - last >= FAILURE_LOG_INTERVAL_NANOS && lastFailureLog.compareAndSet(last, now)) {
+            failuresSinceLog.addAndGet(-failures);
+            String reason = cause instanceof PgException pg
+                    ? "SQLSTATE " + pg.getSqlState()
+                    : cause.getClass().getSimpleName();
+            LOG.error(
+                    "audit events not committed ({} since the last report, {}): the requests waiting for them are"
+                            + " answered 503; see agentidp_audit_write_failures_total",
+                    failures,
+                    reason);
+        }
     }
 
     @Override
@@ -160,13 +319,20 @@ public final class PgAudit implements Audit {
      */
     @Override
     public Future<Void> flush() {
+        Future<Void> groups;
+        synchronized (waiting) {
+            groups = groupsDone == null ? Future.succeededFuture() : groupsDone.future();
+        }
+        Future<Void> queued;
         synchronized (this) {
             if (writing()) {
-                return writer.transform(ignored -> flush());
+                queued = writer.transform(ignored -> flush());
+            } else {
+                writer = drain();
+                queued = writer;
             }
-            writer = drain();
-            return writer;
         }
+        return Future.join(groups, queued).transform(all -> queued);
     }
 
     private synchronized boolean writing() {
@@ -185,6 +351,7 @@ public final class PgAudit implements Audit {
         }
         writing = batch.get(0).timestamp();
         return write(batch)
+                .<Void>mapEmpty()
                 .recover(failure -> {
                     List<AuditEvent> unwritten = failure instanceof Unwritten u ? u.events : batch;
                     List<AuditEvent> retry = new ArrayList<>(unwritten);
@@ -205,23 +372,76 @@ public final class PgAudit implements Audit {
      * Writes the events in one transaction. When PostgreSQL refuses the data itself (a permanent error), the batch is
      * split in halves until the refused event is alone, and that one is quarantined, so one unstorable event never
      * holds back the rest (F-02). Any other failure is transient: the events come back as {@link Unwritten}.
+     * Returns the ids of the events quarantined.
      */
-    private Future<Void> write(List<AuditEvent> events) {
-        return pool.withTransaction(tx -> head(tx).compose(head -> insert(tx, events, head)))
-                .recover(failure -> {
-                    if (!permanent(failure)) {
-                        return Future.failedFuture(new Unwritten(events, failure));
-                    }
-                    if (events.size() == 1) {
-                        return quarantine(events.get(0), failure);
-                    }
-                    List<AuditEvent> left = events.subList(0, events.size() / 2);
-                    List<AuditEvent> right = events.subList(events.size() / 2, events.size());
-                    return write(left)
-                            .transform(first -> first.succeeded()
-                                    ? write(right)
-                                    : Future.failedFuture(((Unwritten) first.cause()).and(right)));
-                });
+    private Future<Set<UUID>> write(List<AuditEvent> events) {
+        return pipelined(events).map(written -> Set.<UUID>of()).recover(failure -> {
+            if (!permanent(failure)) {
+                return Future.failedFuture(new Unwritten(events, failure));
+            }
+            if (events.size() == 1) {
+                return quarantine(events.get(0), failure)
+                        .map(placeholder -> Set.of(events.get(0).eventId()));
+            }
+            List<AuditEvent> left = events.subList(0, events.size() / 2);
+            List<AuditEvent> right = events.subList(events.size() / 2, events.size());
+            return write(left)
+                    .transform(first -> first.succeeded()
+                            ? write(right).map(second -> union(first.result(), second))
+                            : Future.failedFuture(((Unwritten) first.cause()).and(right)));
+        });
+    }
+
+    private static Set<UUID> union(Set<UUID> a, Set<UUID> b) {
+        Set<UUID> all = new HashSet<>(a);
+        all.addAll(b);
+        return all;
+    }
+
+    private static final String HEAD = "SELECT coalesce((SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1),"
+            + " (SELECT last_hash FROM audit_checkpoints ORDER BY last_seq DESC LIMIT 1))";
+
+    /**
+     * One chain transaction in two round trips instead of five, because the lock's cycle is what limits a chain
+     * (bench/results/audit-lock-2026-12-02.txt). Statements on one connection run in order: BEGIN, the lock and the
+     * head go out together, and the head query starts — taking its READ COMMITTED snapshot — only once the lock is
+     * granted, so it sees every earlier append. The insert and COMMIT go out together too: after a failed insert
+     * PostgreSQL turns the COMMIT into a rollback, and the insert's failure is the result.
+     */
+    private Future<Void> pipelined(List<AuditEvent> events) {
+        return pool.getConnection().compose(conn -> {
+            AtomicReference<Future<?>> ended = new AtomicReference<>();
+            Future<?> begin = conn.query("BEGIN").execute();
+            Future<?> locked =
+                    conn.preparedQuery("SELECT pg_advisory_xact_lock($1)").execute(Tuple.of(CHAIN_LOCK));
+            Future<byte[]> head = conn.query(HEAD).execute().map(rows -> {
+                Buffer hash = rows.iterator().next().getBuffer(0);
+                return hash == null ? GENESIS : hash.getBytes();
+            });
+            Future<Void> written = Future.all(begin, locked, head).compose(ready -> {
+                List<Tuple> rows = link(events, head.result());
+                Future<?> inserted = conn.preparedQuery(INSERT).executeBatch(rows);
+                Future<?> committed = conn.query("COMMIT").execute();
+                ended.set(committed);
+                return Future.join(inserted, committed)
+                        .transform(done -> inserted.failed()
+                                ? Future.<Void>failedFuture(inserted.cause())
+                                : committed.failed()
+                                        ? Future.<Void>failedFuture(committed.cause())
+                                        : Future.<Void>succeededFuture());
+            });
+            return written.transform(result -> {
+                // A COMMIT that ran ended the transaction either way; otherwise it may still be open.
+                boolean over = ended.get() != null && ended.get().succeeded();
+                Future<?> cleanup = result.succeeded() || over
+                        ? Future.succeededFuture()
+                        : conn.query("ROLLBACK").execute().otherwiseEmpty();
+                return cleanup.eventually(conn::close)
+                        .transform(closed -> result.succeeded()
+                                ? Future.<Void>succeededFuture()
+                                : Future.<Void>failedFuture(result.cause()));
+            });
+        });
     }
 
     /**

@@ -1,5 +1,6 @@
 package ai.sentryagent.agentidp.config;
 
+import ai.sentryagent.agentidp.audit.AuditWrites;
 import ai.sentryagent.agentidp.crypto.Pem;
 import ai.sentryagent.agentidp.crypto.SigningKeys;
 import ai.sentryagent.agentidp.token.Scopes;
@@ -48,6 +49,8 @@ import java.util.Set;
  * @param opaUrl where to delegate authorization decisions ({@code OPA_URL}), if anywhere; prints without credentials
  * @param auditRetentionDays how long audit events stay in the live table ({@code AUDIT_RETENTION_DAYS})
  * @param auditChainKey the key of the audit trail's HMAC chain ({@code AUDIT_CHAIN_KEY}); the database never holds it
+ * @param auditWrites whether delivering answers wait for their audit event, and how long ({@code AUDIT_DURABILITY},
+ *     {@code AUDIT_WRITE_TIMEOUT_MS})
  */
 public record AppConfig(
         String environment,
@@ -69,7 +72,8 @@ public record AppConfig(
         List<String> notices,
         Optional<OpaUrl> opaUrl,
         int auditRetentionDays,
-        Secret auditChainKey) {
+        Secret auditChainKey,
+        AuditWrites auditWrites) {
 
     /**
      * Edge behaviour.
@@ -218,6 +222,8 @@ public record AppConfig(
                     + chainKey.length());
         }
 
+        AuditWrites auditWrites = auditWrites(env);
+
         env.throwIfInvalid();
         return new AppConfig(
                 environment,
@@ -239,7 +245,18 @@ public record AppConfig(
                 List.copyOf(notices),
                 opaUrl,
                 auditRetentionDays,
-                new Secret(chainKey));
+                new Secret(chainKey),
+                auditWrites);
+    }
+
+    private static AuditWrites auditWrites(Env env) {
+        String raw = env.string("AUDIT_DURABILITY", "sync");
+        Optional<AuditWrites.Durability> durability = AuditWrites.Durability.parse(raw);
+        if (durability.isEmpty()) {
+            env.problem("AUDIT_DURABILITY must be sync or async, got '" + Env.printable(raw) + "'");
+        }
+        int timeoutMs = env.integer("AUDIT_WRITE_TIMEOUT_MS", (int) AuditWrites.DEFAULT_TIMEOUT.toMillis(), 50, 30_000);
+        return new AuditWrites(durability.orElse(AuditWrites.Durability.SYNC), Duration.ofMillis(timeoutMs));
     }
 
     private static int defaultBodyBudget() {

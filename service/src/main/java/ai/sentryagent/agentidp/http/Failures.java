@@ -19,6 +19,9 @@ public final class Failures {
                     || t instanceof java.io.IOException) {
                 return true;
             }
+            if (t instanceof io.vertx.pgclient.PgException pg && unavailable(pg.getSqlState())) {
+                return true;
+            }
             String type = t.getClass().getName();
             String message = t.getMessage() == null ? "" : t.getMessage();
             if (type.contains("Timeout")
@@ -32,5 +35,19 @@ public final class Failures {
             }
         }
         return false;
+    }
+
+    /**
+     * PostgreSQL's own "not now" (Appendix A of its manual): class 08 connection exceptions, 53 insufficient
+     * resources, and 57P01–57P03 — shutting down, crashed, or starting up / in recovery ("the database system is not
+     * yet accepting connections"), which is what every request meets while PostgreSQL restarts.
+     */
+    private static boolean unavailable(String state) {
+        return state != null
+                && (state.startsWith("08")
+                        || state.startsWith("53")
+                        || state.equals("57P01")
+                        || state.equals("57P02")
+                        || state.equals("57P03"));
     }
 }

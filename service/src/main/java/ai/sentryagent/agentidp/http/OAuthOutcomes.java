@@ -9,41 +9,37 @@ import ai.sentryagent.agentidp.token.ClientIds;
 import ai.sentryagent.agentidp.token.OAuthException;
 import io.vertx.core.Future;
 import io.vertx.ext.web.RoutingContext;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Where the OAuth endpoints' outcomes meet the audit trail and the metrics: a refused client authentication is
- * audited, counted and answered here for all three endpoints, and every audited answer waits for its event.
+ * audited, counted and answered here for all three endpoints; an answer that delivers something waits for its
+ * event ({@link #afterAudit}), a refusal only queues its own.
  */
 final class OAuthOutcomes {
     private static final Logger LOG = LoggerFactory.getLogger(OAuthOutcomes.class);
 
     private final Function<AuditEvent, Future<Void>> recorder;
+    private final Consumer<AuditEvent> queue;
     private final Metrics metrics;
 
-    /** {@code recorder}: records one event; its future completes once the event is committed, or fails. */
-    OAuthOutcomes(Function<AuditEvent, Future<Void>> recorder, Metrics metrics) {
+    /**
+     * {@code recorder}: records one event that accompanies something delivered; its future completes once the event
+     * is committed (in {@code AUDIT_DURABILITY=sync}), or fails. {@code queue}: best-effort batching for refusals,
+     * which deliver nothing — a flood of bad requests must not turn PostgreSQL latency into an amplifier.
+     */
+    OAuthOutcomes(Function<AuditEvent, Future<Void>> recorder, Consumer<AuditEvent> queue, Metrics metrics) {
         this.recorder = recorder;
+        this.queue = queue;
         this.metrics = metrics;
     }
 
-    /**
-     * The one adapter from today's fire-and-forget {@code Audit.enqueue} to the future the synchronous audit mode
-     * gives: once {@code Audit} returns a {@code Future<Void>} that completes on commit, pass that method instead.
-     */
-    static OAuthOutcomes enqueuing(Audit audit, Metrics metrics) {
-        return new OAuthOutcomes(
-                event -> {
-                    try {
-                        audit.enqueue(event);
-                        return Future.succeededFuture();
-                    } catch (RuntimeException refused) {
-                        return Future.failedFuture(refused);
-                    }
-                },
-                metrics);
+    /** The production wiring: {@link Audit#record} for delivered answers, {@link Audit#enqueue} for refusals. */
+    static OAuthOutcomes of(Audit audit, Metrics metrics) {
+        return new OAuthOutcomes(audit::record, audit::enqueue, metrics);
     }
 
     Metrics metrics() {
@@ -72,12 +68,10 @@ final class OAuthOutcomes {
     void refuse(RoutingContext rc, ClientAuthenticator.Presented presented, ClientAuthentication.Refused refused) {
         refused.<Void>fold(
                 invalid -> {
-                    afterAudit(
-                            rc,
-                            authenticationFailed(presented, invalid.reason()),
-                            () -> rc.fail(OAuthException.invalidClient(
-                                    "client authentication failed",
-                                    presented.credential().basicChallenge())));
+                    queue.accept(authenticationFailed(presented, invalid.reason()));
+                    rc.fail(OAuthException.invalidClient(
+                            "client authentication failed",
+                            presented.credential().basicChallenge()));
                     return null;
                 },
                 limited -> {

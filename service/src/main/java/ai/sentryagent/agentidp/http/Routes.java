@@ -176,7 +176,7 @@ public final class Routes {
         Handler<RoutingContext> form = BodyHandler.create(false).setBodyLimit(MAX_FORM_BODY_BYTES);
         OAuthGuard guard = new OAuthGuard();
         OAuthErrorHandler oauthErrors = new OAuthErrorHandler(deps.metrics());
-        OAuthOutcomes outcomes = OAuthOutcomes.enqueuing(deps.audit(), deps.metrics());
+        OAuthOutcomes outcomes = OAuthOutcomes.of(deps.audit(), deps.metrics());
         TokenEndpoint token =
                 new TokenEndpoint(List.of(new ClientCredentialsGrant(deps.authenticator(), deps.issuer())), outcomes);
         router.route("/api/v1/token")

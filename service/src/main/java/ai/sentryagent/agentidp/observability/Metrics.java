@@ -201,6 +201,17 @@ public final class Metrics {
                 .register(registry);
     }
 
+    /**
+     * Counts audit events that had to commit before their answer and did not (write failure, timeout): each one is a
+     * request answered 503. Alert on any increase.
+     */
+    public void auditWriteFailures(long events) {
+        Counter.builder("agentidp_audit_write_failures_total")
+                .description("audit events that had to commit before their answer and did not; each is a 503")
+                .register(registry)
+                .increment(events);
+    }
+
     /** Counts an audit event PostgreSQL refused permanently, replaced by a placeholder event. */
     public void auditQuarantined() {
         auditQuarantined.increment();

@@ -16,6 +16,10 @@ final class Audits {
     private Audits() {}
 
     static PgAudit create(Vertx vertx, Pool pool, Metrics metrics) {
+        return create(vertx, pool, metrics, AuditWrites.DEFAULT);
+    }
+
+    static PgAudit create(Vertx vertx, Pool pool, Metrics metrics, AuditWrites writes) {
         KeyPair pair = RunningIdp.keys();
         SigningKeys keys = SigningKeys.of(pair.getPrivate(), pair.getPublic(), List.of());
         return new PgAudit(
@@ -23,6 +27,7 @@ final class Audits {
                 pool,
                 metrics,
                 new AuditChain(RunningIdp.AUDIT_CHAIN_KEY.getBytes(StandardCharsets.UTF_8)),
-                new HeadSigner(JwsSigner.create(keys), keys.current().kid(), RunningIdp.ISSUER, Clock.systemUTC()));
+                new HeadSigner(JwsSigner.create(keys), keys.current().kid(), RunningIdp.ISSUER, Clock.systemUTC()),
+                writes);
     }
 }

@@ -3,9 +3,11 @@ package ai.sentryagent.agentidp.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ai.sentryagent.agentidp.audit.AuditWrites;
 import ai.sentryagent.agentidp.crypto.Pem;
 import ai.sentryagent.agentidp.crypto.SigningKeys;
 import java.security.KeyPair;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -105,6 +107,24 @@ class AppConfigTest {
         assertThatThrownBy(() -> AppConfig.fromEnvironment(env))
                 .hasMessageContaining("AUDIT_CHAIN_KEY must be at least 32 characters, got 9")
                 .hasMessageNotContaining("too-short");
+    }
+
+    /** Issue 18: the audit trail's completeness is the default; a typo must not silently choose either mode. */
+    @Test
+    void auditDurabilityDefaultsToSyncAndABadValueStopsStartupByName() {
+        AppConfig defaults = AppConfig.fromEnvironment(valid());
+        assertThat(defaults.auditWrites().durability()).isEqualTo(AuditWrites.Durability.SYNC);
+        assertThat(defaults.auditWrites().timeout()).isEqualTo(Duration.ofSeconds(2));
+        Map<String, String> env = valid();
+        env.put("AUDIT_DURABILITY", "ASYNC");
+        env.put("AUDIT_WRITE_TIMEOUT_MS", "750");
+        assertThat(AppConfig.fromEnvironment(env).auditWrites())
+                .isEqualTo(new AuditWrites(AuditWrites.Durability.ASYNC, Duration.ofMillis(750)));
+        env.put("AUDIT_DURABILITY", "eventually");
+        env.put("AUDIT_WRITE_TIMEOUT_MS", "0");
+        assertThatThrownBy(() -> AppConfig.fromEnvironment(env))
+                .hasMessageContaining("AUDIT_DURABILITY must be sync or async, got 'eventually'")
+                .hasMessageContaining("AUDIT_WRITE_TIMEOUT_MS must be between 50 and 30000, got 0");
     }
 
     @Test

@@ -183,7 +183,7 @@ class TokenEndpointHandlerTest {
         router.route("/api/v1/token")
                 .handler(BodyHandler.create(false))
                 .handler(new OAuthGuard())
-                .handler(new TokenEndpoint(List.of(grant), new OAuthOutcomes(recorder, metrics)))
+                .handler(new TokenEndpoint(List.of(grant), new OAuthOutcomes(recorder, recorded::add, metrics)))
                 .failureHandler(new OAuthErrorHandler(metrics));
         return vertx.createHttpServer().requestHandler(router).listen(0).compose(listening -> {
             server = listening;
