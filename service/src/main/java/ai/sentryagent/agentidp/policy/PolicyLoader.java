@@ -1,6 +1,6 @@
 package ai.sentryagent.agentidp.policy;
 
-import ai.sentryagent.agentidp.token.Scopes;
+import ai.sentryagent.agentidp.config.Scopes;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

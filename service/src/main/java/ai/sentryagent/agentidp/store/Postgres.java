@@ -49,7 +49,10 @@ public final class Postgres {
                 .setConnectionTimeoutUnit(TimeUnit.MILLISECONDS)
                 .setIdleTimeout(sizing.idleTimeoutMs())
                 .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
-                .setPoolCleanerPeriod(1000);
+                .setPoolCleanerPeriod(1000)
+                // Built inside the main verticle (so undeploying it closes the pool), a pool with 0 here would put
+                // every connection on that one verticle's event loop; spread them as a pool built outside one does.
+                .setEventLoopSize(Math.max(1, Runtime.getRuntime().availableProcessors()));
         return PgBuilder.pool()
                 .with(poolOptions)
                 .connectingTo(connectOptions(config.database()))

@@ -1,5 +1,6 @@
 package ai.sentryagent.agentidp.token;
 
+import ai.sentryagent.agentidp.config.Scopes;
 import ai.sentryagent.agentidp.credential.ClientRecord;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
