@@ -62,11 +62,16 @@ final class ServerRunner {
     private static void stop(Vertx vertx, String deployment, Runnable afterClose) {
         LOG.info("shutting down: draining requests");
         try {
-            vertx.undeploy(deployment)
-                    .eventually(vertx::close)
-                    .toCompletionStage()
-                    .toCompletableFuture()
-                    .get(SHUTDOWN_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            // Two steps from this thread: a callback of the undeployed verticle's context would never see Vert.x
+            // close complete.
+            try {
+                vertx.undeploy(deployment)
+                        .toCompletionStage()
+                        .toCompletableFuture()
+                        .get(SHUTDOWN_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            } finally {
+                vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            }
         } catch (Exception e) {
             LOG.warn("shutdown did not finish cleanly: {}", e.toString());
         } finally {

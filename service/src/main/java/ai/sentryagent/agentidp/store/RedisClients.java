@@ -1,6 +1,7 @@
 package ai.sentryagent.agentidp.store;
 
 import ai.sentryagent.agentidp.config.RedisUrl;
+import ai.sentryagent.agentidp.error.Outages;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;

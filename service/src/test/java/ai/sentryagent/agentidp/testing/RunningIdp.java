@@ -212,10 +212,11 @@ public final class RunningIdp implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        vertx.undeploy(deployment)
-                .eventually(vertx::close)
-                .toCompletionStage()
-                .toCompletableFuture()
-                .get(30, TimeUnit.SECONDS);
+        // Two steps from this thread: a callback of the undeployed verticle's context would never see Vert.x close.
+        try {
+            vertx.undeploy(deployment).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } finally {
+            vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        }
     }
 }

@@ -1,6 +1,5 @@
-package ai.sentryagent.agentidp.store;
+package ai.sentryagent.agentidp.error;
 
-import ai.sentryagent.agentidp.error.ApiError;
 import io.vertx.core.http.ConnectionPoolTooBusyException;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.ClosedConnectionException;
@@ -11,7 +10,8 @@ import java.util.concurrent.TimeoutException;
 /**
  * Tells a dependency outage (answer 503, retry later) from a bug (answer 500) by the type the client library raised,
  * never by its message text: a message is worded for people and changes between releases, which once turned an
- * outage into a 500 and a bug into a 503.
+ * outage into a 500 and a bug into a 503. It lives with the error model rather than in {@code store} because one of
+ * the types, Vert.x's pool-exhaustion exception, sits in {@code io.vertx.core.http}, which the stores must not use.
  */
 public final class Outages {
     private Outages() {}
