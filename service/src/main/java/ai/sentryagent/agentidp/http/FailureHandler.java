@@ -75,7 +75,8 @@ public final class FailureHandler implements Handler<RoutingContext> {
         if (error.status() == 405) {
             response.putHeader(HttpHeaders.ALLOW, "POST");
         }
-        if (TOKEN_TEMPLATE.equals(RequestContext.routeTemplate(rc))) {
+        // The route whose failure handler runs is the row's, even when its body handler failed before the label.
+        if (rc.currentRoute() != null && TOKEN_TEMPLATE.equals(rc.currentRoute().getPath())) {
             metrics.tokenRequest(error.status() == 429 ? "rate_limited" : error.code());
         }
         return new JsonObject().put("error", error.code()).put("error_description", error.message());
