@@ -8,13 +8,27 @@ import ai.sentryagent.agentidp.audit.AuditChain;
 import ai.sentryagent.agentidp.audit.HeadSigner;
 import ai.sentryagent.agentidp.audit.PgAudit;
 import ai.sentryagent.agentidp.config.AppConfig;
+import ai.sentryagent.agentidp.config.Scopes;
 import ai.sentryagent.agentidp.credential.ClientDirectory;
 import ai.sentryagent.agentidp.credential.CredentialStore;
 import ai.sentryagent.agentidp.credential.PgCredentialStore;
 import ai.sentryagent.agentidp.crypto.CredentialHasher;
 import ai.sentryagent.agentidp.crypto.JwsSigner;
+import ai.sentryagent.agentidp.http.AgentsApi;
+import ai.sentryagent.agentidp.http.AuditApi;
+import ai.sentryagent.agentidp.http.BearerAuth;
+import ai.sentryagent.agentidp.http.CredentialsApi;
+import ai.sentryagent.agentidp.http.HealthHandler;
 import ai.sentryagent.agentidp.http.HttpVerticle;
+import ai.sentryagent.agentidp.http.IntrospectionEndpoint;
+import ai.sentryagent.agentidp.http.JwksHandler;
+import ai.sentryagent.agentidp.http.MetadataHandler;
+import ai.sentryagent.agentidp.http.MetricsHandler;
+import ai.sentryagent.agentidp.http.OAuthOutcomes;
+import ai.sentryagent.agentidp.http.ReadinessHandler;
+import ai.sentryagent.agentidp.http.RevocationEndpoint;
 import ai.sentryagent.agentidp.http.Routes;
+import ai.sentryagent.agentidp.http.TokenEndpoint;
 import ai.sentryagent.agentidp.observability.Metrics;
 import ai.sentryagent.agentidp.policy.PolicyEngine;
 import ai.sentryagent.agentidp.ratelimit.LocalRateLimiter;
@@ -24,15 +38,16 @@ import ai.sentryagent.agentidp.ratelimit.ResilientRateLimiter;
 import ai.sentryagent.agentidp.store.Migrations;
 import ai.sentryagent.agentidp.store.Postgres;
 import ai.sentryagent.agentidp.store.RedisClients;
+import ai.sentryagent.agentidp.token.ActiveTokens;
 import ai.sentryagent.agentidp.token.ClientAuthenticator;
+import ai.sentryagent.agentidp.token.ClientCredentialsGrant;
 import ai.sentryagent.agentidp.token.PgRedisRevocationStore;
 import ai.sentryagent.agentidp.token.RevocationStore;
-import ai.sentryagent.agentidp.token.Scopes;
 import ai.sentryagent.agentidp.token.TokenCodec;
 import ai.sentryagent.agentidp.token.TokenIssuer;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
+import io.vertx.core.VerticleBase;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.redis.client.Redis;
 import io.vertx.sqlclient.Pool;
@@ -41,182 +56,93 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.stream.Stream;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One running AgentIdP: its clients, stores and HTTP verticles on a given {@link Vertx}. Startup migrates the
- * database (unless told not to), makes sure the bootstrap administrator exists, then listens. {@link #close()}
- * drains HTTP first, then closes the clients.
+ * The main verticle: one running AgentIdP. {@link #start()} reads top-down — clients, migrations, the service's
+ * parts, the bootstrap administrator, the HTTP verticles, the maintenance verticle. Undeploying it undeploys the
+ * HTTP verticles first (stop accepting, drain), then the maintenance verticle (its timers), then writes the queued
+ * audit events and closes the clients.
  */
-public final class AgentIdp {
+public final class AgentIdp extends VerticleBase {
     private static final Logger LOG = LoggerFactory.getLogger(AgentIdp.class);
     static final long DRAIN_TIMEOUT_MS = 10_000;
     static final String BOOTSTRAP_LABEL = "bootstrap";
-    static final long BOOTSTRAP_RETRY_MS = 1_000;
-    static final long AUDIT_BATCH_PERIOD_MS = 1_000;
-    static final long AUDIT_VERIFY_PERIOD_MS = 300_000;
-    static final long AUDIT_RETENTION_PERIOD_MS = 6 * 3_600_000;
 
-    private final Vertx vertx;
-    private final Pool pool;
-    private final Redis redis;
-    private final ClientDirectory clients;
-    private final int port;
-    private final PgAudit audit;
-    private final PolicyEngine policy;
-    private final Metrics metrics;
-    private final List<Long> timers;
+    private final AppConfig config;
+    private final Metrics metrics = new Metrics();
+    private volatile int port;
+    private Redis redis;
+    private ClientDirectory clients;
+    private Parts parts;
+    private volatile MaintenanceVerticle maintenance;
 
-    private AgentIdp(
-            Vertx vertx,
-            Pool pool,
-            Redis redis,
-            ClientDirectory clients,
-            int port,
+    public AgentIdp(AppConfig config) {
+        this.config = config;
+    }
+
+    /** What {@link #start()} builds from the clients: the stores bootstrap needs and what the HTTP verticles serve. */
+    private record Parts(
+            AgentStore agents,
+            CredentialStore credentials,
+            CredentialHasher hasher,
             PgAudit audit,
             PolicyEngine policy,
-            Metrics metrics,
-            List<Long> timers) {
-        this.vertx = vertx;
-        this.pool = pool;
-        this.redis = redis;
-        this.clients = clients;
-        this.port = port;
-        this.audit = audit;
-        this.policy = policy;
-        this.metrics = metrics;
-        this.timers = timers;
-    }
+            Routes.Edge edge,
+            Routes.Handlers handlers) {}
 
-    public Metrics metrics() {
-        return metrics;
-    }
-
-    /** Starts the service; the future fails with the cause when any part cannot start. */
-    public static Future<AgentIdp> start(Vertx vertx, AppConfig config) {
-        Clock clock = Clock.systemUTC();
-        Pool pool = Postgres.pool(vertx, config);
-        Redis redis = RedisClients.create(vertx, config.redis(), config.redisTlsCaCert());
-        Metrics metrics = new Metrics();
-        JwsSigner signer = JwsSigner.create(config.tokens().keys());
-        PgAudit audit = new PgAudit(
-                vertx,
-                pool,
-                metrics,
-                new AuditChain(config.auditChainKey().value().getBytes(StandardCharsets.UTF_8)),
-                new HeadSigner(
-                        signer,
-                        config.tokens().keys().current().kid(),
-                        config.tokens().issuer(),
-                        clock),
-                config.auditWrites());
-        // The token endpoint's client lookups come from memory while PostgreSQL notifies every change.
-        ClientDirectory clients = ClientDirectory.start(
-                vertx,
-                pool,
-                Postgres.connectOptions(config.database()),
-                clock,
-                config.tokens().clientCacheMaxAge(),
-                10_000);
-        AgentStore agents = new NotifyingAgentStore(new PgAgentStore(pool, audit), clients::changedAll);
-        CredentialStore credentials = new PgCredentialStore(pool, audit, clients);
-        CredentialHasher hasher =
-                new CredentialHasher(config.credentialHashKey().value().getBytes(StandardCharsets.UTF_8));
-        TokenCodec codec = new TokenCodec(
-                config.tokens().keys(),
-                signer,
-                config.tokens().issuer(),
-                config.tokens().audience(),
-                config.tokens().ttl(),
-                clock);
-        RevocationStore revocations = new PgRedisRevocationStore(pool, audit, redis, config.redisKeyPrefix(), clock);
-        metrics.bindPool(pool::size, config.pool().max());
-        metrics.signer(signer.algorithm().name(), signer.providerName());
-        RateLimiter local = new LocalRateLimiter(
-                config.rateLimit().windowMs(), LocalRateLimiter.DEFAULT_MAX_KEYS, System::currentTimeMillis);
-        RateLimiter limiter = config.rateLimit().redisEnabled()
-                ? new ResilientRateLimiter(
-                        new RedisRateLimiter(
-                                redis,
-                                config.redisKeyPrefix(),
-                                config.rateLimit().windowMs()),
-                        local,
-                        metrics,
-                        System::currentTimeMillis)
-                : local;
+    @Override
+    public Future<?> start() {
         config.notices().forEach(notice -> LOG.warn("configuration: {}", notice));
-        LOG.info(
-                "signing {} tokens with the {} provider, kid {}",
-                signer.algorithm(),
-                signer.providerName(),
-                config.tokens().keys().current().kid());
-        PolicyEngine policy;
-        try {
-            policy = new PolicyEngine(
-                    Path.of(config.policyDir()),
-                    Routes.MANAGEMENT_ENDPOINTS,
-                    config.scopes(),
-                    config.opaUrl(),
-                    WebClient.create(vertx),
-                    metrics);
-        } catch (RuntimeException e) {
-            return closeClients(pool, redis, clients).transform(ignored -> Future.failedFuture(e));
-        }
-        Routes.Dependencies deps = new Routes.Dependencies(
-                config,
-                pool,
-                redis,
-                metrics,
-                codec,
-                new ClientAuthenticator(clients, hasher, limiter, config.rateLimit()),
-                new TokenIssuer(codec),
-                revocations,
-                agents,
-                credentials,
-                clients,
-                hasher,
-                audit,
-                policy,
-                clock);
-        int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
-        int port;
-        try {
-            port = config.port() == 0 ? freePort() : config.port();
-        } catch (IOException e) {
-            return Future.failedFuture(e);
-        }
-        return migrate(vertx, config)
-                .compose(ignored -> bootstrap(vertx, config, agents, credentials, hasher))
-                // One verticle per core; they share the listening socket.
-                .compose(bootstrapTimers -> vertx.deployVerticle(
-                                () -> new HttpVerticle(deps, port, DRAIN_TIMEOUT_MS),
-                                new DeploymentOptions().setInstances(instances))
-                        .map(bootstrapTimers))
-                .map(bootstrapTimers -> new AgentIdp(
-                        vertx,
-                        pool,
-                        redis,
-                        clients,
-                        port,
-                        audit,
-                        policy,
-                        metrics,
-                        Stream.concat(maintenance(vertx, audit, metrics, config).stream(), bootstrapTimers.stream())
-                                .toList()))
-                .recover(failure ->
-                        closeClients(pool, redis, clients).transform(ignored -> Future.failedFuture(failure)));
+        // Created in this verticle's context: undeploying it closes the pool.
+        Pool pool = Postgres.pool(vertx, config);
+        redis = RedisClients.create(vertx, config.redis(), config.redisTlsCaCert());
+        return migrate()
+                .compose(ignored -> build(pool))
+                .compose(built -> {
+                    parts = built;
+                    return bootstrap(built);
+                })
+                .compose(pendingRetirement -> deployHttp().map(pendingRetirement))
+                .compose(pendingRetirement -> {
+                    maintenance = new MaintenanceVerticle(
+                            parts.audit(), Duration.ofDays(config.auditRetentionDays()), pendingRetirement);
+                    return vertx.deployVerticle(maintenance);
+                })
+                .onFailure(failure -> closeClients());
     }
 
-    private static Future<Void> closeClients(Pool pool, Redis redis, ClientDirectory clients) {
-        return Future.join(clients.close(), pool.close(), redis.close()).mapEmpty();
+    /** Runs after the HTTP and maintenance verticles are undeployed; the pool closes with this verticle's context. */
+    @Override
+    public Future<?> stop() {
+        Future<Void> flushed =
+                parts == null ? Future.succeededFuture() : parts.audit().flush();
+        // Queued audit events (token issuance, failed logins) are written before the pool closes.
+        return flushed.onFailure(e -> LOG.error("audit events could not be written at shutdown: {}", e.toString()))
+                .transform(ignored -> closeClients());
     }
 
-    private static Future<Void> migrate(Vertx vertx, AppConfig config) {
+    /** The port the HTTP server listens on (resolved when {@code PORT} is 0); valid once deployed. */
+    public int port() {
+        return port;
+    }
+
+    /** Re-reads the authorization policy (SIGHUP). */
+    public boolean reloadPolicy() {
+        return parts.policy().reload();
+    }
+
+    /** The periodic jobs; valid once deployed. */
+    public MaintenanceVerticle maintenance() {
+        return maintenance;
+    }
+
+    private Future<Void> migrate() {
         if (!config.migrateOnStart()) {
             return Future.succeededFuture();
         }
@@ -230,40 +156,116 @@ public final class AgentIdp {
         });
     }
 
+    private Future<Parts> build(Pool pool) {
+        try {
+            return Future.succeededFuture(parts(pool));
+        } catch (RuntimeException e) {
+            // A bad policy file, a signing key the provider refuses: startup fails with the message.
+            return Future.failedFuture(e);
+        }
+    }
+
+    private Parts parts(Pool pool) {
+        Clock clock = Clock.systemUTC();
+        AppConfig.TokenConfig tokens = config.tokens();
+        JwsSigner signer = JwsSigner.create(tokens.keys());
+        LOG.info(
+                "signing {} tokens with the {} provider, kid {}",
+                signer.algorithm(),
+                signer.providerName(),
+                tokens.keys().current().kid());
+        metrics.bindPool(pool::size, config.pool().max());
+        metrics.signer(signer.algorithm().name(), signer.providerName());
+        PgAudit audit = new PgAudit(
+                vertx,
+                pool,
+                metrics,
+                new AuditChain(config.auditChainKey().value().getBytes(StandardCharsets.UTF_8)),
+                new HeadSigner(signer, tokens.keys().current().kid(), tokens.issuer(), clock),
+                config.auditWrites());
+        // The token endpoint's client lookups come from memory while PostgreSQL notifies every change.
+        clients = ClientDirectory.start(
+                vertx, pool, Postgres.connectOptions(config.database()), clock, tokens.clientCacheMaxAge(), 10_000);
+        AgentStore agents = new NotifyingAgentStore(new PgAgentStore(pool, audit), clients::changedAll);
+        CredentialStore credentials = new PgCredentialStore(pool, audit, clients);
+        CredentialHasher hasher =
+                new CredentialHasher(config.credentialHashKey().value().getBytes(StandardCharsets.UTF_8));
+        TokenCodec codec =
+                new TokenCodec(tokens.keys(), signer, tokens.issuer(), tokens.audience(), tokens.ttl(), clock);
+        RevocationStore revocations = new PgRedisRevocationStore(pool, audit, redis, config.redisKeyPrefix(), clock);
+        ClientAuthenticator authenticator = new ClientAuthenticator(clients, hasher, rateLimiter(), config.rateLimit());
+        ActiveTokens activeTokens = new ActiveTokens(codec, clients, revocations);
+        OAuthOutcomes outcomes = OAuthOutcomes.of(audit, metrics);
+        PolicyEngine policy = new PolicyEngine(
+                Path.of(config.policyDir()),
+                Routes.MANAGEMENT_ENDPOINTS,
+                config.scopes(),
+                config.opaUrl(),
+                WebClient.create(vertx),
+                metrics);
+        Scopes scopes = config.scopes();
+        MetadataHandler metadata = new MetadataHandler(tokens.issuer(), scopes);
+        Routes.Handlers handlers = new Routes.Handlers(
+                new HealthHandler(),
+                new ReadinessHandler(pool, redis),
+                new MetricsHandler(metrics),
+                new JwksHandler(tokens.keys()),
+                metadata,
+                new TokenEndpoint(List.of(new ClientCredentialsGrant(authenticator, new TokenIssuer(codec))), outcomes),
+                new IntrospectionEndpoint(authenticator, codec, activeTokens, outcomes),
+                new RevocationEndpoint(authenticator, codec, revocations, outcomes),
+                new AgentsApi(agents, scopes),
+                new CredentialsApi(agents, credentials, hasher, clock),
+                new AuditApi(audit));
+        Routes.Edge edge = new Routes.Edge(config.http(), metrics, new BearerAuth(activeTokens), policy, audit);
+        return new Parts(agents, credentials, hasher, audit, policy, edge, handlers);
+    }
+
+    private RateLimiter rateLimiter() {
+        AppConfig.RateLimitConfig limits = config.rateLimit();
+        RateLimiter local =
+                new LocalRateLimiter(limits.windowMs(), LocalRateLimiter.DEFAULT_MAX_KEYS, System::currentTimeMillis);
+        if (!limits.redisEnabled()) {
+            return local;
+        }
+        return new ResilientRateLimiter(
+                new RedisRateLimiter(redis, config.redisKeyPrefix(), limits.windowMs()),
+                local,
+                metrics,
+                System::currentTimeMillis);
+    }
+
     /**
      * The built-in administrator exists exactly while {@code BOOTSTRAP_ADMIN_SECRET} is set (F-19): without it — or
      * for a client id no longer configured — the built-in client is retired (suspended, credentials revoked, tokens
-     * cut off); set again, it comes back with the new secret. Returns the timers it leaves running.
+     * cut off); set again, it comes back with the new secret. Returns the retirement still to do when PostgreSQL was
+     * down.
      */
-    private static Future<List<Long>> bootstrap(
-            Vertx vertx, AppConfig config, AgentStore agents, CredentialStore credentials, CredentialHasher hasher) {
+    private Future<Optional<Supplier<Future<Void>>>> bootstrap(Parts parts) {
         Optional<AppConfig.BootstrapAdmin> admin = config.bootstrapAdmin();
         Optional<String> keep = admin.map(AppConfig.BootstrapAdmin::clientId);
+        Supplier<Future<Void>> retire = () -> retireBuiltIns(parts.agents(), keep);
         if (admin.isPresent()) {
-            return retireBuiltIns(agents, keep)
-                    .compose(ignored -> agents.ensureBuiltIn(
-                            admin.get().clientId(), "AgentIdP bootstrap administrator", List.of(Scopes.ADMIN)))
-                    .compose(agent -> credentials.ensureSecret(
-                            agent.agentId(), hasher.hash(admin.get().secret().value()), BOOTSTRAP_LABEL))
+            return retire.get()
+                    .compose(ignored -> parts.agents()
+                            .ensureBuiltIn(
+                                    admin.get().clientId(), "AgentIdP bootstrap administrator", List.of(Scopes.ADMIN)))
+                    .compose(agent -> parts.credentials()
+                            .ensureSecret(
+                                    agent.agentId(),
+                                    parts.hasher().hash(admin.get().secret().value()),
+                                    BOOTSTRAP_LABEL))
                     .onSuccess(done -> LOG.info(
                             "bootstrap administrator client {} is ready",
                             admin.get().clientId()))
-                    .map(List.of());
+                    .map(Optional.empty());
         }
         // With nothing to create the service may start while PostgreSQL is down (not ready). Retirement is then
         // retried until it succeeds: no client can authenticate before PostgreSQL is back anyway, the cache being
         // empty.
-        return retireBuiltIns(agents, keep).map(List.<Long>of()).recover(failure -> {
+        return retire.get().map(Optional.<Supplier<Future<Void>>>empty()).recover(failure -> {
             LOG.warn("cannot retire built-in clients yet ({}); retrying every second", failure.toString());
-            AtomicBoolean trying = new AtomicBoolean();
-            long retry = vertx.setPeriodic(BOOTSTRAP_RETRY_MS, id -> {
-                if (trying.compareAndSet(false, true)) {
-                    retireBuiltIns(agents, keep)
-                            .onSuccess(done -> vertx.cancelTimer(id))
-                            .onComplete(done -> trying.set(false));
-                }
-            });
-            return Future.succeededFuture(List.of(retry));
+            return Future.succeededFuture(Optional.of(retire));
         });
     }
 
@@ -276,77 +278,25 @@ public final class AgentIdp {
                 .mapEmpty();
     }
 
-    /** The port the HTTP server listens on. */
-    public int port() {
-        return port;
+    /** One HTTP verticle per core; they share the listening socket. */
+    private Future<String> deployHttp() {
+        try {
+            port = config.port() == 0 ? freePort() : config.port();
+        } catch (IOException e) {
+            return Future.failedFuture(e);
+        }
+        int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
+        return vertx.deployVerticle(
+                () -> new HttpVerticle(parts.edge(), parts.handlers(), config.bindAddress(), port, DRAIN_TIMEOUT_MS),
+                new DeploymentOptions().setInstances(instances));
     }
 
-    public Vertx vertx() {
-        return vertx;
-    }
-
-    /** Stops accepting requests, lets in-flight ones finish, then closes the clients. */
-    public Future<Void> close() {
-        timers.forEach(vertx::cancelTimer);
-        Future<Void> undeployed = Future.join(
-                        vertx.deploymentIDs().stream().map(vertx::undeploy).toList())
+    /** The clients this verticle's context does not close by itself. */
+    private Future<Void> closeClients() {
+        return Future.join(
+                        clients == null ? Future.succeededFuture() : clients.close(),
+                        redis == null ? Future.succeededFuture() : redis.close())
                 .mapEmpty();
-        // Queued audit events (token issuance, failed logins) are written before the pool closes.
-        return undeployed
-                .transform(ignored -> audit.flush())
-                .transform(flushed -> {
-                    if (flushed.failed()) {
-                        LOG.error(
-                                "audit events could not be written at shutdown: {}",
-                                flushed.cause().toString());
-                    }
-                    return closeClients(pool, redis, clients);
-                })
-                .mapEmpty();
-    }
-
-    /** Archives and prunes audit events older than the retention now (the periodic job does this too). */
-    public Future<Long> pruneAudit(java.time.Duration retention) {
-        return audit.prune(retention);
-    }
-
-    /** Re-reads the authorization policy (SIGHUP). */
-    public boolean reloadPolicy() {
-        return policy.reload();
-    }
-
-    /**
-     * Audit batching, the full chain verification for the integrity gauge, and retention. Each check logs the signed
-     * head, so the log stream keeps a copy of the chain's state that a database writer cannot reach (F-12).
-     */
-    private static List<Long> maintenance(Vertx vertx, PgAudit audit, Metrics metrics, AppConfig config) {
-        long batching = audit.startBatching(vertx, AUDIT_BATCH_PERIOD_MS);
-        java.util.function.Consumer<Boolean> check = full -> (full ? audit.verifyAll() : audit.verify())
-                .compose(verified -> audit.head())
-                .onSuccess(head -> LOG.info("audit chain head {}", head.toJson().encode()))
-                .onFailure(e -> {
-                    if (e instanceof Audit.ChainBroken broken) {
-                        LOG.error(
-                                "audit chain broken: {}",
-                                broken.verification().toJson().encode());
-                    } else {
-                        LOG.warn("audit chain check failed: {}", e.toString());
-                    }
-                });
-        // Soon after start a check from where this process stands (the whole chain, the first time); then every
-        // five minutes the whole chain again, which is what finds an edit to an event verified earlier.
-        vertx.setTimer(5_000, id -> check.accept(false));
-        long integrity = vertx.setPeriodic(AUDIT_VERIFY_PERIOD_MS, id -> check.accept(true));
-        long retention = vertx.setPeriodic(
-                AUDIT_RETENTION_PERIOD_MS,
-                id -> audit.prune(java.time.Duration.ofDays(config.auditRetentionDays()))
-                        .onSuccess(pruned -> {
-                            if (pruned > 0) {
-                                LOG.info("audit retention archived and pruned {} events", pruned);
-                            }
-                        })
-                        .onFailure(e -> LOG.warn("audit retention failed: {}", e.toString())));
-        return List.of(batching, integrity, retention);
     }
 
     /** Port 0 asks for any free port; resolved once so every verticle instance binds the same one. */

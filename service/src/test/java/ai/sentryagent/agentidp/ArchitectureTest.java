@@ -1,6 +1,7 @@
 package ai.sentryagent.agentidp;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
@@ -60,6 +61,18 @@ class ArchitectureTest {
                 .should()
                 .accessField(System.class, "out")
                 .because("logs go through SLF4J as JSON; only CLI commands print for people")
+                .check(classes);
+    }
+
+    /**
+     * A package cycle means neither side can be read, tested or replaced without the other (issue 15: agent and
+     * audit used to need each other); every package depends one way.
+     */
+    @Test
+    void packagesAreFreeOfCycles() {
+        slices().matching("ai.sentryagent.agentidp.(*)..")
+                .should()
+                .beFreeOfCycles()
                 .check(classes);
     }
 }

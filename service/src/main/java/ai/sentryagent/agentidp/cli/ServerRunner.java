@@ -10,9 +10,9 @@ import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 
 /**
- * Runs the service until it is asked to stop. SIGTERM and SIGINT stop accepting connections, let in-flight requests
- * finish (bounded by the drain timeout), close the pools, run the caller's cleanup and exit 0 — a clean stop, as an
- * orchestrator expects. Any other JVM exit runs the same sequence from a shutdown hook. SIGHUP re-reads the
+ * Deploys the main verticle and runs it until it is asked to stop. SIGTERM and SIGINT undeploy it — stop accepting
+ * connections, let in-flight requests finish (bounded by the drain timeout), write queued audit events, close the
+ * clients — then run the caller's cleanup and exit 0: a clean stop, as an orchestrator expects. Any other JVM exit runs the same sequence from a shutdown hook. SIGHUP re-reads the
  * authorization policy.
  */
 final class ServerRunner {
@@ -24,9 +24,10 @@ final class ServerRunner {
     /** Starts the service and blocks until it is up; returns the running instance. */
     static AgentIdp start(AppConfig config, Runnable afterClose) throws Exception {
         Vertx vertx = Vertx.vertx();
-        AgentIdp idp;
+        AgentIdp idp = new AgentIdp(config);
+        String deployment;
         try {
-            idp = AgentIdp.start(vertx, config)
+            deployment = vertx.deployVerticle(idp)
                     .toCompletionStage()
                     .toCompletableFuture()
                     .get(120, TimeUnit.SECONDS);
@@ -38,7 +39,7 @@ final class ServerRunner {
         AtomicBoolean stopped = new AtomicBoolean();
         Runnable stop = () -> {
             if (stopped.compareAndSet(false, true)) {
-                stop(idp, afterClose);
+                stop(vertx, deployment, afterClose);
             }
         };
         Runtime.getRuntime().addShutdownHook(new Thread(stop, "agentidp-shutdown"));
@@ -58,14 +59,19 @@ final class ServerRunner {
         return idp;
     }
 
-    private static void stop(AgentIdp idp, Runnable afterClose) {
+    private static void stop(Vertx vertx, String deployment, Runnable afterClose) {
         LOG.info("shutting down: draining requests");
         try {
-            idp.close()
-                    .eventually(() -> idp.vertx().close())
-                    .toCompletionStage()
-                    .toCompletableFuture()
-                    .get(SHUTDOWN_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            // Two steps from this thread: a callback of the undeployed verticle's context would never see Vert.x
+            // close complete.
+            try {
+                vertx.undeploy(deployment)
+                        .toCompletionStage()
+                        .toCompletableFuture()
+                        .get(SHUTDOWN_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            } finally {
+                vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            }
         } catch (Exception e) {
             LOG.warn("shutdown did not finish cleanly: {}", e.toString());
         } finally {

@@ -3,7 +3,6 @@ package ai.sentryagent.agentidp.config;
 import ai.sentryagent.agentidp.audit.AuditWrites;
 import ai.sentryagent.agentidp.crypto.Pem;
 import ai.sentryagent.agentidp.crypto.SigningKeys;
-import ai.sentryagent.agentidp.token.Scopes;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.security.GeneralSecurityException;

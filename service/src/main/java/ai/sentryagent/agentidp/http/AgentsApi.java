@@ -7,8 +7,10 @@ import ai.sentryagent.agentidp.agent.AgentStatus;
 import ai.sentryagent.agentidp.agent.AgentStore;
 import ai.sentryagent.agentidp.agent.NewAgent;
 import ai.sentryagent.agentidp.agent.Page;
+import ai.sentryagent.agentidp.config.Scopes;
+import ai.sentryagent.agentidp.error.ApiError;
+import ai.sentryagent.agentidp.error.ApiFailure;
 import ai.sentryagent.agentidp.token.AccessToken;
-import ai.sentryagent.agentidp.token.Scopes;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
@@ -91,8 +93,10 @@ public final class AgentsApi {
             UUID id = Paths.uuid(rc, "agentId");
             JsonBody body = JsonBody.read(rc, PATCH_FIELDS, false);
             if (body.isEmpty()) {
-                throw ApiException.badRequest("nothing to update; send at least one of "
-                        + String.join(", ", PATCH_FIELDS.stream().sorted().toList()));
+                throw new ApiError.BadRequest("nothing to update; send at least one of "
+                                + String.join(
+                                        ", ", PATCH_FIELDS.stream().sorted().toList()))
+                        .failure();
             }
             AccessToken caller = BearerAuth.principal(rc);
             if (body.isNull("name")
@@ -100,7 +104,7 @@ public final class AgentsApi {
                     || body.isNull("scopes")
                     || body.isNull("agentType")
                     || body.isNull("status")) {
-                throw ApiException.badRequest("only description may be set to null");
+                throw new ApiError.BadRequest("only description may be set to null").failure();
             }
             Optional<AgentStatus> status = body.string("status", 1, 32).map(value -> switch (value) {
                 case "active" -> AgentStatus.ACTIVE;
@@ -185,15 +189,16 @@ public final class AgentsApi {
 
     private static void checkManageable(Agent agent, AccessToken caller) {
         if (!agent.clientId().equals(agent.agentId().toString())) {
-            throw new ApiException(
-                    409,
-                    "conflict",
-                    "agent " + agent.agentId() + " is the built-in client " + agent.clientId()
-                            + ", managed by configuration (BOOTSTRAP_ADMIN_SECRET)");
+            throw new ApiError.Conflict(
+                            "conflict",
+                            "agent " + agent.agentId() + " is the built-in client " + agent.clientId()
+                                    + ", managed by configuration (BOOTSTRAP_ADMIN_SECRET)",
+                            null)
+                    .failure();
         }
         boolean privileged = agent.scopes().stream().anyMatch(Scopes.MANAGEMENT::contains);
         if (privileged && !caller.hasScope(Scopes.ADMIN)) {
-            throw new ApiException(403, "forbidden", "requires scope admin (the agent holds management scopes)");
+            throw new ApiError.Forbidden("requires scope admin (the agent holds management scopes)").failure();
         }
     }
 
@@ -209,18 +214,18 @@ public final class AgentsApi {
             }
         }
         if (!unknown.isEmpty()) {
-            throw new ApiException(
-                    400,
-                    "invalid_request",
-                    "unknown scope" + (unknown.size() > 1 ? "s: " : ": ") + String.join(", ", unknown),
-                    new JsonObject()
-                            .put("field", "scopes")
-                            .put("unknownScopes", new JsonArray(unknown))
-                            .put("knownScopes", new JsonArray(scopes.all())));
+            throw new ApiError.BadRequest(
+                            "invalid_request",
+                            "unknown scope" + (unknown.size() > 1 ? "s: " : ": ") + String.join(", ", unknown),
+                            new JsonObject()
+                                    .put("field", "scopes")
+                                    .put("unknownScopes", new JsonArray(unknown))
+                                    .put("knownScopes", new JsonArray(scopes.all())))
+                    .failure();
         }
         for (String scope : requested) {
             if (Scopes.MANAGEMENT.contains(scope) && !caller.hasScope(Scopes.ADMIN)) {
-                throw new ApiException(403, "forbidden", "granting scope " + scope + " requires scope admin");
+                throw new ApiError.Forbidden("granting scope " + scope + " requires scope admin").failure();
             }
         }
         return List.copyOf(requested);
@@ -283,8 +288,8 @@ public final class AgentsApi {
                 .put("total", page.total());
     }
 
-    static ApiException notFound(UUID id) {
-        return ApiException.notFound("agent " + id + " does not exist");
+    static ApiFailure notFound(UUID id) {
+        return new ApiError.NotFound("agent " + id + " does not exist").failure();
     }
 
     static void json(RoutingContext rc, int status, JsonObject body) {

@@ -2,6 +2,7 @@ package ai.sentryagent.agentidp.http;
 
 import ai.sentryagent.agentidp.audit.Audit;
 import ai.sentryagent.agentidp.audit.AuditEvent;
+import ai.sentryagent.agentidp.error.ApiError;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.json.JsonArray;
@@ -44,7 +45,7 @@ public final class AuditApi {
             audit.find(id)
                     .onSuccess(event -> {
                         if (event.isEmpty()) {
-                            rc.fail(ApiException.notFound("audit event " + id + " does not exist"));
+                            rc.fail(new ApiError.NotFound("audit event " + id + " does not exist").failure());
                         } else {
                             AgentsApi.json(rc, 200, event.get().toJson());
                         }
@@ -78,11 +79,11 @@ public final class AuditApi {
                 .onSuccess(head -> AgentsApi.json(rc, 200, head.toJson()))
                 .onFailure(e -> rc.fail(
                         e instanceof Audit.ChainBroken broken
-                                ? new ApiException(
-                                        409,
-                                        "audit_chain_broken",
-                                        broken.getMessage(),
-                                        broken.verification().toJson())
+                                ? new ApiError.Conflict(
+                                                "audit_chain_broken",
+                                                broken.getMessage(),
+                                                broken.verification().toJson())
+                                        .failure()
                                 : e));
     }
 

@@ -1,5 +1,6 @@
 package ai.sentryagent.agentidp.http;
 
+import ai.sentryagent.agentidp.error.ApiError;
 import ai.sentryagent.agentidp.token.AccessToken;
 import ai.sentryagent.agentidp.token.ActiveTokens;
 import io.vertx.core.Handler;
@@ -58,6 +59,6 @@ public final class BearerAuth implements Handler<RoutingContext> {
     private static void challenge(RoutingContext rc, String error, String message) {
         String value = "Bearer realm=\"agentidp\"" + (error == null ? "" : ", error=\"" + error + "\"");
         rc.response().putHeader("WWW-Authenticate", value);
-        rc.fail(new ApiException(401, "unauthorized", message));
+        rc.fail(new ApiError.Unauthorized(message).failure());
     }
 }

@@ -1,5 +1,6 @@
 package ai.sentryagent.agentidp.http;
 
+import ai.sentryagent.agentidp.error.ApiError;
 import io.netty.handler.codec.http.HttpObjectDecoder;
 import io.netty.handler.codec.http.multipart.HttpPostRequestDecoder;
 import io.vertx.core.http.HttpClosedException;
@@ -46,25 +47,25 @@ final class ClientFaults {
      * 415; a chunked body Netty's decoder could not read (a chunk size that is not hex or overflows, a chunk line or
      * trailer too long), 400.
      */
-    static Optional<ApiException> bodyProblem(Throwable failure) {
+    static Optional<ApiError> bodyProblem(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof UnsupportedCharsetException || t instanceof IllegalCharsetNameException) {
-                return Optional.of(new ApiException(
-                        415, "unsupported_media_type", "the Content-Type names a charset this service does not know"));
+                return Optional.of(new ApiError.UnsupportedMediaType(
+                        "the Content-Type names a charset this service does not know"));
             }
             // Netty's memory attribute refuses a value over HttpServerOptions.maxFormAttributeSize with this message.
             if (t instanceof HttpPostRequestDecoder.TooLongFormFieldException
                     || t instanceof IOException && "Size exceed allowed maximum capacity".equals(t.getMessage())) {
-                return Optional.of(new ApiException(413, "payload_too_large", "a form field exceeds 8 KiB"));
+                return Optional.of(new ApiError.PayloadTooLarge("a form field exceeds 8 KiB"));
             }
             if (t instanceof HttpPostRequestDecoder.TooManyFormFieldsException) {
-                return Optional.of(new ApiException(413, "payload_too_large", "the form has too many fields"));
+                return Optional.of(new ApiError.PayloadTooLarge("the form has too many fields"));
             }
             if (t instanceof HttpPostRequestDecoder.ErrorDataDecoderException) {
-                return Optional.of(ApiException.badRequest("the form body is malformed"));
+                return Optional.of(new ApiError.BadRequest("the form body is malformed"));
             }
             if (raisedByHttpDecoder(t)) {
-                return Optional.of(ApiException.badRequest("the chunked body is malformed (RFC 9112 section 7.1)"));
+                return Optional.of(new ApiError.BadRequest("the chunked body is malformed (RFC 9112 section 7.1)"));
             }
         }
         return Optional.empty();

@@ -5,6 +5,8 @@ import ai.sentryagent.agentidp.agent.AgentStore;
 import ai.sentryagent.agentidp.credential.Credential;
 import ai.sentryagent.agentidp.credential.CredentialStore;
 import ai.sentryagent.agentidp.crypto.CredentialHasher;
+import ai.sentryagent.agentidp.error.ApiError;
+import ai.sentryagent.agentidp.error.ApiFailure;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
@@ -145,7 +147,8 @@ public final class CredentialsApi {
                 .end(body.encode());
     }
 
-    private static ApiException credentialNotFound(UUID agentId, UUID credentialId) {
-        return ApiException.notFound("credential " + credentialId + " of agent " + agentId + " does not exist");
+    private static ApiFailure credentialNotFound(UUID agentId, UUID credentialId) {
+        return new ApiError.NotFound("credential " + credentialId + " of agent " + agentId + " does not exist")
+                .failure();
     }
 }

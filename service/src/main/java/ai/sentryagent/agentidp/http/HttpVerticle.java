@@ -12,14 +12,19 @@ public final class HttpVerticle extends VerticleBase {
     /** Longer than the load balancer's idle timeout (60 s on an ALB), so the balancer closes first. */
     private static final int IDLE_TIMEOUT_SECONDS = 75;
 
-    private final Routes.Dependencies deps;
+    private final Routes.Edge edge;
+    private final Routes.Handlers handlers;
+    private final String host;
     private final int port;
     private final long drainTimeoutMs;
     private HttpServer server;
     private RequestHeadTimeout heads;
 
-    public HttpVerticle(Routes.Dependencies deps, int port, long drainTimeoutMs) {
-        this.deps = deps;
+    /** Serves {@link Routes#ENDPOINTS} with {@code handlers} on {@code host:port}. */
+    public HttpVerticle(Routes.Edge edge, Routes.Handlers handlers, String host, int port, long drainTimeoutMs) {
+        this.edge = edge;
+        this.handlers = handlers;
+        this.host = host;
         this.port = port;
         this.drainTimeoutMs = drainTimeoutMs;
     }
@@ -28,7 +33,7 @@ public final class HttpVerticle extends VerticleBase {
     public Future<?> start() {
         HttpServerOptions options = new HttpServerOptions()
                 .setPort(port)
-                .setHost(deps.config().bindAddress())
+                .setHost(host)
                 .setCompressionSupported(false)
                 // No h2c upgrade or prior-knowledge HTTP/2 on the plain port (F-09): one protocol, one parser.
                 .setHttp2ClearTextEnabled(false)
@@ -36,15 +41,15 @@ public final class HttpVerticle extends VerticleBase {
                 .setMaxHeaderSize(16384)
                 .setIdleTimeout(IDLE_TIMEOUT_SECONDS)
                 .setIdleTimeoutUnit(TimeUnit.SECONDS);
-        Router router = Routes.create(vertx, deps);
+        Router router = Routes.create(vertx, edge, handlers);
         heads = new RequestHeadTimeout(
-                vertx, deps.config().http().headerTimeoutMs(), TimeUnit.SECONDS.toMillis(IDLE_TIMEOUT_SECONDS));
+                vertx, edge.http().headerTimeoutMs(), TimeUnit.SECONDS.toMillis(IDLE_TIMEOUT_SECONDS));
         heads.start();
         return vertx.createHttpServer(options)
                 .connectionHandler(connection -> {
                     heads.opened(connection);
                     PipelineDepth.install(
-                            connection, deps.metrics(), deps.config().http().bodyTimeoutMs());
+                            connection, edge.metrics(), edge.http().bodyTimeoutMs());
                 })
                 .requestHandler(request -> {
                     heads.arrived(request);

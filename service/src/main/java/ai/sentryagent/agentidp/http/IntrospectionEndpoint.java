@@ -1,10 +1,10 @@
 package ai.sentryagent.agentidp.http;
 
+import ai.sentryagent.agentidp.config.Scopes;
 import ai.sentryagent.agentidp.credential.ClientRecord;
 import ai.sentryagent.agentidp.token.AccessToken;
 import ai.sentryagent.agentidp.token.ActiveTokens;
 import ai.sentryagent.agentidp.token.ClientAuthenticator;
-import ai.sentryagent.agentidp.token.Scopes;
 import ai.sentryagent.agentidp.token.TokenCodec;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -28,7 +28,7 @@ public final class IntrospectionEndpoint implements Handler<RoutingContext> {
     private final ActiveTokens tokens;
     private final OAuthOutcomes outcomes;
 
-    IntrospectionEndpoint(
+    public IntrospectionEndpoint(
             ClientAuthenticator authenticator, TokenCodec codec, ActiveTokens tokens, OAuthOutcomes outcomes) {
         this.authenticator = authenticator;
         this.codec = codec;

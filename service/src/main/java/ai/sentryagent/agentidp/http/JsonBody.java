@@ -1,5 +1,7 @@
 package ai.sentryagent.agentidp.http;
 
+import ai.sentryagent.agentidp.error.ApiError;
+import ai.sentryagent.agentidp.error.ApiFailure;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -48,21 +50,21 @@ public final class JsonBody {
             if (emptyAllowed) {
                 return new JsonBody(new JsonObject());
             }
-            throw ApiException.badRequest("a JSON body is required");
+            throw new ApiError.BadRequest("a JSON body is required").failure();
         }
         String contentType = rc.request().getHeader(HttpHeaders.CONTENT_TYPE);
         String mediaType =
                 contentType == null ? "" : contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
         if (!mediaType.equals("application/json")) {
-            throw new ApiException(415, "unsupported_media_type", "Content-Type must be application/json");
+            throw new ApiError.UnsupportedMediaType("Content-Type must be application/json").failure();
         }
         String charset = BodyCharset.problem(contentType);
         if (charset != null) {
-            throw new ApiException(415, "unsupported_media_type", charset);
+            throw new ApiError.UnsupportedMediaType(charset).failure();
         }
         Object parsed = parse(raw);
         if (!(parsed instanceof JsonObject object)) {
-            throw ApiException.badRequest("the body must be a JSON object");
+            throw new ApiError.BadRequest("the body must be a JSON object").failure();
         }
         List<String> unknown = new ArrayList<>();
         for (String field : object.fieldNames()) {
@@ -72,15 +74,16 @@ public final class JsonBody {
         }
         if (!unknown.isEmpty()) {
             unknown.sort(null);
-            throw new ApiException(
-                    400,
-                    "invalid_request",
-                    "unknown field" + (unknown.size() > 1 ? "s: " : ": ") + String.join(", ", unknown),
-                    new JsonObject()
-                            .put("unknownFields", new JsonArray(unknown))
-                            .put(
-                                    "allowedFields",
-                                    new JsonArray(allowed.stream().sorted().toList())));
+            throw new ApiError.BadRequest(
+                            "invalid_request",
+                            "unknown field" + (unknown.size() > 1 ? "s: " : ": ") + String.join(", ", unknown),
+                            new JsonObject()
+                                    .put("unknownFields", new JsonArray(unknown))
+                                    .put(
+                                            "allowedFields",
+                                            new JsonArray(
+                                                    allowed.stream().sorted().toList())))
+                    .failure();
         }
         return new JsonBody(object);
     }
@@ -104,11 +107,11 @@ public final class JsonBody {
                                 "appears more than once in the same object");
                     }
                     if (String.valueOf(json.getOriginalMessage()).contains("comment")) {
-                        throw ApiException.badRequest("the body is not valid JSON: comments are not allowed");
+                        throw new ApiError.BadRequest("the body is not valid JSON: comments are not allowed").failure();
                     }
                 }
             }
-            throw ApiException.badRequest("the body is not valid JSON");
+            throw new ApiError.BadRequest("the body is not valid JSON").failure();
         }
     }
 
@@ -192,7 +195,8 @@ public final class JsonBody {
         return Optional.of(number);
     }
 
-    public static ApiException fieldError(String field, String problem) {
-        return new ApiException(400, "invalid_request", field + " " + problem, new JsonObject().put("field", field));
+    public static ApiFailure fieldError(String field, String problem) {
+        return new ApiError.BadRequest("invalid_request", field + " " + problem, new JsonObject().put("field", field))
+                .failure();
     }
 }

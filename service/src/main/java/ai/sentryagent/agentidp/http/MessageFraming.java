@@ -1,5 +1,6 @@
 package ai.sentryagent.agentidp.http;
 
+import ai.sentryagent.agentidp.error.ApiError;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpHeaders;
@@ -53,7 +54,7 @@ public final class MessageFraming implements Handler<RoutingContext> {
         String problem = problem(request);
         if (problem != null) {
             closeAfterResponse(rc, connection);
-            rc.fail(new ApiException(400, "invalid_request", problem));
+            rc.fail(new ApiError.BadRequest("invalid_request", problem, null).failure());
             return;
         }
         if (request.headers().contains(HttpHeaders.TRANSFER_ENCODING)) {

@@ -1,6 +1,6 @@
 package ai.sentryagent.agentidp.http;
 
-import ai.sentryagent.agentidp.token.Scopes;
+import ai.sentryagent.agentidp.config.Scopes;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonArray;

@@ -1,6 +1,6 @@
 package ai.sentryagent.agentidp.http;
 
-import ai.sentryagent.agentidp.token.OAuthException;
+import ai.sentryagent.agentidp.error.ApiError;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
@@ -22,20 +22,24 @@ public final class OAuthGuard implements Handler<RoutingContext> {
         }
         String query = rc.request().query();
         if (query != null && !query.isEmpty()) {
-            rc.fail(OAuthException.invalidRequest(
-                    "parameters must be sent in the form-encoded body, not in the query string"));
+            rc.fail(new ApiError.OAuth(
+                            400,
+                            "invalid_request",
+                            "parameters must be sent in the form-encoded body, not in the query string")
+                    .failure());
             return;
         }
         String contentType = rc.request().getHeader(HttpHeaders.CONTENT_TYPE);
         String mediaType =
                 contentType == null ? "" : contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
         if (!mediaType.equals("application/x-www-form-urlencoded")) {
-            rc.fail(OAuthException.invalidRequest("Content-Type must be application/x-www-form-urlencoded"));
+            rc.fail(new ApiError.OAuth(400, "invalid_request", "Content-Type must be application/x-www-form-urlencoded")
+                    .failure());
             return;
         }
         String charset = BodyCharset.problem(contentType);
         if (charset != null) {
-            rc.fail(new OAuthException(415, "invalid_request", charset, false));
+            rc.fail(new ApiError.OAuth(415, "invalid_request", charset).failure());
             return;
         }
         rc.next();

@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
  * audited, counted and answered here for all three endpoints; an answer that delivers something waits for its
  * event ({@link #afterAudit}), a refusal only queues its own.
  */
-final class OAuthOutcomes {
+public final class OAuthOutcomes {
     private static final Logger LOG = LoggerFactory.getLogger(OAuthOutcomes.class);
 
     private final Function<AuditEvent, Future<Void>> recorder;
@@ -38,7 +38,7 @@ final class OAuthOutcomes {
     }
 
     /** The production wiring: {@link Audit#record} for delivered answers, {@link Audit#enqueue} for refusals. */
-    static OAuthOutcomes of(Audit audit, Metrics metrics) {
+    public static OAuthOutcomes of(Audit audit, Metrics metrics) {
         return new OAuthOutcomes(audit::record, audit::enqueue, metrics);
     }
 

@@ -2,6 +2,7 @@ package ai.sentryagent.agentidp.http;
 
 import ai.sentryagent.agentidp.audit.Audit;
 import ai.sentryagent.agentidp.audit.AuditEvent;
+import ai.sentryagent.agentidp.error.ApiError;
 import ai.sentryagent.agentidp.policy.Policy;
 import ai.sentryagent.agentidp.policy.PolicyEngine;
 import ai.sentryagent.agentidp.token.AccessToken;
@@ -38,7 +39,7 @@ public final class PolicyGuard implements Handler<RoutingContext> {
         String path = concretePath(rc);
         if (path == null) {
             // Unreachable behind RequestTarget; refuse rather than decide on a path the template does not describe.
-            rc.fail(ApiException.badRequest("a path parameter is malformed"));
+            rc.fail(new ApiError.BadRequest("a path parameter is malformed").failure());
             return;
         }
         String method = rc.request().method().name();
@@ -56,10 +57,10 @@ public final class PolicyGuard implements Handler<RoutingContext> {
                             null,
                             AuditContexts.caller(rc),
                             Audit.details("method", method, "path", path, "reason", decision.reason())));
-                    rc.fail(new ApiException(403, "forbidden", decision.reason()));
+                    rc.fail(new ApiError.Forbidden(decision.reason()).failure());
                 })
-                .onFailure(failure ->
-                        rc.fail(ApiException.unavailable("authorization is unavailable right now; retry later")));
+                .onFailure(failure -> rc.fail(
+                        new ApiError.Unavailable("authorization is unavailable right now; retry later").failure()));
     }
 
     /** The template with each variable replaced by its path parameter; null when one is missing or malformed. */

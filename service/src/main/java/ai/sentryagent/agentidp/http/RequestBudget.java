@@ -1,5 +1,6 @@
 package ai.sentryagent.agentidp.http;
 
+import ai.sentryagent.agentidp.error.ApiError;
 import ai.sentryagent.agentidp.observability.Metrics;
 import ai.sentryagent.agentidp.observability.Metrics.EdgeRefusal;
 import io.vertx.core.Handler;
@@ -151,9 +152,12 @@ public final class RequestBudget implements Handler<RoutingContext> {
         boolean oauth = rc.request().path() != null && rc.request().path().startsWith("/api/v1/token");
         JsonObject body = oauth
                 ? new JsonObject().put("error", oauthError).put("error_description", message)
-                : new ApiException(status, status == 503 ? "service_unavailable" : "request_timeout", message).toJson();
+                : new JsonObject()
+                        .put("error", status == 503 ? "service_unavailable" : "request_timeout")
+                        .put("message", message)
+                        .put("details", new JsonObject());
         if (status == 503) {
-            response.putHeader(HttpHeaders.RETRY_AFTER, Failures.RETRY_AFTER_SECONDS);
+            response.putHeader(HttpHeaders.RETRY_AFTER, ApiError.RETRY_AFTER_SECONDS);
         }
         response.setStatusCode(status)
                 .putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE)

@@ -1,5 +1,6 @@
 package ai.sentryagent.agentidp.http;
 
+import ai.sentryagent.agentidp.error.ApiError;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.RoutingContext;
@@ -47,11 +48,10 @@ public final class RequestTarget implements Handler<RoutingContext> {
     public void handle(RoutingContext rc) {
         HttpMethod method = rc.request().method();
         if (!RECOGNIZED.contains(method)) {
-            rc.fail(new ApiException(
-                    501,
-                    "not_implemented",
-                    "the request method is not an HTTP method this service implements; it serves GET, POST, PATCH "
-                            + "and DELETE"));
+            rc.fail(new ApiError.NotImplemented(
+                            "the request method is not an HTTP method this service implements; it serves GET, POST, PATCH "
+                                    + "and DELETE")
+                    .failure());
             return;
         }
         String path = rc.request().path();
@@ -59,17 +59,18 @@ public final class RequestTarget implements Handler<RoutingContext> {
                 || !CANONICAL_PATH.matcher(path).matches()
                 || DOT_SEGMENT.matcher(path).find()
                 || !path.equals(rc.normalizedPath())) {
-            rc.fail(new ApiException(
-                    400,
-                    "invalid_path",
-                    "the request path is not in canonical form: no trailing or doubled '/', no '.' or '..' "
-                            + "segments, no percent-encoding, ';' or control characters"));
+            rc.fail(new ApiError.BadRequest(
+                            "invalid_path",
+                            "the request path is not in canonical form: no trailing or doubled '/', no '.' or '..' "
+                                    + "segments, no percent-encoding, ';' or control characters",
+                            null)
+                    .failure());
             return;
         }
         String query = rc.request().query();
         if (query != null && CONTROL_IN_QUERY.matcher(query).find()) {
-            rc.fail(ApiException.badRequest(
-                    "the query string holds a control character or a malformed percent-escape"));
+            rc.fail(new ApiError.BadRequest("the query string holds a control character or a malformed percent-escape")
+                    .failure());
             return;
         }
         rc.next();

@@ -1,10 +1,10 @@
 package ai.sentryagent.agentidp.http;
 
+import ai.sentryagent.agentidp.config.Scopes;
 import ai.sentryagent.agentidp.token.AccessToken;
 import ai.sentryagent.agentidp.token.ClientAuthenticator;
 import ai.sentryagent.agentidp.token.OAuthException;
 import ai.sentryagent.agentidp.token.RevocationStore;
-import ai.sentryagent.agentidp.token.Scopes;
 import ai.sentryagent.agentidp.token.TokenCodec;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -22,7 +22,7 @@ public final class RevocationEndpoint implements Handler<RoutingContext> {
     private final RevocationStore revocations;
     private final OAuthOutcomes outcomes;
 
-    RevocationEndpoint(
+    public RevocationEndpoint(
             ClientAuthenticator authenticator, TokenCodec codec, RevocationStore revocations, OAuthOutcomes outcomes) {
         this.authenticator = authenticator;
         this.codec = codec;

@@ -5,20 +5,11 @@ import static io.vertx.core.http.HttpMethod.GET;
 import static io.vertx.core.http.HttpMethod.PATCH;
 import static io.vertx.core.http.HttpMethod.POST;
 
-import ai.sentryagent.agentidp.agent.AgentStore;
 import ai.sentryagent.agentidp.audit.Audit;
 import ai.sentryagent.agentidp.config.AppConfig;
-import ai.sentryagent.agentidp.credential.ClientDirectory;
-import ai.sentryagent.agentidp.credential.CredentialStore;
-import ai.sentryagent.agentidp.crypto.CredentialHasher;
+import ai.sentryagent.agentidp.error.ApiError;
 import ai.sentryagent.agentidp.observability.Metrics;
 import ai.sentryagent.agentidp.policy.PolicyEngine;
-import ai.sentryagent.agentidp.token.ActiveTokens;
-import ai.sentryagent.agentidp.token.ClientAuthenticator;
-import ai.sentryagent.agentidp.token.ClientCredentialsGrant;
-import ai.sentryagent.agentidp.token.RevocationStore;
-import ai.sentryagent.agentidp.token.TokenCodec;
-import ai.sentryagent.agentidp.token.TokenIssuer;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
@@ -27,15 +18,16 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.CorsHandler;
-import io.vertx.redis.client.Redis;
-import io.vertx.sqlclient.Pool;
-import java.time.Clock;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
-/** The one place that mounts every route, so tests mount exactly what production mounts. */
+/**
+ * The endpoint table and the one static method that mounts it, so tests mount exactly what production mounts. Each
+ * endpoint is one {@link Endpoint} row; its mount, its metric and access-log label, its error format and (for
+ * management rows) its policy decision all come from that row.
+ */
 public final class Routes {
     /** Request bodies larger than this are refused with 413. */
     public static final int MAX_BODY_BYTES = 64 * 1024;
@@ -46,16 +38,77 @@ public final class Routes {
      */
     public static final int MAX_FORM_BODY_BYTES = 16 * 1024;
 
+    /** Route metadata: the policy key of the decision every management route makes before its handler runs. */
+    public static final String POLICY_METADATA = "agentidp.policy";
+
     private Routes() {}
 
+    /** How an endpoint's errors are written. */
+    public enum Format {
+        /** RFC 6749 §5.2: {@code {"error","error_description"}}, never cached. */
+        OAUTH,
+        /** The management shape: {@code {"error","message","details"}}. */
+        API;
+
+        /** A failure that carries only a status (Vert.x Web's own 404, 405, 413, …), in this format's words. */
+        ApiError fromStatus(RoutingContext rc) {
+            int status = rc.statusCode();
+            if (this == OAUTH) {
+                return switch (status) {
+                    case 405 -> new ApiError.OAuth(405, "invalid_request", "use POST");
+                    case 413 -> new ApiError.OAuth(413, "invalid_request", "the request body is too large");
+                    case 400 -> new ApiError.OAuth(400, "invalid_request", "the request is malformed");
+                    case 403 -> new ApiError.OAuth(403, "invalid_request", "the request Origin is not allowed");
+                    default ->
+                        // Any other client error a Vert.x handler raised stays a client error.
+                        status >= 400 && status < 500
+                                ? new ApiError.OAuth(status, "invalid_request", "the request cannot be served")
+                                : new ApiError.Internal();
+                };
+            }
+            return switch (status) {
+                case 400 -> new ApiError.BadRequest("the request is malformed");
+                case 403 -> new ApiError.Forbidden("the request is not allowed (origin or policy)");
+                case 404 -> new ApiError.NotFound("no resource at " + rc.normalizedPath());
+                case 405 ->
+                    new ApiError.MethodNotAllowed(rc.request().method() + " is not allowed on " + rc.normalizedPath());
+                case 413 -> new ApiError.PayloadTooLarge("the request body exceeds the limit");
+                case 415 -> new ApiError.UnsupportedMediaType("unsupported content type");
+                default ->
+                    // Any other client error a Vert.x handler raised (406, 431, ...) stays a client error.
+                    status >= 400 && status < 500
+                            ? new ApiError.ClientError(status, "the request cannot be served")
+                            : new ApiError.Internal();
+            };
+        }
+    }
+
+    /** Who may call an endpoint. */
+    public enum Access {
+        /** Anyone: discovery, JWKS, health, metrics. */
+        PUBLIC,
+        /** An OAuth client authenticating itself (RFC 6749 §2.3) in the handler. */
+        CLIENT,
+        /**
+         * A bearer token the policy grants this endpoint: the policy file must have a rule for the row's
+         * {@link Endpoint#policyKey()}, or startup fails (F-01: a path the policy could not classify used to reach
+         * the handler undecided).
+         */
+        POLICY
+    }
+
     /**
-     * One management endpoint: declared once, here. Its mount, its metric and access-log label, its policy decision
-     * and the policy loader's "every endpoint needs a rule" check all come from this one entry, so no second list can
-     * drift from the router (F-01: a path the policy could not classify used to reach the handler undecided).
+     * One endpoint, declared once. OAuth rows are mounted for every method, so a wrong method gets RFC 6749's answer
+     * (405 {@code invalid_request}, {@code Allow: POST}) rather than the router's.
      *
      * @param template the policy's form, {@code /api/v1/agents/{agentId}}
      */
-    public record Endpoint(HttpMethod method, String template, Function<Apis, Handler<RoutingContext>> handler) {
+    public record Endpoint(
+            HttpMethod method,
+            String template,
+            Format format,
+            Access access,
+            Function<Handlers, Handler<RoutingContext>> handler) {
         /** The policy file's key, {@code GET /api/v1/agents/{agentId}}. */
         public String policyKey() {
             return method.name() + " " + template;
@@ -67,158 +120,151 @@ public final class Routes {
         }
     }
 
-    /** The handlers the endpoint table picks from, built once per router. */
-    public record Apis(Dependencies deps, AgentsApi agents, CredentialsApi credentials, AuditApi audit) {}
+    /**
+     * The handlers the table picks from, built once per process (they hold only their collaborators, so every event
+     * loop may share them).
+     */
+    public record Handlers(
+            Handler<RoutingContext> health,
+            Handler<RoutingContext> readiness,
+            Handler<RoutingContext> metrics,
+            Handler<RoutingContext> jwks,
+            Handler<RoutingContext> metadata,
+            Handler<RoutingContext> token,
+            Handler<RoutingContext> introspection,
+            Handler<RoutingContext> revocation,
+            AgentsApi agents,
+            CredentialsApi credentials,
+            AuditApi audit) {}
+
+    /** What every route shares: the edge settings, metrics, and the bearer check and policy of management rows. */
+    public record Edge(
+            AppConfig.HttpConfig http, Metrics metrics, BearerAuth bearer, PolicyEngine policy, Audit audit) {}
 
     /**
-     * Every management endpoint. Order matters where templates overlap: {@code /api/v1/audit/verify} and {@code /head} before
-     * {@code /api/v1/audit/{eventId}}.
+     * Every endpoint the service serves. Order matters where templates overlap: {@code /api/v1/audit/verify} and
+     * {@code /head} before {@code /api/v1/audit/{eventId}}.
      */
-    public static final List<Endpoint> MANAGEMENT = List.of(
-            new Endpoint(GET, "/api/v1/agents", apis -> apis.agents().list()),
-            new Endpoint(POST, "/api/v1/agents", apis -> apis.agents().create()),
-            new Endpoint(GET, "/api/v1/agents/{agentId}", apis -> apis.agents().get()),
-            new Endpoint(
-                    PATCH, "/api/v1/agents/{agentId}", apis -> apis.agents().update()),
-            new Endpoint(
-                    DELETE, "/api/v1/agents/{agentId}", apis -> apis.agents().decommission()),
-            new Endpoint(
+    public static final List<Endpoint> ENDPOINTS = List.of(
+            open(GET, "/health", Handlers::health),
+            open(GET, "/health/ready", Handlers::readiness),
+            open(GET, "/metrics", Handlers::metrics),
+            open(GET, "/.well-known/jwks.json", Handlers::jwks),
+            open(GET, "/.well-known/oauth-authorization-server", Handlers::metadata),
+            open(GET, "/.well-known/openid-configuration", Handlers::metadata),
+            oauth("/api/v1/token", Handlers::token),
+            oauth("/api/v1/token/introspect", Handlers::introspection),
+            oauth("/api/v1/token/revoke", Handlers::revocation),
+            managed(GET, "/api/v1/agents", h -> h.agents().list()),
+            managed(POST, "/api/v1/agents", h -> h.agents().create()),
+            managed(GET, "/api/v1/agents/{agentId}", h -> h.agents().get()),
+            managed(PATCH, "/api/v1/agents/{agentId}", h -> h.agents().update()),
+            managed(DELETE, "/api/v1/agents/{agentId}", h -> h.agents().decommission()),
+            managed(
                     POST,
                     "/api/v1/agents/{agentId}/tokens/revoke",
-                    apis -> apis.agents().revokeTokens()),
-            new Endpoint(
+                    h -> h.agents().revokeTokens()),
+            managed(
                     GET,
                     "/api/v1/agents/{agentId}/credentials",
-                    apis -> apis.credentials().list()),
-            new Endpoint(
+                    h -> h.credentials().list()),
+            managed(
                     POST,
                     "/api/v1/agents/{agentId}/credentials",
-                    apis -> apis.credentials().create()),
-            new Endpoint(
+                    h -> h.credentials().create()),
+            managed(
                     POST,
                     "/api/v1/agents/{agentId}/credentials/{credentialId}/rotate",
-                    apis -> apis.credentials().rotate()),
-            new Endpoint(
+                    h -> h.credentials().rotate()),
+            managed(
                     DELETE,
                     "/api/v1/agents/{agentId}/credentials/{credentialId}",
-                    apis -> apis.credentials().revoke()),
-            new Endpoint(GET, "/api/v1/audit", apis -> apis.audit().list()),
-            new Endpoint(GET, "/api/v1/audit/verify", apis -> apis.audit().verify()),
-            new Endpoint(GET, "/api/v1/audit/head", apis -> apis.audit().head()),
-            new Endpoint(GET, "/api/v1/audit/{eventId}", apis -> apis.audit().get()));
+                    h -> h.credentials().revoke()),
+            managed(GET, "/api/v1/audit", h -> h.audit().list()),
+            managed(GET, "/api/v1/audit/verify", h -> h.audit().verify()),
+            managed(GET, "/api/v1/audit/head", h -> h.audit().head()),
+            managed(GET, "/api/v1/audit/{eventId}", h -> h.audit().get()));
+
+    /** The rows the policy decides. */
+    public static final List<Endpoint> MANAGEMENT = ENDPOINTS.stream()
+            .filter(endpoint -> endpoint.access() == Access.POLICY)
+            .toList();
 
     /**
      * The management endpoints as policy keys ({@code "GET /api/v1/agents"}). The policy must have a rule for each,
-     * or startup fails.
+     * and no rule may name anything else, or startup fails.
      */
     public static final Set<String> MANAGEMENT_ENDPOINTS =
             MANAGEMENT.stream().map(Endpoint::policyKey).collect(Collectors.toUnmodifiableSet());
 
-    /** Route metadata: the policy key of the decision every management route makes before its handler runs. */
-    public static final String POLICY_METADATA = "agentidp.policy";
+    private static Endpoint open(HttpMethod method, String template, Function<Handlers, Handler<RoutingContext>> h) {
+        return new Endpoint(method, template, Format.API, Access.PUBLIC, h);
+    }
 
-    /** The collaborators the handlers need, built once per process and shared by every HTTP verticle. */
-    public record Dependencies(
-            AppConfig config,
-            Pool pool,
-            Redis redis,
-            Metrics metrics,
-            TokenCodec codec,
-            ClientAuthenticator authenticator,
-            TokenIssuer issuer,
-            RevocationStore revocations,
-            AgentStore agents,
-            CredentialStore credentials,
-            ClientDirectory clients,
-            CredentialHasher hasher,
-            Audit audit,
-            PolicyEngine policy,
-            Clock clock) {}
+    private static Endpoint oauth(String template, Function<Handlers, Handler<RoutingContext>> h) {
+        return new Endpoint(POST, template, Format.OAUTH, Access.CLIENT, h);
+    }
 
-    public static Router create(Vertx vertx, Dependencies deps) {
-        AppConfig config = deps.config();
+    private static Endpoint managed(HttpMethod method, String template, Function<Handlers, Handler<RoutingContext>> h) {
+        return new Endpoint(method, template, Format.API, Access.POLICY, h);
+    }
+
+    public static Router create(Vertx vertx, Edge edge, Handlers handlers) {
+        return create(vertx, edge, handlers, ENDPOINTS);
+    }
+
+    /** Mounts {@code endpoints} behind the edge checks every request passes. */
+    static Router create(Vertx vertx, Edge edge, Handlers handlers, List<Endpoint> endpoints) {
+        AppConfig.HttpConfig http = edge.http();
         Router router = Router.router(vertx);
-        router.route().handler(new RequestContext(deps.metrics(), config.http().trustedProxies()));
+        router.route().handler(new RequestContext(edge.metrics(), http.trustedProxies()));
         router.route().handler(new MessageFraming());
         // Before every route's BodyHandler, so a body's bytes are reserved before the first one is buffered (F-17).
         router.route()
                 .handler(new RequestBudget(
-                        vertx,
-                        deps.metrics(),
-                        config.http().bodyBudgetBytes(),
-                        config.http().bodyTimeoutMs(),
-                        MAX_BODY_BYTES));
+                        vertx, edge.metrics(), http.bodyBudgetBytes(), http.bodyTimeoutMs(), MAX_BODY_BYTES));
         router.route().handler(new RequestTarget());
-        if (config.http().enforceTls()) {
+        if (http.enforceTls()) {
             router.route().handler(new TlsEnforcement());
         }
-        if (!config.http().corsOrigins().isEmpty()) {
-            router.route().handler(cors(config.http().corsOrigins()));
+        if (!http.corsOrigins().isEmpty()) {
+            router.route().handler(cors(http.corsOrigins()));
         }
-        router.get("/health").handler(tag("/health")).handler(new HealthHandler());
-        router.get("/health/ready")
-                .handler(tag("/health/ready"))
-                .handler(new ReadinessHandler(deps.pool(), deps.redis()));
-        router.get("/metrics").handler(tag("/metrics")).handler(new MetricsHandler(deps.metrics()));
-
-        router.get("/.well-known/jwks.json")
-                .handler(tag("/.well-known/jwks.json"))
-                .handler(new JwksHandler(config.tokens().keys()));
-        MetadataHandler metadata = new MetadataHandler(config.tokens().issuer(), config.scopes());
-        router.get("/.well-known/oauth-authorization-server")
-                .handler(tag("/.well-known/oauth-authorization-server"))
-                .handler(metadata);
-        router.get("/.well-known/openid-configuration")
-                .handler(tag("/.well-known/openid-configuration"))
-                .handler(metadata);
 
         Handler<RoutingContext> body = BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES);
         Handler<RoutingContext> form = BodyHandler.create(false).setBodyLimit(MAX_FORM_BODY_BYTES);
-        OAuthGuard guard = new OAuthGuard();
-        OAuthErrorHandler oauthErrors = new OAuthErrorHandler(deps.metrics());
-        OAuthOutcomes outcomes = OAuthOutcomes.of(deps.audit(), deps.metrics());
-        TokenEndpoint token =
-                new TokenEndpoint(List.of(new ClientCredentialsGrant(deps.authenticator(), deps.issuer())), outcomes);
-        router.route("/api/v1/token")
-                .handler(form) // Vert.x Web runs body handlers first
-                .handler(tag("/api/v1/token"))
-                .handler(guard)
-                .handler(token)
-                .failureHandler(oauthErrors);
-        ActiveTokens activeTokens = new ActiveTokens(deps.codec(), deps.clients(), deps.revocations());
-        router.route("/api/v1/token/introspect")
-                .handler(form) // Vert.x Web runs body handlers first
-                .handler(tag("/api/v1/token/introspect"))
-                .handler(guard)
-                .handler(new IntrospectionEndpoint(deps.authenticator(), deps.codec(), activeTokens, outcomes))
-                .failureHandler(oauthErrors);
-        router.route("/api/v1/token/revoke")
-                .handler(form) // Vert.x Web runs body handlers first
-                .handler(tag("/api/v1/token/revoke"))
-                .handler(guard)
-                .handler(new RevocationEndpoint(deps.authenticator(), deps.codec(), deps.revocations(), outcomes))
-                .failureHandler(oauthErrors);
-
-        BearerAuth bearer = new BearerAuth(activeTokens);
-        Apis apis = new Apis(
-                deps,
-                new AgentsApi(deps.agents(), config.scopes()),
-                new CredentialsApi(deps.agents(), deps.credentials(), deps.hasher(), deps.clock()),
-                new AuditApi(deps.audit()));
-        for (Endpoint endpoint : MANAGEMENT) {
-            // Exact method and template: the decision is made on the route the router matched, never by
-            // re-matching the path; the policy guard sits on the same route as the handler it protects.
-            router.route(endpoint.method(), endpoint.routerPath())
-                    .putMetadata(POLICY_METADATA, endpoint.policyKey())
-                    .handler(body) // Vert.x Web runs body handlers first
-                    .handler(tag(endpoint.routerPath()))
-                    .handler(Routes::noStore)
-                    .handler(bearer)
-                    .handler(new PolicyGuard(deps.policy(), deps.audit(), endpoint.template()))
-                    .handler(endpoint.handler().apply(apis));
+        OAuthGuard oauthGuard = new OAuthGuard();
+        FailureHandler oauthErrors = new FailureHandler(Format.OAUTH, edge.metrics());
+        for (Endpoint endpoint : endpoints) {
+            Handler<RoutingContext> label = label(endpoint.routerPath());
+            Handler<RoutingContext> handler = endpoint.handler().apply(handlers);
+            switch (endpoint.access()) {
+                case PUBLIC ->
+                    router.route(endpoint.method(), endpoint.routerPath())
+                            .handler(label)
+                            .handler(handler);
+                case CLIENT ->
+                    router.route(endpoint.routerPath())
+                            .handler(form) // Vert.x Web runs body handlers first
+                            .handler(label)
+                            .handler(oauthGuard)
+                            .handler(handler)
+                            .failureHandler(oauthErrors);
+                case POLICY ->
+                    // Exact method and template: the decision is made on the route the router matched, never by
+                    // re-matching the path; the policy guard sits on the same route as the handler it protects.
+                    router.route(endpoint.method(), endpoint.routerPath())
+                            .putMetadata(POLICY_METADATA, endpoint.policyKey())
+                            .handler(body) // Vert.x Web runs body handlers first
+                            .handler(label)
+                            .handler(Routes::noStore)
+                            .handler(edge.bearer())
+                            .handler(new PolicyGuard(edge.policy(), edge.audit(), endpoint.template()))
+                            .handler(handler);
+            }
         }
 
-        ErrorHandler errors = new ErrorHandler();
+        FailureHandler errors = new FailureHandler(Format.API, edge.metrics());
         router.route().failureHandler(errors);
         for (int status : new int[] {400, 403, 404, 405, 413, 415, 500}) {
             router.errorHandler(status, errors);
@@ -226,8 +272,8 @@ public final class Routes {
         return router;
     }
 
-    /** Records the route template for metrics and the access log, before anything can fail. */
-    private static Handler<RoutingContext> tag(String template) {
+    /** Records the row's template for metrics and the access log, before anything can fail. */
+    private static Handler<RoutingContext> label(String template) {
         return rc -> {
             RequestContext.route(rc, template);
             rc.next();

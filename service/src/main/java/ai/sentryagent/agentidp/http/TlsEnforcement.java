@@ -1,5 +1,6 @@
 package ai.sentryagent.agentidp.http;
 
+import ai.sentryagent.agentidp.error.ApiError;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
 import java.util.Set;
@@ -20,9 +21,10 @@ public final class TlsEnforcement implements Handler<RoutingContext> {
             rc.next();
             return;
         }
-        rc.fail(new ApiException(
-                400,
-                "https_required",
-                "this endpoint is served over HTTPS only; resend the request to the https:// URL"));
+        rc.fail(new ApiError.BadRequest(
+                        "https_required",
+                        "this endpoint is served over HTTPS only; resend the request to the https:// URL",
+                        null)
+                .failure());
     }
 }

@@ -24,7 +24,7 @@ public final class TokenEndpoint implements Handler<RoutingContext> {
     private final String unsupported;
     private final OAuthOutcomes outcomes;
 
-    TokenEndpoint(List<Grant> grants, OAuthOutcomes outcomes) {
+    public TokenEndpoint(List<Grant> grants, OAuthOutcomes outcomes) {
         this.grants = grants.stream().collect(Collectors.toUnmodifiableMap(Grant::grantType, Function.identity()));
         this.unsupported = grants.size() == 1
                 ? "only " + grants.get(0).grantType() + " is supported"

@@ -1,8 +1,8 @@
 package ai.sentryagent.agentidp.policy;
 
 import ai.sentryagent.agentidp.config.OpaUrl;
+import ai.sentryagent.agentidp.config.Scopes;
 import ai.sentryagent.agentidp.observability.Metrics;
-import ai.sentryagent.agentidp.token.Scopes;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;

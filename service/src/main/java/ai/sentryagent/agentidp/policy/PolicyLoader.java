@@ -1,6 +1,6 @@
 package ai.sentryagent.agentidp.policy;
 
-import ai.sentryagent.agentidp.token.Scopes;
+import ai.sentryagent.agentidp.config.Scopes;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,8 +21,8 @@ import java.util.stream.Stream;
  * GET       /api/v1/agents/{agentId}            agents:read | admin | self
  * </pre>
  *
- * A missing directory, a syntax error, an unknown scope, or an endpoint the service serves that no rule mentions
- * fails with the file and line.
+ * A missing directory, a syntax error, an unknown scope, an endpoint the service serves that no rule mentions, or a
+ * rule for an endpoint the service does not serve fails with the file and line.
  */
 public final class PolicyLoader {
     private static final Pattern METHOD = Pattern.compile("GET|POST|PUT|PATCH|DELETE");
@@ -71,6 +71,15 @@ public final class PolicyLoader {
                             r -> r.method().equals(parts[0]) && r.pathTemplate().equals(parts[1]))) {
                 throw new PolicyException(files.get(0).getFileName() + ": no rule for " + endpoint
                         + " (every management endpoint needs one; default is deny)");
+            }
+        }
+        for (Policy.Rule rule : rules) {
+            String key = rule.method() + " " + rule.pathTemplate();
+            if (!endpoints.contains(key)) {
+                // A misspelt template would leave the endpoint it meant at default deny while reading as granted.
+                throw new PolicyException(rule.file() + ":" + rule.line() + ": " + key
+                        + " is not an endpoint this service serves (known: "
+                        + String.join(", ", endpoints.stream().sorted().toList()) + ")");
             }
         }
         return new Policy(rules, directory.toAbsolutePath().normalize().toString());

@@ -37,16 +37,20 @@ public final class Postgres {
     public static Pool pool(Vertx vertx, AppConfig config) {
         AppConfig.PoolConfig sizing = config.pool();
         PoolOptions poolOptions = new PoolOptions()
-                .setName("agentidp-postgres")
-                .setShared(false)
-                .setMaxSize(sizing.max())
-                // A bounded wait queue: when the database is slow or gone, callers fail fast instead of piling up.
-                .setMaxWaitQueueSize(Math.max(16, sizing.max() * 8))
-                .setConnectionTimeout(sizing.connectionTimeoutMs())
-                .setConnectionTimeoutUnit(TimeUnit.MILLISECONDS)
-                .setIdleTimeout(sizing.idleTimeoutMs())
-                .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
-                .setPoolCleanerPeriod(1000);
+                        .setName("agentidp-postgres")
+                        .setShared(false)
+                        .setMaxSize(sizing.max())
+                        // A bounded wait queue: when the database is slow or gone, callers fail fast instead of piling
+                        // up.
+                        .setMaxWaitQueueSize(Math.max(16, sizing.max() * 8))
+                        .setConnectionTimeout(sizing.connectionTimeoutMs())
+                        .setConnectionTimeoutUnit(TimeUnit.MILLISECONDS)
+                        .setIdleTimeout(sizing.idleTimeoutMs())
+                        .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
+                        .setPoolCleanerPeriod(1000)
+                // Built inside the main verticle (so undeploying it closes the pool), a pool with 0 here would put
+                // every connection on that one verticle's event loop; spread them as a pool built outside one does.
+                ;
         return PgBuilder.pool()
                 .with(poolOptions)
                 .connectingTo(connectOptions(config.database()))

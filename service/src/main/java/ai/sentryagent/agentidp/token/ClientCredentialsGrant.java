@@ -1,5 +1,6 @@
 package ai.sentryagent.agentidp.token;
 
+import ai.sentryagent.agentidp.config.Scopes;
 import ai.sentryagent.agentidp.credential.ClientRecord;
 import io.vertx.core.Future;
 import java.util.ArrayList;

@@ -1,34 +1,25 @@
 package ai.sentryagent.agentidp.token;
 
-/**
- * An RFC 6749 §5.2 error: {@code error} code, ASCII {@code error_description}, and the HTTP status that goes with
- * it. {@code basicChallenge} asks for {@code WWW-Authenticate: Basic} (the client tried HTTP Basic).
- */
-public final class OAuthException extends RuntimeException {
-    private final int status;
-    private final String error;
-    private final boolean basicChallenge;
-    private final long retryAfterSeconds;
+import ai.sentryagent.agentidp.error.ApiError;
+import ai.sentryagent.agentidp.error.ApiFailure;
 
+/**
+ * The OAuth endpoints' failure: an {@link ApiFailure} whose error is always an {@link ApiError.OAuth}. The factory
+ * methods are thin constructors of that record, kept so token code reads in RFC 6749's words.
+ */
+public final class OAuthException extends ApiFailure {
     public OAuthException(int status, String error, String description, boolean basicChallenge) {
-        this(status, error, description, basicChallenge, 0);
+        this(new ApiError.OAuth(status, error, description, basicChallenge, 0));
     }
 
-    private OAuthException(int status, String error, String description, boolean basicChallenge, long retryAfter) {
-        super(ascii(description), null, false, false);
-        this.status = status;
-        this.error = error;
-        this.basicChallenge = basicChallenge;
-        this.retryAfterSeconds = retryAfter;
+    private OAuthException(ApiError.OAuth error) {
+        super(error);
     }
 
     /** 429: too many requests; the client should wait {@code retryAfterSeconds}. */
     public static OAuthException rateLimited(String description, long retryAfterSeconds) {
-        return new OAuthException(429, "temporarily_unavailable", description, false, retryAfterSeconds);
-    }
-
-    public long retryAfterSeconds() {
-        return retryAfterSeconds;
+        return new OAuthException(
+                new ApiError.OAuth(429, "temporarily_unavailable", description, false, retryAfterSeconds));
     }
 
     public static OAuthException invalidRequest(String description) {
@@ -47,25 +38,25 @@ public final class OAuthException extends RuntimeException {
         return new OAuthException(400, "unsupported_grant_type", description, false);
     }
 
-    public int status() {
-        return status;
+    @Override
+    public ApiError.OAuth error() {
+        return (ApiError.OAuth) super.error();
     }
 
-    public String error() {
-        return error;
+    public int status() {
+        return error().status();
+    }
+
+    /** The RFC 6749 §5.2 code. */
+    public String errorCode() {
+        return error().code();
     }
 
     public boolean basicChallenge() {
-        return basicChallenge;
+        return error().basicChallenge();
     }
 
-    /** RFC 6749 allows %x20-21 / %x23-5B / %x5D-7E in error_description: no quotes, no backslashes. */
-    static String ascii(String description) {
-        StringBuilder out = new StringBuilder(description.length());
-        for (char c : description.toCharArray()) {
-            boolean allowed = c >= 0x20 && c <= 0x7E && c != '"' && c != '\\';
-            out.append(allowed ? c : '?');
-        }
-        return out.toString();
+    public long retryAfterSeconds() {
+        return error().retryAfterSeconds();
     }
 }

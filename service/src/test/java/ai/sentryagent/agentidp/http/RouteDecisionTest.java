@@ -6,10 +6,12 @@ import ai.sentryagent.agentidp.config.AppConfig;
 import ai.sentryagent.agentidp.observability.Metrics;
 import ai.sentryagent.agentidp.testing.RawHttp;
 import ai.sentryagent.agentidp.testing.RunningIdp;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -97,23 +99,21 @@ class RouteDecisionTest {
         Vertx vertx = Vertx.vertx();
         try {
             AppConfig config = AppConfig.fromEnvironment(RunningIdp.defaultVariables());
-            Routes.Dependencies deps = new Routes.Dependencies(
-                    config,
-                    null,
-                    null,
-                    new Metrics(),
-                    null,
-                    null,
-                    null,
-                    null,
-                    null,
-                    null,
-                    null,
-                    null,
-                    null,
-                    null,
-                    null);
-            Router router = Routes.create(vertx, deps);
+            Handler<RoutingContext> any = RoutingContext::end;
+            Routes.Handlers handlers = new Routes.Handlers(
+                    any,
+                    any,
+                    any,
+                    any,
+                    any,
+                    any,
+                    any,
+                    any,
+                    new AgentsApi(null, config.scopes()),
+                    new CredentialsApi(null, null, null, null),
+                    new AuditApi(null));
+            Router router = Routes.create(
+                    vertx, new Routes.Edge(config.http(), new Metrics(), new BearerAuth(null), null, null), handlers);
             // Routes without a path run on every request (request context, framing, CORS) or only fail; routes
             // with one are either public by design or decided by the policy.
             Set<String> open = Set.of(

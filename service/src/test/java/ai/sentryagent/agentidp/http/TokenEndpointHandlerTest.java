@@ -184,7 +184,7 @@ class TokenEndpointHandlerTest {
                 .handler(BodyHandler.create(false))
                 .handler(new OAuthGuard())
                 .handler(new TokenEndpoint(List.of(grant), new OAuthOutcomes(recorder, recorded::add, metrics)))
-                .failureHandler(new OAuthErrorHandler(metrics));
+                .failureHandler(new FailureHandler(Routes.Format.OAUTH, metrics));
         return vertx.createHttpServer().requestHandler(router).listen(0).compose(listening -> {
             server = listening;
             return WebClient.create(vertx, new WebClientOptions().setDefaultPort(listening.actualPort()))

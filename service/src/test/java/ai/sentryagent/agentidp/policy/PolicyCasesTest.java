@@ -3,9 +3,9 @@ package ai.sentryagent.agentidp.policy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ai.sentryagent.agentidp.config.Scopes;
 import ai.sentryagent.agentidp.http.Routes;
 import ai.sentryagent.agentidp.testing.RunningIdp;
-import ai.sentryagent.agentidp.token.Scopes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

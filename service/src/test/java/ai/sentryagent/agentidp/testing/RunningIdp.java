@@ -24,12 +24,14 @@ import java.util.concurrent.TimeUnit;
 public final class RunningIdp implements AutoCloseable {
     private final Vertx vertx;
     private final AgentIdp idp;
+    private final String deployment;
     private final HttpClient http =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    private RunningIdp(Vertx vertx, AgentIdp idp) {
+    private RunningIdp(Vertx vertx, AgentIdp idp, String deployment) {
         this.vertx = vertx;
         this.idp = idp;
+        this.deployment = deployment;
     }
 
     /** The bootstrap administrator every test instance has. */
@@ -87,11 +89,12 @@ public final class RunningIdp implements AutoCloseable {
         AppConfig config = AppConfig.fromEnvironment(variables);
         Vertx vertx = Vertx.vertx();
         try {
-            AgentIdp idp = AgentIdp.start(vertx, config)
+            AgentIdp idp = new AgentIdp(config);
+            String deployment = vertx.deployVerticle(idp)
                     .toCompletionStage()
                     .toCompletableFuture()
                     .get(60, TimeUnit.SECONDS);
-            return new RunningIdp(vertx, idp);
+            return new RunningIdp(vertx, idp, deployment);
         } catch (Exception e) {
             vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
             throw e;
@@ -100,7 +103,8 @@ public final class RunningIdp implements AutoCloseable {
 
     /** Runs audit retention now with the given period; returns how many events were archived and pruned. */
     public long pruneAudit(java.time.Duration retention) throws Exception {
-        return idp.pruneAudit(retention)
+        return idp.maintenance()
+                .pruneAudit(retention)
                 .toCompletionStage()
                 .toCompletableFuture()
                 .get(30, TimeUnit.SECONDS);
@@ -208,10 +212,11 @@ public final class RunningIdp implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        idp.close()
-                .eventually(vertx::close)
-                .toCompletionStage()
-                .toCompletableFuture()
-                .get(30, TimeUnit.SECONDS);
+        // Two steps from this thread: a callback of the undeployed verticle's context would never see Vert.x close.
+        try {
+            vertx.undeploy(deployment).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } finally {
+            vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        }
     }
 }

@@ -1,4 +1,4 @@
-package ai.sentryagent.agentidp.token;
+package ai.sentryagent.agentidp.config;
 
 import java.util.LinkedHashSet;
 import java.util.List;
