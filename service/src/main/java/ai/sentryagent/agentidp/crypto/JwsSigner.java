@@ -1,25 +1,34 @@
 package ai.sentryagent.agentidp.crypto;
 
 import com.amazon.corretto.crypto.provider.AmazonCorrettoCryptoProvider;
-import java.math.BigInteger;
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.ECDSASigner;
+import com.nimbusds.jose.crypto.RSASSASigner;
+import com.nimbusds.jose.jca.JCAContext;
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.util.Base64URL;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.PrivateKey;
 import java.security.Provider;
-import java.security.Signature;
-import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Supplier;
 import org.conscrypt.Conscrypt;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Signs JWS signing inputs with the current key. The signature is the token path's floor, so the signer takes the
- * fastest JCA provider that loads and proves itself with this very key (its probe signature must verify with the
- * JDK): the Amazon Corretto Crypto Provider (AWS-LC, native on linux-x86_64), else Conscrypt (BoringSSL, native on
- * linux-x86_64, macOS and Windows), else the JDK. Which one signs is logged at startup and exported as a metric.
+ * Signs JWS with the current key: a Nimbus {@link com.nimbusds.jose.JWSSigner} whose JCA context holds the fastest
+ * provider that loads and proves itself with this very key (its probe signature must verify with the JDK). The
+ * signature is the token path's floor, hence the order: the Amazon Corretto Crypto Provider (AWS-LC, native on
+ * linux-x86_64), else Conscrypt (BoringSSL, native on linux-x86_64, macOS and Windows), else the JDK. Which one signs
+ * is logged at startup and exported as a metric. ES256 signatures leave in their low-S form ({@link LowS}).
  */
-public final class JwsSigner {
+public final class JwsSigner implements com.nimbusds.jose.JWSSigner {
     private static final Logger LOG = LoggerFactory.getLogger(JwsSigner.class);
     private static final byte[] PROBE = "agentidp signer probe".getBytes(StandardCharsets.US_ASCII);
 
@@ -34,18 +43,19 @@ public final class JwsSigner {
 
     private final JwsAlgorithm algorithm;
     private final String providerName;
-    private final ThreadLocal<Signature> signatures;
+    private final com.nimbusds.jose.JWSSigner signer;
+    private final JWSHeader bareHeader;
 
-    private JwsSigner(SigningKeys keys, String providerName, Provider provider) {
+    private JwsSigner(SigningKeys keys, String providerName, Provider provider) throws JOSEException {
         this.algorithm = keys.algorithm();
         this.providerName = providerName;
-        this.signatures = ThreadLocal.withInitial(() -> {
-            try {
-                return initSign(keys, provider);
-            } catch (GeneralSecurityException e) {
-                throw new IllegalStateException(algorithm + " signing failed to initialise", e);
-            }
-        });
+        PrivateKey key = inProvider(keys.privateKey(), provider);
+        this.signer = switch (algorithm) {
+            case RS256 -> new RSASSASigner(key);
+            case ES256 -> new ECDSASigner(key, Curve.P_256);
+        };
+        signer.getJCAContext().setProvider(provider);
+        this.bareHeader = new JWSHeader(algorithm.jose());
     }
 
     /** The signer on the fastest candidate that works with these keys. */
@@ -57,13 +67,10 @@ public final class JwsSigner {
     public static JwsSigner create(SigningKeys keys, List<Candidate> candidates) {
         for (Candidate candidate : candidates) {
             try {
-                Provider provider = candidate.provider().get();
-                JwsSigner signer = new JwsSigner(keys, candidate.name(), provider);
-                byte[] signature = signer.sign(PROBE);
-                Signature verifier = Signature.getInstance(keys.algorithm().jdkVerifying());
-                verifier.initVerify(keys.current().key());
-                verifier.update(PROBE);
-                if (verifier.verify(signature)) {
+                JwsSigner signer = new JwsSigner(keys, candidate.name(), candidate.provider().get());
+                JWSHeader header = new JWSHeader(keys.algorithm().jose());
+                // Checked by the JDK's own provider: a native library that signs wrongly is never used.
+                if (keys.current().verifier().verify(header, PROBE, signer.sign(header, PROBE))) {
                     return signer;
                 }
                 LOG.warn("{} produced an invalid {} signature; not using it", candidate.name(), keys.algorithm());
@@ -78,16 +85,35 @@ public final class JwsSigner {
         throw new IllegalStateException("no JCA provider signs " + keys.algorithm() + " with this key");
     }
 
-    /** The JWS signature of {@code signingInput}: PKCS#1 v1.5 for RS256, R‖S for ES256. */
+    /** The JWS signature over {@code signingInput}: PKCS#1 v1.5 for RS256, low-S R‖S for ES256. */
+    @Override
+    public Base64URL sign(JWSHeader header, byte[] signingInput) throws JOSEException {
+        Base64URL signature = signer.sign(header, signingInput);
+        if (algorithm != JwsAlgorithm.ES256) {
+            return signature;
+        }
+        byte[] concatenated = signature.decode();
+        byte[] low = LowS.normalise(concatenated);
+        return low == concatenated ? signature : Base64URL.encode(low);
+    }
+
+    /** The raw JWS signature bytes over {@code signingInput}, for callers that build the compact form themselves. */
     public byte[] sign(byte[] signingInput) {
         try {
-            Signature signature = signatures.get();
-            signature.update(signingInput);
-            byte[] raw = signature.sign();
-            return algorithm == JwsAlgorithm.ES256 ? derToConcatenated(raw) : raw;
-        } catch (GeneralSecurityException e) {
+            return sign(bareHeader, signingInput).decode();
+        } catch (JOSEException e) {
             throw new IllegalStateException(algorithm + " signing failed", e);
         }
+    }
+
+    @Override
+    public Set<JWSAlgorithm> supportedJWSAlgorithms() {
+        return Set.of(algorithm.jose());
+    }
+
+    @Override
+    public JCAContext getJCAContext() {
+        return signer.getJCAContext();
     }
 
     public JwsAlgorithm algorithm() {
@@ -99,11 +125,19 @@ public final class JwsSigner {
         return providerName;
     }
 
-    private static Signature initSign(SigningKeys keys, Provider provider) throws GeneralSecurityException {
-        String name = keys.algorithm().jcaSigning();
-        Signature signature = provider == null ? Signature.getInstance(name) : Signature.getInstance(name, provider);
-        signature.initSign(keys.privateKey());
-        return signature;
+    /**
+     * The key as the provider's own key object. Native providers otherwise re-import a JDK key on every
+     * {@code initSign}, which Nimbus calls once per signature.
+     */
+    private static PrivateKey inProvider(PrivateKey key, Provider provider) {
+        if (provider == null) {
+            return key;
+        }
+        try {
+            return (PrivateKey) KeyFactory.getInstance(key.getAlgorithm(), provider).translateKey(key);
+        } catch (GeneralSecurityException | RuntimeException e) {
+            return key;
+        }
     }
 
     private static Provider accp() {
@@ -119,37 +153,5 @@ public final class JwsSigner {
             throw new IllegalStateException("native library not loaded");
         }
         return Conscrypt.newProvider();
-    }
-
-    /**
-     * An ASN.1 DER ECDSA-Sig-Value {r, s} as the fixed-length R‖S that JWS uses (RFC 7518 §3.4), with S in its low
-     * form.
-     */
-    static byte[] derToConcatenated(byte[] der) {
-        int position = 0;
-        if (der.length < 8 || der[position++] != 0x30) {
-            throw new IllegalStateException("not a DER ECDSA signature");
-        }
-        int length = der[position++] & 0xff;
-        if (length == 0x81) {
-            length = der[position++] & 0xff;
-        }
-        if (position + length != der.length) {
-            throw new IllegalStateException("not a DER ECDSA signature");
-        }
-        byte[] out = new byte[2 * P256.FIELD_BYTES];
-        for (int part = 0; part < 2; part++) {
-            if (der[position++] != 0x02) {
-                throw new IllegalStateException("not a DER ECDSA signature");
-            }
-            int size = der[position++] & 0xff;
-            BigInteger value = new BigInteger(1, Arrays.copyOfRange(der, position, position + size));
-            if (part == 1) {
-                value = P256.lowS(value); // one spelling per signature: TokenCodec refuses the high-S twin
-            }
-            position += size;
-            System.arraycopy(P256.fixedLength(value), 0, out, part * P256.FIELD_BYTES, P256.FIELD_BYTES);
-        }
-        return out;
     }
 }
