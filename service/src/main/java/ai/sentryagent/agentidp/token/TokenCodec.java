@@ -109,7 +109,9 @@ public final class TokenCodec {
     }
 
     public String sign(AccessToken token) {
-        Payload payload = new Payload(Base64URL.encode(token.toClaims().encode().getBytes(StandardCharsets.UTF_8)));
+        // The JDK's encoder: measurably cheaper per token than Nimbus's own Base64URL.encode.
+        Payload payload =
+                new Payload(new Base64URL(B64.encodeToString(token.toClaims().encode().getBytes(StandardCharsets.UTF_8))));
         JWSObject jws = new JWSObject(signingHeader, payload);
         try {
             jws.sign(signer);

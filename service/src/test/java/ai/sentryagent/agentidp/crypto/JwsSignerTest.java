@@ -9,7 +9,12 @@ import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.security.Provider;
-import java.security.Security;
+import java.security.InvalidKeyException;
+import java.security.NoSuchAlgorithmException;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.SignatureException;
+import java.security.SignatureSpi;
 import java.security.Signature;
 import java.security.interfaces.ECPublicKey;
 import java.util.Arrays;
@@ -69,32 +74,95 @@ class JwsSignerTest {
     }
 
     @Test
-    void theSignerSignsThroughTheProviderItChose() {
+    void theSignerSignsThroughTheProviderItChose() throws Exception {
         AtomicInteger signatures = new AtomicInteger();
-        // A provider that hands out the JDK's implementations and counts what it is asked for: whatever signs goes
-        // through it, or the count stays where the probe left it.
-        Provider counting = new Provider("Counting", "1", "counts Signature lookups") {
-            @Override
-            public synchronized Service getService(String type, String algorithm) {
-                if (type.equals("Signature")) {
-                    signatures.incrementAndGet();
-                }
-                for (Provider jdk : Security.getProviders()) {
-                    Service service = jdk.getService(type, algorithm);
-                    if (service != null) {
-                        return service;
-                    }
-                }
-                return null;
-            }
-        };
+        Provider counting = new CountingProvider(signatures);
         for (KeyPair pair : List.of(RSA, EC)) {
             SigningKeys keys = SigningKeys.of(pair.getPrivate(), pair.getPublic(), List.of());
             JwsSigner signer = JwsSigner.create(keys, List.of(new JwsSigner.Candidate("Counting", () -> counting)));
             assertThat(signer.getJCAContext().getProvider()).isSameAs(counting);
             int before = signatures.get();
-            signer.sign("eyJhbGciOi.e30".getBytes(StandardCharsets.US_ASCII));
-            assertThat(signatures.get()).as(keys.algorithm().name()).isEqualTo(before + 1);
+            byte[] input = "eyJhbGciOi.e30".getBytes(StandardCharsets.US_ASCII);
+            byte[] signature = signer.sign(input);
+            signer.sign(input);
+            assertThat(signatures.get()).as(keys.algorithm().name()).isEqualTo(before + 2);
+            // And what it signed is a real signature, not the provider's word for it.
+            Signature jdk = Signature.getInstance(
+                    keys.algorithm() == JwsAlgorithm.ES256 ? "SHA256withECDSAinP1363Format" : "SHA256withRSA");
+            jdk.initVerify(pair.getPublic());
+            jdk.update(input);
+            assertThat(jdk.verify(signature)).isTrue();
+        }
+    }
+
+    /**
+     * A JCA provider whose signatures are the JDK's, counted as they are made: if the signer signed through anything
+     * else (Nimbus's defaults, the JDK's providers directly), the count would not move.
+     */
+    private static final class CountingProvider extends Provider {
+        CountingProvider(AtomicInteger signatures) {
+            super("Counting", "1", "counts signatures");
+            for (String algorithm : List.of("SHA256withRSA", "SHA256withECDSA")) {
+                putService(new Service(this, "Signature", algorithm, CountingSignature.class.getName(), null, null) {
+                    @Override
+                    public Object newInstance(Object parameter) throws NoSuchAlgorithmException {
+                        return new CountingSignature(Signature.getInstance(algorithm), signatures);
+                    }
+                });
+            }
+        }
+    }
+
+    private static final class CountingSignature extends SignatureSpi {
+        private final Signature jdk;
+        private final AtomicInteger signatures;
+
+        CountingSignature(Signature jdk, AtomicInteger signatures) {
+            this.jdk = jdk;
+            this.signatures = signatures;
+        }
+
+        @Override
+        protected void engineInitSign(PrivateKey key) throws InvalidKeyException {
+            jdk.initSign(key);
+        }
+
+        @Override
+        protected void engineInitVerify(PublicKey key) throws InvalidKeyException {
+            jdk.initVerify(key);
+        }
+
+        @Override
+        protected void engineUpdate(byte b) throws SignatureException {
+            jdk.update(b);
+        }
+
+        @Override
+        protected void engineUpdate(byte[] b, int off, int len) throws SignatureException {
+            jdk.update(b, off, len);
+        }
+
+        @Override
+        protected byte[] engineSign() throws SignatureException {
+            signatures.incrementAndGet();
+            return jdk.sign();
+        }
+
+        @Override
+        protected boolean engineVerify(byte[] sigBytes) throws SignatureException {
+            return jdk.verify(sigBytes);
+        }
+
+        @Override
+        @Deprecated
+        protected void engineSetParameter(String param, Object value) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        @Deprecated
+        protected Object engineGetParameter(String param) {
+            throw new UnsupportedOperationException();
         }
     }
 
