@@ -176,8 +176,8 @@ public final class SmokeCommand implements Callable<Integer> {
         } else if (jwk instanceof ECKey ec && JWSAlgorithm.Family.EC.contains(alg)) {
             verifier = new ECDSAVerifier(ec);
         } else {
-            throw new IllegalStateException(
-                    "the token is signed " + alg + ", which JWKS key " + kid + " (" + jwk.getKeyType() + ") cannot verify");
+            throw new IllegalStateException("the token is signed " + alg + ", which JWKS key " + kid + " ("
+                    + jwk.getKeyType() + ") cannot verify");
         }
         expect(jws.verify(verifier), alg + " signature does not verify against JWKS key " + kid);
         JsonObject claims = new JsonObject(jws.getPayload().toString());

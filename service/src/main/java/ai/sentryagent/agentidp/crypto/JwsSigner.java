@@ -88,7 +88,8 @@ public final class JwsSigner implements com.nimbusds.jose.JWSSigner {
     public static JwsSigner create(SigningKeys keys, List<Candidate> candidates) {
         for (Candidate candidate : candidates) {
             try {
-                JwsSigner signer = new JwsSigner(keys, candidate.name(), candidate.provider().get());
+                JwsSigner signer = new JwsSigner(
+                        keys, candidate.name(), candidate.provider().get());
                 JWSHeader header = new JWSHeader(keys.algorithm().jose());
                 // Checked by the JDK's own provider: a native library that signs wrongly is never used.
                 if (keys.current().verifier().verify(header, PROBE, signer.sign(header, PROBE))) {

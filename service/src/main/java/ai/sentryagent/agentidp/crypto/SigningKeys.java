@@ -40,16 +40,18 @@ public record SigningKeys(
             JWK jwk;
             try {
                 jwk = switch (algorithm) {
-                    case RS256 -> new RSAKey.Builder((RSAPublicKey) key)
-                            .keyUse(KeyUse.SIGNATURE)
-                            .algorithm(algorithm.jose())
-                            .keyIDFromThumbprint()
-                            .build();
-                    case ES256 -> new ECKey.Builder(p256((ECPublicKey) key), (ECPublicKey) key)
-                            .keyUse(KeyUse.SIGNATURE)
-                            .algorithm(algorithm.jose())
-                            .keyIDFromThumbprint()
-                            .build();
+                    case RS256 ->
+                        new RSAKey.Builder((RSAPublicKey) key)
+                                .keyUse(KeyUse.SIGNATURE)
+                                .algorithm(algorithm.jose())
+                                .keyIDFromThumbprint()
+                                .build();
+                    case ES256 ->
+                        new ECKey.Builder(p256((ECPublicKey) key), (ECPublicKey) key)
+                                .keyUse(KeyUse.SIGNATURE)
+                                .algorithm(algorithm.jose())
+                                .keyIDFromThumbprint()
+                                .build();
                 };
             } catch (JOSEException e) {
                 throw new IllegalStateException("SHA-256 is not available for the RFC 7638 thumbprint", e);

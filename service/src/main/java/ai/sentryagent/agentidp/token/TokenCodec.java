@@ -14,13 +14,13 @@ import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
+import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
-import java.text.ParseException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -57,6 +57,7 @@ public final class TokenCodec {
     private final JWSHeader signingHeader;
     /** By the exact encoded header this service writes for each key. */
     private final Map<String, Verification> verifications;
+
     private final JwsSigner signer;
 
     public TokenCodec(SigningKeys keys, JwsSigner signer, String issuer, String audience, Duration ttl, Clock clock) {
@@ -71,7 +72,8 @@ public final class TokenCodec {
                     header.toBase64URL().toString(), new Verification(key.algorithm(), header, key.verifier()));
         }
         this.verifications = Map.copyOf(verifications);
-        this.signingHeader = header(keys.current().algorithm().name(), keys.current().kid());
+        this.signingHeader =
+                header(keys.current().algorithm().name(), keys.current().kid());
         this.signer = signer;
     }
 
@@ -80,7 +82,8 @@ public final class TokenCodec {
      * that Nimbus reuses them instead of re-serialising the header for every token.
      */
     private static JWSHeader header(String alg, String kid) {
-        JsonObject header = new JsonObject().put("alg", alg).put("typ", "at+jwt").put("kid", kid);
+        JsonObject header =
+                new JsonObject().put("alg", alg).put("typ", "at+jwt").put("kid", kid);
         try {
             return JWSHeader.parse(Base64URL.encode(header.encode().getBytes(StandardCharsets.UTF_8)));
         } catch (ParseException e) {
@@ -110,8 +113,8 @@ public final class TokenCodec {
 
     public String sign(AccessToken token) {
         // The JDK's encoder: measurably cheaper per token than Nimbus's own Base64URL.encode.
-        Payload payload =
-                new Payload(new Base64URL(B64.encodeToString(token.toClaims().encode().getBytes(StandardCharsets.UTF_8))));
+        Payload payload = new Payload(
+                new Base64URL(B64.encodeToString(token.toClaims().encode().getBytes(StandardCharsets.UTF_8))));
         JWSObject jws = new JWSObject(signingHeader, payload);
         try {
             jws.sign(signer);

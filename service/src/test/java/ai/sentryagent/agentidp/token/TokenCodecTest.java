@@ -52,7 +52,8 @@ class TokenCodecTest {
         assertThat(header.getString("typ")).isEqualTo("at+jwt");
         assertThat(header.getString("kid")).isEqualTo(keys.current().kid());
         boolean es256 = header.getString("alg").equals("ES256");
-        assertThat(header.getString("alg")).isEqualTo(pair.getPublic().getAlgorithm().equals("EC") ? "ES256" : "RS256");
+        assertThat(header.getString("alg"))
+                .isEqualTo(pair.getPublic().getAlgorithm().equals("EC") ? "ES256" : "RS256");
 
         Signature jdk = Signature.getInstance(es256 ? "SHA256withECDSAinP1363Format" : "SHA256withRSA");
         jdk.initVerify(pair.getPublic());
@@ -66,8 +67,8 @@ class TokenCodecTest {
         assertThat(payload.getLong("exp") - payload.getLong("iat")).isEqualTo(300);
         assertThat(codec.verify(token)).contains(claims);
         // One flipped signature bit is no token (RFC 7515 §5.2 step 8).
-        String tampered = parts[0] + "." + parts[1] + "." + (parts[2].charAt(0) == 'A' ? "B" : "A")
-                + parts[2].substring(1);
+        String tampered =
+                parts[0] + "." + parts[1] + "." + (parts[2].charAt(0) == 'A' ? "B" : "A") + parts[2].substring(1);
         assertThat(codec.verify(tampered)).isEmpty();
     }
 }
