@@ -2,6 +2,8 @@ package ai.sentryagent.agentidp.crypto;
 
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.JWSSigner;
+import com.nimbusds.jose.JWSVerifier;
 import com.nimbusds.jose.crypto.ECDSASigner;
 import com.nimbusds.jose.crypto.ECDSAVerifier;
 import com.nimbusds.jose.crypto.RSASSASigner;
@@ -60,7 +62,7 @@ public record SigningKeys(
         }
 
         /** A Nimbus verifier for this key; it refuses any {@code crit} header (RFC 7515 §4.1.11). */
-        public com.nimbusds.jose.JWSVerifier verifier() {
+        public JWSVerifier verifier() {
             try {
                 return switch (algorithm) {
                     case RS256 -> new RSASSAVerifier((RSAPublicKey) key);
@@ -117,7 +119,7 @@ public record SigningKeys(
         try {
             byte[] probe = "agentidp key pair probe".getBytes(StandardCharsets.US_ASCII);
             JWSHeader header = new JWSHeader(publicKey.algorithm().jose());
-            var signer = publicKey.algorithm() == JwsAlgorithm.ES256
+            JWSSigner signer = publicKey.algorithm() == JwsAlgorithm.ES256
                     ? new ECDSASigner(privateKey, Curve.P_256)
                     : new RSASSASigner(privateKey);
             return publicKey.verifier().verify(header, probe, signer.sign(header, probe));
