@@ -2,6 +2,10 @@ package ai.sentryagent.agentidp.token;
 
 import ai.sentryagent.agentidp.crypto.JwsSigner;
 import ai.sentryagent.agentidp.crypto.SigningKeys;
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.JWSVerifier;
+import com.nimbusds.jose.util.Base64URL;
 import io.vertx.core.json.JsonObject;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
@@ -21,7 +25,7 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * Not a test: the CPU cost of signing and serialising one access token with the hand-written JOSE this service had
+ * Not a test: the CPU cost of signing and serialising one access token, and of verifying its signature, with the hand-written JOSE this service had
  * until issue 15 ("old", reproduced below as it was, on the same provider) and with Nimbus ("new", {@link
  * TokenCodec#sign}), in one JVM, alternating old and new so that a neighbour's load hits both. Reports thread CPU
  * µs per token for each round and the median new/old ratio. Run on demand:
@@ -85,15 +89,67 @@ public final class JoseOverhead {
                         now,
                         now / old);
             }
-            ratios.sort(Double::compare);
-            System.out.printf(
-                    Locale.ROOT,
-                    "  %s median new/old %.3f (min %.3f, max %.3f)%n",
-                    keys.algorithm(),
-                    ratios.get(ratios.size() / 2),
-                    ratios.get(0),
-                    ratios.get(ratios.size() - 1));
+            report(keys.algorithm() + " sign", ratios);
+
+            // Verification (introspection, bearer tokens on the management API): the JDK Signature the service
+            // used to call directly against the Nimbus verifier it calls now, on the same signed bytes.
+            String signed = codec.sign(token);
+            int dot = signed.lastIndexOf('.');
+            byte[] input = signed.substring(0, dot).getBytes(StandardCharsets.US_ASCII);
+            Base64URL signature = new Base64URL(signed.substring(dot + 1));
+            byte[] signatureBytes = signature.decode();
+            JWSVerifier verifier = keys.current().verifier();
+            JWSHeader header = new JWSHeader(keys.algorithm().jose());
+            String jdkName = keys.algorithm().name().equals("ES256") ? "SHA256withECDSAinP1363Format" : "SHA256withRSA";
+            Sign legacyVerify = () -> {
+                try {
+                    Signature jdk = Signature.getInstance(jdkName);
+                    jdk.initVerify(keys.current().key());
+                    jdk.update(input);
+                    return jdk.verify(signatureBytes) ? "y" : "";
+                } catch (GeneralSecurityException e) {
+                    throw new IllegalStateException(e);
+                }
+            };
+            Sign nimbusVerify = () -> {
+                try {
+                    return verifier.verify(header, input, signature) ? "y" : "";
+                } catch (JOSEException e) {
+                    throw new IllegalStateException(e);
+                }
+            };
+            int m = keys.algorithm().name().equals("RS256") ? 20_000 : 5_000;
+            measure(legacyVerify, m);
+            measure(nimbusVerify, m);
+            List<Double> verifyRatios = new ArrayList<>();
+            for (int round = 0; round < rounds; round++) {
+                boolean oldFirst = round % 2 == 0;
+                double a = measure(oldFirst ? legacyVerify : nimbusVerify, m);
+                double b = measure(oldFirst ? nimbusVerify : legacyVerify, m);
+                double old = oldFirst ? a : b;
+                double now = oldFirst ? b : a;
+                verifyRatios.add(now / old);
+                System.out.printf(
+                        Locale.ROOT,
+                        "  verify round %d: old %.2f µs, new %.2f µs per token, new/old %.3f%n",
+                        round + 1,
+                        old,
+                        now,
+                        now / old);
+            }
+            report(keys.algorithm() + " verify", verifyRatios);
         }
+    }
+
+    private static void report(String what, List<Double> ratios) {
+        ratios.sort(Double::compare);
+        System.out.printf(
+                Locale.ROOT,
+                "  %s median new/old %.3f (min %.3f, max %.3f)%n",
+                what,
+                ratios.get(ratios.size() / 2),
+                ratios.get(0),
+                ratios.get(ratios.size() - 1));
     }
 
     private interface Sign {
