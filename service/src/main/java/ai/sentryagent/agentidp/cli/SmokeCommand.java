@@ -1,25 +1,30 @@
 package ai.sentryagent.agentidp.cli;
 
-import io.vertx.core.json.JsonArray;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSObject;
+import com.nimbusds.jose.JWSVerifier;
+import com.nimbusds.jose.crypto.ECDSAVerifier;
+import com.nimbusds.jose.crypto.RSASSAVerifier;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.RSAKey;
 import io.vertx.core.json.JsonObject;
-import java.math.BigInteger;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.security.KeyFactory;
-import java.security.Signature;
 import java.security.cert.X509Certificate;
-import java.security.interfaces.RSAPublicKey;
-import java.security.spec.RSAPublicKeySpec;
+import java.text.ParseException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import picocli.CommandLine.Command;
@@ -27,8 +32,9 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code smoke --url URL}: the post-deploy checks as one command — health, readiness, metrics, JWKS, metadata, a
- * token round trip (with client credentials) and TLS (version and certificate) — printed as a table, exit code 0
- * only when nothing failed.
+ * token round trip (with client credentials; the token is verified with Nimbus against the JWKS key its {@code kid}
+ * names, RS256 or ES256) and TLS (version and certificate) — printed as a table, exit code 0 only when nothing
+ * failed.
  */
 @Command(name = "smoke", description = "Check a deployed AgentIdP: health, metrics, JWKS, a token, TLS.")
 public final class SmokeCommand implements Callable<Integer> {
@@ -85,17 +91,25 @@ public final class SmokeCommand implements Callable<Integer> {
             return "200, "
                     + r.body().lines().filter(l -> l.startsWith("# TYPE")).count() + " metric families";
         });
-        JsonArray[] keys = new JsonArray[1];
+        JWKSet[] keys = new JWKSet[1];
         check("jwks", () -> {
             HttpResponse<String> r = get(base + "/.well-known/jwks.json");
             expect(r.statusCode() == 200, "status " + r.statusCode());
-            keys[0] = new JsonObject(r.body()).getJsonArray("keys");
-            expect(keys[0] != null && !keys[0].isEmpty(), "no keys");
-            JsonObject first = keys[0].getJsonObject(0);
-            expect(
-                    "RSA".equals(first.getString("kty")) && first.getString("kid") != null && !first.containsKey("d"),
-                    "first key is not a public RSA key with a kid");
-            return keys[0].size() + " key(s), kid " + first.getString("kid");
+            try {
+                keys[0] = JWKSet.parse(r.body());
+            } catch (ParseException e) {
+                throw new IllegalStateException("not a JWK set (RFC 7517 §5): " + e.getMessage());
+            }
+            expect(!keys[0].getKeys().isEmpty(), "no keys");
+            for (JWK key : keys[0].getKeys()) {
+                expect(key.getKeyID() != null, "a " + key.getKeyType() + " key has no kid");
+                expect(!key.isPrivate(), "key " + key.getKeyID() + " carries private key material");
+            }
+            return keys[0].getKeys().size() + " key(s), "
+                    + keys[0].getKeys().stream()
+                            .map(k -> (k.getAlgorithm() == null ? k.getKeyType() : k.getAlgorithm()) + " kid "
+                                    + k.getKeyID())
+                            .collect(Collectors.joining(", "));
         });
         String[] issuer = new String[1];
         check("metadata", () -> {
@@ -123,7 +137,7 @@ public final class SmokeCommand implements Callable<Integer> {
         return checks.stream().anyMatch(c -> c.result().equals("FAIL")) ? 1 : 0;
     }
 
-    private String tokenRoundTrip(String base, JsonArray keys, String issuer) throws Exception {
+    private String tokenRoundTrip(String base, JWKSet keys, String issuer) throws Exception {
         String basic = Base64.getEncoder()
                 .encodeToString((URLEncoder.encode(clientId, StandardCharsets.UTF_8) + ":"
                                 + URLEncoder.encode(clientSecret, StandardCharsets.UTF_8))
@@ -140,27 +154,37 @@ public final class SmokeCommand implements Callable<Integer> {
                 r.statusCode() == 200,
                 "token request answered " + r.statusCode() + " " + new JsonObject(r.body()).getString("error", ""));
         String token = new JsonObject(r.body()).getString("access_token");
-        String[] parts = token.split("\\.");
-        JsonObject header = new JsonObject(new String(Base64.getUrlDecoder().decode(parts[0]), StandardCharsets.UTF_8));
-        JsonObject claims = new JsonObject(new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8));
+        expect(token != null, "the token response has no access_token");
         expect(keys != null, "no JWKS to verify against");
-        JsonObject jwk = keys.stream()
-                .map(JsonObject.class::cast)
-                .filter(k -> k.getString("kid").equals(header.getString("kid")))
-                .findFirst()
-                .orElseThrow(() -> new IllegalStateException("the token's kid is not in the JWKS"));
-        RSAPublicKey key = (RSAPublicKey) KeyFactory.getInstance("RSA")
-                .generatePublic(new RSAPublicKeySpec(
-                        new BigInteger(1, Base64.getUrlDecoder().decode(jwk.getString("n"))),
-                        new BigInteger(1, Base64.getUrlDecoder().decode(jwk.getString("e")))));
-        Signature verifier = Signature.getInstance("SHA256withRSA");
-        verifier.initVerify(key);
-        verifier.update((parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII));
-        expect(verifier.verify(Base64.getUrlDecoder().decode(parts[2])), "signature does not verify against the JWKS");
-        expect("at+jwt".equals(header.getString("typ")), "typ is not at+jwt");
+        JWSObject jws;
+        try {
+            jws = JWSObject.parse(token);
+        } catch (ParseException e) {
+            throw new IllegalStateException("the access token is not a compact JWS: " + e.getMessage());
+        }
+        JWSAlgorithm alg = jws.getHeader().getAlgorithm();
+        String kid = jws.getHeader().getKeyID();
+        expect(kid != null, "the token header has no kid");
+        JWK jwk = keys.getKeyByKeyId(kid);
+        expect(jwk != null, "the token's kid " + kid + " is not in the JWKS");
+        expect(
+                jwk.getAlgorithm() == null || jwk.getAlgorithm().equals(alg),
+                "the token is signed " + alg + " but JWKS key " + kid + " is for " + jwk.getAlgorithm());
+        JWSVerifier verifier;
+        if (jwk instanceof RSAKey rsa && JWSAlgorithm.Family.RSA.contains(alg)) {
+            verifier = new RSASSAVerifier(rsa);
+        } else if (jwk instanceof ECKey ec && JWSAlgorithm.Family.EC.contains(alg)) {
+            verifier = new ECDSAVerifier(ec);
+        } else {
+            throw new IllegalStateException("the token is signed " + alg + ", which JWKS key " + kid + " ("
+                    + jwk.getKeyType() + ") cannot verify");
+        }
+        expect(jws.verify(verifier), alg + " signature does not verify against JWKS key " + kid);
+        JsonObject claims = new JsonObject(jws.getPayload().toString());
+        expect("at+jwt".equals(String.valueOf(jws.getHeader().getType())), "typ is not at+jwt");
         expect(issuer == null || issuer.equals(claims.getString("iss")), "iss differs from the metadata issuer");
         expect(claims.getLong("exp", 0L) > Instant.now().getEpochSecond(), "token already expired");
-        return "200, RS256 signature verified against the JWKS, expires in "
+        return "200, " + alg + " signature verified against the JWKS, expires in "
                 + (claims.getLong("exp") - Instant.now().getEpochSecond()) + " s";
     }
 

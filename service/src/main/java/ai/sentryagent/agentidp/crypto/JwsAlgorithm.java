@@ -1,5 +1,6 @@
 package ai.sentryagent.agentidp.crypto;
 
+import com.nimbusds.jose.JWSAlgorithm;
 import java.security.Key;
 import java.security.interfaces.ECKey;
 import java.security.interfaces.RSAKey;
@@ -7,26 +8,19 @@ import java.security.interfaces.RSAKey;
 /** The JWS algorithms tokens are signed with (RFC 7518 §3.1); the signing key's type decides which. */
 public enum JwsAlgorithm {
     /** RSASSA-PKCS1-v1_5 with SHA-256; RSA keys of at least 2048 bits. */
-    RS256("SHA256withRSA", "SHA256withRSA"),
+    RS256(JWSAlgorithm.RS256),
     /** ECDSA on P-256 with SHA-256; the signature is R‖S, 64 bytes (RFC 7518 §3.4). */
-    ES256("SHA256withECDSA", "SHA256withECDSAinP1363Format");
+    ES256(JWSAlgorithm.ES256);
 
-    private final String jcaSigning;
-    private final String jdkVerifying;
+    private final JWSAlgorithm jose;
 
-    JwsAlgorithm(String jcaSigning, String jdkVerifying) {
-        this.jcaSigning = jcaSigning;
-        this.jdkVerifying = jdkVerifying;
+    JwsAlgorithm(JWSAlgorithm jose) {
+        this.jose = jose;
     }
 
-    /** The JCA name signers are asked for (DER-encoded for ECDSA, which {@link JwsSigner} transcodes). */
-    String jcaSigning() {
-        return jcaSigning;
-    }
-
-    /** The JDK's name for verifying a JWS signature as it appears in the token. */
-    String jdkVerifying() {
-        return jdkVerifying;
+    /** The same algorithm as Nimbus names it. */
+    public JWSAlgorithm jose() {
+        return jose;
     }
 
     /** The algorithm a key signs with. */

@@ -1,27 +1,46 @@
 package ai.sentryagent.agentidp.crypto;
 
 import com.amazon.corretto.crypto.provider.AmazonCorrettoCryptoProvider;
-import java.math.BigInteger;
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.impl.AlgorithmSupportMessage;
+import com.nimbusds.jose.crypto.impl.ECDSA;
+import com.nimbusds.jose.crypto.impl.RSASSA;
+import com.nimbusds.jose.jca.JCAContext;
+import com.nimbusds.jose.util.Base64URL;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
+import java.security.PrivateKey;
 import java.security.Provider;
 import java.security.Signature;
-import java.util.Arrays;
+import java.security.SignatureException;
+import java.util.Base64;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Supplier;
 import org.conscrypt.Conscrypt;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Signs JWS signing inputs with the current key. The signature is the token path's floor, so the signer takes the
- * fastest JCA provider that loads and proves itself with this very key (its probe signature must verify with the
- * JDK): the Amazon Corretto Crypto Provider (AWS-LC, native on linux-x86_64), else Conscrypt (BoringSSL, native on
- * linux-x86_64, macOS and Windows), else the JDK. Which one signs is logged at startup and exported as a metric.
+ * Signs JWS with the current key, as a Nimbus {@link com.nimbusds.jose.JWSSigner}: {@link com.nimbusds.jose.JWSObject}
+ * builds the signing input and the compact form, Nimbus names the JCA algorithm and transcodes ECDSA's DER into
+ * R‖S. The signature itself comes from the fastest JCA provider that loads and proves itself with this very key
+ * (its probe signature must verify with the JDK), held in the {@link JCAContext}: the Amazon Corretto Crypto Provider
+ * (AWS-LC, native on linux-x86_64), else Conscrypt (BoringSSL, native on linux-x86_64, macOS and Windows), else the
+ * JDK. Which one signs is logged at startup and exported as a metric. ES256 signatures leave in their low-S form
+ * ({@link LowS}).
+ *
+ * <p>Not Nimbus's own {@code RSASSASigner}/{@code ECDSASigner}: they look up and initialise a JCA {@link Signature}
+ * for every token, which measured +28 % CPU per ES256 token (bench/results/jose-2026-12-02.txt); this keeps one
+ * initialised {@code Signature} per thread, as the service always has.
  */
-public final class JwsSigner {
+public final class JwsSigner implements com.nimbusds.jose.JWSSigner {
     private static final Logger LOG = LoggerFactory.getLogger(JwsSigner.class);
     private static final byte[] PROBE = "agentidp signer probe".getBytes(StandardCharsets.US_ASCII);
+    /** The JDK's encoder: measurably cheaper per token than Nimbus's own {@code Base64URL.encode}. */
+    private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
 
     /** A provider to try; {@code null} from the supplier means the JDK's default providers. */
     public record Candidate(String name, Supplier<Provider> provider) {}
@@ -34,15 +53,27 @@ public final class JwsSigner {
 
     private final JwsAlgorithm algorithm;
     private final String providerName;
+    private final JCAContext context;
+    private final JWSHeader bareHeader;
+    private final Set<JWSAlgorithm> supported;
     private final ThreadLocal<Signature> signatures;
 
     private JwsSigner(SigningKeys keys, String providerName, Provider provider) {
         this.algorithm = keys.algorithm();
         this.providerName = providerName;
+        this.context = new JCAContext(provider, null);
+        this.bareHeader = new JWSHeader(algorithm.jose());
+        this.supported = Set.of(algorithm.jose());
+        PrivateKey key = keys.privateKey();
         this.signatures = ThreadLocal.withInitial(() -> {
             try {
-                return initSign(keys, provider);
-            } catch (GeneralSecurityException e) {
+                Signature signature = switch (algorithm) {
+                    case RS256 -> RSASSA.getSignerAndVerifier(algorithm.jose(), context.getProvider());
+                    case ES256 -> ECDSA.getSignerAndVerifier(algorithm.jose(), context.getProvider());
+                };
+                signature.initSign(key);
+                return signature;
+            } catch (JOSEException | GeneralSecurityException e) {
                 throw new IllegalStateException(algorithm + " signing failed to initialise", e);
             }
         });
@@ -57,13 +88,11 @@ public final class JwsSigner {
     public static JwsSigner create(SigningKeys keys, List<Candidate> candidates) {
         for (Candidate candidate : candidates) {
             try {
-                Provider provider = candidate.provider().get();
-                JwsSigner signer = new JwsSigner(keys, candidate.name(), provider);
-                byte[] signature = signer.sign(PROBE);
-                Signature verifier = Signature.getInstance(keys.algorithm().jdkVerifying());
-                verifier.initVerify(keys.current().key());
-                verifier.update(PROBE);
-                if (verifier.verify(signature)) {
+                JwsSigner signer = new JwsSigner(
+                        keys, candidate.name(), candidate.provider().get());
+                JWSHeader header = new JWSHeader(keys.algorithm().jose());
+                // Checked by the JDK's own provider: a native library that signs wrongly is never used.
+                if (keys.current().verifier().verify(header, PROBE, signer.sign(header, PROBE))) {
                     return signer;
                 }
                 LOG.warn("{} produced an invalid {} signature; not using it", candidate.name(), keys.algorithm());
@@ -78,16 +107,45 @@ public final class JwsSigner {
         throw new IllegalStateException("no JCA provider signs " + keys.algorithm() + " with this key");
     }
 
-    /** The JWS signature of {@code signingInput}: PKCS#1 v1.5 for RS256, R‖S for ES256. */
-    public byte[] sign(byte[] signingInput) {
+    /** The JWS signature over {@code signingInput}: PKCS#1 v1.5 for RS256, low-S R‖S for ES256. */
+    @Override
+    public Base64URL sign(JWSHeader header, byte[] signingInput) throws JOSEException {
+        if (!algorithm.jose().equals(header.getAlgorithm())) {
+            throw new JOSEException(
+                    AlgorithmSupportMessage.unsupportedJWSAlgorithm(header.getAlgorithm(), supportedJWSAlgorithms()));
+        }
         try {
             Signature signature = signatures.get();
             signature.update(signingInput);
             byte[] raw = signature.sign();
-            return algorithm == JwsAlgorithm.ES256 ? derToConcatenated(raw) : raw;
-        } catch (GeneralSecurityException e) {
+            return new Base64URL(B64.encodeToString(
+                    algorithm == JwsAlgorithm.ES256
+                            ? LowS.normalise(ECDSA.transcodeSignatureToConcat(
+                                    raw, ECDSA.getSignatureByteArrayLength(algorithm.jose())))
+                            : raw));
+        } catch (SignatureException e) {
+            throw new JOSEException(algorithm + " signing failed", e);
+        }
+    }
+
+    /** The raw JWS signature bytes over {@code signingInput}, for callers that build the compact form themselves. */
+    public byte[] sign(byte[] signingInput) {
+        try {
+            return sign(bareHeader, signingInput).decode();
+        } catch (JOSEException e) {
             throw new IllegalStateException(algorithm + " signing failed", e);
         }
+    }
+
+    @Override
+    public Set<JWSAlgorithm> supportedJWSAlgorithms() {
+        return supported;
+    }
+
+    /** The provider that signs is this context's; it is read once per thread, when that thread first signs. */
+    @Override
+    public JCAContext getJCAContext() {
+        return context;
     }
 
     public JwsAlgorithm algorithm() {
@@ -97,13 +155,6 @@ public final class JwsSigner {
     /** The provider that signs, for logs, metrics and benchmarks. */
     public String providerName() {
         return providerName;
-    }
-
-    private static Signature initSign(SigningKeys keys, Provider provider) throws GeneralSecurityException {
-        String name = keys.algorithm().jcaSigning();
-        Signature signature = provider == null ? Signature.getInstance(name) : Signature.getInstance(name, provider);
-        signature.initSign(keys.privateKey());
-        return signature;
     }
 
     private static Provider accp() {
@@ -119,37 +170,5 @@ public final class JwsSigner {
             throw new IllegalStateException("native library not loaded");
         }
         return Conscrypt.newProvider();
-    }
-
-    /**
-     * An ASN.1 DER ECDSA-Sig-Value {r, s} as the fixed-length R‖S that JWS uses (RFC 7518 §3.4), with S in its low
-     * form.
-     */
-    static byte[] derToConcatenated(byte[] der) {
-        int position = 0;
-        if (der.length < 8 || der[position++] != 0x30) {
-            throw new IllegalStateException("not a DER ECDSA signature");
-        }
-        int length = der[position++] & 0xff;
-        if (length == 0x81) {
-            length = der[position++] & 0xff;
-        }
-        if (position + length != der.length) {
-            throw new IllegalStateException("not a DER ECDSA signature");
-        }
-        byte[] out = new byte[2 * P256.FIELD_BYTES];
-        for (int part = 0; part < 2; part++) {
-            if (der[position++] != 0x02) {
-                throw new IllegalStateException("not a DER ECDSA signature");
-            }
-            int size = der[position++] & 0xff;
-            BigInteger value = new BigInteger(1, Arrays.copyOfRange(der, position, position + size));
-            if (part == 1) {
-                value = P256.lowS(value); // one spelling per signature: TokenCodec refuses the high-S twin
-            }
-            position += size;
-            System.arraycopy(P256.fixedLength(value), 0, out, part * P256.FIELD_BYTES, P256.FIELD_BYTES);
-        }
-        return out;
     }
 }

@@ -1,7 +1,6 @@
 package ai.sentryagent.agentidp.crypto;
 
-import java.io.ByteArrayOutputStream;
-import java.math.BigInteger;
+import com.nimbusds.jose.jwk.Curve;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.PrivateKey;
@@ -9,9 +8,7 @@ import java.security.PublicKey;
 import java.security.interfaces.ECPrivateKey;
 import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPrivateCrtKey;
-import java.security.interfaces.RSAPrivateKey;
 import java.security.spec.PKCS8EncodedKeySpec;
-import java.security.spec.RSAPublicKeySpec;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -20,44 +17,15 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Reads and writes RSA and EC P-256 keys in PEM. Accepts PKCS#8 ({@code PRIVATE KEY}), PKCS#1 ({@code RSA PRIVATE
- * KEY}) and SEC1 ({@code EC PRIVATE KEY}, as {@code openssl ecparam -genkey} writes it) private keys, X.509 ({@code
- * PUBLIC KEY}) and PKCS#1 ({@code RSA PUBLIC KEY}) public keys, with real newlines or the literal {@code \n} that
- * one-line secret stores need. Error messages never contain key material.
+ * Reads and writes RSA and EC P-256 keys in PEM: PKCS#8 private keys ({@code PRIVATE KEY}, what {@code keygen} and
+ * OpenSSL 3 write) and X.509 public keys ({@code PUBLIC KEY}), with real newlines or the literal {@code \n} that
+ * one-line secret stores need. The DER inside is the JDK's {@link KeyFactory}'s to read; the older PKCS#1 and SEC1
+ * forms are refused with the one {@code openssl} command that converts them, rather than parsed by hand or with an
+ * 8 MB library. Error messages never contain key material.
  */
 public final class Pem {
     private static final Pattern BLOCK =
-            Pattern.compile("-----BEGIN ([A-Z ]+)-----([A-Za-z0-9+/=\\s]*)-----END \\1-----");
-
-    // DER prefix that wraps a PKCS#1 RSAPrivateKey into a PKCS#8 PrivateKeyInfo (version 0, rsaEncryption).
-    private static final byte[] RSA_ALGORITHM_ID = {
-        0x30, 0x0d, 0x06, 0x09, 0x2a, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00
-    };
-
-    // AlgorithmIdentifier {id-ecPublicKey, prime256v1}: wraps a SEC1 ECPrivateKey into a PKCS#8 PrivateKeyInfo.
-    private static final byte[] P256_ALGORITHM_ID = {
-        0x30,
-        0x13,
-        0x06,
-        0x07,
-        0x2a,
-        (byte) 0x86,
-        0x48,
-        (byte) 0xce,
-        0x3d,
-        0x02,
-        0x01,
-        0x06,
-        0x08,
-        0x2a,
-        (byte) 0x86,
-        0x48,
-        (byte) 0xce,
-        0x3d,
-        0x03,
-        0x01,
-        0x07
-    };
+            Pattern.compile("-----BEGIN ([A-Z0-9 ]+)-----([A-Za-z0-9+/=\\s]*)-----END \\1-----");
 
     private Pem() {}
 
@@ -74,15 +42,19 @@ public final class Pem {
         return pem.strip().replace("\n", "\\n") + "\\n";
     }
 
-    /** An RSA private key with CRT parameters, or an EC private key on P-256. */
+    /** An RSA private key with CRT parameters, or an EC private key on P-256, in PKCS#8. */
     public static PrivateKey privateKey(String pem) {
         Block block = single(pem, "a private key");
         return switch (block.type()) {
             case "PRIVATE KEY" -> pkcs8(block.der());
             case "RSA PRIVATE KEY" ->
-                pkcs8(sequence(concat(new byte[] {0x02, 0x01, 0x00}, RSA_ALGORITHM_ID, octetString(block.der()))));
+                throw new IllegalArgumentException("is a PKCS#1 RSA PRIVATE KEY; only PKCS#8 (BEGIN PRIVATE KEY) is"
+                        + " read: convert it with openssl pkcs8 -topk8 -nocrypt -in key.pem, or make a new one with"
+                        + " agentidp.jar keygen");
             case "EC PRIVATE KEY" ->
-                pkcs8(sequence(concat(new byte[] {0x02, 0x01, 0x00}, P256_ALGORITHM_ID, octetString(block.der()))));
+                throw new IllegalArgumentException("is a SEC1 EC PRIVATE KEY; only PKCS#8 (BEGIN PRIVATE KEY) is"
+                        + " read: convert it with openssl pkcs8 -topk8 -nocrypt -in key.pem, or make a new one with"
+                        + " agentidp.jar keygen --algorithm ES256");
             case "ENCRYPTED PRIVATE KEY" ->
                 throw new IllegalArgumentException(
                         "is an encrypted private key; provide it unencrypted (the secret store protects it)");
@@ -101,21 +73,18 @@ public final class Pem {
             if (key instanceof RSAPrivateCrtKey) {
                 return key;
             }
-            if (key instanceof RSAPrivateKey) {
-                throw new IllegalArgumentException("is not an RSA private key with CRT parameters");
-            }
             if (key instanceof ECPrivateKey ec) {
-                P256.require(ec);
+                requireP256(ec.getParams());
                 return key;
             }
+            throw new IllegalArgumentException("is not an RSA private key with CRT parameters");
         }
         throw new IllegalArgumentException("is not a readable RSA or EC private key");
     }
 
-    /** An RSA public key, or an EC public key on P-256. */
+    /** An RSA public key, or an EC public key on P-256, in X.509 SubjectPublicKeyInfo form. */
     public static PublicKey publicKey(String pem) {
-        Block block = single(pem, "a public key");
-        return publicKey(block);
+        return publicKey(single(pem, "a public key"));
     }
 
     /** Every public key in a bundle of concatenated PEM blocks. */
@@ -133,14 +102,9 @@ public final class Pem {
     private static PublicKey publicKey(Block block) {
         return switch (block.type()) {
             case "PUBLIC KEY" -> x509(block.der());
-            case "RSA PUBLIC KEY" -> {
-                try {
-                    BigInteger[] parts = Der.integers(block.der(), 2);
-                    yield KeyFactory.getInstance("RSA").generatePublic(new RSAPublicKeySpec(parts[0], parts[1]));
-                } catch (GeneralSecurityException | IllegalStateException e) {
-                    throw new IllegalArgumentException("is not a readable RSA public key");
-                }
-            }
+            case "RSA PUBLIC KEY" ->
+                throw new IllegalArgumentException("is a PKCS#1 RSA PUBLIC KEY; only X.509 (BEGIN PUBLIC KEY) is"
+                        + " read: convert it with openssl rsa -RSAPublicKey_in -pubout -in key.pem");
             default -> throw new IllegalArgumentException("holds a " + block.type() + ", expected a public key");
         };
     }
@@ -154,11 +118,17 @@ public final class Pem {
                 continue;
             }
             if (key instanceof ECPublicKey ec) {
-                P256.require(ec);
+                requireP256(ec.getParams());
             }
             return key;
         }
         throw new IllegalArgumentException("is not a readable RSA or EC public key");
+    }
+
+    private static void requireP256(java.security.spec.ECParameterSpec params) {
+        if (!Curve.P_256.equals(Curve.forECParameterSpec(params))) {
+            throw new IllegalArgumentException("is an EC key on a curve other than P-256; ES256 needs P-256");
+        }
     }
 
     public static String encodePrivate(PrivateKey key) {
@@ -198,94 +168,5 @@ public final class Pem {
             }
         }
         return blocks;
-    }
-
-    private static byte[] sequence(byte[] content) {
-        return tagged(0x30, content);
-    }
-
-    private static byte[] octetString(byte[] content) {
-        return tagged(0x04, content);
-    }
-
-    private static byte[] tagged(int tag, byte[] content) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.write(tag);
-        int length = content.length;
-        if (length < 0x80) {
-            out.write(length);
-        } else if (length < 0x100) {
-            out.write(0x81);
-            out.write(length);
-        } else if (length < 0x10000) {
-            out.write(0x82);
-            out.write(length >> 8);
-            out.write(length);
-        } else {
-            out.write(0x83);
-            out.write(length >> 16);
-            out.write(length >> 8);
-            out.write(length);
-        }
-        out.writeBytes(content);
-        return out.toByteArray();
-    }
-
-    private static byte[] concat(byte[]... parts) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        for (byte[] part : parts) {
-            out.writeBytes(part);
-        }
-        return out.toByteArray();
-    }
-
-    /** Just enough DER to read the INTEGERs of a PKCS#1 public key. */
-    static final class Der {
-        private Der() {}
-
-        static BigInteger[] integers(byte[] der, int count) {
-            int[] position = {0};
-            expect(der, position, 0x30);
-            readLength(der, position);
-            BigInteger[] values = new BigInteger[count];
-            for (int i = 0; i < count; i++) {
-                expect(der, position, 0x02);
-                int length = readLength(der, position);
-                if (position[0] + length > der.length) {
-                    throw new IllegalStateException("truncated");
-                }
-                byte[] value = new byte[length];
-                System.arraycopy(der, position[0], value, 0, length);
-                position[0] += length;
-                values[i] = new BigInteger(value);
-            }
-            return values;
-        }
-
-        private static void expect(byte[] der, int[] position, int tag) {
-            if (position[0] >= der.length || (der[position[0]] & 0xff) != tag) {
-                throw new IllegalStateException("unexpected tag");
-            }
-            position[0]++;
-        }
-
-        private static int readLength(byte[] der, int[] position) {
-            if (position[0] >= der.length) {
-                throw new IllegalStateException("truncated");
-            }
-            int first = der[position[0]++] & 0xff;
-            if (first < 0x80) {
-                return first;
-            }
-            int bytes = first & 0x7f;
-            if (bytes > 3 || position[0] + bytes > der.length) {
-                throw new IllegalStateException("bad length");
-            }
-            int length = 0;
-            for (int i = 0; i < bytes; i++) {
-                length = (length << 8) | (der[position[0]++] & 0xff);
-            }
-            return length;
-        }
     }
 }

@@ -1,62 +1,76 @@
 package ai.sentryagent.agentidp.crypto;
 
-import java.math.BigInteger;
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.JWSSigner;
+import com.nimbusds.jose.JWSVerifier;
+import com.nimbusds.jose.crypto.ECDSASigner;
+import com.nimbusds.jose.crypto.ECDSAVerifier;
+import com.nimbusds.jose.crypto.RSASSASigner;
+import com.nimbusds.jose.crypto.RSASSAVerifier;
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.KeyUse;
+import com.nimbusds.jose.jwk.RSAKey;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
-import java.security.MessageDigest;
 import java.security.PrivateKey;
 import java.security.PublicKey;
-import java.security.Signature;
 import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPrivateCrtKey;
 import java.security.interfaces.RSAPublicKey;
 import java.util.ArrayList;
-import java.util.Base64;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The signing key and the public keys tokens are verified with: the current one and any still-valid previous ones
  * (key rotation, also from one algorithm to the other). The private key's type decides the algorithm: RSA signs
- * RS256, EC P-256 signs ES256. Each public key is named by its RFC 7638 JWK thumbprint.
+ * RS256, EC P-256 signs ES256. Each public key is named by its RFC 7638 JWK thumbprint, which Nimbus computes.
  */
 public record SigningKeys(
         PrivateKey privateKey, JwsAlgorithm algorithm, VerificationKey current, List<VerificationKey> previous) {
 
     public static final int MIN_RSA_BITS = 2048;
 
-    /** A public key with its {@code kid} and the algorithm it verifies. */
-    public record VerificationKey(String kid, JwsAlgorithm algorithm, PublicKey key) {
+    /** A public key with its {@code kid}, the algorithm it verifies and its JWK (RFC 7517) for the JWKS. */
+    public record VerificationKey(String kid, JwsAlgorithm algorithm, PublicKey key, JWK jwk) {
         public static VerificationKey of(PublicKey key) {
-            return new VerificationKey(thumbprint(key), JwsAlgorithm.of(key), key);
-        }
-
-        /** Whether {@code signature} is this key's JWS signature over {@code signingInput}, as this service spells it. */
-        public boolean verifies(byte[] signingInput, byte[] signature) {
-            if (algorithm == JwsAlgorithm.ES256 && !P256.canonicalSignature(signature)) {
-                return false;
-            }
+            JwsAlgorithm algorithm = JwsAlgorithm.of(key);
+            JWK jwk;
             try {
-                Signature verifier = Signature.getInstance(algorithm.jdkVerifying());
-                verifier.initVerify(key);
-                verifier.update(signingInput);
-                return verifier.verify(signature);
-            } catch (GeneralSecurityException e) {
-                return false;
+                jwk = switch (algorithm) {
+                    case RS256 ->
+                        new RSAKey.Builder((RSAPublicKey) key)
+                                .keyUse(KeyUse.SIGNATURE)
+                                .algorithm(algorithm.jose())
+                                .keyIDFromThumbprint()
+                                .build();
+                    case ES256 ->
+                        new ECKey.Builder(p256((ECPublicKey) key), (ECPublicKey) key)
+                                .keyUse(KeyUse.SIGNATURE)
+                                .algorithm(algorithm.jose())
+                                .keyIDFromThumbprint()
+                                .build();
+                };
+            } catch (JOSEException e) {
+                throw new IllegalStateException("SHA-256 is not available for the RFC 7638 thumbprint", e);
             }
+            return new VerificationKey(jwk.getKeyID(), algorithm, key, jwk);
         }
 
-        /** The key as a JWK (RFC 7517), for the JWKS document. */
-        public Map<String, String> jwk() {
-            Map<String, String> jwk = new LinkedHashMap<>();
-            jwk.put("use", "sig");
-            jwk.put("alg", algorithm.name());
-            jwk.put("kid", kid);
-            jwk.putAll(thumbprintMembers(key));
-            return jwk;
+        /** A Nimbus verifier for this key; it refuses any {@code crit} header (RFC 7515 §4.1.11). */
+        public JWSVerifier verifier() {
+            try {
+                return switch (algorithm) {
+                    case RS256 -> new RSASSAVerifier((RSAPublicKey) key);
+                    case ES256 -> new ECDSAVerifier((ECPublicKey) key);
+                };
+            } catch (JOSEException e) {
+                throw new IllegalArgumentException("is not a usable " + algorithm + " key", e);
+            }
         }
     }
 
@@ -83,10 +97,10 @@ public record SigningKeys(
             throw new IllegalArgumentException("is a " + rsa.getModulus().bitLength() + "-bit RSA key; at least "
                     + MIN_RSA_BITS + " bits are required");
         }
-        if (!onePair(algorithm, privateKey, publicKey)) {
+        VerificationKey current = VerificationKey.of(publicKey);
+        if (!onePair(privateKey, current)) {
             throw new IllegalArgumentException("does not match JWT_PRIVATE_KEY (they are not one key pair)");
         }
-        VerificationKey current = VerificationKey.of(publicKey);
         List<VerificationKey> previous = new ArrayList<>();
         for (PublicKey key : previousKeys) {
             VerificationKey verification = VerificationKey.of(key);
@@ -97,24 +111,29 @@ public record SigningKeys(
         return new SigningKeys(privateKey, algorithm, current, previous);
     }
 
-    private static boolean onePair(JwsAlgorithm algorithm, PrivateKey privateKey, PublicKey publicKey) {
-        if (privateKey instanceof RSAPrivateCrtKey crt && publicKey instanceof RSAPublicKey rsa) {
+    private static boolean onePair(PrivateKey privateKey, VerificationKey publicKey) {
+        if (privateKey instanceof RSAPrivateCrtKey crt && publicKey.key() instanceof RSAPublicKey rsa) {
             return crt.getModulus().equals(rsa.getModulus())
                     && crt.getPublicExponent().equals(rsa.getPublicExponent());
         }
         try {
             byte[] probe = "agentidp key pair probe".getBytes(StandardCharsets.US_ASCII);
-            Signature signer = Signature.getInstance(algorithm.jdkVerifying());
-            signer.initSign(privateKey);
-            signer.update(probe);
-            byte[] signature = signer.sign();
-            Signature verifier = Signature.getInstance(algorithm.jdkVerifying());
-            verifier.initVerify(publicKey);
-            verifier.update(probe);
-            return verifier.verify(signature);
-        } catch (GeneralSecurityException e) {
+            JWSHeader header = new JWSHeader(publicKey.algorithm().jose());
+            JWSSigner signer = publicKey.algorithm() == JwsAlgorithm.ES256
+                    ? new ECDSASigner(privateKey, Curve.P_256)
+                    : new RSASSASigner(privateKey);
+            return publicKey.verifier().verify(header, probe, signer.sign(header, probe));
+        } catch (JOSEException e) {
             return false;
         }
+    }
+
+    /** P-256, or an error naming the curve rule; ES256 allows no other curve (RFC 7518 §3.4). */
+    private static Curve p256(ECPublicKey key) {
+        if (!Curve.P_256.equals(Curve.forECParameterSpec(key.getParams()))) {
+            throw new IllegalArgumentException("is an EC key on a curve other than P-256; ES256 needs P-256");
+        }
+        return Curve.P_256;
     }
 
     /** A fresh RSA key pair (RS256). */
@@ -132,7 +151,7 @@ public record SigningKeys(
     public static KeyPair generateP256() {
         try {
             KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
-            generator.initialize(P256.PARAMETERS);
+            generator.initialize(Curve.P_256.toECParameterSpec());
             return generator.generateKeyPair();
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("EC P-256 keys cannot be generated", e);
@@ -147,53 +166,9 @@ public record SigningKeys(
         return all;
     }
 
-    /** RFC 7638: SHA-256 over the required JWK members in lexicographic order, base64url without padding. */
+    /** The RFC 7638 JWK thumbprint (SHA-256, base64url) of a public key: its {@code kid}. */
     public static String thumbprint(PublicKey key) {
-        StringBuilder canonical = new StringBuilder("{");
-        thumbprintMembers(key).forEach((name, value) -> {
-            if (canonical.length() > 1) {
-                canonical.append(',');
-            }
-            canonical.append('"').append(name).append("\":\"").append(value).append('"');
-        });
-        canonical.append('}');
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256")
-                    .digest(canonical.toString().getBytes(StandardCharsets.UTF_8));
-            return Base64.getUrlEncoder().withoutPadding().encodeToString(digest);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("SHA-256 is not available", e);
-        }
-    }
-
-    /** The required JWK members of a public key, in lexicographic order (RFC 7638 §3.2). */
-    private static Map<String, String> thumbprintMembers(PublicKey key) {
-        Map<String, String> members = new LinkedHashMap<>();
-        if (key instanceof RSAPublicKey rsa) {
-            members.put("e", base64Url(rsa.getPublicExponent()));
-            members.put("kty", "RSA");
-            members.put("n", base64Url(rsa.getModulus()));
-        } else if (key instanceof ECPublicKey ec) {
-            Base64.Encoder encoder = Base64.getUrlEncoder().withoutPadding();
-            members.put("crv", "P-256");
-            members.put("kty", "EC");
-            members.put("x", encoder.encodeToString(P256.fixedLength(ec.getW().getAffineX())));
-            members.put("y", encoder.encodeToString(P256.fixedLength(ec.getW().getAffineY())));
-        } else {
-            throw new IllegalArgumentException("is a " + key.getAlgorithm() + " key; expected RSA or EC P-256");
-        }
-        return members;
-    }
-
-    /** The unsigned big-endian bytes of a JWK integer, base64url without padding (RFC 7518 §6.3.1). */
-    static String base64Url(BigInteger value) {
-        byte[] bytes = value.toByteArray();
-        if (bytes.length > 1 && bytes[0] == 0) {
-            byte[] trimmed = new byte[bytes.length - 1];
-            System.arraycopy(bytes, 1, trimmed, 0, trimmed.length);
-            bytes = trimmed;
-        }
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+        return VerificationKey.of(key).kid();
     }
 
     @Override

@@ -5,16 +5,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.sentryagent.agentidp.config.AppConfig;
 import ai.sentryagent.agentidp.config.ConfigException;
-import com.nimbusds.jose.jwk.Curve;
-import com.nimbusds.jose.jwk.ECKey;
+import io.vertx.core.json.JsonObject;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
+import java.security.MessageDigest;
 import java.security.interfaces.ECPublicKey;
 import java.security.spec.ECGenParameterSpec;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** ES256 keys: EC P-256 in PEM, their JWK and kid, and the startup errors around them. */
@@ -22,11 +23,11 @@ class Es256KeysTest {
     private static final KeyPair PAIR = SigningKeys.generateP256();
 
     @Test
-    void readsPkcs8AndSec1PrivateKeysAndSelectsEs256() {
+    void readsPkcs8PrivateKeysAndSelectsEs256() {
         String pkcs8 = Pem.encodePrivate(PAIR.getPrivate());
         assertThat(Pem.privateKey(pkcs8)).isEqualTo(PAIR.getPrivate());
-        assertThat(Pem.privateKey(Pem.escape(sec1(pkcs8)))).isEqualTo(PAIR.getPrivate());
-        SigningKeys keys = SigningKeys.fromPem(sec1(pkcs8), Pem.encodePublic(PAIR.getPublic()), List.of());
+        assertThat(Pem.privateKey(Pem.escape(pkcs8))).isEqualTo(PAIR.getPrivate());
+        SigningKeys keys = SigningKeys.fromPem(pkcs8, Pem.encodePublic(PAIR.getPublic()), List.of());
         assertThat(keys.algorithm()).isEqualTo(JwsAlgorithm.ES256);
         assertThat(AppConfig.fromEnvironment(SigningKeysTest.env(pkcs8, Pem.encodePublic(PAIR.getPublic())))
                         .tokens()
@@ -36,22 +37,41 @@ class Es256KeysTest {
     }
 
     @Test
+    void aSec1PrivateKeyStopsStartupWithTheCommandThatConvertsIt() {
+        // What `openssl ecparam -genkey` writes, even in OpenSSL 3: read only as PKCS#8.
+        assertThatThrownBy(() -> AppConfig.fromEnvironment(SigningKeysTest.env(
+                        Pem.escape(sec1(Pem.encodePrivate(PAIR.getPrivate()))), Pem.encodePublic(PAIR.getPublic()))))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("JWT_PRIVATE_KEY is a SEC1 EC PRIVATE KEY; only PKCS#8")
+                .hasMessageContaining("openssl pkcs8 -topk8 -nocrypt");
+    }
+
+    @Test
     void jwkAndKidFollowRfc7518AndRfc7638() throws Exception {
-        ECKey expected = new ECKey.Builder(Curve.P_256, (ECPublicKey) PAIR.getPublic()).build();
-        SigningKeys.VerificationKey key = SigningKeys.VerificationKey.of(PAIR.getPublic());
-        assertThat(key.kid()).isEqualTo(expected.computeThumbprint().toString());
-        Map<String, String> jwk = key.jwk();
-        assertThat(jwk)
-                .containsEntry("kty", "EC")
-                .containsEntry("crv", "P-256")
-                .containsEntry("alg", "ES256")
-                .containsEntry("use", "sig")
-                .containsEntry("x", expected.getX().toString())
-                .containsEntry("y", expected.getY().toString());
-        assertThat(Base64.getUrlDecoder().decode(jwk.get("x"))).hasSize(32);
-        assertThat(ECKey.parse(new io.vertx.core.json.JsonObject(Map.copyOf(jwk)).encode())
-                        .toECPublicKey())
-                .isEqualTo(PAIR.getPublic());
+        ECPublicKey ec = (ECPublicKey) PAIR.getPublic();
+        SigningKeys.VerificationKey key = SigningKeys.VerificationKey.of(ec);
+        JsonObject jwk = new JsonObject(key.jwk().toJSONString());
+        // RFC 7518 §6.2.1: crv P-256, x and y the full 32-byte big-endian coordinates, base64url.
+        assertThat(jwk.getString("kty")).isEqualTo("EC");
+        assertThat(jwk.getString("crv")).isEqualTo("P-256");
+        assertThat(jwk.getString("alg")).isEqualTo("ES256");
+        assertThat(jwk.getString("use")).isEqualTo("sig");
+        assertThat(jwk.containsKey("d")).isFalse();
+        byte[] x = Base64.getUrlDecoder().decode(jwk.getString("x"));
+        byte[] y = Base64.getUrlDecoder().decode(jwk.getString("y"));
+        assertThat(x).hasSize(32);
+        assertThat(y).hasSize(32);
+        assertThat(new BigInteger(1, x)).isEqualTo(ec.getW().getAffineX());
+        assertThat(new BigInteger(1, y)).isEqualTo(ec.getW().getAffineY());
+        // RFC 7638 §3.2-3.3, computed here with the JDK alone: SHA-256 over the required members, sorted, no space.
+        String canonical = "{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"" + jwk.getString("x") + "\",\"y\":\""
+                + jwk.getString("y") + "\"}";
+        String thumbprint = Base64.getUrlEncoder()
+                .withoutPadding()
+                .encodeToString(
+                        MessageDigest.getInstance("SHA-256").digest(canonical.getBytes(StandardCharsets.UTF_8)));
+        assertThat(key.kid()).isEqualTo(thumbprint);
+        assertThat(jwk.getString("kid")).isEqualTo(thumbprint);
     }
 
     @Test

@@ -5,11 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.sentryagent.agentidp.config.AppConfig;
 import ai.sentryagent.agentidp.config.ConfigException;
-import com.nimbusds.jose.jwk.RSAKey;
 import java.math.BigInteger;
+import java.security.KeyFactory;
 import java.security.KeyPair;
 import java.security.interfaces.RSAPrivateCrtKey;
 import java.security.interfaces.RSAPublicKey;
+import java.security.spec.RSAPublicKeySpec;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
@@ -35,32 +36,51 @@ class SigningKeysTest {
     }
 
     @Test
-    void readsPkcs8AndPkcs1PrivateKeysWithRealOrEscapedNewlines() {
+    void readsPkcs8PrivateKeysWithRealOrEscapedNewlines() {
         String pkcs8 = Pem.encodePrivate(PAIR.getPrivate());
         RSAPrivateCrtKey fromPkcs8 = (RSAPrivateCrtKey) Pem.privateKey(pkcs8);
         RSAPrivateCrtKey fromEscaped = (RSAPrivateCrtKey) Pem.privateKey(Pem.escape(pkcs8));
-        RSAPrivateCrtKey fromPkcs1 = (RSAPrivateCrtKey) Pem.privateKey(pkcs1(fromPkcs8));
+        assertThat(fromPkcs8).isEqualTo(PAIR.getPrivate());
         assertThat(fromEscaped.getModulus()).isEqualTo(fromPkcs8.getModulus());
-        assertThat(fromPkcs1.getPrivateExponent()).isEqualTo(fromPkcs8.getPrivateExponent());
         assertThat(Pem.escape(pkcs8)).doesNotContain("\n").contains("\\n");
     }
 
     @Test
-    void readsX509AndPkcs1PublicKeys() {
+    void aPkcs1PrivateKeyStopsStartupWithTheCommandThatConvertsIt() {
+        // What `openssl genrsa` wrote before OpenSSL 3 (and -traditional still writes): read only as PKCS#8.
+        assertThatThrownBy(() -> AppConfig.fromEnvironment(
+                        env(pkcs1((RSAPrivateCrtKey) PAIR.getPrivate()), Pem.encodePublic(PAIR.getPublic()))))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("JWT_PRIVATE_KEY is a PKCS#1 RSA PRIVATE KEY; only PKCS#8")
+                .hasMessageContaining("openssl pkcs8 -topk8 -nocrypt");
+    }
+
+    @Test
+    void readsX509PublicKeysAndNamesTheConversionForPkcs1() {
         RSAPublicKey key = (RSAPublicKey) PAIR.getPublic();
         assertThat(Pem.publicKey(Pem.encodePublic(key))).isEqualTo(key);
         String pkcs1 = "-----BEGIN RSA PUBLIC KEY-----\n"
                 + Base64.getMimeEncoder().encodeToString(derSequence(key.getModulus(), key.getPublicExponent()))
                 + "\n-----END RSA PUBLIC KEY-----\n";
-        assertThat(Pem.publicKey(pkcs1)).isEqualTo(key);
+        assertThatThrownBy(() -> AppConfig.fromEnvironment(env(Pem.encodePrivate(PAIR.getPrivate()), pkcs1)))
+                .hasMessageStartingWith("JWT_PUBLIC_KEY is a PKCS#1 RSA PUBLIC KEY")
+                .hasMessageContaining("openssl rsa -RSAPublicKey_in -pubout");
     }
 
     @Test
     void kidIsTheRfc7638Thumbprint() throws Exception {
-        RSAPublicKey key = (RSAPublicKey) PAIR.getPublic();
-        String expected = new RSAKey.Builder(key).build().computeThumbprint().toString();
-        assertThat(SigningKeys.thumbprint(key)).isEqualTo(expected);
+        // RFC 7638 §3.1: the example RSA key (RFC 7517 Appendix A.1) and the thumbprint the RFC gives for it.
+        RSAPublicKey example = (RSAPublicKey) KeyFactory.getInstance("RSA")
+                .generatePublic(new RSAPublicKeySpec(
+                        new BigInteger(1, Base64.getUrlDecoder().decode(RFC7638_N)), BigInteger.valueOf(65537)));
+        assertThat(SigningKeys.thumbprint(example)).isEqualTo("NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs");
     }
+
+    private static final String RFC7638_N =
+            "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR"
+                    + "1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY3"
+                    + "68QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XP"
+                    + "ksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw";
 
     @Test
     void aMismatchedPairStopsStartupNamingThePublicKey() {
