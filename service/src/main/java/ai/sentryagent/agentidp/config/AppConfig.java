@@ -47,6 +47,7 @@ import java.util.Set;
  * @param opaUrl where to delegate authorization decisions ({@code OPA_URL}), if anywhere; prints without credentials
  * @param auditRetentionDays how long audit events stay in the live table ({@code AUDIT_RETENTION_DAYS})
  * @param auditChainKey the key of the audit trail's HMAC chain ({@code AUDIT_CHAIN_KEY}); the database never holds it
+ * @param kafka where the committed audit trail is streamed ({@code KAFKA_*}), if anywhere
  */
 public record AppConfig(
         String environment,
@@ -68,7 +69,8 @@ public record AppConfig(
         List<String> notices,
         Optional<OpaUrl> opaUrl,
         int auditRetentionDays,
-        Secret auditChainKey) {
+        Secret auditChainKey,
+        Optional<KafkaConfig> kafka) {
 
     /**
      * Edge behaviour.
@@ -207,7 +209,8 @@ public record AppConfig(
             }
         });
         String policyDir = env.string("POLICY_DIR", "./policies");
-        List<String> notices = Features.check(env);
+        List<String> notices = new java.util.ArrayList<>(Features.check(env));
+        Optional<KafkaConfig> kafka = KafkaConfig.read(env, production, notices);
         Optional<OpaUrl> opaUrl = env.optional("OPA_URL").map(url -> env.parsed("OPA_URL", url, OpaUrl::parse));
         int auditRetentionDays = env.integer("AUDIT_RETENTION_DAYS", 90, 1, 3650);
         String chainKey = env.required(
@@ -236,10 +239,11 @@ public record AppConfig(
                 rateLimit,
                 redisCa.map(Pem::unescape),
                 policyDir,
-                notices,
+                List.copyOf(notices),
                 opaUrl,
                 auditRetentionDays,
-                new Secret(chainKey));
+                new Secret(chainKey),
+                kafka);
     }
 
     private static int defaultBodyBudget() {
