@@ -239,6 +239,9 @@ public final class AuditStreamVerticle extends VerticleBase {
                 connection = null;
                 if (leader) {
                     LOG.warn("audit stream: the leader's PostgreSQL session closed; leadership is given up");
+                    // A task that just lost its session is the likeliest to have a bad path to PostgreSQL: the
+                    // others get the first chance at the lock.
+                    nextLeaderAttempt = System.currentTimeMillis() + 2 * timing.leaderRetryMs();
                 }
                 leader = false;
                 leading.set(0);
