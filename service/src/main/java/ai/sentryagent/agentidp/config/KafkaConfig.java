@@ -92,7 +92,8 @@ public record KafkaConfig(
                     + " got '" + Env.printable(topic) + "'");
         }
         Optional<Mechanism> mechanism = env.optional("KAFKA_SASL_MECHANISM").flatMap(raw -> mechanism(env, raw));
-        Protocol protocol = protocol(env, production, env.optional("KAFKA_SASL_MECHANISM").isPresent());
+        Protocol protocol =
+                protocol(env, production, env.optional("KAFKA_SASL_MECHANISM").isPresent());
         Optional<Sasl> sasl = sasl(env, protocol, mechanism);
         Optional<String> ca = env.optional("KAFKA_TLS_CA_CERT").map(Pem::unescape);
         if (ca.isPresent()) {

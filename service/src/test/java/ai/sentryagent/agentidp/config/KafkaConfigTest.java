@@ -29,7 +29,9 @@ class KafkaConfigTest {
 
     private static Map<String, String> msk() {
         Map<String, String> env = base();
-        env.put("KAFKA_BROKERS", "b-1.audit.kafka.eu-west-1.amazonaws.com:9096,b-2.audit.kafka.eu-west-1.amazonaws.com:9096");
+        env.put(
+                "KAFKA_BROKERS",
+                "b-1.audit.kafka.eu-west-1.amazonaws.com:9096,b-2.audit.kafka.eu-west-1.amazonaws.com:9096");
         env.put("KAFKA_SASL_MECHANISM", "SCRAM-SHA-512");
         env.put("KAFKA_SASL_USERNAME", "agentidp");
         env.put("KAFKA_SASL_PASSWORD", PASSWORD);

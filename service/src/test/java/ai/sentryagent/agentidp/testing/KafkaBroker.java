@@ -32,8 +32,8 @@ public final class KafkaBroker {
     private Process process;
 
     private KafkaBroker() throws IOException, InterruptedException {
-        Path file = Path.of(System.getProperty(
-                "kafka.broker.classpath", "../kafka-test-broker/target/broker.classpath"));
+        Path file =
+                Path.of(System.getProperty("kafka.broker.classpath", "../kafka-test-broker/target/broker.classpath"));
         if (!Files.isRegularFile(file)) {
             throw new IllegalStateException("no Kafka broker classpath at " + file.toAbsolutePath()
                     + ": build the kafka-test-broker module first (./mvnw -pl kafka-test-broker,service verify)");
@@ -70,7 +70,12 @@ public final class KafkaBroker {
                         + dir.resolve("broker.log")
                         + "</file><encoder><pattern>%d %level %logger{20} %msg%n</pattern></encoder></appender>"
                         + "<root level=\"INFO\"><appender-ref ref=\"F\"/></root></configuration>");
-        Process format = java("kafka.tools.StorageTool", "format", "-t", Uuid.randomUuid().toString(), "-c",
+        Process format = java(
+                        "kafka.tools.StorageTool",
+                        "format",
+                        "-t",
+                        Uuid.randomUuid().toString(),
+                        "-c",
                         properties.toString())
                 .redirectOutput(dir.resolve("format.log").toFile())
                 .redirectErrorStream(true)
@@ -108,7 +113,8 @@ public final class KafkaBroker {
             return;
         }
         process = java("kafka.Kafka", properties.toString())
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("stdout.log").toFile()))
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(
+                        dir.resolve("stdout.log").toFile()))
                 .redirectErrorStream(true)
                 .start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -155,7 +161,8 @@ public final class KafkaBroker {
     private Admin admin() {
         Properties props = new Properties();
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
-        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) Duration.ofSeconds(5).toMillis());
+        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int)
+                Duration.ofSeconds(5).toMillis());
         props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2_000);
         return Admin.create(props);
     }

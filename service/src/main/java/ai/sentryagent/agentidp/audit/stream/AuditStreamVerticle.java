@@ -7,8 +7,8 @@ import ai.sentryagent.agentidp.store.Postgres;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.pgclient.PgConnection;
@@ -49,8 +49,8 @@ public final class AuditStreamVerticle extends VerticleBase {
     /** Every message has this key: one partition holds the whole trail, in order. */
     private static final byte[] KEY = "agentidp-audit".getBytes(StandardCharsets.UTF_8);
 
-    private static final String SELECT = "SELECT " + StreamedEvent.COLUMNS
-            + " FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2";
+    private static final String SELECT =
+            "SELECT " + StreamedEvent.COLUMNS + " FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2";
 
     /**
      * How often the relay looks for new events, retries leadership, refreshes the lag gauge; how long a query on the
@@ -203,8 +203,9 @@ public final class AuditStreamVerticle extends VerticleBase {
         Future<PgConnection> session = connection != null
                 ? Future.succeededFuture(connection)
                 : PgConnection.connect(vertx, database).onSuccess(this::adopt);
-        return session.compose(conn -> timed(conn, conn.preparedQuery("SELECT pg_try_advisory_lock($1)")
-                        .execute(Tuple.of(LEADER_LOCK)))
+        return session.compose(conn -> timed(
+                        conn,
+                        conn.preparedQuery("SELECT pg_try_advisory_lock($1)").execute(Tuple.of(LEADER_LOCK)))
                 .compose(locked -> {
                     if (!locked.iterator().next().getBoolean(0)) {
                         return Future.succeededFuture(false);

@@ -52,7 +52,8 @@ public final class KafkaClients {
         Properties props = new Properties();
         props.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, String.join(",", config.brokers()));
         props.put(CommonClientConfigs.CLIENT_ID_CONFIG, clientId);
-        props.put(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, config.protocol().name());
+        props.put(
+                CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, config.protocol().name());
         config.caCertPem().ifPresent(pem -> {
             // KIP-651: a PEM trust store given inline, so no JKS file has to be baked into the image.
             props.put(SslConfigs.SSL_TRUSTSTORE_TYPE_CONFIG, "PEM");

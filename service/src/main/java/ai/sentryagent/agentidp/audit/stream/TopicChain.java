@@ -28,7 +28,10 @@ public final class TopicChain {
     private static final HexFormat HEX = HexFormat.of();
 
     private final Optional<Mac> mac;
-    /** The hash of every event verified, by seq: how a duplicate is told from a forgery. */
+    /**
+     * A digest of every verified message's content, links included, by seq: how a duplicate is told from a replay
+     * with other content (which, without the key, could keep the stored hash).
+     */
     private final Map<Long, byte[]> verified = new HashMap<>();
     /** Messages that do not link yet, by the hash they follow. */
     private final Map<String, StreamedEvent> waiting = new HashMap<>();
@@ -56,11 +59,12 @@ public final class TopicChain {
             return breakAt(-1, "message " + messages + " is not an audit event: " + e.getMessage());
         }
         byte[] seen = verified.get(event.seq());
+        byte[] fingerprint = fingerprint(event);
         if (seen != null || (head != null && event.seq() <= head.seq())) {
             if (seen == null) {
                 return breakAt(event.seq(), "an event behind the chain's head that is not on the chain (inserted)");
             }
-            if (!MessageDigest.isEqual(seen, event.hash())) {
+            if (!MessageDigest.isEqual(seen, fingerprint)) {
                 return breakAt(event.seq(), "a second, different event with an already verified seq");
             }
             duplicates++;
@@ -102,7 +106,7 @@ public final class TopicChain {
         if (head != null && head.chain() == 2 && event.chain() != 2) {
             return breakAt(event.seq(), "an unkeyed event after keyed ones");
         }
-        verified.put(event.seq(), event.hash());
+        verified.put(event.seq(), fingerprint(event));
         head = event;
         return true;
     }
@@ -127,6 +131,19 @@ public final class TopicChain {
         keyed.update(event.prevHash());
         keyed.update(canonical);
         return keyed.doFinal();
+    }
+
+    private static byte[] fingerprint(StreamedEvent event) {
+        try {
+            MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
+            sha256.update(event.event().canonical().getBytes(StandardCharsets.UTF_8));
+            sha256.update(event.prevHash());
+            sha256.update(event.hash());
+            sha256.update((byte) event.chain());
+            return sha256.digest();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("SHA-256 is not available", e);
+        }
     }
 
     private boolean breakAt(long seq, String reason) {

@@ -45,7 +45,8 @@ class AuditStreamIT {
             db.append(50);
             db.deployRelay(kafka);
             Map<Long, UUID> committed = db.committed();
-            long last = committed.keySet().stream().mapToLong(Long::longValue).max().orElseThrow();
+            long last =
+                    committed.keySet().stream().mapToLong(Long::longValue).max().orElseThrow();
 
             await().atMost(WAIT).until(() -> db.position(kafka.topic()) == last);
 

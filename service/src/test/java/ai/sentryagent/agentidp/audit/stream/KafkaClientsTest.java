@@ -21,7 +21,8 @@ class KafkaClientsTest {
                 List.of("b-1.kafka.internal:9096"),
                 "agentidp.audit",
                 KafkaConfig.Protocol.SASL_SSL,
-                Optional.of(new KafkaConfig.Sasl(KafkaConfig.Mechanism.SCRAM_SHA_512, "agent\"idp", new Secret(password))),
+                Optional.of(
+                        new KafkaConfig.Sasl(KafkaConfig.Mechanism.SCRAM_SHA_512, "agent\"idp", new Secret(password))),
                 Optional.empty());
         Properties props = KafkaClients.producer(config, "test");
         // Kafka's own path: the producer's config parser, then the JAAS context the SASL client logs in with.
@@ -35,7 +36,11 @@ class KafkaClientsTest {
     @Test
     void theProducerIsOneKafkaAcceptsAsIdempotent() {
         KafkaConfig config = new KafkaConfig(
-                List.of("127.0.0.1:9092"), "agentidp.audit", KafkaConfig.Protocol.PLAINTEXT, Optional.empty(), Optional.empty());
+                List.of("127.0.0.1:9092"),
+                "agentidp.audit",
+                KafkaConfig.Protocol.PLAINTEXT,
+                Optional.empty(),
+                Optional.empty());
         // ProducerConfig refuses idempotence with acks other than all or more than 5 requests in flight.
         ProducerConfig parsed = new ProducerConfig(KafkaClients.producer(config, "test"));
         assertThat(parsed.getBoolean(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG)).isTrue();

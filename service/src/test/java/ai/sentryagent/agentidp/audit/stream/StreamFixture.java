@@ -42,8 +42,8 @@ import org.apache.kafka.common.TopicPartition;
  * One database of its own, the audit trail as production wires it, and relays to deploy on it: what the audit
  * stream tests share. Events are appended the way management changes append them (one transaction each).
  */
-final class StreamFixture implements AutoCloseable {
-    static final Duration WAIT = Duration.ofSeconds(45);
+public final class StreamFixture implements AutoCloseable {
+    public static final Duration WAIT = Duration.ofSeconds(45);
     static final AuditStreamVerticle.Timing FAST = new AuditStreamVerticle.Timing(50, 300, 200, 5_000, 40);
 
     final DatabaseUrl url;
@@ -52,7 +52,7 @@ final class StreamFixture implements AutoCloseable {
     final PgAudit audit;
     private final List<Vertx> relays = new ArrayList<>();
 
-    StreamFixture(String name) throws Exception {
+    public StreamFixture(String name) throws Exception {
         url = DatabaseUrl.parse(TestServers.get().createDatabase(name));
         Migrations.apply(url);
         pool = pool(vertx);
@@ -66,8 +66,9 @@ final class StreamFixture implements AutoCloseable {
                 new HeadSigner(JwsSigner.create(keys), keys.current().kid(), RunningIdp.ISSUER, Clock.systemUTC()));
     }
 
-    static KafkaConfig kafka(String bootstrap, String topic) {
-        return new KafkaConfig(List.of(bootstrap), topic, KafkaConfig.Protocol.PLAINTEXT, Optional.empty(), Optional.empty());
+    public static KafkaConfig kafka(String bootstrap, String topic) {
+        return new KafkaConfig(
+                List.of(bootstrap), topic, KafkaConfig.Protocol.PLAINTEXT, Optional.empty(), Optional.empty());
     }
 
     private Pool pool(Vertx on) {
@@ -79,7 +80,7 @@ final class StreamFixture implements AutoCloseable {
     }
 
     /** A relay on a Vert.x instance of its own, as another task would run it; returns its metrics. */
-    Metrics deployRelay(KafkaConfig kafka) throws Exception {
+    public Metrics deployRelay(KafkaConfig kafka) throws Exception {
         Vertx own = Vertx.vertx();
         relays.add(own);
         Metrics metrics = new Metrics();
@@ -89,7 +90,7 @@ final class StreamFixture implements AutoCloseable {
     }
 
     /** Appends {@code n} events, each committed in its own transaction; returns their ids in order. */
-    List<UUID> append(int n) throws Exception {
+    public List<UUID> append(int n) throws Exception {
         List<UUID> ids = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             AuditEvent event = AuditEvent.of(
@@ -104,10 +105,32 @@ final class StreamFixture implements AutoCloseable {
         return ids;
     }
 
+    /** Appends {@code n} events that happened {@code age} ago (as retention sees them); returns their seqs. */
+    List<Long> appendOld(int n, Duration age) throws Exception {
+        for (int i = 0; i < n; i++) {
+            AuditEvent event = new AuditEvent(
+                    UUID.randomUUID(),
+                    java.time.Instant.now().minus(age).truncatedTo(java.time.temporal.ChronoUnit.MICROS),
+                    "token.issued",
+                    AuditEvent.SUCCESS,
+                    null,
+                    "client-" + i,
+                    null,
+                    null,
+                    new JsonObject());
+            await(pool.withTransaction(tx -> audit.append(tx, event)));
+        }
+        return new ArrayList<>(committed().keySet());
+    }
+
     /** An append whose transaction rolls back after the event took its seq: a gap that never fills. */
     UUID appendRolledBack() throws Exception {
         AuditEvent event = AuditEvent.of(
-                "agent.created", AuditEvent.SUCCESS, null, ai.sentryagent.agentidp.audit.Audit.Context.SYSTEM, new JsonObject());
+                "agent.created",
+                AuditEvent.SUCCESS,
+                null,
+                ai.sentryagent.agentidp.audit.Audit.Context.SYSTEM,
+                new JsonObject());
         try {
             await(pool.withTransaction(tx -> audit.append(tx, event)
                     .compose(appended -> Future.failedFuture(new IllegalStateException("the change failed")))));
@@ -118,7 +141,7 @@ final class StreamFixture implements AutoCloseable {
     }
 
     /** What PostgreSQL committed: event id by seq, in seq order. */
-    Map<Long, UUID> committed() throws Exception {
+    public Map<Long, UUID> committed() throws Exception {
         Map<Long, UUID> rows = new LinkedHashMap<>();
         try (Connection c = jdbc();
                 Statement s = c.createStatement();
@@ -130,7 +153,7 @@ final class StreamFixture implements AutoCloseable {
         return rows;
     }
 
-    long position(String topic) throws Exception {
+    public long position(String topic) throws Exception {
         try (Connection c = jdbc();
                 Statement s = c.createStatement();
                 ResultSet r = s.executeQuery(
@@ -144,7 +167,7 @@ final class StreamFixture implements AutoCloseable {
     }
 
     /** Every message on the topic, in topic order (partition 0: the stream's only one). */
-    static List<ConsumerRecord<byte[], byte[]>> readTopic(KafkaConfig kafka) {
+    public static List<ConsumerRecord<byte[], byte[]>> readTopic(KafkaConfig kafka) {
         List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer =
                 new KafkaConsumer<>(KafkaClients.consumer(kafka, "test-reader-" + UUID.randomUUID()))) {
