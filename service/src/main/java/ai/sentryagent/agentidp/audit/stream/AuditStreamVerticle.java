@@ -52,6 +52,11 @@ public final class AuditStreamVerticle extends VerticleBase {
     private static final String SELECT =
             "SELECT " + StreamedEvent.COLUMNS + " FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2";
 
+    /** The stream's position, created at 0 when absent (the first start, or an operator deleted it). */
+    private static final String POSITION = "INSERT INTO audit_stream_position (stream, published_seq, updated_at)"
+            + " VALUES ($1, 0, now()) ON CONFLICT (stream) DO UPDATE SET stream = excluded.stream RETURNING"
+            + " published_seq";
+
     /**
      * How often the relay looks for new events, retries leadership, refreshes the lag gauge; how long a query on the
      * leader's connection may take before the connection (and the leadership) is given up; how many events go in a
@@ -118,8 +123,7 @@ public final class AuditStreamVerticle extends VerticleBase {
         registerMetrics();
         kafkaThread = vertx.createSharedWorkerExecutor(clientId, 1);
         // The position row exists from the first start on, so retention stops at it even before anything is sent.
-        return pool.preparedQuery("INSERT INTO audit_stream_position (stream, published_seq, updated_at) VALUES ($1,"
-                        + " 0, now()) ON CONFLICT (stream) DO NOTHING")
+        return pool.preparedQuery(POSITION)
                 .execute(Tuple.of(kafka.topic()))
                 .compose(inserted -> kafkaThread.executeBlocking(
                         () -> new KafkaProducer<byte[], byte[]>(KafkaClients.producer(kafka, clientId))))
@@ -210,11 +214,9 @@ public final class AuditStreamVerticle extends VerticleBase {
                     if (!locked.iterator().next().getBoolean(0)) {
                         return Future.succeededFuture(false);
                     }
-                    return timed(
-                                    conn,
-                                    conn.preparedQuery(
-                                                    "SELECT published_seq FROM audit_stream_position WHERE stream = $1")
-                                            .execute(Tuple.of(kafka.topic())))
+                    // The row again, in case someone deleted it since start: the position must exist to bound
+                    // retention, and an update of a missing row would move nothing.
+                    return timed(conn, conn.preparedQuery(POSITION).execute(Tuple.of(kafka.topic())))
                             .map(rows -> {
                                 published = rows.iterator().next().getLong(0);
                                 publishedGauge.set(published);

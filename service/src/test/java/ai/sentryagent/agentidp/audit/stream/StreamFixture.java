@@ -105,6 +105,28 @@ public final class StreamFixture implements AutoCloseable {
         return ids;
     }
 
+    /**
+     * {@code writers} concurrent sequences of {@code each} appends, as concurrent management requests on several
+     * connections make them: seqs are taken in whatever order the transactions reach the chain lock.
+     */
+    public void appendConcurrently(int writers, int each) throws Exception {
+        List<Future<Void>> all = new ArrayList<>();
+        for (int w = 0; w < writers; w++) {
+            Future<Void> chain = Future.succeededFuture();
+            for (int i = 0; i < each; i++) {
+                AuditEvent event = AuditEvent.of(
+                        "credential.rotated",
+                        AuditEvent.SUCCESS,
+                        UUID.randomUUID(),
+                        new ai.sentryagent.agentidp.audit.Audit.Context("writer-" + w, null, null),
+                        new JsonObject().put("i", i));
+                chain = chain.compose(done -> pool.withTransaction(tx -> audit.append(tx, event)));
+            }
+            all.add(chain);
+        }
+        await(Future.all(all));
+    }
+
     /** Appends {@code n} events that happened {@code age} ago (as retention sees them); returns their seqs. */
     List<Long> appendOld(int n, Duration age) throws Exception {
         for (int i = 0; i < n; i++) {
