@@ -7,6 +7,7 @@ import ai.sentryagent.agentidp.audit.Audit;
 import ai.sentryagent.agentidp.audit.AuditChain;
 import ai.sentryagent.agentidp.audit.HeadSigner;
 import ai.sentryagent.agentidp.audit.PgAudit;
+import ai.sentryagent.agentidp.audit.stream.AuditStreamVerticle;
 import ai.sentryagent.agentidp.config.AppConfig;
 import ai.sentryagent.agentidp.config.Scopes;
 import ai.sentryagent.agentidp.credential.ClientDirectory;
@@ -65,7 +66,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The main verticle: one running AgentIdP. {@link #start()} reads top-down — clients, migrations, the service's
- * parts, the bootstrap administrator, the HTTP verticles, the maintenance verticle. Undeploying it undeploys the
+ * parts, the bootstrap administrator, the HTTP verticles, the maintenance verticle, the Kafka relay when configured. Undeploying it undeploys the
  * HTTP verticles first (stop accepting, drain), then the maintenance verticle (its timers), then writes the queued
  * audit events and closes the clients.
  */
@@ -114,6 +115,8 @@ public final class AgentIdp extends VerticleBase {
                             parts.audit(), Duration.ofDays(config.auditRetentionDays()), pendingRetirement);
                     return vertx.deployVerticle(maintenance);
                 })
+                // The Kafka relay publishes what committed; nothing on the request path waits for it.
+                .compose(ignored -> AuditStreamVerticle.deployIfConfigured(vertx, config, pool, metrics))
                 .onFailure(failure -> closeClients());
     }
 

@@ -886,8 +886,10 @@ public final class PgAudit implements Audit {
                             return Future.failedFuture(new ChainBroken(
                                     "audit retention refused: the newest checkpoint is not genuine", verification));
                         }
+                        // Never past what the audit stream has published (V6): pruned events are not streamed.
                         return tx.preparedQuery("SELECT seq, hash FROM audit_events WHERE occurred_at < $1 AND seq"
-                                        + " <= $2 ORDER BY seq DESC LIMIT 1")
+                                        + " <= $2 AND seq <= (SELECT coalesce(min(published_seq), $2) FROM"
+                                        + " audit_stream_position) ORDER BY seq DESC LIMIT 1")
                                 .execute(Tuple.of(cutoff, verifiedSeq));
                     })
                     .compose(rows -> rows.size() == 0

@@ -21,7 +21,8 @@ import picocli.CommandLine.Command;
             Main.DevElsewhere.class,
             MigrateCommand.class,
             KeygenCommand.class,
-            SmokeCommand.class
+            SmokeCommand.class,
+            VerifyAuditCommand.class
         })
 public final class Main implements java.util.concurrent.Callable<Integer> {
     /** Returned by commands that leave a server running: the JVM stays up until it is signalled. */

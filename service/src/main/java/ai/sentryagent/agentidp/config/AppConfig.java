@@ -50,6 +50,7 @@ import java.util.Set;
  * @param auditChainKey the key of the audit trail's HMAC chain ({@code AUDIT_CHAIN_KEY}); the database never holds it
  * @param auditWrites whether delivering answers wait for their audit event, and how long ({@code AUDIT_DURABILITY},
  *     {@code AUDIT_WRITE_TIMEOUT_MS})
+ * @param kafka where the committed audit trail is streamed ({@code KAFKA_*}), if anywhere
  */
 public record AppConfig(
         String environment,
@@ -72,7 +73,8 @@ public record AppConfig(
         Optional<OpaUrl> opaUrl,
         int auditRetentionDays,
         Secret auditChainKey,
-        AuditWrites auditWrites) {
+        AuditWrites auditWrites,
+        Optional<KafkaConfig> kafka) {
 
     /**
      * Edge behaviour.
@@ -211,6 +213,7 @@ public record AppConfig(
         String policyDir = env.string("POLICY_DIR", "./policies");
         List<String> notices = new java.util.ArrayList<>(databaseNotices);
         notices.addAll(Features.check(env));
+        Optional<KafkaConfig> kafka = KafkaConfig.read(env, production, notices);
         Optional<OpaUrl> opaUrl = env.optional("OPA_URL").map(url -> env.parsed("OPA_URL", url, OpaUrl::parse));
         int auditRetentionDays = env.integer("AUDIT_RETENTION_DAYS", 90, 1, 3650);
         String chainKey = env.required(
@@ -245,7 +248,8 @@ public record AppConfig(
                 opaUrl,
                 auditRetentionDays,
                 new Secret(chainKey),
-                auditWrites);
+                auditWrites,
+                kafka);
     }
 
     private static AuditWrites auditWrites(Env env) {

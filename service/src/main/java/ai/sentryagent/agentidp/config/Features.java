@@ -5,7 +5,7 @@ import java.util.List;
 
 /**
  * The seed's feature switches and integrations. This build does not implement analytics, tier enforcement,
- * compliance reports, billing, Vault or Kafka: switching one on stops startup with a message saying so, instead of
+ * compliance reports, billing or Vault: switching one on stops startup with a message saying so, instead of
  * being silently ignored. Their companion variables, set without the switch, are accepted and reported as unused.
  */
 final class Features {
@@ -36,9 +36,6 @@ final class Features {
         if (env.optional("VAULT_ADDR").isPresent()) {
             env.problem("VAULT_ADDR is set, but this build reads its secrets from environment variables only (no"
                     + " Vault integration); unset VAULT_ADDR and inject the secrets as variables");
-        }
-        if (env.optional("KAFKA_BROKERS").isPresent()) {
-            env.problem("KAFKA_BROKERS is set, but this build publishes no events to Kafka; unset KAFKA_BROKERS");
         }
         List<String> notices = new ArrayList<>();
         for (String name : UNUSED_WITHOUT_SWITCH) {
