@@ -1,5 +1,6 @@
 package ai.sentryagent.agentidp.audit;
 
+import ai.sentryagent.agentidp.config.AuditWrites;
 import ai.sentryagent.agentidp.observability.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;

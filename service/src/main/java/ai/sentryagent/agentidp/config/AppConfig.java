@@ -1,6 +1,5 @@
 package ai.sentryagent.agentidp.config;
 
-import ai.sentryagent.agentidp.audit.AuditWrites;
 import ai.sentryagent.agentidp.crypto.Pem;
 import ai.sentryagent.agentidp.crypto.SigningKeys;
 import java.net.URI;

@@ -1,5 +1,6 @@
 package ai.sentryagent.agentidp.audit;
 
+import ai.sentryagent.agentidp.config.AuditWrites;
 import ai.sentryagent.agentidp.crypto.JwsSigner;
 import ai.sentryagent.agentidp.crypto.SigningKeys;
 import ai.sentryagent.agentidp.observability.Metrics;

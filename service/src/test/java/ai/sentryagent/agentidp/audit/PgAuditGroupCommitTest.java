@@ -2,6 +2,7 @@ package ai.sentryagent.agentidp.audit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ai.sentryagent.agentidp.config.AuditWrites;
 import ai.sentryagent.agentidp.config.DatabaseUrl;
 import ai.sentryagent.agentidp.observability.Metrics;
 import ai.sentryagent.agentidp.store.Migrations;

@@ -3,7 +3,6 @@ package ai.sentryagent.agentidp.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import ai.sentryagent.agentidp.audit.AuditWrites;
 import ai.sentryagent.agentidp.crypto.Pem;
 import ai.sentryagent.agentidp.crypto.SigningKeys;
 import java.security.KeyPair;

@@ -1,4 +1,4 @@
-package ai.sentryagent.agentidp.audit;
+package ai.sentryagent.agentidp.config;
 
 import java.time.Duration;
 import java.util.Locale;
