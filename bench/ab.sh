@@ -6,6 +6,9 @@
 # change when the machine is not quiet enough for two run.sh passes to compare. From the repository root:
 #
 #   bench/ab.sh <base-commit> [rounds=5] [seconds=10] [algorithm=RS256]
+#
+# AB_ENV_A / AB_ENV_B: extra environment for one side (space-separated NAME=value), e.g. the same commit twice
+# with AB_ENV_A="AUDIT_DURABILITY=async" to measure what synchronous audit costs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -39,7 +42,9 @@ start() { # name port -> basic credentials of a fresh client in $work/<name>.bas
   admin_secret=$(openssl rand -hex 24); hash_key=$(openssl rand -hex 32)
   local database="postgres://postgres@127.0.0.1:5432/$db?sslmode=disable"
   env -i PATH="$PATH" DATABASE_URL="$database" java -jar "$work/$name.jar" migrate >/dev/null
-  env -i PATH="$PATH" HOME="$HOME" JAVA_TOOL_OPTIONS="$image_jvm" PORT="$port" NODE_ENV=benchmark \
+  local extra_var=AB_ENV_${name^^}
+  # shellcheck disable=SC2086 # word splitting of NAME=value pairs is the point
+  env -i PATH="$PATH" HOME="$HOME" JAVA_TOOL_OPTIONS="$image_jvm" PORT="$port" NODE_ENV=benchmark ${!extra_var:-} \
     ISSUER_URL="http://127.0.0.1:$port" DATABASE_URL="$database" DB_MIGRATE_ON_START=false \
     REDIS_URL="redis://127.0.0.1:6379" REDIS_KEY_PREFIX="agentidp-ab-$name-$$:" \
     JWT_PRIVATE_KEY="$(cat "$work/keys-$name/jwt_private.pem")" JWT_PUBLIC_KEY="$(cat "$work/keys-$name/jwt_public.pem")" \
