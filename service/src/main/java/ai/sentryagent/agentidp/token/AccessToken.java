@@ -10,12 +10,14 @@ import java.util.List;
  *
  * @param subject the agent id ({@code sub})
  * @param clientId the client that obtained the token ({@code client_id}); equals the agent id for agents
+ * @param audience the {@code aud}: {@code TOKEN_AUDIENCE}, or the RFC 8707 resources the token was asked for —
+ *     written as a string when there is one and as an array when there are several (RFC 7519 §4.1.3)
  */
 public record AccessToken(
         String issuer,
         String subject,
         String clientId,
-        String audience,
+        List<String> audience,
         List<String> scopes,
         Instant issuedAt,
         Instant expiresAt,
@@ -23,6 +25,15 @@ public record AccessToken(
 
     public AccessToken {
         scopes = List.copyOf(scopes);
+        audience = List.copyOf(audience);
+        if (audience.isEmpty()) {
+            throw new IllegalArgumentException("a token has at least one audience");
+        }
+    }
+
+    /** The {@code aud} claim as issued: one audience is a string, several an array (RFC 7519 §4.1.3). */
+    public Object aud() {
+        return audience.size() == 1 ? audience.get(0) : new JsonArray(audience);
     }
 
     /** The space-separated {@code scope} claim. */
@@ -46,7 +57,7 @@ public record AccessToken(
         return new JsonObject()
                 .put("iss", issuer)
                 .put("sub", subject)
-                .put("aud", audience)
+                .put("aud", aud())
                 .put("client_id", clientId)
                 .put("scope", scope())
                 .put("iat", issuedAt.getEpochSecond())
@@ -61,7 +72,7 @@ public record AccessToken(
                 .put("token_type", "Bearer")
                 .put("iss", issuer)
                 .put("sub", subject)
-                .put("aud", new JsonArray().add(audience))
+                .put("aud", aud())
                 .put("client_id", clientId)
                 .put("scope", scope())
                 .put("iat", issuedAt.getEpochSecond())
