@@ -150,7 +150,10 @@ public final class PgAgentStore implements AgentStore {
     /** The changed fields; the new resource list too, since it decides which audiences the agent's tokens get. */
     private static JsonObject updateDetails(AgentPatch patch, Agent updated) {
         JsonObject details = Audit.details(
-                "fields", new JsonArray(changedFields(patch)), "status", updated.status().wireName());
+                "fields",
+                new JsonArray(changedFields(patch)),
+                "status",
+                updated.status().wireName());
         patch.resources().ifPresent(resources -> details.put("resources", new JsonArray(resources)));
         return details;
     }

@@ -31,7 +31,8 @@ import java.util.regex.Pattern;
 public final class AgentsApi {
     static final int MAX_PAGE_SIZE = 100;
     private static final Pattern AGENT_TYPE = Pattern.compile("[a-z0-9][a-z0-9_.-]{0,63}");
-    private static final Set<String> CREATE_FIELDS = Set.of("name", "description", "owner", "agentType", "scopes", "resources");
+    private static final Set<String> CREATE_FIELDS =
+            Set.of("name", "description", "owner", "agentType", "scopes", "resources");
     private static final Set<String> PATCH_FIELDS =
             Set.of("name", "description", "owner", "agentType", "scopes", "resources", "status");
     private static final Set<String> LIST_PARAMETERS = Set.of("status", "owner", "agentType", "page", "limit");
@@ -55,8 +56,7 @@ public final class AgentsApi {
                     agentType(body).orElse("generic"),
                     checkedScopes(
                             caller,
-                            body.strings("scopes", 50)
-                                    .orElseThrow(() -> JsonBody.fieldError("scopes", "is required"))),
+                            body.strings("scopes", 50).orElseThrow(() -> JsonBody.fieldError("scopes", "is required"))),
                     resources(body).orElse(List.of()));
             agents.create(agent, AuditContexts.caller(rc))
                     .onSuccess(created -> rc.response()

@@ -51,7 +51,8 @@ public final class IntrospectionEndpoint implements Handler<RoutingContext> {
     }
 
     private Future<String> introspect(TokenRequest request) {
-        Optional<AccessToken> claims = codec.verifyIssued(request.token()).filter(c -> mayIntrospect(request.caller(), c));
+        Optional<AccessToken> claims =
+                codec.verifyIssued(request.token()).filter(c -> mayIntrospect(request.caller(), c));
         if (claims.isEmpty()) {
             return Future.succeededFuture(INACTIVE);
         }

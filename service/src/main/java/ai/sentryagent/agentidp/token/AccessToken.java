@@ -4,6 +4,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The claims of an RFC 9068 access token issued by this IdP.
@@ -47,6 +48,23 @@ public record AccessToken(
         return kept.size() == scopes.size()
                 ? this
                 : new AccessToken(issuer, subject, clientId, audience, kept, issuedAt, expiresAt, jti);
+    }
+
+    /**
+     * The same token, for only the audiences that still hold: the default audience, and the RFC 8707 resources the
+     * agent still has registered. Empty when none is left — a token bound only to resources the agent lost.
+     */
+    public Optional<AccessToken> narrowedToAudiences(String defaultAudience, List<String> registered) {
+        List<String> kept = audience.stream()
+                .filter(aud -> aud.equals(defaultAudience) || registered.contains(aud))
+                .toList();
+        if (kept.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(
+                kept.size() == audience.size()
+                        ? this
+                        : new AccessToken(issuer, subject, clientId, kept, scopes, issuedAt, expiresAt, jti));
     }
 
     public boolean hasScope(String scope) {

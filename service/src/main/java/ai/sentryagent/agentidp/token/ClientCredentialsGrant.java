@@ -38,10 +38,9 @@ public final class ClientCredentialsGrant implements Grant {
                 : Optional.empty();
         return authenticator
                 .authenticate(request.client(), true)
-                .map(authentication ->
-                        authentication.fold(
-                                authenticated -> issue(authenticated.client(), scope, request.parameters()),
-                                refused -> refused));
+                .map(authentication -> authentication.fold(
+                        authenticated -> issue(authenticated.client(), scope, request.parameters()),
+                        refused -> refused));
     }
 
     private GrantOutcome issue(ClientRecord client, Optional<String> requested, Grant.Parameters parameters) {

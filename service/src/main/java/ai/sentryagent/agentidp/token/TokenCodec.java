@@ -129,6 +129,11 @@ public final class TokenCodec {
         return jws.serialize();
     }
 
+    /** {@code TOKEN_AUDIENCE}: the audience of a token asked for no resource, and of this service's own API. */
+    public String defaultAudience() {
+        return audience;
+    }
+
     public long ttlSeconds() {
         return ttl.toSeconds();
     }
