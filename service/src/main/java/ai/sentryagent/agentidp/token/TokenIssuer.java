@@ -46,7 +46,14 @@ public final class TokenIssuer {
         }
         AccessToken claims = codec.newToken(
                 client.agentId().toString(), client.clientId(), scopes, client.tokensRevokedBefore(), resources);
-        return new GrantOutcome.Issued(client, new Issued(codec.sign(claims), claims, codec.ttlSeconds()));
+        String jwt = codec.sign(claims);
+        if (jwt.length() > TokenCodec.MAX_TOKEN_LENGTH) {
+            // Only reachable with many long resources and scopes together: a token this service would refuse to
+            // introspect or revoke is not issued.
+            return new GrantOutcome.InvalidTarget("the token for these resources would be longer than "
+                    + TokenCodec.MAX_TOKEN_LENGTH + " characters; ask for fewer resources or scopes");
+        }
+        return new GrantOutcome.Issued(client, new Issued(jwt, claims, codec.ttlSeconds()));
     }
 
     /** Printable ASCII, cut to a length that keeps the description a line, for an error a client reads. */
