@@ -182,6 +182,20 @@ for v in ("RS256", "ES256"):
             w(f"| {v} | {c} | {ratio(a['rps'], k['rps'])} | {ratio(a['p99'], k['p99'])} | "
               f"{ratio(a['cpu'], k['cpu'])} |")
 w("")
+scenarios = of("scenario")
+if scenarios:
+    w("### Scenarios (AgentIdP, 32 connections, interleaved with the client-secret path)")
+    w("")
+    w("| variant | scenario | tokens/s (median) | spread | p99 ms | failed | client-secret path tokens/s | ratio |")
+    w("|---|---|---|---|---|---|---|---|")
+    for v, name in sorted({(r["variant"], r["scenario"]) for r in scenarios}):
+        runs = [r for r in scenarios if r["variant"] == v and r["scenario"] == name and r["path"] == name]
+        base = [r for r in scenarios if r["variant"] == v and r["scenario"] == name and r["path"] == "client_secret"]
+        own, ref = median([rps(r) for r in runs]), median([rps(r) for r in base])
+        failed = sum(r["non200"] + r["socket_errors"] + r["timeouts"] for r in runs)
+        w(f"| {v} | {name} | {own:,.0f} | {spread([rps(r) for r in runs])} | {ms(median([r['p99_us'] for r in runs]))} "
+          f"| {failed} | {ref:,.0f} | {ratio(own, ref)} |")
+    w("")
 w("### Processes")
 w("")
 w("| server | ready after start | peak RSS (VmHWM) | signing provider |")

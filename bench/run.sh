@@ -6,7 +6,9 @@
 # 1. the limit: `openssl speed` (RSA-2048 and P-256 signatures, all cores) and JMH (our signer per provider, and
 #    the whole minting function);
 # 2. AgentIdP `serve` (the image's jar and JVM settings) on the local PostgreSQL (fresh database) and Redis, RS256
-#    and then ES256 keys, driven by wrk at 1, 8, 32 and 128 keep-alive connections, REPS times each;
+#    and then ES256 keys, driven by wrk at 1, 8, 32 and 128 keep-alive connections, REPS times each; then the
+#    scenarios at 32 connections, REPS times each, against the client-secret path of the same run (a token bound to
+#    an RFC 8707 resource: `resource`);
 # 3. Keycloak (keycloak-quarkus-dist from Maven Central, `start-dev` on loopback, a confidential client with a
 #    service account) under the same load in the same run.
 # Every server is checked: no failed request, and a sample of the tokens verified against its JWKS.
@@ -118,6 +120,28 @@ load() {
   done
 }
 
+# scenario name variant url basic body — one more token path at 32 connections, REPS times, interleaved with the
+# plain client-secret path so that both see the same machine; kind "scenario" rows (report.py compares them)
+scenario() {
+  local name=$1 variant=$2 url=$3 basic=$4 body=$5 rep path form out
+  mkdir -p "$work/run/agentidp-$variant-$name/samples"
+  BENCH_BASIC=$basic BENCH_BODY=$body BENCH_OUT=/dev/null wrk -t2 -c32 -d"${warmup}s" -s bench/token.lua "$url" \
+    >/dev/null
+  for rep in $(seq 1 "$reps"); do
+    for path in client_secret "$name"; do
+      form=grant_type=client_credentials; [ "$path" = client_secret ] || form=$body
+      out=$work/run/agentidp-$variant-$name/wrk-$path-$rep.json
+      BENCH_BASIC=$basic BENCH_BODY=$form BENCH_OUT=$out BENCH_SAMPLES=$work/run/agentidp-$variant-$name/samples \
+        wrk -t2 -c32 -d"${seconds}s" --timeout 10s -s bench/token.lua "$url" >/dev/null
+      jq -c --arg scenario "$name" --arg path "$path" --arg variant "$variant" --argjson rep "$rep" \
+        '. + {kind: "scenario", scenario: $scenario, path: $path, server: "agentidp", variant: $variant,
+              connections: 32, rep: $rep}' "$out" >> "$results"
+      printf '   %-9s %-6s %-13s c=32  #%s: %s\n' agentidp "$variant" "$path" "$rep" \
+        "$(jq -r '"\(.requests * 1000000 / .duration_us | floor)/s p99 \(.p99_us / 1000)ms non200 \(.non200)"' "$out")"
+    done
+  done
+}
+
 # half_peak server variant url basic — p99 at half the peak throughput, at a fixed offered rate (hey)
 half_peak() {
   local server=$1 variant=$2 url=$3 basic=$4 peak rate rep
@@ -220,13 +244,18 @@ run_agentidp() {
   admin=$(curl -sf -u "agentidp-admin:$admin_secret" -d grant_type=client_credentials "$idp/api/v1/token" \
     | jq -r .access_token)
   id=$(curl -sf -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
-    -d '{"name":"bench","owner":"bench","scopes":[]}' "$idp/api/v1/agents" | jq -r .agentId)
+    -d '{"name":"bench","owner":"bench","scopes":[],"resources":["https://resource.bench.example/api"]}' \
+    "$idp/api/v1/agents" | jq -r .agentId)
   secret=$(curl -sf -X POST -H "Authorization: Bearer $admin" "$idp/api/v1/agents/$id/credentials" \
     | jq -r .clientSecret)
   basic=$(printf '%s:%s' "$id" "$secret" | base64 -w0)
   load agentidp "$algorithm" "$idp/api/v1/token" "$pid" "$basic"
   half_peak agentidp "$algorithm" "$idp/api/v1/token" "$basic"
   verify_samples agentidp "$algorithm" "$idp/.well-known/jwks.json" "$idp"
+  # RFC 8707: the same client asks for a token bound to its registered resource (aud = the resource).
+  scenario resource "$algorithm" "$idp/api/v1/token" "$basic" \
+    "grant_type=client_credentials&resource=https%3A%2F%2Fresource.bench.example%2Fapi"
+  verify_samples agentidp "$algorithm-resource" "$idp/.well-known/jwks.json" "$idp"
   local rss
   rss=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
   # A profile of one more 32-connection run (JFR; not counted in the table): where the IdP's CPU goes.

@@ -1,9 +1,10 @@
 -- wrk script for the token benchmark: POST grant_type=client_credentials with HTTP Basic (client_secret_basic) on
 -- keep-alive connections. Counts every non-200 answer, keeps every BENCH_SAMPLE_EVERY-th token for the JWKS check,
 -- and writes one JSON line of results to BENCH_OUT. Environment: BENCH_BASIC (base64 of id:secret), BENCH_OUT,
--- BENCH_SAMPLES (directory, optional), BENCH_SAMPLE_EVERY (default 100).
+-- BENCH_SAMPLES (directory, optional), BENCH_SAMPLE_EVERY (default 100), BENCH_BODY (the form, default
+-- grant_type=client_credentials: a scenario such as a resource-bound request sends its own).
 wrk.method = "POST"
-wrk.body = "grant_type=client_credentials"
+wrk.body = os.getenv("BENCH_BODY") or "grant_type=client_credentials"
 wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 wrk.headers["Authorization"] = "Basic " .. os.getenv("BENCH_BASIC")
 

@@ -4,6 +4,8 @@ import ai.sentryagent.agentidp.agent.AgentStatus;
 import ai.sentryagent.agentidp.credential.ClientRecord;
 import ai.sentryagent.agentidp.crypto.JwsSigner;
 import ai.sentryagent.agentidp.crypto.SigningKeys;
+import ai.sentryagent.agentidp.token.Grant;
+import ai.sentryagent.agentidp.token.GrantOutcome;
 import ai.sentryagent.agentidp.token.TokenCodec;
 import ai.sentryagent.agentidp.token.TokenIssuer;
 import java.time.Clock;
@@ -53,11 +55,32 @@ public class MintBenchmark {
                 AgentStatus.ACTIVE,
                 List.of("weather:read", "reports:read"),
                 List.of(),
-                Optional.empty());
+                Optional.empty(),
+                List.of());
     }
+
+    /** A token request without {@code resource}: the common case, aud = TOKEN_AUDIENCE. */
+    private static final Grant.Parameters NO_PARAMETERS = new Grant.Parameters() {
+        @Override
+        public Optional<String> get(String name) {
+            return Optional.empty();
+        }
+
+        @Override
+        public boolean has(String name) {
+            return false;
+        }
+
+        @Override
+        public List<String> all(String name) {
+            return List.of();
+        }
+    };
 
     @Benchmark
     public String mint() {
-        return issuer.issue(client, Optional.empty()).jwt();
+        return ((GrantOutcome.Issued) issuer.issue(client, client.scopes(), NO_PARAMETERS))
+                .token()
+                .jwt();
     }
 }

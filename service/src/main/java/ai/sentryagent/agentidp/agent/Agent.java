@@ -6,7 +6,10 @@ import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 
-/** A registered agent. {@code clientId} is what it authenticates as: its agent id, or a built-in client's name. */
+/**
+ * A registered agent. {@code clientId} is what it authenticates as: its agent id, or a built-in client's name.
+ * {@code resources} are the RFC 8707 resource indicators its tokens may be bound to ({@link ResourceIndicator}).
+ */
 public record Agent(
         UUID agentId,
         String clientId,
@@ -15,12 +18,14 @@ public record Agent(
         String owner,
         String agentType,
         List<String> scopes,
+        List<String> resources,
         AgentStatus status,
         Instant createdAt,
         Instant updatedAt) {
 
     public Agent {
         scopes = List.copyOf(scopes);
+        resources = List.copyOf(resources);
     }
 
     public JsonObject toJson() {
@@ -32,6 +37,7 @@ public record Agent(
                 .put("owner", owner)
                 .put("agentType", agentType)
                 .put("scopes", new JsonArray(scopes))
+                .put("resources", new JsonArray(resources))
                 .put("status", status.wireName())
                 .put("createdAt", createdAt.toString())
                 .put("updatedAt", updatedAt.toString());

@@ -14,4 +14,5 @@ public record AgentPatch(
         Optional<String> owner,
         Optional<String> agentType,
         Optional<List<String>> scopes,
+        Optional<List<String>> resources,
         Optional<AgentStatus> status) {}

@@ -4,6 +4,7 @@ import ai.sentryagent.agentidp.audit.Audit;
 import ai.sentryagent.agentidp.audit.AuditEvent;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
@@ -30,7 +31,8 @@ public final class PgAgentStore implements AgentStore {
             + " now()) + interval '1 second' END";
 
     private static final String COLUMNS =
-            "agent_id, client_id, name, description, owner, agent_type, scopes, status, created_at, updated_at";
+            "agent_id, client_id, name, description, owner, agent_type, scopes, resources, status, created_at,"
+                    + " updated_at";
 
     private final Pool pool;
     private final Audit audit;
@@ -44,7 +46,7 @@ public final class PgAgentStore implements AgentStore {
     public Future<Agent> create(NewAgent agent, Audit.Context context) {
         UUID id = UUID.randomUUID();
         return pool.withTransaction(tx -> tx.preparedQuery("INSERT INTO agents (" + COLUMNS + ") VALUES ($1, $2, $3,"
-                        + " $4, $5, $6, $7, 'active', now(), now()) RETURNING " + COLUMNS)
+                        + " $4, $5, $6, $7, $8, 'active', now(), now()) RETURNING " + COLUMNS)
                 .execute(Tuple.of(
                         id,
                         id.toString(),
@@ -52,7 +54,8 @@ public final class PgAgentStore implements AgentStore {
                         agent.description(),
                         agent.owner(),
                         agent.agentType(),
-                        agent.scopes().toArray(String[]::new)))
+                        agent.scopes().toArray(String[]::new),
+                        agent.resources().toArray(String[]::new)))
                 .map(rows -> map(rows.iterator().next()))
                 .compose(created -> audit.append(
                                 tx,
@@ -67,7 +70,9 @@ public final class PgAgentStore implements AgentStore {
                                                 "owner",
                                                 created.owner(),
                                                 "scopes",
-                                                new JsonArray(created.scopes()))))
+                                                new JsonArray(created.scopes()),
+                                                "resources",
+                                                new JsonArray(created.resources()))))
                         .map(created)));
     }
 
@@ -137,15 +142,20 @@ public final class PgAgentStore implements AgentStore {
                                                             AuditEvent.SUCCESS,
                                                             agentId,
                                                             context,
-                                                            Audit.details(
-                                                                    "fields",
-                                                                    new JsonArray(changedFields(patch)),
-                                                                    "status",
-                                                                    updated.get()
-                                                                            .status()
-                                                                            .wireName())))
+                                                            updateDetails(patch, updated.get())))
                                             .map(updated));
                 }));
+    }
+
+    /** The changed fields; the new resource list too, since it decides which audiences the agent's tokens get. */
+    private static JsonObject updateDetails(AgentPatch patch, Agent updated) {
+        JsonObject details = Audit.details(
+                "fields",
+                new JsonArray(changedFields(patch)),
+                "status",
+                updated.status().wireName());
+        patch.resources().ifPresent(resources -> details.put("resources", new JsonArray(resources)));
+        return details;
     }
 
     private static List<String> changedFields(AgentPatch patch) {
@@ -157,6 +167,7 @@ public final class PgAgentStore implements AgentStore {
         patch.owner().ifPresent(v -> fields.add("owner"));
         patch.agentType().ifPresent(v -> fields.add("agentType"));
         patch.scopes().ifPresent(v -> fields.add("scopes"));
+        patch.resources().ifPresent(v -> fields.add("resources"));
         patch.status().ifPresent(v -> fields.add("status"));
         return fields;
     }
@@ -174,6 +185,10 @@ public final class PgAgentStore implements AgentStore {
         patch.scopes().ifPresent(v -> {
             params.addArrayOfString(v.toArray(String[]::new));
             sets.add("scopes = $" + params.size());
+        });
+        patch.resources().ifPresent(v -> {
+            params.addArrayOfString(v.toArray(String[]::new));
+            sets.add("resources = $" + params.size());
         });
         patch.status().ifPresent(v -> set(sets, params, "status", v.wireName()));
         if (patch.status().equals(Optional.of(AgentStatus.SUSPENDED))) {
@@ -288,7 +303,7 @@ public final class PgAgentStore implements AgentStore {
     @Override
     public Future<Agent> ensureBuiltIn(String clientId, String name, List<String> scopes) {
         return pool.preparedQuery("INSERT INTO agents (" + COLUMNS + ") VALUES ($1, $2, $3, $4, 'agentidp', 'system',"
-                        + " $5, 'active', now(), now())"
+                        + " $5, '{}', 'active', now(), now())"
                         + " ON CONFLICT (client_id) DO UPDATE SET status = 'active', scopes = EXCLUDED.scopes,"
                         + " updated_at = CASE WHEN agents.status = 'active' AND agents.scopes = EXCLUDED.scopes"
                         + " THEN agents.updated_at ELSE now() END"
@@ -310,6 +325,7 @@ public final class PgAgentStore implements AgentStore {
 
     static Agent map(Row row) {
         String[] scopes = row.getArrayOfStrings("scopes");
+        String[] resources = row.getArrayOfStrings("resources");
         return new Agent(
                 row.getUUID("agent_id"),
                 row.getString("client_id"),
@@ -318,6 +334,7 @@ public final class PgAgentStore implements AgentStore {
                 row.getString("owner"),
                 row.getString("agent_type"),
                 scopes == null ? List.of() : Arrays.asList(scopes),
+                resources == null ? List.of() : Arrays.asList(resources),
                 AgentStatus.fromWire(row.getString("status")).orElseThrow(),
                 row.getOffsetDateTime("created_at").toInstant(),
                 row.getOffsetDateTime("updated_at").toInstant());

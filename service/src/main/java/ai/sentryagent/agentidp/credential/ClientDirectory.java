@@ -47,7 +47,7 @@ public final class ClientDirectory {
     private static final Logger LOG = LoggerFactory.getLogger(ClientDirectory.class);
     private static final long RECONNECT_MS = 1_000;
     private static final String FIND_CLIENT = "SELECT a.agent_id, a.client_id, a.status, a.scopes,"
-            + " a.tokens_revoked_before, c.credential_id, c.secret_hash, c.expires_at FROM agents a LEFT JOIN"
+            + " a.resources, a.tokens_revoked_before, c.credential_id, c.secret_hash, c.expires_at FROM agents a LEFT JOIN"
             + " credentials c ON c.agent_id = a.agent_id AND c.status = 'active' AND (c.expires_at IS NULL OR"
             + " c.expires_at > now()) WHERE a.client_id = $1";
 
@@ -274,6 +274,7 @@ public final class ClientDirectory {
             }
         }
         String[] scopes = first.getArrayOfStrings("scopes");
+        String[] resources = first.getArrayOfStrings("resources");
         OffsetDateTime cutOff = first.getOffsetDateTime("tokens_revoked_before");
         return Optional.of(new ClientRecord(
                 first.getUUID("agent_id"),
@@ -281,6 +282,7 @@ public final class ClientDirectory {
                 AgentStatus.fromWire(first.getString("status")).orElseThrow(),
                 scopes == null ? List.of() : Arrays.asList(scopes),
                 secrets,
-                Optional.ofNullable(cutOff).map(OffsetDateTime::toInstant)));
+                Optional.ofNullable(cutOff).map(OffsetDateTime::toInstant),
+                resources == null ? List.of() : Arrays.asList(resources)));
     }
 }

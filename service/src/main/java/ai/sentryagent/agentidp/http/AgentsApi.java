@@ -7,6 +7,7 @@ import ai.sentryagent.agentidp.agent.AgentStatus;
 import ai.sentryagent.agentidp.agent.AgentStore;
 import ai.sentryagent.agentidp.agent.NewAgent;
 import ai.sentryagent.agentidp.agent.Page;
+import ai.sentryagent.agentidp.agent.ResourceIndicator;
 import ai.sentryagent.agentidp.config.Scopes;
 import ai.sentryagent.agentidp.error.ApiError;
 import ai.sentryagent.agentidp.error.ApiFailure;
@@ -30,9 +31,10 @@ import java.util.regex.Pattern;
 public final class AgentsApi {
     static final int MAX_PAGE_SIZE = 100;
     private static final Pattern AGENT_TYPE = Pattern.compile("[a-z0-9][a-z0-9_.-]{0,63}");
-    private static final Set<String> CREATE_FIELDS = Set.of("name", "description", "owner", "agentType", "scopes");
+    private static final Set<String> CREATE_FIELDS =
+            Set.of("name", "description", "owner", "agentType", "scopes", "resources");
     private static final Set<String> PATCH_FIELDS =
-            Set.of("name", "description", "owner", "agentType", "scopes", "status");
+            Set.of("name", "description", "owner", "agentType", "scopes", "resources", "status");
     private static final Set<String> LIST_PARAMETERS = Set.of("status", "owner", "agentType", "page", "limit");
 
     private final AgentStore agents;
@@ -54,8 +56,8 @@ public final class AgentsApi {
                     agentType(body).orElse("generic"),
                     checkedScopes(
                             caller,
-                            body.strings("scopes", 50)
-                                    .orElseThrow(() -> JsonBody.fieldError("scopes", "is required"))));
+                            body.strings("scopes", 50).orElseThrow(() -> JsonBody.fieldError("scopes", "is required"))),
+                    resources(body).orElse(List.of()));
             agents.create(agent, AuditContexts.caller(rc))
                     .onSuccess(created -> rc.response()
                             .setStatusCode(201)
@@ -102,9 +104,11 @@ public final class AgentsApi {
             if (body.isNull("name")
                     || body.isNull("owner")
                     || body.isNull("scopes")
+                    || body.isNull("resources")
                     || body.isNull("agentType")
                     || body.isNull("status")) {
-                throw new ApiError.BadRequest("only description may be set to null").failure();
+                throw new ApiError.BadRequest("only description may be set to null (an empty resources list clears it)")
+                        .failure();
             }
             Optional<AgentStatus> status = body.string("status", 1, 32).map(value -> switch (value) {
                 case "active" -> AgentStatus.ACTIVE;
@@ -121,6 +125,7 @@ public final class AgentsApi {
                     body.string("owner", 1, 128),
                     agentType(body),
                     body.strings("scopes", 50).map(requested -> checkedScopes(caller, requested)),
+                    resources(body),
                     status);
             guardedChange(id, caller, () -> agents.update(id, patch, AuditContexts.caller(rc)))
                     .onSuccess(agent -> json(rc, 200, agent.toJson()))
@@ -229,6 +234,25 @@ public final class AgentsApi {
             }
         }
         return List.copyOf(requested);
+    }
+
+    /**
+     * The RFC 8707 resource indicators the agent's tokens may be bound to: each an absolute URI with a host and
+     * without a fragment ({@link ResourceIndicator}), none twice, at most {@link ResourceIndicator#MAX_PER_AGENT}.
+     */
+    private static Optional<List<String>> resources(JsonBody body) {
+        return body.strings("resources", ResourceIndicator.MAX_PER_AGENT).map(requested -> {
+            Set<String> seen = new HashSet<>();
+            for (String resource : requested) {
+                ResourceIndicator.problem(resource).ifPresent(problem -> {
+                    throw JsonBody.fieldError("resources", printable(resource) + " " + problem);
+                });
+                if (!seen.add(resource)) {
+                    throw JsonBody.fieldError("resources", "lists " + printable(resource) + " twice");
+                }
+            }
+            return List.copyOf(requested);
+        });
     }
 
     private static Optional<String> agentType(JsonBody body) {

@@ -4,27 +4,36 @@ import ai.sentryagent.agentidp.token.Grant;
 import ai.sentryagent.agentidp.token.OAuthException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
  * A strictly parsed {@code application/x-www-form-urlencoded} body. RFC 6749 §3.2: parameters must not repeat,
- * and a parameter without a value counts as omitted. No OAuth parameter holds a control character (RFC 6749
+ * and a parameter without a value counts as omitted — except {@code resource}, which RFC 8707 §2 lets a client send
+ * several times to ask for a token for several resources. No OAuth parameter holds a control character (RFC 6749
  * Appendix A allows only printable characters, %x20-7E, in every parameter this service reads), so a decoded name
  * or value with one (C0, DEL, C1) is refused before it can reach a database parameter, a key or a log line.
  */
 public final class FormBody implements Grant.Parameters {
-    private final Map<String, String> values;
+    /** The only parameter that may repeat (RFC 8707 §2). */
+    static final String RESOURCE = "resource";
 
-    private FormBody(Map<String, String> values) {
+    private final Map<String, String> values;
+    private final List<String> resources;
+
+    private FormBody(Map<String, String> values, List<String> resources) {
         this.values = values;
+        this.resources = List.copyOf(resources);
     }
 
     public static FormBody parse(String body) {
         Map<String, String> values = new LinkedHashMap<>();
+        List<String> resources = new ArrayList<>();
         if (body == null || body.isEmpty()) {
-            return new FormBody(values);
+            return new FormBody(values, resources);
         }
         for (String pair : body.split("&", -1)) {
             if (pair.isEmpty()) {
@@ -39,12 +48,19 @@ public final class FormBody implements Grant.Parameters {
             if (hasControlCharacter(value)) {
                 throw OAuthException.invalidRequest("parameter " + printable(name) + " contains a control character");
             }
+            if (RESOURCE.equals(name)) {
+                if (!value.isEmpty()) {
+                    resources.add(value);
+                }
+                values.putIfAbsent(name, value);
+                continue;
+            }
             if (values.containsKey(name)) {
                 throw OAuthException.invalidRequest("parameter " + printable(name) + " is repeated");
             }
             values.put(name, value);
         }
-        return new FormBody(values);
+        return new FormBody(values, resources);
     }
 
     /** The value, empty when absent or empty. */
@@ -58,6 +74,11 @@ public final class FormBody implements Grant.Parameters {
     @Override
     public boolean has(String name) {
         return values.containsKey(name);
+    }
+
+    @Override
+    public List<String> all(String name) {
+        return RESOURCE.equals(name) ? resources : get(name).map(List::of).orElse(List.of());
     }
 
     public String require(String name) {

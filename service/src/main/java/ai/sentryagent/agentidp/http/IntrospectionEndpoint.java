@@ -18,7 +18,8 @@ import java.util.Optional;
  * own tokens; other clients' tokens need {@code tokens:read} or {@code admin}. Anything else — invalid, expired,
  * revoked, issued to an agent no longer active ({@link ActiveTokens}) or not the caller's to see — is just
  * {@code {"active":false}} (RFC 7662 §2.2). An active token's {@code scope} is what it still grants: the scopes it
- * was issued with that the agent still holds.
+ * was issued with that the agent still holds; its {@code aud} is the one it was issued with — the RFC 8707
+ * resources it is bound to, or {@code TOKEN_AUDIENCE} — so a resource server can check the token is meant for it.
  */
 public final class IntrospectionEndpoint implements Handler<RoutingContext> {
     private static final String INACTIVE = new JsonObject().put("active", false).encode();
@@ -50,7 +51,8 @@ public final class IntrospectionEndpoint implements Handler<RoutingContext> {
     }
 
     private Future<String> introspect(TokenRequest request) {
-        Optional<AccessToken> claims = codec.verify(request.token()).filter(c -> mayIntrospect(request.caller(), c));
+        Optional<AccessToken> claims =
+                codec.verifyIssued(request.token()).filter(c -> mayIntrospect(request.caller(), c));
         if (claims.isEmpty()) {
             return Future.succeededFuture(INACTIVE);
         }

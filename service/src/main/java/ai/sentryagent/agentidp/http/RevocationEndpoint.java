@@ -14,7 +14,8 @@ import java.util.Optional;
 /**
  * {@code POST /api/v1/token/revoke} (RFC 7009). The caller authenticates as a client and may revoke only tokens
  * issued to it ({@code admin} may revoke any). Unknown, invalid or expired tokens answer 200 (RFC 7009 §2.2): there
- * is nothing to revoke, and the answer must not tell a guesser anything.
+ * is nothing to revoke, and the answer must not tell a guesser anything. A token bound to RFC 8707 resources is
+ * revoked like any other.
  */
 public final class RevocationEndpoint implements Handler<RoutingContext> {
     private final ClientAuthenticator authenticator;
@@ -42,7 +43,7 @@ public final class RevocationEndpoint implements Handler<RoutingContext> {
     }
 
     private Future<Void> revoke(RoutingContext rc, TokenRequest request) {
-        Optional<AccessToken> claims = codec.verify(request.token());
+        Optional<AccessToken> claims = codec.verifyIssued(request.token());
         if (claims.isEmpty()) {
             return Future.succeededFuture();
         }

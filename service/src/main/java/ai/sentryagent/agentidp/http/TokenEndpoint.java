@@ -55,6 +55,10 @@ public final class TokenEndpoint implements Handler<RoutingContext> {
                             rc.fail(OAuthException.invalidRequest(invalidRequest.description()));
                             return null;
                         },
+                        invalidTarget -> {
+                            rc.fail(OAuthException.invalidTarget(invalidTarget.description()));
+                            return null;
+                        },
                         refused -> {
                             outcomes.refuse(rc, request.client(), refused);
                             return null;
@@ -69,7 +73,7 @@ public final class TokenEndpoint implements Handler<RoutingContext> {
                 AuditEvent.SUCCESS,
                 issued.client().agentId(),
                 AuditContexts.client(rc, claims.clientId()),
-                Audit.details("jti", claims.jti(), "scope", claims.scope()));
+                Audit.details("jti", claims.jti(), "scope", claims.scope(), "aud", claims.aud()));
         outcomes.afterAudit(rc, event, () -> {
             outcomes.metrics().tokenRequest("issued");
             rc.response()

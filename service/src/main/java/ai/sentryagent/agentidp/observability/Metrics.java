@@ -40,6 +40,7 @@ public final class Metrics {
             "unauthorized_client",
             "unsupported_grant_type",
             "invalid_scope",
+            "invalid_target",
             "server_error",
             "temporarily_unavailable");
 

@@ -10,7 +10,8 @@ import java.util.Optional;
  * Whether a token still stands for its grant (F-03): a valid signature and {@code exp} are not enough once the agent
  * is suspended or decommissioned, its tokens were cut off ({@code POST /api/v1/agents/{agentId}/tokens/revoke}, or a
  * credential revoked or rotated without grace), the token itself was revoked, or a scope was taken away — then the
- * token grants only the scopes the agent still holds. The agent's state comes from the same in-memory, change-notified
+ * token grants only the scopes the agent still holds, and is for only the RFC 8707 resources the agent still has
+ * registered (none left: inactive). The agent's state comes from the same in-memory, change-notified
  * client directory as the token endpoint's, so a warm check costs no PostgreSQL round trip; the per-token revocation
  * check is one Redis round trip ({@link PgRedisRevocationStore}).
  */
@@ -26,6 +27,8 @@ public final class ActiveTokens {
 
     private static final Check INVALID = new Check.Inactive("the access token is invalid or expired");
     private static final Check REVOKED = new Check.Inactive("the access token has been revoked");
+    private static final Check UNBOUND =
+            new Check.Inactive("the access token is for resources the agent no longer has registered");
 
     private final TokenCodec codec;
     private final ClientDirectory clients;
@@ -50,8 +53,12 @@ public final class ActiveTokens {
             if (refused.isPresent()) {
                 return Future.succeededFuture(new Check.Inactive(refused.get()));
             }
-            AccessToken narrowed = token.narrowedTo(found.get().scopes());
-            return revocations.isRevoked(token).map(revoked -> revoked ? REVOKED : new Check.Active(narrowed));
+            Optional<AccessToken> narrowed = token.narrowedTo(found.get().scopes())
+                    .narrowedToAudiences(codec.defaultAudience(), found.get().resources());
+            if (narrowed.isEmpty()) {
+                return Future.succeededFuture(UNBOUND);
+            }
+            return revocations.isRevoked(token).map(revoked -> revoked ? REVOKED : new Check.Active(narrowed.get()));
         });
     }
 

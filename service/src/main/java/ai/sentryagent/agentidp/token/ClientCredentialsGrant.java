@@ -11,7 +11,8 @@ import java.util.Set;
 
 /**
  * The client credentials grant (RFC 6749 §4.4): the client authenticates, and gets a token for the scopes it asks
- * for — every scope its agent holds when it names none (§3.3 lets the server pick a default).
+ * for — every scope its agent holds when it names none (§3.3 lets the server pick a default) — bound to the RFC 8707
+ * resources it names ({@link TokenIssuer#issue}).
  */
 public final class ClientCredentialsGrant implements Grant {
     public static final String GRANT_TYPE = "client_credentials";
@@ -37,13 +38,14 @@ public final class ClientCredentialsGrant implements Grant {
                 : Optional.empty();
         return authenticator
                 .authenticate(request.client(), true)
-                .map(authentication ->
-                        authentication.fold(authenticated -> issue(authenticated.client(), scope), refused -> refused));
+                .map(authentication -> authentication.fold(
+                        authenticated -> issue(authenticated.client(), scope, request.parameters()),
+                        refused -> refused));
     }
 
-    private GrantOutcome issue(ClientRecord client, Optional<String> requested) {
+    private GrantOutcome issue(ClientRecord client, Optional<String> requested, Grant.Parameters parameters) {
         if (requested.isEmpty()) {
-            return new GrantOutcome.Issued(client, issuer.issue(client, client.scopes()));
+            return issuer.issue(client, client.scopes(), parameters);
         }
         String scope = requested.get();
         if (scope.isBlank()) {
@@ -65,6 +67,6 @@ public final class ClientCredentialsGrant implements Grant {
         if (!outside.isEmpty()) {
             return new GrantOutcome.InvalidScope("the client may not request: " + String.join(" ", outside));
         }
-        return new GrantOutcome.Issued(client, issuer.issue(client, List.copyOf(unique)));
+        return issuer.issue(client, List.copyOf(unique), parameters);
     }
 }

@@ -25,5 +25,11 @@ public interface Grant {
 
         /** Whether the parameter was sent at all, even empty. */
         boolean has(String name);
+
+        /**
+         * Every non-empty value of a parameter that may repeat — only {@code resource} (RFC 8707 §2) — in the
+         * order sent; for any other parameter the one value, if any.
+         */
+        java.util.List<String> all(String name);
     }
 }

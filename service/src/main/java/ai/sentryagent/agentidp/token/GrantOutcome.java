@@ -11,12 +11,14 @@ public sealed interface GrantOutcome
         permits GrantOutcome.Issued,
                 GrantOutcome.InvalidScope,
                 GrantOutcome.InvalidRequest,
+                GrantOutcome.InvalidTarget,
                 ClientAuthentication.Refused {
 
     <R> R fold(
             Function<Issued, R> issued,
             Function<InvalidScope, R> invalidScope,
             Function<InvalidRequest, R> invalidRequest,
+            Function<InvalidTarget, R> invalidTarget,
             Function<ClientAuthentication.Refused, R> refused);
 
     /** A signed access token for {@code client}. */
@@ -26,6 +28,7 @@ public sealed interface GrantOutcome
                 Function<Issued, R> issued,
                 Function<InvalidScope, R> invalidScope,
                 Function<InvalidRequest, R> invalidRequest,
+                Function<InvalidTarget, R> invalidTarget,
                 Function<ClientAuthentication.Refused, R> refused) {
             return issued.apply(this);
         }
@@ -38,6 +41,7 @@ public sealed interface GrantOutcome
                 Function<Issued, R> issued,
                 Function<InvalidScope, R> invalidScope,
                 Function<InvalidRequest, R> invalidRequest,
+                Function<InvalidTarget, R> invalidTarget,
                 Function<ClientAuthentication.Refused, R> refused) {
             return invalidScope.apply(this);
         }
@@ -50,8 +54,25 @@ public sealed interface GrantOutcome
                 Function<Issued, R> issued,
                 Function<InvalidScope, R> invalidScope,
                 Function<InvalidRequest, R> invalidRequest,
+                Function<InvalidTarget, R> invalidTarget,
                 Function<ClientAuthentication.Refused, R> refused) {
             return invalidRequest.apply(this);
+        }
+    }
+
+    /**
+     * RFC 8707 §2 {@code invalid_target}: a {@code resource} that is not an absolute URI without a fragment, or not
+     * one of the agent's; {@code description} is ASCII and names it.
+     */
+    record InvalidTarget(String description) implements GrantOutcome {
+        @Override
+        public <R> R fold(
+                Function<Issued, R> issued,
+                Function<InvalidScope, R> invalidScope,
+                Function<InvalidRequest, R> invalidRequest,
+                Function<InvalidTarget, R> invalidTarget,
+                Function<ClientAuthentication.Refused, R> refused) {
+            return invalidTarget.apply(this);
         }
     }
 }

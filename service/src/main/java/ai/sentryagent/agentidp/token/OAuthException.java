@@ -34,6 +34,11 @@ public final class OAuthException extends ApiFailure {
         return new OAuthException(400, "invalid_scope", description, false);
     }
 
+    /** RFC 8707 §2: a {@code resource} that is invalid, unknown or not the client's. */
+    public static OAuthException invalidTarget(String description) {
+        return new OAuthException(400, "invalid_target", description, false);
+    }
+
     public static OAuthException unsupportedGrantType(String description) {
         return new OAuthException(400, "unsupported_grant_type", description, false);
     }

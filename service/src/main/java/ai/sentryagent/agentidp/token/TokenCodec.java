@@ -33,7 +33,10 @@ import java.util.UUID;
  * header byte for byte what it writes for that key (so no {@code crit}, no extra parameters), the payload the compact
  * JSON its claims re-encode to, every segment unpadded canonical base64url, an ES256 signature in its low-S form —
  * so one token has one spelling, and a re-spelled copy is no token at all. Then this issuer and audience, an
- * unexpired token, and an {@code nbf}, if any, that has passed.
+ * unexpired token, and an {@code nbf}, if any, that has passed. The audience depends on who asks:
+ * {@link #verify} is for this service's own API and wants {@code TOKEN_AUDIENCE} among the {@code aud}, so a token
+ * bound to other resources (RFC 8707) is no key to it; {@link #verifyIssued} is for introspection and revocation,
+ * which answer for every token this issuer signed, whatever its audience.
  *
  * <p>The JWS itself (signing input, signature, compact form, signature verification) is Nimbus's. The claims are
  * written and read with Vert.x's JSON: the very bytes the canonical-payload rule re-encodes to, at about 1 µs per
@@ -95,16 +98,18 @@ public final class TokenCodec {
      * Claims for a new token to the given agent. {@code cutOff} is the agent's token cut-off (tokens with an earlier
      * {@code iat} are revoked): a token issued in the same second as a revocation, but after it, gets the cut-off as
      * its {@code iat} — up to a second ahead — so that it stays valid while every token from before the revocation
-     * does not.
+     * does not. {@code resources} are the RFC 8707 resources the token is for, already checked to be the agent's:
+     * they are its {@code aud}; without any, the audience is {@code TOKEN_AUDIENCE}.
      */
-    public AccessToken newToken(String agentId, String clientId, List<String> scopes, Optional<Instant> cutOff) {
+    public AccessToken newToken(
+            String agentId, String clientId, List<String> scopes, Optional<Instant> cutOff, List<String> resources) {
         Instant now = clock.instant();
         Instant issuedAt = cutOff.filter(now::isBefore).orElse(now);
         return new AccessToken(
                 issuer,
                 agentId,
                 clientId,
-                audience,
+                resources.isEmpty() ? List.of(audience) : resources,
                 scopes,
                 issuedAt,
                 issuedAt.plus(ttl),
@@ -124,12 +129,25 @@ public final class TokenCodec {
         return jws.serialize();
     }
 
+    /** {@code TOKEN_AUDIENCE}: the audience of a token asked for no resource, and of this service's own API. */
+    public String defaultAudience() {
+        return audience;
+    }
+
     public long ttlSeconds() {
         return ttl.toSeconds();
     }
 
-    /** The claims of a token this IdP issued and that is still valid; empty for anything else. */
+    /**
+     * The claims of a token this IdP issued for its own API ({@code TOKEN_AUDIENCE} among its {@code aud}) that is
+     * still valid; empty for anything else.
+     */
     public Optional<AccessToken> verify(String token) {
+        return verifyIssued(token).filter(claims -> claims.audience().contains(audience));
+    }
+
+    /** The claims of a token this IdP issued, for any audience, that is still valid; empty for anything else. */
+    public Optional<AccessToken> verifyIssued(String token) {
         if (token == null || token.length() > MAX_TOKEN_LENGTH) {
             return Optional.empty();
         }
@@ -172,7 +190,8 @@ public final class TokenCodec {
 
     private Optional<AccessToken> claims(JsonObject claims) {
         Instant now = clock.instant();
-        if (!issuer.equals(claims.getValue("iss")) || !audienceMatches(claims.getValue("aud"))) {
+        Optional<List<String>> aud = audience(claims.getValue("aud"));
+        if (!issuer.equals(claims.getValue("iss")) || aud.isEmpty()) {
             return Optional.empty();
         }
         Long exp = claims.getLong("exp");
@@ -196,13 +215,24 @@ public final class TokenCodec {
             return Optional.empty(); // RFC 7519 §4.1.5
         }
         List<String> scopes = scope.isEmpty() ? List.of() : new ArrayList<>(Arrays.asList(scope.split(" ")));
-        return Optional.of(new AccessToken(issuer, sub, clientId, audience, scopes, issuedAt, expiresAt, jti));
+        return Optional.of(new AccessToken(issuer, sub, clientId, aud.get(), scopes, issuedAt, expiresAt, jti));
     }
 
-    private boolean audienceMatches(Object aud) {
+    /** RFC 7519 §4.1.3: a string, or a non-empty array of strings; empty for anything else. */
+    private static Optional<List<String>> audience(Object aud) {
         if (aud instanceof String single) {
-            return audience.equals(single);
+            return Optional.of(List.of(single));
         }
-        return aud instanceof JsonArray many && many.contains(audience);
+        if (!(aud instanceof JsonArray many) || many.isEmpty()) {
+            return Optional.empty();
+        }
+        List<String> values = new ArrayList<>();
+        for (Object value : many) {
+            if (!(value instanceof String string)) {
+                return Optional.empty();
+            }
+            values.add(string);
+        }
+        return Optional.of(values);
     }
 }

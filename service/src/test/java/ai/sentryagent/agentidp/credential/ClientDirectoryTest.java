@@ -52,7 +52,8 @@ class ClientDirectoryTest {
                 AgentStatus.ACTIVE,
                 List.of(),
                 List.of(new ClientRecord.StoredSecret(UUID.randomUUID(), new byte[32], secretExpiry)),
-                Optional.empty());
+                Optional.empty(),
+                List.of());
         database.put(id, client);
         return client;
     }

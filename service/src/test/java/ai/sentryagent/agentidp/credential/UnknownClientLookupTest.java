@@ -74,7 +74,8 @@ class UnknownClientLookupTest {
                 AgentStatus.ACTIVE,
                 List.of(),
                 List.of(new ClientRecord.StoredSecret(UUID.randomUUID(), new byte[32], null)),
-                Optional.empty());
+                Optional.empty(),
+                List.of());
     }
 
     /** The database side: the directory's query, counted. */

@@ -161,13 +161,13 @@ class TokenEndpointHandlerTest {
     private static GrantOutcome issued() {
         UUID agent = UUID.randomUUID();
         ClientRecord client = new ClientRecord(
-                agent, "client-1", AgentStatus.ACTIVE, List.of("weather:read"), List.of(), Optional.empty());
+                agent, "client-1", AgentStatus.ACTIVE, List.of("weather:read"), List.of(), Optional.empty(), List.of());
         Instant now = Instant.now();
         AccessToken claims = new AccessToken(
                 "http://idp.test",
                 agent.toString(),
                 "client-1",
-                "agentidp",
+                List.of("agentidp"),
                 List.of("weather:read"),
                 now,
                 now.plusSeconds(300),

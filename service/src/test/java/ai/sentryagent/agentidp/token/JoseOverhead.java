@@ -63,7 +63,8 @@ public final class JoseOverhead {
                     "4f8e7b2a-9d1c-4e3f-8a6b-2c5d7e9f0a1b",
                     "4f8e7b2a-9d1c-4e3f-8a6b-2c5d7e9f0a1b",
                     List.of("weather:read", "reports:read"),
-                    Optional.empty());
+                    Optional.empty(),
+                    List.of());
             if (codec.verify(legacy.sign(token)).isEmpty()
                     || codec.verify(codec.sign(token)).isEmpty()) {
                 throw new IllegalStateException("a token does not verify");

@@ -42,7 +42,8 @@ class TokenCodecTest {
                 "https://api.example.com",
                 Duration.ofMinutes(5),
                 Clock.tickSeconds(ZoneOffset.UTC));
-        AccessToken claims = codec.newToken("agent-1", "client-1", List.of("weather:read"), Optional.empty());
+        AccessToken claims =
+                codec.newToken("agent-1", "client-1", List.of("weather:read"), Optional.empty(), List.of());
         String token = codec.sign(claims);
 
         String[] parts = token.split("\\.", -1);
