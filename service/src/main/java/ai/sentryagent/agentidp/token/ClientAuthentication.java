@@ -40,6 +40,7 @@ public sealed interface ClientAuthentication {
                 Function<GrantOutcome.Issued, R> issued,
                 Function<GrantOutcome.InvalidScope, R> invalidScope,
                 Function<GrantOutcome.InvalidRequest, R> invalidRequest,
+                Function<GrantOutcome.InvalidGrant, R> invalidGrant,
                 Function<Refused, R> refused) {
             return refused.apply(this);
         }
