@@ -63,7 +63,7 @@ public final class IssuerKeys {
     private static final class Entry {
         JWKSet keys;
         Instant expiresAt = Instant.MIN;
-        Instant lastAttempt = Instant.MIN;
+        Instant lastRefresh = Instant.MIN;
         Future<JWKSet> inflight;
     }
 
@@ -97,8 +97,9 @@ public final class IssuerKeys {
     }
 
     /**
-     * The keys after an unknown {@code kid}: fetched again unless a fetch of this source started less than 30 s ago,
-     * in which case the keys already held are the answer.
+     * The keys after an unknown {@code kid}: fetched again unless such a refetch of this source started less than
+     * 30 s ago, in which case the keys already held are the answer. Expiry-driven fetches do not count: a rotation
+     * right after the first fetch is still seen at once.
      */
     public Future<JWKSet> refreshed(TrustPolicy.KeySource source) {
         if (source instanceof TrustPolicy.KeySource.Inline inline) {
@@ -109,16 +110,16 @@ public final class IssuerKeys {
             if (entry.inflight != null) {
                 return entry.inflight;
             }
-            if (entry.keys != null && clock.instant().isBefore(entry.lastAttempt.plus(REFRESH_INTERVAL))) {
+            if (entry.keys != null && clock.instant().isBefore(entry.lastRefresh.plus(REFRESH_INTERVAL))) {
                 return Future.succeededFuture(entry.keys);
             }
+            entry.lastRefresh = clock.instant();
             return fetch(entry, source);
         }
     }
 
     /** Called holding the entry's monitor. */
     private Future<JWKSet> fetch(Entry entry, TrustPolicy.KeySource source) {
-        entry.lastAttempt = clock.instant();
         Future<Fetched> fetched = source instanceof TrustPolicy.KeySource.Discovery discovery
                 ? get(discovery.issuer().replaceAll("/+$", "") + "/.well-known/openid-configuration", "discovery")
                         .compose(IssuerKeys::jwksUri)
