@@ -56,7 +56,8 @@ class RouteDecisionTest {
         return endpoint.template()
                 .replace("{agentId}", victim)
                 .replace("{credentialId}", victimCredential)
-                .replace("{eventId}", UUID.randomUUID().toString());
+                .replace("{eventId}", UUID.randomUUID().toString())
+                .replace("{trustPolicyId}", UUID.randomUUID().toString());
     }
 
     /** Spellings the router (or a proxy) could take for the same route; none may skip the decision. */
@@ -222,7 +223,8 @@ class RouteDecisionTest {
             if (endpoint.method().name().equals("GET")) {
                 String path = concrete(endpoint);
                 int expected = path.startsWith("/api/v1/audit/") && !path.endsWith("/verify") && !path.endsWith("/head")
-                        ? 404 // a made-up event id
+                                || path.startsWith("/api/v1/trust-policies/")
+                        ? 404 // a made-up event or trust policy id
                         : 200;
                 assertThat(idp.call("GET", path, admin, null).statusCode())
                         .as(path)
