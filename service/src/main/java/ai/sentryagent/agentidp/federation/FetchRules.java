@@ -24,7 +24,10 @@ public record FetchRules(boolean allowHttpLoopback) {
         } catch (URISyntaxException e) {
             return Optional.of("is not a valid URL");
         }
-        if (!uri.isAbsolute() || uri.getHost() == null || uri.getRawUserInfo() != null || uri.getRawFragment() != null) {
+        if (!uri.isAbsolute()
+                || uri.getHost() == null
+                || uri.getRawUserInfo() != null
+                || uri.getRawFragment() != null) {
             return Optional.of("must be an absolute URL with a host, without user information or fragment");
         }
         String scheme = uri.getScheme().toLowerCase(Locale.ROOT);

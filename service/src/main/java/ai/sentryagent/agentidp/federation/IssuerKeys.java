@@ -69,8 +69,7 @@ public final class IssuerKeys {
 
     public IssuerKeys(Vertx vertx, HttpClientOptions options, FetchRules rules, Clock clock) {
         this.vertx = vertx;
-        this.client = vertx.createHttpClient(options
-                .setConnectTimeout((int) FETCH_TIMEOUT.toMillis())
+        this.client = vertx.createHttpClient(options.setConnectTimeout((int) FETCH_TIMEOUT.toMillis())
                 .setMaxRedirects(0)
                 .setKeepAlive(true));
         this.rules = rules;
@@ -158,16 +157,15 @@ public final class IssuerKeys {
         Promise<Fetched> promise = Promise.promise();
         long timer = vertx.setTimer(
                 FETCH_TIMEOUT.toMillis(),
-                id -> promise.tryFail(new KeysUnavailable(
-                        "the issuer's " + what + " endpoint did not answer within " + FETCH_TIMEOUT.toSeconds()
-                                + " s")));
+                id -> promise.tryFail(new KeysUnavailable("the issuer's " + what + " endpoint did not answer within "
+                        + FETCH_TIMEOUT.toSeconds() + " s")));
         client.request(new RequestOptions()
                         .setMethod(HttpMethod.GET)
                         .setAbsoluteURI(url)
                         .setFollowRedirects(false)
                         .putHeader(HttpHeaders.ACCEPT, "application/json"))
-                .onFailure(e -> promise.tryFail(
-                        new KeysUnavailable("the issuer's " + what + " endpoint cannot be reached")))
+                .onFailure(e ->
+                        promise.tryFail(new KeysUnavailable("the issuer's " + what + " endpoint cannot be reached")))
                 .onSuccess(request -> {
                     promise.future().onFailure(e -> request.reset());
                     request.send()
@@ -177,12 +175,16 @@ public final class IssuerKeys {
                                 if (response.statusCode() != 200) {
                                     promise.tryFail(new KeysUnavailable("the issuer's " + what + " endpoint answered "
                                             + response.statusCode()
-                                            + (response.statusCode() / 100 == 3 ? " (redirects are not followed)" : "")));
+                                            + (response.statusCode() / 100 == 3
+                                                    ? " (redirects are not followed)"
+                                                    : "")));
                                     return;
                                 }
                                 String length = response.getHeader(HttpHeaders.CONTENT_LENGTH);
                                 if (length != null && length.length() > 9
-                                        || length != null && length.matches("\\d+") && Long.parseLong(length) > MAX_BYTES) {
+                                        || length != null
+                                                && length.matches("\\d+")
+                                                && Long.parseLong(length) > MAX_BYTES) {
                                     promise.tryFail(tooLarge(what));
                                     return;
                                 }

@@ -36,36 +36,38 @@ public final class PgTrustPolicyStore implements TrustPolicyStore {
                 ? new JsonObject(inline.keys().toJSONObject(true))
                 : null;
         return pool.withTransaction(tx -> tx.preparedQuery("INSERT INTO trust_policies (" + COLUMNS
-                                + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
-                        .execute(Tuple.from(new Object[] {
-                            policy.trustPolicyId(),
-                            policy.name(),
-                            policy.issuer(),
-                            jwksUri,
-                            jwks,
-                            policy.audience(),
-                            policy.subject().orElse(null),
-                            policy.claims(),
-                            policy.agentId(),
-                            policy.scopes().toArray(String[]::new),
-                            policy.createdAt().atOffset(ZoneOffset.UTC)
-                        }))
-                        .compose(inserted -> audit.append(
-                                tx,
-                                AuditEvent.of(
-                                        "trust_policy.created",
-                                        AuditEvent.SUCCESS,
-                                        policy.agentId(),
-                                        context,
-                                        new JsonObject()
-                                                .put("trustPolicyId", policy.trustPolicyId().toString())
-                                                .put("name", policy.name())
-                                                .put("issuer", policy.issuer())
-                                                .put("audience", policy.audience())
-                                                .put("subject", policy.subject().orElse(null))
-                                                .put("claims", policy.claims())
-                                                .put("scopes", String.join(" ", policy.scopes())))))
-                        .map(policy));
+                        + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
+                .execute(Tuple.from(new Object[] {
+                    policy.trustPolicyId(),
+                    policy.name(),
+                    policy.issuer(),
+                    jwksUri,
+                    jwks,
+                    policy.audience(),
+                    policy.subject().orElse(null),
+                    policy.claims(),
+                    policy.agentId(),
+                    policy.scopes().toArray(String[]::new),
+                    policy.createdAt().atOffset(ZoneOffset.UTC)
+                }))
+                .compose(inserted -> audit.append(
+                        tx,
+                        AuditEvent.of(
+                                "trust_policy.created",
+                                AuditEvent.SUCCESS,
+                                policy.agentId(),
+                                context,
+                                new JsonObject()
+                                        .put(
+                                                "trustPolicyId",
+                                                policy.trustPolicyId().toString())
+                                        .put("name", policy.name())
+                                        .put("issuer", policy.issuer())
+                                        .put("audience", policy.audience())
+                                        .put("subject", policy.subject().orElse(null))
+                                        .put("claims", policy.claims())
+                                        .put("scopes", String.join(" ", policy.scopes())))))
+                .map(policy));
     }
 
     @Override
@@ -150,5 +152,4 @@ public final class PgTrustPolicyStore implements TrustPolicyStore {
                 scopes == null ? List.of() : Arrays.asList(scopes),
                 row.getOffsetDateTime("created_at").toInstant());
     }
-
 }

@@ -183,8 +183,14 @@ public final class Routes {
                     h -> h.credentials().revoke()),
             managed(GET, "/api/v1/trust-policies", h -> h.trustPolicies().list()),
             managed(POST, "/api/v1/trust-policies", h -> h.trustPolicies().create()),
-            managed(GET, "/api/v1/trust-policies/{trustPolicyId}", h -> h.trustPolicies().get()),
-            managed(DELETE, "/api/v1/trust-policies/{trustPolicyId}", h -> h.trustPolicies().delete()),
+            managed(
+                    GET,
+                    "/api/v1/trust-policies/{trustPolicyId}",
+                    h -> h.trustPolicies().get()),
+            managed(
+                    DELETE,
+                    "/api/v1/trust-policies/{trustPolicyId}",
+                    h -> h.trustPolicies().delete()),
             managed(GET, "/api/v1/audit", h -> h.audit().list()),
             managed(GET, "/api/v1/audit/verify", h -> h.audit().verify()),
             managed(GET, "/api/v1/audit/head", h -> h.audit().head()),

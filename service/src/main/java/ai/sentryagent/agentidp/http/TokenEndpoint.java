@@ -83,7 +83,8 @@ public final class TokenEndpoint implements Handler<RoutingContext> {
                 AuditEvent.SUCCESS,
                 issued.client().agentId(),
                 AuditContexts.client(rc, claims.clientId()),
-                Audit.details("jti", claims.jti(), "scope", claims.scope()).mergeIn(new JsonObject(issued.auditDetails())));
+                Audit.details("jti", claims.jti(), "scope", claims.scope())
+                        .mergeIn(new JsonObject(issued.auditDetails())));
         outcomes.afterAudit(rc, event, () -> {
             outcomes.metrics().tokenRequest("issued");
             rc.response()

@@ -32,8 +32,8 @@ import java.util.UUID;
  * identity tokens the jwt-bearer grant exchanges for which agent's tokens (issue 16 §2).
  */
 public final class TrustPoliciesApi {
-    private static final Set<String> FIELDS = Set.of(
-            "name", "issuer", "jwksUri", "jwks", "audience", "subject", "claims", "agentId", "scopes");
+    private static final Set<String> FIELDS =
+            Set.of("name", "issuer", "jwksUri", "jwks", "audience", "subject", "claims", "agentId", "scopes");
     /** Registered claims have fields of their own (or are checked by the grant); a policy may not restate them. */
     private static final Set<String> RESERVED_CLAIMS = Set.of("iss", "aud", "sub", "exp", "nbf", "iat", "jti");
 
@@ -63,13 +63,15 @@ public final class TrustPoliciesApi {
             TrustPolicy.KeySource keys = keySource(body, issuer);
             JsonObject claims = claims(body.raw("claims"));
             UUID agentId = uuid(body.requiredString("agentId", 36, 36));
-            List<String> scopes = body.strings("scopes", 64).orElseThrow(() -> JsonBody.fieldError("scopes", "is required"));
+            List<String> scopes =
+                    body.strings("scopes", 64).orElseThrow(() -> JsonBody.fieldError("scopes", "is required"));
             if (scopes.isEmpty()) {
                 throw JsonBody.fieldError("scopes", "must name at least one scope");
             }
             for (String scope : scopes) {
                 if (!Scopes.wellFormed(scope)) {
-                    throw JsonBody.fieldError("scopes", "holds a value that is not a scope token (RFC 6749 section 3.3)");
+                    throw JsonBody.fieldError(
+                            "scopes", "holds a value that is not a scope token (RFC 6749 section 3.3)");
                 }
             }
             agents.find(agentId)
@@ -143,9 +145,11 @@ public final class TrustPoliciesApi {
             // an external token must not outlive that.
             throw JsonBody.fieldError("agentId", "names a built-in client, which cannot be federated");
         }
-        List<String> outside = scopes.stream().filter(s -> !agent.scopes().contains(s)).toList();
+        List<String> outside =
+                scopes.stream().filter(s -> !agent.scopes().contains(s)).toList();
         if (!outside.isEmpty()) {
-            throw JsonBody.fieldError("scopes", "must be the agent's scopes; it does not hold: " + String.join(" ", outside));
+            throw JsonBody.fieldError(
+                    "scopes", "must be the agent's scopes; it does not hold: " + String.join(" ", outside));
         }
     }
 
@@ -164,8 +168,7 @@ public final class TrustPoliciesApi {
             return new TrustPolicy.KeySource.Inline(inlineKeys(body));
         }
         rules.problem(issuer).ifPresent(problem -> {
-            throw JsonBody.fieldError(
-                    "issuer", problem + " to be discovered (or give jwks or jwksUri)");
+            throw JsonBody.fieldError("issuer", problem + " to be discovered (or give jwks or jwksUri)");
         });
         return new TrustPolicy.KeySource.Discovery(issuer);
     }
@@ -187,7 +190,8 @@ public final class TrustPoliciesApi {
         }
         for (JWK key : set.getKeys()) {
             if (KeyType.OCT.equals(key.getKeyType())) {
-                throw JsonBody.fieldError("jwks", "holds a symmetric (oct) key; only public asymmetric keys are accepted");
+                throw JsonBody.fieldError(
+                        "jwks", "holds a symmetric (oct) key; only public asymmetric keys are accepted");
             }
             if (key.isPrivate()) {
                 throw JsonBody.fieldError("jwks", "holds a private key; give only the public members");

@@ -163,18 +163,18 @@ public final class JwtBearerGrant implements Grant {
     private Future<List<TrustPolicy>> verified(SignedJWT jwt, List<TrustPolicy> candidates) {
         Map<String, List<TrustPolicy>> bySource = new LinkedHashMap<>();
         for (TrustPolicy policy : candidates) {
-            bySource.computeIfAbsent(policy.keys().id(), id -> new ArrayList<>()).add(policy);
+            bySource.computeIfAbsent(policy.keys().id(), id -> new ArrayList<>())
+                    .add(policy);
         }
         List<TrustPolicy> verified = new ArrayList<>();
         List<String> problems = new ArrayList<>();
         Future<Void> chain = Future.succeededFuture();
         for (List<TrustPolicy> group : bySource.values()) {
             TrustPolicy.KeySource source = group.get(0).keys();
-            chain = chain.compose(ignored -> verify(jwt, source)
-                    .map(problem -> {
-                        problem.ifPresentOrElse(problems::add, () -> verified.addAll(group));
-                        return null;
-                    }));
+            chain = chain.compose(ignored -> verify(jwt, source).map(problem -> {
+                problem.ifPresentOrElse(problems::add, () -> verified.addAll(group));
+                return null;
+            }));
         }
         return chain.compose(done -> verified.isEmpty()
                 ? Future.failedFuture(new Rejected(problems.get(0)))
@@ -239,11 +239,13 @@ public final class JwtBearerGrant implements Grant {
         if (!exp.plus(SKEW).isAfter(now)) {
             throw new Rejected("the assertion has expired");
         }
-        Instant iat = claims.getIssueTime() == null ? null : claims.getIssueTime().toInstant();
+        Instant iat =
+                claims.getIssueTime() == null ? null : claims.getIssueTime().toInstant();
         if (iat != null && iat.isAfter(now.plus(SKEW))) {
             throw new Rejected("the assertion's iat is in the future");
         }
-        if (claims.getNotBeforeTime() != null && claims.getNotBeforeTime().toInstant().isAfter(now.plus(SKEW))) {
+        if (claims.getNotBeforeTime() != null
+                && claims.getNotBeforeTime().toInstant().isAfter(now.plus(SKEW))) {
             throw new Rejected("the assertion is not valid yet (nbf)");
         }
         if (Duration.between(iat == null ? now : iat, exp).compareTo(MAX_LIFETIME) > 0) {
@@ -299,12 +301,11 @@ public final class JwtBearerGrant implements Grant {
                                 Optional::of));
         return client.compose(refused -> refused.isPresent()
                 ? Future.succeededFuture(refused.get())
-                : clients.findClient(policy.agentId().toString())
-                        .compose(found -> {
-                            ClientRecord agent = found.filter(c -> c.status() == AgentStatus.ACTIVE)
-                                    .orElseThrow(() -> new Rejected("the trust policy's agent is not active"));
-                            return issueFor(agent, policy, claims, scope);
-                        }));
+                : clients.findClient(policy.agentId().toString()).compose(found -> {
+                    ClientRecord agent = found.filter(c -> c.status() == AgentStatus.ACTIVE)
+                            .orElseThrow(() -> new Rejected("the trust policy's agent is not active"));
+                    return issueFor(agent, policy, claims, scope);
+                }));
     }
 
     /** The token, once the scopes are the policy's and the jti is first used; or {@code invalid_scope}. */
@@ -351,7 +352,9 @@ public final class JwtBearerGrant implements Grant {
         if (jti == null) {
             return Future.succeededFuture();
         }
-        Duration ttl = Duration.between(clock.instant(), claims.getExpirationTime().toInstant()).plus(SKEW);
+        Duration ttl = Duration.between(
+                        clock.instant(), claims.getExpirationTime().toInstant())
+                .plus(SKEW);
         return replay.firstUse(claims.getIssuer(), jti, ttl)
                 .compose(first -> first
                         ? Future.succeededFuture()

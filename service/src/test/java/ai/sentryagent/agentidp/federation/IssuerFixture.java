@@ -45,27 +45,31 @@ final class IssuerFixture implements AutoCloseable {
             String path = request.path();
             hits.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet();
             switch (path) {
-                case "/jwks" -> request.response()
-                        .putHeader("Content-Type", "application/json")
-                        .putHeader("Cache-Control", "max-age=300")
-                        .end(new JsonObject(published.get().toJSONObject(true)).encode());
-                case "/.well-known/openid-configuration" -> request.response()
-                        .putHeader("Content-Type", "application/json")
-                        .end(new JsonObject()
-                                .put("issuer", base())
-                                .put("jwks_uri", base() + "/jwks")
-                                .encode());
-                case "/big/jwks" -> request.response()
-                        .putHeader("Content-Type", "application/json")
-                        .setChunked(true)
-                        .end(Buffer.buffer("{\"keys\":[],\"pad\":\"" + "x".repeat(100 * 1024) + "\"}"));
+                case "/jwks" ->
+                    request.response()
+                            .putHeader("Content-Type", "application/json")
+                            .putHeader("Cache-Control", "max-age=300")
+                            .end(new JsonObject(published.get().toJSONObject(true)).encode());
+                case "/.well-known/openid-configuration" ->
+                    request.response()
+                            .putHeader("Content-Type", "application/json")
+                            .end(new JsonObject()
+                                    .put("issuer", base())
+                                    .put("jwks_uri", base() + "/jwks")
+                                    .encode());
+                case "/big/jwks" ->
+                    request.response()
+                            .putHeader("Content-Type", "application/json")
+                            .setChunked(true)
+                            .end(Buffer.buffer("{\"keys\":[],\"pad\":\"" + "x".repeat(100 * 1024) + "\"}"));
                 case "/slow/jwks" -> {
                     // Headers never come: the fetch must give up on its own deadline.
                 }
-                case "/redirect/jwks" -> request.response()
-                        .setStatusCode(302)
-                        .putHeader("Location", base() + "/jwks")
-                        .end();
+                case "/redirect/jwks" ->
+                    request.response()
+                            .setStatusCode(302)
+                            .putHeader("Location", base() + "/jwks")
+                            .end();
                 default -> request.response().setStatusCode(404).end();
             }
         });

@@ -49,7 +49,9 @@ class IssuerKeysTest {
     private static IssuerKeys trusting() {
         return new IssuerKeys(
                 vertx,
-                new HttpClientOptions().setTrustOptions(CERTIFICATE.trustOptions()).setVerifyHost(true),
+                new HttpClientOptions()
+                        .setTrustOptions(CERTIFICATE.trustOptions())
+                        .setVerifyHost(true),
                 new FetchRules(false),
                 Clock.systemUTC());
     }
@@ -100,13 +102,17 @@ class IssuerKeysTest {
 
     @Test
     void plainHttpIsRefusedWithoutTheLoopbackFlag() {
-        assertThat(new FetchRules(false).problem("http://127.0.0.1:8080/jwks")).get().asString().contains("https");
+        assertThat(new FetchRules(false).problem("http://127.0.0.1:8080/jwks"))
+                .get()
+                .asString()
+                .contains("https");
         assertThat(new FetchRules(true).problem("http://127.0.0.1:8080/jwks")).isEmpty();
         assertThat(new FetchRules(true).problem("http://[::1]:8080/jwks")).isEmpty();
         // A name that merely looks local is resolved by whoever runs DNS: never trusted as loopback.
         assertThat(new FetchRules(true).problem("http://127.0.0.1.nip.io/jwks")).isPresent();
         assertThat(new FetchRules(true).problem("http://keys.example.com/jwks")).isPresent();
-        assertThat(new FetchRules(true).problem("https://user:pw@keys.example.com/jwks")).isPresent();
+        assertThat(new FetchRules(true).problem("https://user:pw@keys.example.com/jwks"))
+                .isPresent();
     }
 
     @Test

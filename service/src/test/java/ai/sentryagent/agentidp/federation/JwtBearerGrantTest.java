@@ -91,7 +91,9 @@ class JwtBearerGrantTest {
                         "claims",
                         new JsonObject()
                                 .put("repository", "octo-org/octo-repo")
-                                .put("ref", new JsonArray().add("refs/heads/main").add("refs/heads/release"))
+                                .put(
+                                        "ref",
+                                        new JsonArray().add("refs/heads/main").add("refs/heads/release"))
                                 .put("environment", "production")
                                 .put(
                                         "job_workflow_ref",
@@ -171,8 +173,8 @@ class JwtBearerGrantTest {
         assertThat(token.getJWTClaimsSet().getIssuer()).isEqualTo(RunningIdp.ISSUER);
 
         // Issue 16: the audit event records the external iss, sub, jti and the policy.
-        HttpResponse<String> audit = idp.call(
-                "GET", "/api/v1/audit?action=token.issued&agentId=" + setup.agentId(), admin, null);
+        HttpResponse<String> audit =
+                idp.call("GET", "/api/v1/audit?action=token.issued&agentId=" + setup.agentId(), admin, null);
         JsonObject details = new JsonObject(audit.body())
                 .getJsonArray("items")
                 .getJsonObject(0)
@@ -232,7 +234,8 @@ class JwtBearerGrantTest {
         JsonObject discovered = githubPolicy(issuer.base, agentId, "/unused");
         discovered.remove("jwksUri");
         policy(discovered);
-        HttpResponse<String> response = exchange(IssuerFixture.sign(key, githubClaims(issuer.base).build()), null);
+        HttpResponse<String> response =
+                exchange(IssuerFixture.sign(key, githubClaims(issuer.base).build()), null);
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
         assertThat(issuer.hits("/.well-known/openid-configuration")).isPositive();
     }
@@ -243,7 +246,10 @@ class JwtBearerGrantTest {
     void wrongAudienceIsRefused() throws Exception {
         Setup setup = github();
         String assertion = IssuerFixture.sign(
-                key, githubClaims(setup.issuerName()).audience("https://elsewhere.example.com").build());
+                key,
+                githubClaims(setup.issuerName())
+                        .audience("https://elsewhere.example.com")
+                        .build());
         assertInvalidGrant(exchange(assertion, null), "aud");
     }
 
@@ -297,7 +303,8 @@ class JwtBearerGrantTest {
     @Test
     void replayedJtiIsRefused() throws Exception {
         Setup setup = github();
-        String assertion = IssuerFixture.sign(key, githubClaims(setup.issuerName()).build());
+        String assertion =
+                IssuerFixture.sign(key, githubClaims(setup.issuerName()).build());
         assertThat(exchange(assertion, null).statusCode()).isEqualTo(200);
         // RFC 7523 §3 item 7: the server may ensure single use of a jti; an attacker replays a captured assertion.
         assertInvalidGrant(exchange(assertion, null), "jti was already used");
@@ -307,7 +314,8 @@ class JwtBearerGrantTest {
     void algNoneIsRefused() throws Exception {
         Setup setup = github();
         // RFC 8725 §2.1: an unsecured JWT claiming any identity.
-        String unsigned = new PlainJWT(new PlainHeader(), githubClaims(setup.issuerName()).build()).serialize();
+        String unsigned =
+                new PlainJWT(new PlainHeader(), githubClaims(setup.issuerName()).build()).serialize();
         assertInvalidGrant(exchange(unsigned, null), "alg none");
     }
 
@@ -327,7 +335,8 @@ class JwtBearerGrantTest {
     void aForgedSignatureIsRefused() throws Exception {
         Setup setup = github();
         RSAKey attacker = IssuerFixture.rsa(key.getKeyID()); // same kid, another key
-        String assertion = IssuerFixture.sign(attacker, githubClaims(setup.issuerName()).build());
+        String assertion =
+                IssuerFixture.sign(attacker, githubClaims(setup.issuerName()).build());
         assertInvalidGrant(exchange(assertion, null), "signature does not verify");
     }
 
@@ -338,7 +347,8 @@ class JwtBearerGrantTest {
         // A path of its own so the fetch count is this test's.
         String path = "/jwks";
         policy(githubPolicy(name, agentId, path + "?t=" + UUID.randomUUID()));
-        assertThat(exchange(IssuerFixture.sign(key, githubClaims(name).build()), null).statusCode())
+        assertThat(exchange(IssuerFixture.sign(key, githubClaims(name).build()), null)
+                        .statusCode())
                 .isEqualTo(200);
         int before = issuer.hits(path);
         RSAKey stranger = IssuerFixture.rsa("nobody-knows-me");
@@ -347,7 +357,8 @@ class JwtBearerGrantTest {
         // Invented kids must not turn the IdP into an amplifier against the issuer: at most one refetch per 30 s.
         for (int i = 0; i < 3; i++) {
             RSAKey another = IssuerFixture.rsa("invented-" + i);
-            assertInvalidGrant(exchange(IssuerFixture.sign(another, githubClaims(name).build()), null), "kid");
+            assertInvalidGrant(
+                    exchange(IssuerFixture.sign(another, githubClaims(name).build()), null), "kid");
         }
         assertThat(issuer.hits(path) - before).isEqualTo(1);
     }
@@ -362,12 +373,14 @@ class JwtBearerGrantTest {
             rotating.publish(first.toPublicJWK());
             JsonObject body = githubPolicy(name, agentId, "/jwks").put("jwksUri", rotating.base + "/jwks");
             policy(body);
-            assertThat(exchange(IssuerFixture.sign(first, githubClaims(name).build()), null).statusCode())
+            assertThat(exchange(IssuerFixture.sign(first, githubClaims(name).build()), null)
+                            .statusCode())
                     .isEqualTo(200);
             // The issuer rotates: the new key is published, the old one withdrawn, well within the cache's 300 s.
             RSAKey second = IssuerFixture.rsa("2026-12");
             rotating.publish(second.toPublicJWK());
-            HttpResponse<String> response = exchange(IssuerFixture.sign(second, githubClaims(name).build()), null);
+            HttpResponse<String> response =
+                    exchange(IssuerFixture.sign(second, githubClaims(name).build()), null);
             assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
         } finally {
             rotating.close();
@@ -377,15 +390,21 @@ class JwtBearerGrantTest {
     @Test
     void deletedPolicyNoLongerMatches() throws Exception {
         Setup setup = github();
-        assertThat(exchange(IssuerFixture.sign(key, githubClaims(setup.issuerName()).build()), null).statusCode())
+        assertThat(exchange(
+                                IssuerFixture.sign(
+                                        key, githubClaims(setup.issuerName()).build()),
+                                null)
+                        .statusCode())
                 .isEqualTo(200);
         HttpResponse<String> deleted =
                 idp.call("DELETE", "/api/v1/trust-policies/" + setup.trustPolicyId(), admin, null);
         assertThat(deleted.statusCode()).isEqualTo(204);
-        assertThat(idp.call("GET", "/api/v1/trust-policies/" + setup.trustPolicyId(), admin, null).statusCode())
+        assertThat(idp.call("GET", "/api/v1/trust-policies/" + setup.trustPolicyId(), admin, null)
+                        .statusCode())
                 .isEqualTo(404);
         assertInvalidGrant(
-                exchange(IssuerFixture.sign(key, githubClaims(setup.issuerName()).build()), null),
+                exchange(
+                        IssuerFixture.sign(key, githubClaims(setup.issuerName()).build()), null),
                 "no trust policy");
     }
 
@@ -395,7 +414,8 @@ class JwtBearerGrantTest {
         // A second policy admitting the same token, for another agent: which agent the token is for is undecidable.
         policy(githubPolicy(setup.issuerName(), agent("weather:read"), "/jwks"));
         assertInvalidGrant(
-                exchange(IssuerFixture.sign(key, githubClaims(setup.issuerName()).build()), null),
+                exchange(
+                        IssuerFixture.sign(key, githubClaims(setup.issuerName()).build()), null),
                 "more than one trust policy");
     }
 
@@ -404,7 +424,10 @@ class JwtBearerGrantTest {
         Setup setup = github();
         // A pull request's workflow from a fork: same repository claim shape, another ref.
         String assertion = IssuerFixture.sign(
-                key, githubClaims(setup.issuerName()).claim("ref", "refs/pull/7/merge").build());
+                key,
+                githubClaims(setup.issuerName())
+                        .claim("ref", "refs/pull/7/merge")
+                        .build());
         assertInvalidGrant(exchange(assertion, null), "claims do not match");
     }
 
@@ -438,8 +461,8 @@ class JwtBearerGrantTest {
     void scopeOutsideThePolicyIsInvalidScope() throws Exception {
         Setup setup = github();
         // The agent holds reports:read, but the policy grants weather:read only.
-        HttpResponse<String> response =
-                exchange(IssuerFixture.sign(key, githubClaims(setup.issuerName()).build()), "&scope=reports%3Aread");
+        HttpResponse<String> response = exchange(
+                IssuerFixture.sign(key, githubClaims(setup.issuerName()).build()), "&scope=reports%3Aread");
         assertThat(response.statusCode()).isEqualTo(400);
         assertThat(new JsonObject(response.body()).getString("error")).isEqualTo("invalid_scope");
     }
@@ -489,7 +512,11 @@ class JwtBearerGrantTest {
         symmetric.remove("jwksUri");
         symmetric.put(
                 "jwks",
-                new JsonObject().put("keys", new JsonArray().add(new JsonObject().put("kty", "oct").put("k", "c2VjcmV0"))));
+                new JsonObject()
+                        .put(
+                                "keys",
+                                new JsonArray()
+                                        .add(new JsonObject().put("kty", "oct").put("k", "c2VjcmV0"))));
         assertFieldError(createPolicy(symmetric), "jwks", "symmetric");
 
         // Issue 16: scopes must be a subset of the agent's.
@@ -497,19 +524,22 @@ class JwtBearerGrantTest {
         assertFieldError(createPolicy(wider), "scopes", "admin");
 
         // Plain HTTP is for loopback only: keys fetched in clear text from elsewhere can be swapped on the way.
-        JsonObject plain = githubPolicy(uniqueIssuer(), agentId, "/jwks").put("jwksUri", "http://keys.example.com/jwks");
+        JsonObject plain =
+                githubPolicy(uniqueIssuer(), agentId, "/jwks").put("jwksUri", "http://keys.example.com/jwks");
         assertFieldError(createPolicy(plain), "jwksUri", "https");
 
         JsonObject regex = githubPolicy(uniqueIssuer(), agentId, "/jwks")
                 .put("claims", new JsonObject().put("ref", new JsonObject().put("regex", ".*")));
         assertFieldError(createPolicy(regex), "claims", "string");
 
-        JsonObject admin = githubPolicy(uniqueIssuer(), idpAdminAgentId(), "/jwks").put("scopes", new JsonArray().add("admin"));
+        JsonObject admin =
+                githubPolicy(uniqueIssuer(), idpAdminAgentId(), "/jwks").put("scopes", new JsonArray().add("admin"));
         assertFieldError(createPolicy(admin), "agentId", "built-in");
     }
 
     private static String idpAdminAgentId() throws Exception {
-        JsonArray items = new JsonObject(idp.call("GET", "/api/v1/agents?limit=100", admin, null).body())
+        JsonArray items = new JsonObject(
+                        idp.call("GET", "/api/v1/agents?limit=100", admin, null).body())
                 .getJsonArray("items");
         for (int i = 0; i < items.size(); i++) {
             if (RunningIdp.ADMIN_CLIENT_ID.equals(items.getJsonObject(i).getString("clientId"))) {
@@ -529,7 +559,8 @@ class JwtBearerGrantTest {
     @Test
     void metadataAdvertisesTheGrant() throws Exception {
         // RFC 8414 §2: grant_types_supported lists every grant type the token endpoint accepts.
-        JsonObject metadata = new JsonObject(idp.get("/.well-known/oauth-authorization-server").body());
+        JsonObject metadata = new JsonObject(
+                idp.get("/.well-known/oauth-authorization-server").body());
         assertThat(metadata.getJsonArray("grant_types_supported").getList()).contains(GRANT, "client_credentials");
     }
 }
