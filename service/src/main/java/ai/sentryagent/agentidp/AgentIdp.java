@@ -87,6 +87,7 @@ public final class AgentIdp extends VerticleBase {
     private volatile int port;
     private Redis redis;
     private ClientDirectory clients;
+    private IssuerKeys issuerKeys;
     private Parts parts;
     private volatile MaintenanceVerticle maintenance;
 
@@ -209,8 +210,7 @@ public final class AgentIdp extends VerticleBase {
         TokenIssuer issuer = new TokenIssuer(codec);
         FetchRules fetchRules = new FetchRules(config.federationAllowHttpLoopback());
         TrustPolicyStore trustPolicies = new PgTrustPolicyStore(pool, audit);
-        // Created in this verticle's context: undeploying it closes the client.
-        IssuerKeys issuerKeys = IssuerKeys.create(vertx, fetchRules);
+        issuerKeys = IssuerKeys.create(vertx, fetchRules);
         PolicyEngine policy = new PolicyEngine(
                 Path.of(config.policyDir()),
                 Routes.MANAGEMENT_ENDPOINTS,
@@ -322,6 +322,7 @@ public final class AgentIdp extends VerticleBase {
     private Future<Void> closeClients() {
         return Future.join(
                         clients == null ? Future.succeededFuture() : clients.close(),
+                        issuerKeys == null ? Future.succeededFuture() : issuerKeys.close(),
                         redis == null ? Future.succeededFuture() : redis.close())
                 .mapEmpty();
     }

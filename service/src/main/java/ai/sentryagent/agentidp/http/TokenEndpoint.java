@@ -64,7 +64,7 @@ public final class TokenEndpoint implements Handler<RoutingContext> {
                             return null;
                         },
                         invalidGrant -> {
-                            rc.fail(OAuthException.invalidGrant(invalidGrant.description()));
+                            outcomes.rejectGrant(rc, request.presented(), grant.grantType(), invalidGrant);
                             return null;
                         },
                         refused -> {

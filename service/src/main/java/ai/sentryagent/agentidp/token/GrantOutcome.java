@@ -77,9 +77,18 @@ public sealed interface GrantOutcome
 
     /**
      * RFC 6749 §5.2 {@code invalid_grant}: the grant itself (here a jwt-bearer assertion, RFC 7523 §3.1) is not
-     * acceptable; {@code description} is ASCII, says which check failed and holds no key material.
+     * acceptable; {@code description} is ASCII, says which check failed and holds no key material;
+     * {@code auditDetails} go with it into the {@code token.grant_rejected} event.
      */
-    record InvalidGrant(String description) implements GrantOutcome {
+    record InvalidGrant(String description, Map<String, Object> auditDetails) implements GrantOutcome {
+        public InvalidGrant {
+            auditDetails = Collections.unmodifiableMap(new LinkedHashMap<>(auditDetails));
+        }
+
+        public InvalidGrant(String description) {
+            this(description, Map.of());
+        }
+
         @Override
         public <R> R fold(
                 Function<Issued, R> issued,

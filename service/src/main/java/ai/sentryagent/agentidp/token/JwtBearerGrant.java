@@ -135,7 +135,7 @@ public final class JwtBearerGrant implements Grant {
                 .map(candidates -> matching(claims, candidates))
                 .compose(policy -> issue(request, policy, claims, scope))
                 .recover(failure -> failure instanceof Rejected rejected
-                        ? rejected(rejected)
+                        ? Future.succeededFuture(new GrantOutcome.InvalidGrant(rejected.getMessage(), external(claims)))
                         : Future.succeededFuture(new ClientAuthentication.Unavailable(failure)));
     }
 
@@ -365,6 +365,13 @@ public final class JwtBearerGrant implements Grant {
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("grantType", GRANT_TYPE);
         details.put("trustPolicyId", policy.trustPolicyId().toString());
+        details.putAll(external(claims));
+        return details;
+    }
+
+    /** Who the assertion claims to be, for the audit trail (as claimed: on a rejection, unverified). */
+    private static Map<String, Object> external(JWTClaimsSet claims) {
+        Map<String, Object> details = new LinkedHashMap<>();
         details.put("externalIss", claims.getIssuer());
         details.put("externalSub", claims.getSubject());
         details.put("externalJti", claims.getJWTID());

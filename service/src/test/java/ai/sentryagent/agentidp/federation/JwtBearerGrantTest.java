@@ -311,6 +311,44 @@ class JwtBearerGrantTest {
     }
 
     @Test
+    void aJtiUsedOnOneTaskIsRefusedOnAnother() throws Exception {
+        Setup setup = github();
+        String assertion =
+                IssuerFixture.sign(key, githubClaims(setup.issuerName()).build());
+        // A second task on the same PostgreSQL and Redis, as two containers behind one load balancer: the attacker
+        // sends the captured assertion to the other one.
+        try (RunningIdp second = RunningIdp.start(Map.of("FEDERATION_ALLOW_HTTP_LOOPBACK", "true"))) {
+            assertThat(exchange(assertion, null).statusCode()).isEqualTo(200);
+            String form = "grant_type=" + URLEncoder.encode(GRANT, StandardCharsets.UTF_8) + "&assertion=" + assertion;
+            assertInvalidGrant(second.postForm("/api/v1/token", form, null, null), "jti was already used");
+        }
+    }
+
+    @Test
+    void rejectedAssertionsAreAuditedWithTheReason() throws Exception {
+        Setup setup = github();
+        String assertion = IssuerFixture.sign(
+                key,
+                githubClaims(setup.issuerName())
+                        .audience("https://elsewhere.example.com")
+                        .build());
+        assertInvalidGrant(exchange(assertion, null), "aud");
+        // Refusals are batched (best effort): wait for the event rather than for a fixed time.
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> {
+            JsonArray items = new JsonObject(idp.call("GET", "/api/v1/audit?action=token.grant_rejected", admin, null)
+                            .body())
+                    .getJsonArray("items");
+            for (int i = 0; i < items.size(); i++) {
+                JsonObject details = items.getJsonObject(i).getJsonObject("details");
+                if (setup.issuerName().equals(details.getString("externalIss"))) {
+                    return details.getString("reason").contains("aud");
+                }
+            }
+            return false;
+        });
+    }
+
+    @Test
     void algNoneIsRefused() throws Exception {
         Setup setup = github();
         // RFC 8725 §2.1: an unsecured JWT claiming any identity.
