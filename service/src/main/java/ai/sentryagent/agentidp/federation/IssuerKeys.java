@@ -172,6 +172,9 @@ public final class IssuerKeys {
                             .onFailure(e -> promise.tryFail(
                                     new KeysUnavailable("the issuer's " + what + " endpoint cannot be reached")))
                             .onSuccess(response -> {
+                                // Set first: a refused response is reset below, and its reset is no error to log.
+                                response.exceptionHandler(e -> promise.tryFail(
+                                        new KeysUnavailable("the issuer's " + what + " response was cut off")));
                                 if (response.statusCode() != 200) {
                                     promise.tryFail(new KeysUnavailable("the issuer's " + what + " endpoint answered "
                                             + response.statusCode()
@@ -196,8 +199,6 @@ public final class IssuerKeys {
                                         body.appendBuffer(chunk);
                                     }
                                 });
-                                response.exceptionHandler(e -> promise.tryFail(
-                                        new KeysUnavailable("the issuer's " + what + " response was cut off")));
                                 response.endHandler(end -> promise.tryComplete(
                                         new Fetched(body, ttl(response.getHeader(HttpHeaders.CACHE_CONTROL)))));
                             });

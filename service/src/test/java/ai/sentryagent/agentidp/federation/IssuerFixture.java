@@ -37,6 +37,9 @@ final class IssuerFixture implements AutoCloseable {
     final Vertx vertx = Vertx.vertx();
     final AtomicReference<JWKSet> published = new AtomicReference<>();
     final Map<String, AtomicInteger> hits = new ConcurrentHashMap<>();
+    /** While true, {@code /jwks} answers 503: the issuer is down. */
+    final java.util.concurrent.atomic.AtomicBoolean down = new java.util.concurrent.atomic.AtomicBoolean();
+
     private final HttpServer server;
     final String base;
 
@@ -45,11 +48,16 @@ final class IssuerFixture implements AutoCloseable {
             String path = request.path();
             hits.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet();
             switch (path) {
-                case "/jwks" ->
+                case "/jwks" -> {
+                    if (down.get()) {
+                        request.response().setStatusCode(503).end();
+                        return;
+                    }
                     request.response()
                             .putHeader("Content-Type", "application/json")
                             .putHeader("Cache-Control", "max-age=300")
                             .end(new JsonObject(published.get().toJSONObject(true)).encode());
+                }
                 case "/.well-known/openid-configuration" ->
                     request.response()
                             .putHeader("Content-Type", "application/json")

@@ -38,6 +38,14 @@ class IssuerKeysTest {
         key = IssuerFixture.rsa("tls-1");
         issuer.publish(key.toPublicJWK());
         vertx = Vertx.vertx();
+        // The first TLS handshake of a cold JVM on a loaded machine can take longer than the fetch's 2 s budget;
+        // paid once here, so each test measures its own behaviour, not the JIT.
+        trusting()
+                .keys(new TrustPolicy.KeySource.Uri(localhost("/jwks?warm-up")))
+                .otherwiseEmpty()
+                .toCompletionStage()
+                .toCompletableFuture()
+                .get(10, TimeUnit.SECONDS);
     }
 
     @AfterAll
@@ -98,6 +106,56 @@ class IssuerKeysTest {
         }
         await(Future.all(all));
         assertThat(issuer.hits("/jwks") - before).isEqualTo(1);
+    }
+
+    /** A clock the test moves: cache expiry without waiting. */
+    private static final class MovableClock extends Clock {
+        private volatile java.time.Instant now = java.time.Instant.now();
+
+        void advance(Duration by) {
+            now = now.plus(by);
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return java.time.ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public java.time.Instant instant() {
+            return now;
+        }
+    }
+
+    @Test
+    void expiredKeysServeForABoundedTimeWhileTheIssuerIsDown() throws Exception {
+        MovableClock clock = new MovableClock();
+        IssuerKeys keys = new IssuerKeys(
+                vertx,
+                new HttpClientOptions().setTrustOptions(CERTIFICATE.trustOptions()),
+                new FetchRules(false),
+                clock);
+        TrustPolicy.KeySource source = new TrustPolicy.KeySource.Uri(localhost("/jwks?stale"));
+        assertThat(await(keys.keys(source)).getKeyByKeyId("tls-1")).isNotNull();
+        issuer.down.set(true);
+        try {
+            // Past the fixture's max-age=300: a refresh is due and fails; the expired keys still answer.
+            clock.advance(Duration.ofMinutes(6));
+            assertThat(await(keys.keys(source)).getKeyByKeyId("tls-1")).isNotNull();
+            // Past the stale-if-error bound: a key the issuer may have withdrawn is no longer trusted.
+            clock.advance(IssuerKeys.STALE_IF_ERROR);
+            assertThatThrownBy(() -> await(keys.keys(source)))
+                    .hasCauseInstanceOf(IssuerKeys.KeysUnavailable.class)
+                    .cause()
+                    .hasMessageContaining("answered 503");
+        } finally {
+            issuer.down.set(false);
+        }
     }
 
     @Test
