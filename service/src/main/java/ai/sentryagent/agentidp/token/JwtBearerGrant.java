@@ -338,6 +338,8 @@ public final class JwtBearerGrant implements Grant {
             }
             granted = List.copyOf(unique);
         }
+        // RFC 8707 hook: once the client-credentials grant reads `resource` (checked against the agent's resources
+        // and passed to TokenIssuer), the same call goes here with the policy's agent; until then it is ignored.
         return singleUse(claims)
                 .map(ignored -> new GrantOutcome.Issued(agent, issuer.issue(agent, granted), audit(policy, claims)));
     }
