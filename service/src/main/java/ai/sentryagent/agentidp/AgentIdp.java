@@ -15,6 +15,11 @@ import ai.sentryagent.agentidp.credential.CredentialStore;
 import ai.sentryagent.agentidp.credential.PgCredentialStore;
 import ai.sentryagent.agentidp.crypto.CredentialHasher;
 import ai.sentryagent.agentidp.crypto.JwsSigner;
+import ai.sentryagent.agentidp.federation.AssertionReplay;
+import ai.sentryagent.agentidp.federation.FetchRules;
+import ai.sentryagent.agentidp.federation.IssuerKeys;
+import ai.sentryagent.agentidp.federation.PgTrustPolicyStore;
+import ai.sentryagent.agentidp.federation.TrustPolicyStore;
 import ai.sentryagent.agentidp.http.AgentsApi;
 import ai.sentryagent.agentidp.http.AuditApi;
 import ai.sentryagent.agentidp.http.BearerAuth;
@@ -30,6 +35,7 @@ import ai.sentryagent.agentidp.http.ReadinessHandler;
 import ai.sentryagent.agentidp.http.RevocationEndpoint;
 import ai.sentryagent.agentidp.http.Routes;
 import ai.sentryagent.agentidp.http.TokenEndpoint;
+import ai.sentryagent.agentidp.http.TrustPoliciesApi;
 import ai.sentryagent.agentidp.observability.Metrics;
 import ai.sentryagent.agentidp.policy.PolicyEngine;
 import ai.sentryagent.agentidp.ratelimit.LocalRateLimiter;
@@ -42,6 +48,7 @@ import ai.sentryagent.agentidp.store.RedisClients;
 import ai.sentryagent.agentidp.token.ActiveTokens;
 import ai.sentryagent.agentidp.token.ClientAuthenticator;
 import ai.sentryagent.agentidp.token.ClientCredentialsGrant;
+import ai.sentryagent.agentidp.token.JwtBearerGrant;
 import ai.sentryagent.agentidp.token.PgRedisRevocationStore;
 import ai.sentryagent.agentidp.token.RevocationStore;
 import ai.sentryagent.agentidp.token.TokenCodec;
@@ -80,6 +87,7 @@ public final class AgentIdp extends VerticleBase {
     private volatile int port;
     private Redis redis;
     private ClientDirectory clients;
+    private IssuerKeys issuerKeys;
     private Parts parts;
     private volatile MaintenanceVerticle maintenance;
 
@@ -199,6 +207,10 @@ public final class AgentIdp extends VerticleBase {
         ClientAuthenticator authenticator = new ClientAuthenticator(clients, hasher, rateLimiter(), config.rateLimit());
         ActiveTokens activeTokens = new ActiveTokens(codec, clients, revocations);
         OAuthOutcomes outcomes = OAuthOutcomes.of(audit, metrics);
+        TokenIssuer issuer = new TokenIssuer(codec);
+        FetchRules fetchRules = new FetchRules(config.federationAllowHttpLoopback());
+        TrustPolicyStore trustPolicies = new PgTrustPolicyStore(pool, audit);
+        issuerKeys = IssuerKeys.create(vertx, fetchRules);
         PolicyEngine policy = new PolicyEngine(
                 Path.of(config.policyDir()),
                 Routes.MANAGEMENT_ENDPOINTS,
@@ -214,12 +226,24 @@ public final class AgentIdp extends VerticleBase {
                 new MetricsHandler(metrics),
                 new JwksHandler(tokens.keys()),
                 metadata,
-                new TokenEndpoint(List.of(new ClientCredentialsGrant(authenticator, new TokenIssuer(codec))), outcomes),
+                new TokenEndpoint(
+                        List.of(
+                                new ClientCredentialsGrant(authenticator, issuer),
+                                new JwtBearerGrant(
+                                        trustPolicies,
+                                        issuerKeys,
+                                        new AssertionReplay(redis, config.redisKeyPrefix()),
+                                        authenticator,
+                                        clients,
+                                        issuer,
+                                        clock)),
+                        outcomes),
                 new IntrospectionEndpoint(authenticator, codec, activeTokens, outcomes),
                 new RevocationEndpoint(authenticator, codec, revocations, outcomes),
                 new AgentsApi(agents, scopes),
                 new CredentialsApi(agents, credentials, hasher, clock),
-                new AuditApi(audit));
+                new AuditApi(audit),
+                new TrustPoliciesApi(trustPolicies, agents, fetchRules, clock));
         Routes.Edge edge = new Routes.Edge(config.http(), metrics, new BearerAuth(activeTokens), policy, audit);
         return new Parts(agents, credentials, hasher, audit, policy, edge, handlers);
     }
@@ -298,6 +322,7 @@ public final class AgentIdp extends VerticleBase {
     private Future<Void> closeClients() {
         return Future.join(
                         clients == null ? Future.succeededFuture() : clients.close(),
+                        issuerKeys == null ? Future.succeededFuture() : issuerKeys.close(),
                         redis == null ? Future.succeededFuture() : redis.close())
                 .mapEmpty();
     }

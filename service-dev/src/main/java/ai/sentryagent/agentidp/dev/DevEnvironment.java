@@ -141,6 +141,8 @@ public final class DevEnvironment implements AutoCloseable {
                 "DATABASE_URL",
                 "postgres://postgres@127.0.0.1:" + postgres.getPort() + "/" + DATABASE + "?sslmode=disable");
         variables.put("REDIS_URL", "redis://127.0.0.1:" + redisPort);
+        // A local test issuer for trust policies (jwt-bearer) may serve its keys over plain HTTP on loopback.
+        variables.put("FEDERATION_ALLOW_HTTP_LOOPBACK", "true");
         Path keys = home.resolve("keys");
         Files.createDirectories(keys);
         Path privateKey = keys.resolve("jwt_private.pem");

@@ -50,6 +50,8 @@ import java.util.Set;
  * @param auditWrites whether delivering answers wait for their audit event, and how long ({@code AUDIT_DURABILITY},
  *     {@code AUDIT_WRITE_TIMEOUT_MS})
  * @param kafka where the committed audit trail is streamed ({@code KAFKA_*}), if anywhere
+ * @param federationAllowHttpLoopback whether trust policies may fetch issuer keys over plain HTTP from a loopback
+ *     address ({@code FEDERATION_ALLOW_HTTP_LOOPBACK}; a local test issuer, never in production)
  */
 public record AppConfig(
         String environment,
@@ -73,7 +75,8 @@ public record AppConfig(
         int auditRetentionDays,
         Secret auditChainKey,
         AuditWrites auditWrites,
-        Optional<KafkaConfig> kafka) {
+        Optional<KafkaConfig> kafka,
+        boolean federationAllowHttpLoopback) {
 
     /**
      * Edge behaviour.
@@ -224,6 +227,11 @@ public record AppConfig(
         }
 
         AuditWrites auditWrites = auditWrites(env);
+        boolean federationAllowHttpLoopback = env.bool("FEDERATION_ALLOW_HTTP_LOOPBACK", false);
+        if (federationAllowHttpLoopback && production) {
+            // Keys fetched in plain text can be swapped by anyone on the path; production issuers are HTTPS.
+            env.problem("FEDERATION_ALLOW_HTTP_LOOPBACK must not be true when NODE_ENV is production");
+        }
 
         env.throwIfInvalid();
         return new AppConfig(
@@ -248,7 +256,8 @@ public record AppConfig(
                 auditRetentionDays,
                 new Secret(chainKey),
                 auditWrites,
-                kafka);
+                kafka,
+                federationAllowHttpLoopback);
     }
 
     private static AuditWrites auditWrites(Env env) {

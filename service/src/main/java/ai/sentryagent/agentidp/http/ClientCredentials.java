@@ -9,6 +9,7 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * Reads the client credential a request presents: {@code client_secret_basic} (RFC 6749 §2.3.1, both parts
@@ -26,6 +27,19 @@ final class ClientCredentials {
                 RequestContext.clientIp(rc),
                 RequestContext.requestId(rc),
                 RequestContext.routeTemplate(rc));
+    }
+
+    /**
+     * The presented credential, or empty when the request carries none at all (no {@code Authorization} header, no
+     * {@code client_id}, {@code client_secret} or {@code client_assertion}): for grants where client authentication
+     * is optional (RFC 7523 §3.1). Anything presented is read as strictly as by {@link #presented}.
+     */
+    static Optional<ClientAuthenticator.Presented> presentedIfAny(RoutingContext rc, FormBody form) {
+        boolean none = rc.request().getHeader(HttpHeaders.AUTHORIZATION) == null
+                && !form.has("client_id")
+                && !form.has("client_secret")
+                && !form.has("client_assertion");
+        return none ? Optional.empty() : Optional.of(presented(rc, form));
     }
 
     static ClientCredential from(RoutingContext rc, FormBody form) {

@@ -119,6 +119,11 @@ public final class JsonBody {
         return json.containsKey(field);
     }
 
+    /** A field's value as parsed (a {@link JsonObject}, {@link JsonArray}, string, number, boolean or null). */
+    public Object raw(String field) {
+        return json.getValue(field);
+    }
+
     public boolean isNull(String field) {
         return json.containsKey(field) && json.getValue(field) == null;
     }

@@ -22,7 +22,9 @@ public final class MetadataHandler implements Handler<RoutingContext> {
                 .put("jwks_uri", issuer + "/.well-known/jwks.json")
                 .put("introspection_endpoint", issuer + "/api/v1/token/introspect")
                 .put("revocation_endpoint", issuer + "/api/v1/token/revoke")
-                .put("grant_types_supported", new JsonArray().add("client_credentials"))
+                .put(
+                        "grant_types_supported",
+                        new JsonArray().add("client_credentials").add("urn:ietf:params:oauth:grant-type:jwt-bearer"))
                 .put("response_types_supported", new JsonArray())
                 .put("token_endpoint_auth_methods_supported", authMethods)
                 .put("introspection_endpoint_auth_methods_supported", authMethods.copy())

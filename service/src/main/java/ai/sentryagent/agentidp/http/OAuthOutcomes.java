@@ -6,9 +6,12 @@ import ai.sentryagent.agentidp.observability.Metrics;
 import ai.sentryagent.agentidp.token.ClientAuthentication;
 import ai.sentryagent.agentidp.token.ClientAuthenticator;
 import ai.sentryagent.agentidp.token.ClientIds;
+import ai.sentryagent.agentidp.token.GrantOutcome;
 import ai.sentryagent.agentidp.token.OAuthException;
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -87,6 +90,30 @@ public final class OAuthOutcomes {
                     rc.fail(unavailable.cause()); // the error renderer tells an outage (503) from a bug (500)
                     return null;
                 });
+    }
+
+    /**
+     * Answers a grant refused as {@code invalid_grant} (RFC 6749 §5.2), queueing a {@code token.grant_rejected}
+     * event with the check that failed: the client hears which check, the trail also who the grant claimed to be.
+     */
+    void rejectGrant(
+            RoutingContext rc,
+            Optional<ClientAuthenticator.Presented> presented,
+            String grantType,
+            GrantOutcome.InvalidGrant rejected) {
+        queue.accept(AuditEvent.of(
+                "token.grant_rejected",
+                AuditEvent.FAILURE,
+                null,
+                new Audit.Context(
+                        presented
+                                .map(p -> ClientIds.forAudit(p.credential().clientId()))
+                                .orElse("anonymous"),
+                        RequestContext.clientIp(rc),
+                        RequestContext.requestId(rc)),
+                Audit.details("grantType", grantType, "reason", rejected.description())
+                        .mergeIn(new JsonObject(rejected.auditDetails()))));
+        rc.fail(OAuthException.invalidGrant(rejected.description()));
     }
 
     private static AuditEvent authenticationFailed(ClientAuthenticator.Presented presented, String reason) {

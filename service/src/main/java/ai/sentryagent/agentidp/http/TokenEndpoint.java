@@ -2,6 +2,7 @@ package ai.sentryagent.agentidp.http;
 
 import ai.sentryagent.agentidp.audit.Audit;
 import ai.sentryagent.agentidp.audit.AuditEvent;
+import ai.sentryagent.agentidp.token.ClientAuthenticator;
 import ai.sentryagent.agentidp.token.Grant;
 import ai.sentryagent.agentidp.token.GrantOutcome;
 import ai.sentryagent.agentidp.token.OAuthException;
@@ -11,6 +12,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -36,11 +38,17 @@ public final class TokenEndpoint implements Handler<RoutingContext> {
     @Override
     public void handle(RoutingContext rc) {
         FormBody form = FormBody.parse(rc.body().asString());
-        Grant.Request request = new Grant.Request(ClientCredentials.presented(rc, form), form);
-        Grant grant = grants.get(form.require("grant_type"));
+        Grant grant = form.get("grant_type").map(grants::get).orElse(null);
+        // Client authentication comes first (as before grants were a table) except for a grant whose parameters
+        // are the credential: there it is optional (RFC 7523 §3.1).
+        Optional<ClientAuthenticator.Presented> presented = grant != null && !grant.clientAuthenticationRequired()
+                ? ClientCredentials.presentedIfAny(rc, form)
+                : Optional.of(ClientCredentials.presented(rc, form));
+        form.require("grant_type");
         if (grant == null) {
             throw OAuthException.unsupportedGrantType(unsupported);
         }
+        Grant.Request request = new Grant.Request(presented, form);
         grant.apply(request)
                 .onSuccess(outcome -> outcome.<Void>fold(
                         issued -> {
@@ -59,8 +67,14 @@ public final class TokenEndpoint implements Handler<RoutingContext> {
                             rc.fail(OAuthException.invalidTarget(invalidTarget.description()));
                             return null;
                         },
+                        invalidGrant -> {
+                            outcomes.rejectGrant(rc, request.presented(), grant.grantType(), invalidGrant);
+                            return null;
+                        },
                         refused -> {
-                            outcomes.refuse(rc, request.client(), refused);
+                            // Only an authentication refuses with invalid_client, so a refusal without a presented
+                            // client is an outage (the replay store): no client to name.
+                            outcomes.refuse(rc, request.presented().orElse(null), refused);
                             return null;
                         }))
                 .onFailure(rc::fail);
@@ -73,7 +87,8 @@ public final class TokenEndpoint implements Handler<RoutingContext> {
                 AuditEvent.SUCCESS,
                 issued.client().agentId(),
                 AuditContexts.client(rc, claims.clientId()),
-                Audit.details("jti", claims.jti(), "scope", claims.scope(), "aud", claims.aud()));
+                Audit.details("jti", claims.jti(), "scope", claims.scope(), "aud", claims.aud())
+                        .mergeIn(new JsonObject(issued.auditDetails())));
         outcomes.afterAudit(rc, event, () -> {
             outcomes.metrics().tokenRequest("issued");
             rc.response()

@@ -41,6 +41,7 @@ public sealed interface ClientAuthentication {
                 Function<GrantOutcome.InvalidScope, R> invalidScope,
                 Function<GrantOutcome.InvalidRequest, R> invalidRequest,
                 Function<GrantOutcome.InvalidTarget, R> invalidTarget,
+                Function<GrantOutcome.InvalidGrant, R> invalidGrant,
                 Function<Refused, R> refused) {
             return refused.apply(this);
         }

@@ -15,8 +15,29 @@ public interface Grant {
     /** Never a failed future for anything a client can send: every answer is an outcome. */
     Future<GrantOutcome> apply(Request request);
 
-    /** The authenticated-to-be client and the form's parameters (already checked for repeats and controls). */
-    record Request(ClientAuthenticator.Presented client, Parameters parameters) {}
+    /**
+     * Whether the request must carry client authentication (RFC 6749 §3.2.1). A grant whose parameters are the
+     * credential (RFC 7523 §3.1: the jwt-bearer assertion) answers false, and then authenticates a client only when
+     * one is presented.
+     */
+    default boolean clientAuthenticationRequired() {
+        return true;
+    }
+
+    /**
+     * The authenticated-to-be client, if the request presented one, and the form's parameters (already checked for
+     * repeats and controls).
+     */
+    record Request(Optional<ClientAuthenticator.Presented> presented, Parameters parameters) {
+        public Request(ClientAuthenticator.Presented client, Parameters parameters) {
+            this(Optional.of(client), parameters);
+        }
+
+        /** The presented client, for a grant that {@link #clientAuthenticationRequired() requires} one. */
+        public ClientAuthenticator.Presented client() {
+            return presented.orElseThrow(() -> new IllegalStateException("no client was presented"));
+        }
+    }
 
     /** The token request's form parameters. */
     interface Parameters {

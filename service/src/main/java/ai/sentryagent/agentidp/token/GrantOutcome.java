@@ -1,6 +1,9 @@
 package ai.sentryagent.agentidp.token;
 
 import ai.sentryagent.agentidp.credential.ClientRecord;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.function.Function;
 
 /**
@@ -12,6 +15,7 @@ public sealed interface GrantOutcome
                 GrantOutcome.InvalidScope,
                 GrantOutcome.InvalidRequest,
                 GrantOutcome.InvalidTarget,
+                GrantOutcome.InvalidGrant,
                 ClientAuthentication.Refused {
 
     <R> R fold(
@@ -19,16 +23,30 @@ public sealed interface GrantOutcome
             Function<InvalidScope, R> invalidScope,
             Function<InvalidRequest, R> invalidRequest,
             Function<InvalidTarget, R> invalidTarget,
+            Function<InvalidGrant, R> invalidGrant,
             Function<ClientAuthentication.Refused, R> refused);
 
-    /** A signed access token for {@code client}. */
-    record Issued(ClientRecord client, TokenIssuer.Issued token) implements GrantOutcome {
+    /**
+     * A signed access token for {@code client}; {@code auditDetails} are what the grant adds to the
+     * {@code token.issued} event (the jwt-bearer grant: the external issuer, subject, jti and the trust policy).
+     */
+    record Issued(ClientRecord client, TokenIssuer.Issued token, Map<String, Object> auditDetails)
+            implements GrantOutcome {
+        public Issued {
+            auditDetails = Collections.unmodifiableMap(new LinkedHashMap<>(auditDetails));
+        }
+
+        public Issued(ClientRecord client, TokenIssuer.Issued token) {
+            this(client, token, Map.of());
+        }
+
         @Override
         public <R> R fold(
                 Function<Issued, R> issued,
                 Function<InvalidScope, R> invalidScope,
                 Function<InvalidRequest, R> invalidRequest,
                 Function<InvalidTarget, R> invalidTarget,
+                Function<InvalidGrant, R> invalidGrant,
                 Function<ClientAuthentication.Refused, R> refused) {
             return issued.apply(this);
         }
@@ -42,6 +60,7 @@ public sealed interface GrantOutcome
                 Function<InvalidScope, R> invalidScope,
                 Function<InvalidRequest, R> invalidRequest,
                 Function<InvalidTarget, R> invalidTarget,
+                Function<InvalidGrant, R> invalidGrant,
                 Function<ClientAuthentication.Refused, R> refused) {
             return invalidScope.apply(this);
         }
@@ -55,6 +74,7 @@ public sealed interface GrantOutcome
                 Function<InvalidScope, R> invalidScope,
                 Function<InvalidRequest, R> invalidRequest,
                 Function<InvalidTarget, R> invalidTarget,
+                Function<InvalidGrant, R> invalidGrant,
                 Function<ClientAuthentication.Refused, R> refused) {
             return invalidRequest.apply(this);
         }
@@ -71,8 +91,35 @@ public sealed interface GrantOutcome
                 Function<InvalidScope, R> invalidScope,
                 Function<InvalidRequest, R> invalidRequest,
                 Function<InvalidTarget, R> invalidTarget,
+                Function<InvalidGrant, R> invalidGrant,
                 Function<ClientAuthentication.Refused, R> refused) {
             return invalidTarget.apply(this);
+        }
+    }
+
+    /**
+     * RFC 6749 §5.2 {@code invalid_grant}: the grant itself (here a jwt-bearer assertion, RFC 7523 §3.1) is not
+     * acceptable; {@code description} is ASCII, says which check failed and holds no key material;
+     * {@code auditDetails} go with it into the {@code token.grant_rejected} event.
+     */
+    record InvalidGrant(String description, Map<String, Object> auditDetails) implements GrantOutcome {
+        public InvalidGrant {
+            auditDetails = Collections.unmodifiableMap(new LinkedHashMap<>(auditDetails));
+        }
+
+        public InvalidGrant(String description) {
+            this(description, Map.of());
+        }
+
+        @Override
+        public <R> R fold(
+                Function<Issued, R> issued,
+                Function<InvalidScope, R> invalidScope,
+                Function<InvalidRequest, R> invalidRequest,
+                Function<InvalidTarget, R> invalidTarget,
+                Function<InvalidGrant, R> invalidGrant,
+                Function<ClientAuthentication.Refused, R> refused) {
+            return invalidGrant.apply(this);
         }
     }
 }

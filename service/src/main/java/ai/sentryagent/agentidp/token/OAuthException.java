@@ -30,6 +30,10 @@ public final class OAuthException extends ApiFailure {
         return new OAuthException(401, "invalid_client", description, basic);
     }
 
+    public static OAuthException invalidGrant(String description) {
+        return new OAuthException(400, "invalid_grant", description, false);
+    }
+
     public static OAuthException invalidScope(String description) {
         return new OAuthException(400, "invalid_scope", description, false);
     }

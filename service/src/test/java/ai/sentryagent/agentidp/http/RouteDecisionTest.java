@@ -56,7 +56,8 @@ class RouteDecisionTest {
         return endpoint.template()
                 .replace("{agentId}", victim)
                 .replace("{credentialId}", victimCredential)
-                .replace("{eventId}", UUID.randomUUID().toString());
+                .replace("{eventId}", UUID.randomUUID().toString())
+                .replace("{trustPolicyId}", UUID.randomUUID().toString());
     }
 
     /** Spellings the router (or a proxy) could take for the same route; none may skip the decision. */
@@ -111,7 +112,8 @@ class RouteDecisionTest {
                     any,
                     new AgentsApi(null, config.scopes()),
                     new CredentialsApi(null, null, null, null),
-                    new AuditApi(null));
+                    new AuditApi(null),
+                    new TrustPoliciesApi(null, null, null, null));
             Router router = Routes.create(
                     vertx, new Routes.Edge(config.http(), new Metrics(), new BearerAuth(null), null, null), handlers);
             // Routes without a path run on every request (request context, framing, CORS) or only fail; routes
@@ -221,7 +223,8 @@ class RouteDecisionTest {
             if (endpoint.method().name().equals("GET")) {
                 String path = concrete(endpoint);
                 int expected = path.startsWith("/api/v1/audit/") && !path.endsWith("/verify") && !path.endsWith("/head")
-                        ? 404 // a made-up event id
+                                || path.startsWith("/api/v1/trust-policies/")
+                        ? 404 // a made-up event or trust policy id
                         : 200;
                 assertThat(idp.call("GET", path, admin, null).statusCode())
                         .as(path)

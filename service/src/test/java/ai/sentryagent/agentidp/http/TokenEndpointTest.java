@@ -146,7 +146,8 @@ class TokenEndpointTest {
             assertThat(metadata.getString("introspection_endpoint"))
                     .isEqualTo(RunningIdp.ISSUER + "/api/v1/token/introspect");
             assertThat(metadata.getString("revocation_endpoint")).isEqualTo(RunningIdp.ISSUER + "/api/v1/token/revoke");
-            assertThat(metadata.getJsonArray("grant_types_supported")).containsExactly("client_credentials");
+            assertThat(metadata.getJsonArray("grant_types_supported"))
+                    .containsExactly("client_credentials", "urn:ietf:params:oauth:grant-type:jwt-bearer");
             assertThat(metadata.getJsonArray("token_endpoint_auth_methods_supported"))
                     .containsExactly("client_secret_basic", "client_secret_post");
             assertThat(metadata.getJsonArray("scopes_supported").getList())
