@@ -12,6 +12,7 @@ import ai.sentryagent.agentidp.config.AppConfig;
 import ai.sentryagent.agentidp.config.Scopes;
 import ai.sentryagent.agentidp.credential.ClientDirectory;
 import ai.sentryagent.agentidp.credential.CredentialStore;
+import ai.sentryagent.agentidp.credential.PgAgentKeyStore;
 import ai.sentryagent.agentidp.credential.PgCredentialStore;
 import ai.sentryagent.agentidp.crypto.CredentialHasher;
 import ai.sentryagent.agentidp.crypto.JwsSigner;
@@ -23,6 +24,7 @@ import ai.sentryagent.agentidp.http.HealthHandler;
 import ai.sentryagent.agentidp.http.HttpVerticle;
 import ai.sentryagent.agentidp.http.IntrospectionEndpoint;
 import ai.sentryagent.agentidp.http.JwksHandler;
+import ai.sentryagent.agentidp.http.KeysApi;
 import ai.sentryagent.agentidp.http.MetadataHandler;
 import ai.sentryagent.agentidp.http.MetricsHandler;
 import ai.sentryagent.agentidp.http.OAuthOutcomes;
@@ -40,6 +42,8 @@ import ai.sentryagent.agentidp.store.Migrations;
 import ai.sentryagent.agentidp.store.Postgres;
 import ai.sentryagent.agentidp.store.RedisClients;
 import ai.sentryagent.agentidp.token.ActiveTokens;
+import ai.sentryagent.agentidp.token.AssertionReplay;
+import ai.sentryagent.agentidp.token.ClientAssertions;
 import ai.sentryagent.agentidp.token.ClientAuthenticator;
 import ai.sentryagent.agentidp.token.ClientCredentialsGrant;
 import ai.sentryagent.agentidp.token.PgRedisRevocationStore;
@@ -196,7 +200,13 @@ public final class AgentIdp extends VerticleBase {
         TokenCodec codec =
                 new TokenCodec(tokens.keys(), signer, tokens.issuer(), tokens.audience(), tokens.ttl(), clock);
         RevocationStore revocations = new PgRedisRevocationStore(pool, audit, redis, config.redisKeyPrefix(), clock);
-        ClientAuthenticator authenticator = new ClientAuthenticator(clients, hasher, rateLimiter(), config.rateLimit());
+        ClientAuthenticator authenticator = new ClientAuthenticator(
+                clients,
+                hasher,
+                rateLimiter(),
+                config.rateLimit(),
+                new ClientAssertions(tokens.issuer(), clock),
+                new AssertionReplay(redis, config.redisKeyPrefix(), clock));
         ActiveTokens activeTokens = new ActiveTokens(codec, clients, revocations);
         OAuthOutcomes outcomes = OAuthOutcomes.of(audit, metrics);
         PolicyEngine policy = new PolicyEngine(
@@ -219,7 +229,8 @@ public final class AgentIdp extends VerticleBase {
                 new RevocationEndpoint(authenticator, codec, revocations, outcomes),
                 new AgentsApi(agents, scopes),
                 new CredentialsApi(agents, credentials, hasher, clock),
-                new AuditApi(audit));
+                new AuditApi(audit),
+                new KeysApi(agents, new PgAgentKeyStore(pool, audit, clients)));
         Routes.Edge edge = new Routes.Edge(config.http(), metrics, new BearerAuth(activeTokens), policy, audit);
         return new Parts(agents, credentials, hasher, audit, policy, edge, handlers);
     }

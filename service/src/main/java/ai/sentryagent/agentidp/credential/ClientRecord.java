@@ -1,6 +1,7 @@
 package ai.sentryagent.agentidp.credential;
 
 import ai.sentryagent.agentidp.agent.AgentStatus;
+import com.nimbusds.jose.jwk.JWK;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -9,7 +10,8 @@ import java.util.UUID;
 /**
  * What the token endpoint needs to authenticate a client, and what a token check needs to know whether a token still
  * stands for the current grant, in one read: the agent's state, the hashes of its usable (active, unexpired) secrets,
- * and the cut-off before which its tokens are revoked ({@code tokens_revoked_before}, migration V5).
+ * the cut-off before which its tokens are revoked ({@code tokens_revoked_before}, migration V5), and its live public
+ * keys for {@code private_key_jwt} (migration V7), parsed once when the record is read.
  */
 public record ClientRecord(
         UUID agentId,
@@ -17,13 +19,29 @@ public record ClientRecord(
         AgentStatus status,
         List<String> scopes,
         List<StoredSecret> secrets,
-        Optional<Instant> tokensRevokedBefore) {
+        Optional<Instant> tokensRevokedBefore,
+        List<StoredKey> keys) {
 
     /** One usable secret hash, and when it stops being usable (null: when revoked). */
     public record StoredSecret(UUID credentialId, byte[] hash, Instant expiresAt) {}
 
+    /** One live public key: its kid and the parsed public JWK. */
+    public record StoredKey(String kid, JWK jwk) {}
+
     public ClientRecord {
         scopes = List.copyOf(scopes);
         secrets = List.copyOf(secrets);
+        keys = List.copyOf(keys);
+    }
+
+    /** A client without registered keys. */
+    public ClientRecord(
+            UUID agentId,
+            String clientId,
+            AgentStatus status,
+            List<String> scopes,
+            List<StoredSecret> secrets,
+            Optional<Instant> tokensRevokedBefore) {
+        this(agentId, clientId, status, scopes, secrets, tokensRevokedBefore, List.of());
     }
 }

@@ -111,7 +111,8 @@ class RouteDecisionTest {
                     any,
                     new AgentsApi(null, config.scopes()),
                     new CredentialsApi(null, null, null, null),
-                    new AuditApi(null));
+                    new AuditApi(null),
+                    new KeysApi(null, null));
             Router router = Routes.create(
                     vertx, new Routes.Edge(config.http(), new Metrics(), new BearerAuth(null), null, null), handlers);
             // Routes without a path run on every request (request context, framing, CORS) or only fail; routes

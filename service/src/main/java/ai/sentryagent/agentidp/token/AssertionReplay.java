@@ -1,0 +1,62 @@
+package ai.sentryagent.agentidp.token;
+
+import ai.sentryagent.agentidp.error.Outages;
+import io.vertx.core.Future;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Single use of a client assertion's {@code jti} across every task (RFC 7523 §3 item 7): one Redis {@code SET NX PX}
+ * per assertion, kept until the assertion expires. When Redis cannot answer, the assertion is refused with 503 —
+ * replay protection that cannot be checked is not assumed; secrets keep working, and the client retries later.
+ */
+public final class AssertionReplay {
+    /** Shorter than the limiter's: an assertion waits for it on the request path. */
+    private static final long TIMEOUT_MS = 2_000;
+
+    private final Redis redis;
+    private final String prefix;
+    private final Clock clock;
+
+    public AssertionReplay(Redis redis, String keyPrefix, Clock clock) {
+        this.redis = redis;
+        this.prefix = keyPrefix + "assertion-jti:";
+        this.clock = clock;
+    }
+
+    /**
+     * True when this is the first use of {@code jti} by {@code clientId}; fails with an outage when Redis cannot tell.
+     */
+    Future<Boolean> firstUse(String clientId, String jti, Instant until) {
+        long ttl = Math.max(1, Duration.between(clock.instant(), until).toMillis());
+        // Hashed: a jti is the client's text of up to 256 characters, and the key holds neither it nor its length.
+        String key = prefix + clientId + ":" + digest(jti);
+        return redis.send(Request.cmd(Command.SET)
+                        .arg(key)
+                        .arg("1")
+                        .arg("NX")
+                        .arg("PX")
+                        .arg(ttl))
+                .timeout(TIMEOUT_MS, TimeUnit.MILLISECONDS)
+                .map(response -> response != null)
+                .recover(failure -> Future.failedFuture(new Outages.DependencyDown("Redis", failure)));
+    }
+
+    private static String digest(String jti) {
+        try {
+            byte[] hash = MessageDigest.getInstance("SHA-256").digest(jti.getBytes(StandardCharsets.UTF_8));
+            return Base64.getUrlEncoder().withoutPadding().encodeToString(hash);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
