@@ -37,6 +37,7 @@ import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import redis.embedded.RedisServer;
 
 /**
  * {@code private_key_jwt} (RFC 7523 §2.2, §3; OIDC Core §9) as a client and an attacker meet it: keys generated
@@ -237,6 +238,47 @@ class PrivateKeyJwtTest {
         assertRefused(tokenWith(a, once, ""));
         // a fresh jti on the other task works: the refusal was the replay, not the task
         assertThat(tokenWith(b, rs256(c -> {}), "").statusCode()).isEqualTo(200);
+    }
+
+    /**
+     * Redis down: replay protection cannot be checked, so an assertion is refused with 503 and {@code Retry-After}
+     * (RFC 9110 §15.6.4) rather than accepted unchecked — while a secret on the same task keeps working.
+     */
+    @Test
+    void withRedisDownAnAssertionIsRefusedAsUnavailableNotAcceptedUnchecked() throws Exception {
+        int port = TestServers.freePort();
+        RedisServer redis = TestServers.startRedis(port);
+        try (RunningIdp idp = RunningIdp.start(Map.of("REDIS_URL", "redis://127.0.0.1:" + port))) {
+            String agent = idp.createAgent("pkjwt-redis", "weather:read").getString("agentId");
+            String agentSecret = idp.createCredential(agent).getString("clientSecret");
+            RSAKey key = new RSAKeyGenerator(2048).keyID("k").generate();
+            assertThat(idp.call(
+                                    "POST",
+                                    "/api/v1/agents/" + agent + "/keys",
+                                    idp.adminToken(),
+                                    new JsonObject()
+                                            .put(
+                                                    "jwk",
+                                                    new JsonObject(
+                                                            key.toPublicJWK().toJSONObject())))
+                            .statusCode())
+                    .isEqualTo(201);
+            Consumer<JWTClaimsSet.Builder> asAgent = c -> c.issuer(agent).subject(agent);
+            assertThat(tokenWith(idp, assertion(new RSASSASigner(key), JWSAlgorithm.RS256, "k", asAgent), "")
+                            .statusCode())
+                    .isEqualTo(200);
+
+            redis.stop();
+            HttpResponse<String> refused =
+                    tokenWith(idp, assertion(new RSASSASigner(key), JWSAlgorithm.RS256, "k", asAgent), "");
+            assertThat(refused.statusCode()).as(refused.body()).isEqualTo(503);
+            assertThat(refused.headers().firstValue("Retry-After")).isPresent();
+            assertThat(idp.postForm("/api/v1/token", "grant_type=client_credentials", agent, agentSecret)
+                            .statusCode())
+                    .isEqualTo(200);
+        } finally {
+            redis.stop();
+        }
     }
 
     @Test

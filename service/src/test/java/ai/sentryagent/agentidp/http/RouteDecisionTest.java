@@ -56,7 +56,8 @@ class RouteDecisionTest {
         return endpoint.template()
                 .replace("{agentId}", victim)
                 .replace("{credentialId}", victimCredential)
-                .replace("{eventId}", UUID.randomUUID().toString());
+                .replace("{eventId}", UUID.randomUUID().toString())
+                .replace("{kid}", "key-1");
     }
 
     /** Spellings the router (or a proxy) could take for the same route; none may skip the decision. */
