@@ -1,7 +1,13 @@
 package ai.sentryagent.agentidp.credential;
 
 import ai.sentryagent.agentidp.agent.AgentStatus;
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSVerifier;
+import com.nimbusds.jose.crypto.ECDSAVerifier;
+import com.nimbusds.jose.crypto.RSASSAVerifier;
+import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.RSAKey;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -25,8 +31,29 @@ public record ClientRecord(
     /** One usable secret hash, and when it stops being usable (null: when revoked). */
     public record StoredSecret(UUID credentialId, byte[] hash, Instant expiresAt) {}
 
-    /** One live public key: its kid and the parsed public JWK. */
-    public record StoredKey(String kid, JWK jwk) {}
+    /**
+     * One live public key: its kid, the parsed public JWK, and its signature verifier — built once with the cached
+     * record, not per assertion (turning a JWK into a Java key is a good part of a verification's cost).
+     */
+    public record StoredKey(String kid, JWK jwk, JWSVerifier verifier) {
+        public StoredKey(String kid, JWK jwk) {
+            this(kid, jwk, verifier(jwk));
+        }
+
+        private static JWSVerifier verifier(JWK jwk) {
+            try {
+                if (jwk instanceof RSAKey rsa) {
+                    return new RSASSAVerifier(rsa);
+                }
+                if (jwk instanceof ECKey ec) {
+                    return new ECDSAVerifier(ec);
+                }
+            } catch (JOSEException e) {
+                throw new IllegalStateException("a stored agent key has no verifier", e);
+            }
+            throw new IllegalStateException("a stored agent key is neither RSA nor EC");
+        }
+    }
 
     public ClientRecord {
         scopes = List.copyOf(scopes);

@@ -4,10 +4,6 @@ import ai.sentryagent.agentidp.credential.ClientRecord;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
-import com.nimbusds.jose.JWSVerifier;
-import com.nimbusds.jose.crypto.ECDSAVerifier;
-import com.nimbusds.jose.crypto.RSASSAVerifier;
-import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jwt.JWTClaimsSet;
@@ -99,13 +95,12 @@ public final class ClientAssertions {
             if (jwk.getAlgorithm() != null && !jwk.getAlgorithm().equals(header.getAlgorithm())) {
                 continue;
             }
-            Optional<JWSVerifier> verifier = verifier(jwk, header.getAlgorithm());
-            if (verifier.isEmpty()) {
+            if (!fits(jwk, header.getAlgorithm())) {
                 continue;
             }
             candidate = true;
             try {
-                if (jwt.verify(verifier.get())) {
+                if (jwt.verify(key.verifier())) {
                     return Optional.empty();
                 }
             } catch (JOSEException | RuntimeException e) {
@@ -115,18 +110,9 @@ public final class ClientAssertions {
         return Optional.of(candidate ? "signature_invalid" : kid == null ? "no_matching_key" : "unknown_kid");
     }
 
-    private static Optional<JWSVerifier> verifier(JWK jwk, JWSAlgorithm alg) {
-        try {
-            if (jwk instanceof RSAKey rsa && JWSAlgorithm.Family.RSA.contains(alg)) {
-                return Optional.of(new RSASSAVerifier(rsa));
-            }
-            if (jwk instanceof ECKey ec && JWSAlgorithm.ES256.equals(alg)) {
-                return Optional.of(new ECDSAVerifier(ec));
-            }
-        } catch (JOSEException e) {
-            return Optional.empty();
-        }
-        return Optional.empty();
+    /** RSA keys verify RS256 and PS256, P-256 keys ES256 (the only EC curve registration lets in). */
+    private static boolean fits(JWK jwk, JWSAlgorithm alg) {
+        return jwk instanceof RSAKey ? JWSAlgorithm.Family.RSA.contains(alg) : JWSAlgorithm.ES256.equals(alg);
     }
 
     private Checked claims(JWTClaimsSet claims, ClientCredential.Assertion presented, String clientId) {
