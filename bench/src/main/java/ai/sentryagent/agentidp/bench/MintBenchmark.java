@@ -58,6 +58,6 @@ public class MintBenchmark {
 
     @Benchmark
     public String mint() {
-        return issuer.issue(client, Optional.empty()).jwt();
+        return issuer.issue(client, client.scopes()).jwt();
     }
 }
