@@ -26,7 +26,8 @@ import java.util.Optional;
  *
  * <p>A guess costs the same whether or not the client exists: the secret is hashed before the lookup and compared in
  * constant time against every usable secret, an unknown client against a dummy hash, and unknown ids are cached like
- * known ones ({@link ClientDirectory}).
+ * known ones ({@link ClientDirectory}). An assertion for an unknown client is refused before any signature check: a
+ * client id is not a secret, and an assertion cannot be guessed the way a secret can, so there is nothing to hide.
  */
 public final class ClientAuthenticator {
     private static final int MAX_SECRET_LENGTH = 512;
