@@ -8,13 +8,14 @@
 # 2. AgentIdP `serve` (the image's jar and JVM settings) on the local PostgreSQL (fresh database) and Redis, RS256
 #    and then ES256 keys, driven by wrk at 1, 8, 32 and 128 keep-alive connections, REPS times each; then the
 #    scenarios at 32 connections, REPS times each, against the client-secret path of the same run (a token bound to
-#    an RFC 8707 resource: `resource`);
+#    an RFC 8707 resource: `resource`), and the same client with private_key_jwt (ES256 assertions) at 32 connections;
 # 3. Keycloak (keycloak-quarkus-dist from Maven Central, `start-dev` on loopback, a confidential client with a
 #    service account) under the same load in the same run.
 # Every server is checked: no failed request, and a sample of the tokens verified against its JWKS.
 #
 # Knobs (environment): BENCH_REPS (3), BENCH_SECONDS (10), BENCH_CONNECTIONS ("1 8 32 128"), BENCH_WARMUP (20),
-# BENCH_SKIP_KEYCLOAK=1, BENCH_SKIP_JMH=1. Needs root only to apt-get wrk/hey when they are missing.
+# BENCH_SKIP_KEYCLOAK=1, BENCH_SKIP_JMH=1, BENCH_PKJWT_ASSERTIONS (per private_key_jwt run; default 1.5 × the secret path's). Needs root
+# only to apt-get wrk/hey when they are missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -170,6 +171,45 @@ PY
   done
 }
 
+# pkjwt variant idp pid admin agent — private_key_jwt tokens/s at 32 connections, REPS times (issue 16: at least
+# 80 % of the client-secret path at 32 connections in the same run). Each request carries its own ES256 assertion
+# (the jti is single-use), made just before its run: wrk cannot sign.
+pkjwt() {
+  local variant=$1 idp=$2 pid=$3 admin=$4 agent=$5 rep dir=$work/run/agentidp-$1-pkjwt
+  # Enough for 1.5 times the secret path's best 32-connection rate (signing them takes time of its own).
+  local count
+  count=${BENCH_PKJWT_ASSERTIONS:-$(jq -s --arg v "$variant" --argjson s "$seconds" '[.[] | select(.server ==
+    "agentidp" and .variant == $v and .connections == 32 and .kind == null) | .requests * 1000000 / .duration_us]
+    | max * $s * 1.5 | floor | if . < 10000 then 10000 else . end' "$results")}
+  mkdir -p "$dir"
+  java -cp "$bench_jar" ai.sentryagent.agentidp.bench.Assertions key "$dir"
+  curl -sf -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
+    -d "{\"jwk\":$(cat "$dir/public.json")}" "$idp/api/v1/agents/$agent/keys" >/dev/null \
+    || die "the bench client's public key was not registered"
+  for rep in $(seq 1 "$reps"); do
+    java -cp "$bench_jar" ai.sentryagent.agentidp.bench.Assertions sign "$dir" "$idp" "$agent" "$count" \
+      "$dir/assertions.txt"
+    local out=$dir/wrk-32-$rep.json cpu0 cpu1
+    cpu0=$(cpu_ticks "$pid")
+    BENCH_BASIC=unused BENCH_ASSERTIONS=$dir/assertions.txt BENCH_THREADS=2 BENCH_OUT=$out \
+      wrk -t2 -c32 -d"${seconds}s" --timeout 10s -s bench/pkjwt.lua "$idp/api/v1/token" >/dev/null
+    cpu1=$(cpu_ticks "$pid")
+    jq -c --arg variant "$variant" --argjson rep "$rep" --argjson cpu "$(echo "($cpu1 - $cpu0) / $hz" | bc -l)" \
+      '. + {kind: "private_key_jwt", server: "agentidp", variant: $variant, connections: 32, rep: $rep,
+            server_cpu_s: $cpu}' "$out" >> "$results"
+    printf '   %-9s %-6s private_key_jwt c=32 #%s: %s\n' agentidp "$variant" "$rep" \
+      "$(jq -r '"\(.requests * 1000000 / .duration_us | floor)/s p99 \(.p99_us / 1000)ms non200 \(.non200)"' "$out")"
+  done
+  jq -rs --arg v "$variant" '
+    def median: sort | .[(length / 2 | floor)];
+    ([.[] | select(.server == "agentidp" and .variant == $v and .connections == 32)
+       | select(.kind == null) | .requests * 1000000 / .duration_us] | median) as $secret
+    | ([.[] | select(.kind == "private_key_jwt" and .variant == $v) | .requests * 1000000 / .duration_us] | median)
+      as $assertion
+    | "   private_key_jwt / client secret at c=32, medians: \($assertion | floor)/s / \($secret | floor)/s = \(
+        $assertion / $secret * 100 | floor) % (issue 16: at least 80 %)"' "$results"
+}
+
 verify_samples() { # server variant jwks issuer
   local server=$1 variant=$2 line
   line=$(java -cp "$bench_jar" ai.sentryagent.agentidp.bench.VerifyTokens "$3" "$4" \
@@ -256,6 +296,7 @@ run_agentidp() {
   scenario resource "$algorithm" "$idp/api/v1/token" "$basic" \
     "grant_type=client_credentials&resource=https%3A%2F%2Fresource.bench.example%2Fapi"
   verify_samples agentidp "$algorithm-resource" "$idp/.well-known/jwks.json" "$idp"
+  pkjwt "$algorithm" "$idp" "$pid" "$admin" "$id"
   local rss
   rss=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
   # A profile of one more 32-connection run (JFR; not counted in the table): where the IdP's CPU goes.

@@ -12,10 +12,10 @@ import ai.sentryagent.agentidp.config.AppConfig;
 import ai.sentryagent.agentidp.config.Scopes;
 import ai.sentryagent.agentidp.credential.ClientDirectory;
 import ai.sentryagent.agentidp.credential.CredentialStore;
+import ai.sentryagent.agentidp.credential.PgAgentKeyStore;
 import ai.sentryagent.agentidp.credential.PgCredentialStore;
 import ai.sentryagent.agentidp.crypto.CredentialHasher;
 import ai.sentryagent.agentidp.crypto.JwsSigner;
-import ai.sentryagent.agentidp.federation.AssertionReplay;
 import ai.sentryagent.agentidp.federation.FetchRules;
 import ai.sentryagent.agentidp.federation.IssuerKeys;
 import ai.sentryagent.agentidp.federation.PgTrustPolicyStore;
@@ -28,6 +28,7 @@ import ai.sentryagent.agentidp.http.HealthHandler;
 import ai.sentryagent.agentidp.http.HttpVerticle;
 import ai.sentryagent.agentidp.http.IntrospectionEndpoint;
 import ai.sentryagent.agentidp.http.JwksHandler;
+import ai.sentryagent.agentidp.http.KeysApi;
 import ai.sentryagent.agentidp.http.MetadataHandler;
 import ai.sentryagent.agentidp.http.MetricsHandler;
 import ai.sentryagent.agentidp.http.OAuthOutcomes;
@@ -46,6 +47,8 @@ import ai.sentryagent.agentidp.store.Migrations;
 import ai.sentryagent.agentidp.store.Postgres;
 import ai.sentryagent.agentidp.store.RedisClients;
 import ai.sentryagent.agentidp.token.ActiveTokens;
+import ai.sentryagent.agentidp.token.AssertionReplay;
+import ai.sentryagent.agentidp.token.ClientAssertions;
 import ai.sentryagent.agentidp.token.ClientAuthenticator;
 import ai.sentryagent.agentidp.token.ClientCredentialsGrant;
 import ai.sentryagent.agentidp.token.JwtBearerGrant;
@@ -204,7 +207,16 @@ public final class AgentIdp extends VerticleBase {
         TokenCodec codec =
                 new TokenCodec(tokens.keys(), signer, tokens.issuer(), tokens.audience(), tokens.ttl(), clock);
         RevocationStore revocations = new PgRedisRevocationStore(pool, audit, redis, config.redisKeyPrefix(), clock);
-        ClientAuthenticator authenticator = new ClientAuthenticator(clients, hasher, rateLimiter(), config.rateLimit());
+        // One jti store for both kinds of assertion: a client's own (private_key_jwt) and an external issuer's
+        // (jwt-bearer).
+        AssertionReplay replay = new AssertionReplay(redis, config.redisKeyPrefix(), clock);
+        ClientAuthenticator authenticator = new ClientAuthenticator(
+                clients,
+                hasher,
+                rateLimiter(),
+                config.rateLimit(),
+                new ClientAssertions(tokens.issuer(), clock),
+                replay);
         ActiveTokens activeTokens = new ActiveTokens(codec, clients, revocations);
         OAuthOutcomes outcomes = OAuthOutcomes.of(audit, metrics);
         TokenIssuer issuer = new TokenIssuer(codec);
@@ -230,20 +242,15 @@ public final class AgentIdp extends VerticleBase {
                         List.of(
                                 new ClientCredentialsGrant(authenticator, issuer),
                                 new JwtBearerGrant(
-                                        trustPolicies,
-                                        issuerKeys,
-                                        new AssertionReplay(redis, config.redisKeyPrefix()),
-                                        authenticator,
-                                        clients,
-                                        issuer,
-                                        clock)),
+                                        trustPolicies, issuerKeys, replay, authenticator, clients, issuer, clock)),
                         outcomes),
                 new IntrospectionEndpoint(authenticator, codec, activeTokens, outcomes),
                 new RevocationEndpoint(authenticator, codec, revocations, outcomes),
                 new AgentsApi(agents, scopes),
                 new CredentialsApi(agents, credentials, hasher, clock),
                 new AuditApi(audit),
-                new TrustPoliciesApi(trustPolicies, agents, fetchRules, clock));
+                new TrustPoliciesApi(trustPolicies, agents, fetchRules, clock),
+                new KeysApi(agents, new PgAgentKeyStore(pool, audit, clients)));
         Routes.Edge edge = new Routes.Edge(config.http(), metrics, new BearerAuth(activeTokens), policy, audit);
         return new Parts(agents, credentials, hasher, audit, policy, edge, handlers);
     }

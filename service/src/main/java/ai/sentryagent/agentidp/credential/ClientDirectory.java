@@ -27,7 +27,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The token side's view of clients: who a client id is, its usable secrets, its agent's state. One PostgreSQL query,
+ * The token side's view of clients: who a client id is, its usable secrets and public keys, its agent's state. One
+ * PostgreSQL query,
  * answered from memory so that a token costs no database round trip.
  *
  * <p>An entry is trusted only while PostgreSQL's change notifications arrive (migration V3's trigger on agents and
@@ -47,7 +48,9 @@ public final class ClientDirectory {
     private static final Logger LOG = LoggerFactory.getLogger(ClientDirectory.class);
     private static final long RECONNECT_MS = 1_000;
     private static final String FIND_CLIENT = "SELECT a.agent_id, a.client_id, a.status, a.scopes,"
-            + " a.resources, a.tokens_revoked_before, c.credential_id, c.secret_hash, c.expires_at FROM agents a LEFT JOIN"
+            + " a.resources, a.tokens_revoked_before, c.credential_id, c.secret_hash, c.expires_at, (SELECT json_agg(json_build_array("
+            + "k.kid, k.jwk) ORDER BY k.created_at) FROM agent_keys k WHERE k.agent_id = a.agent_id AND k.deleted_at IS"
+            + " NULL)::text AS keys FROM agents a LEFT JOIN"
             + " credentials c ON c.agent_id = a.agent_id AND c.status = 'active' AND (c.expires_at IS NULL OR"
             + " c.expires_at > now()) WHERE a.client_id = $1";
 
@@ -273,6 +276,14 @@ public final class ClientDirectory {
                         expiresAt == null ? null : expiresAt.toInstant()));
             }
         }
+        List<ClientRecord.StoredKey> keys = new ArrayList<>();
+        String keyRows = first.getString("keys");
+        if (keyRows != null) {
+            for (Object item : new io.vertx.core.json.JsonArray(keyRows)) {
+                io.vertx.core.json.JsonArray pair = (io.vertx.core.json.JsonArray) item;
+                keys.add(new ClientRecord.StoredKey(pair.getString(0), PublicJwk.stored(pair.getString(1))));
+            }
+        }
         String[] scopes = first.getArrayOfStrings("scopes");
         String[] resources = first.getArrayOfStrings("resources");
         OffsetDateTime cutOff = first.getOffsetDateTime("tokens_revoked_before");
@@ -283,6 +294,7 @@ public final class ClientDirectory {
                 scopes == null ? List.of() : Arrays.asList(scopes),
                 secrets,
                 Optional.ofNullable(cutOff).map(OffsetDateTime::toInstant),
-                resources == null ? List.of() : Arrays.asList(resources)));
+                resources == null ? List.of() : Arrays.asList(resources),
+                keys));
     }
 }

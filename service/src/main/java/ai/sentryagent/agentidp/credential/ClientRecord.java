@@ -1,6 +1,13 @@
 package ai.sentryagent.agentidp.credential;
 
 import ai.sentryagent.agentidp.agent.AgentStatus;
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSVerifier;
+import com.nimbusds.jose.crypto.ECDSAVerifier;
+import com.nimbusds.jose.crypto.RSASSAVerifier;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.RSAKey;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -9,9 +16,9 @@ import java.util.UUID;
 /**
  * What the token endpoint needs to authenticate a client, and what a token check needs to know whether a token still
  * stands for the current grant, in one read: the agent's state, the hashes of its usable (active, unexpired) secrets,
- * the cut-off before which its tokens are revoked ({@code tokens_revoked_before}, migration V5), and the RFC 8707
- * resource indicators its tokens may be bound to (migration V9) — so a token request with {@code resource} costs no
- * extra round trip.
+ * the cut-off before which its tokens are revoked ({@code tokens_revoked_before}, migration V5), the RFC 8707
+ * resource indicators its tokens may be bound to (migration V9), and its live public keys for {@code private_key_jwt}
+ * (migration V7), parsed once when the record is read — so neither costs an extra round trip on the token path.
  */
 public record ClientRecord(
         UUID agentId,
@@ -20,14 +27,51 @@ public record ClientRecord(
         List<String> scopes,
         List<StoredSecret> secrets,
         Optional<Instant> tokensRevokedBefore,
-        List<String> resources) {
+        List<String> resources,
+        List<StoredKey> keys) {
 
     /** One usable secret hash, and when it stops being usable (null: when revoked). */
     public record StoredSecret(UUID credentialId, byte[] hash, Instant expiresAt) {}
+
+    /**
+     * One live public key: its kid, the parsed public JWK, and its signature verifier — built once with the cached
+     * record, not per assertion (turning a JWK into a Java key is a good part of a verification's cost).
+     */
+    public record StoredKey(String kid, JWK jwk, JWSVerifier verifier) {
+        public StoredKey(String kid, JWK jwk) {
+            this(kid, jwk, verifier(jwk));
+        }
+
+        private static JWSVerifier verifier(JWK jwk) {
+            try {
+                if (jwk instanceof RSAKey rsa) {
+                    return new RSASSAVerifier(rsa);
+                }
+                if (jwk instanceof ECKey ec) {
+                    return new ECDSAVerifier(ec);
+                }
+            } catch (JOSEException e) {
+                throw new IllegalStateException("a stored agent key has no verifier", e);
+            }
+            throw new IllegalStateException("a stored agent key is neither RSA nor EC");
+        }
+    }
 
     public ClientRecord {
         scopes = List.copyOf(scopes);
         secrets = List.copyOf(secrets);
         resources = List.copyOf(resources);
+        keys = List.copyOf(keys);
+    }
+
+    /** A client without registered keys. */
+    public ClientRecord(
+            UUID agentId,
+            String clientId,
+            AgentStatus status,
+            List<String> scopes,
+            List<StoredSecret> secrets,
+            Optional<Instant> tokensRevokedBefore) {
+        this(agentId, clientId, status, scopes, secrets, tokensRevokedBefore, List.of(), List.of());
     }
 }

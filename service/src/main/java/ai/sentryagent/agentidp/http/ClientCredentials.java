@@ -13,9 +13,10 @@ import java.util.Optional;
 
 /**
  * Reads the client credential a request presents: {@code client_secret_basic} (RFC 6749 §2.3.1, both parts
- * form-urlencoded inside Basic) or {@code client_secret_post}. Using both, or neither, is an error. Neither part
- * may hold a control character (see {@link FormBody}). {@code client_assertion} (RFC 7523 §2.2) is read here too
- * once {@code private_key_jwt} lands.
+ * form-urlencoded inside Basic), {@code client_secret_post}, or {@code private_key_jwt} ({@code client_assertion} of
+ * type {@link ClientCredential.Assertion#TYPE}, RFC 7523 §2.2). Using two methods, or none, is an error (RFC 6749
+ * §2.3: a client must not use more than one method per request). Neither part may hold a control character (see
+ * {@link FormBody}).
  */
 final class ClientCredentials {
     private ClientCredentials() {}
@@ -44,6 +45,9 @@ final class ClientCredentials {
 
     static ClientCredential from(RoutingContext rc, FormBody form) {
         String authorization = rc.request().getHeader(HttpHeaders.AUTHORIZATION);
+        if (form.has("client_assertion") || form.has("client_assertion_type")) {
+            return assertion(authorization, form);
+        }
         boolean bodyCredentials = form.has("client_secret") || form.has("client_id");
         if (authorization != null) {
             if (bodyCredentials) {
@@ -59,7 +63,20 @@ final class ClientCredentials {
             return new ClientCredential.Secret(clientId, secret, false);
         }
         throw OAuthException.invalidClient(
-                "client authentication is required (HTTP Basic or client_id and client_secret)", true);
+                "client authentication is required (HTTP Basic, client_id and client_secret, or client_assertion)",
+                true);
+    }
+
+    private static ClientCredential assertion(String authorization, FormBody form) {
+        if (authorization != null || form.has("client_secret")) {
+            throw OAuthException.invalidRequest(
+                    "use one client authentication method: a client_assertion or a client secret, not both");
+        }
+        String type = form.require("client_assertion_type");
+        if (!type.equals(ClientCredential.Assertion.TYPE)) {
+            throw OAuthException.invalidRequest("client_assertion_type must be " + ClientCredential.Assertion.TYPE);
+        }
+        return ClientCredential.Assertion.of(form.require("client_assertion"), form.get("client_id"));
     }
 
     private static ClientCredential basic(String header) {

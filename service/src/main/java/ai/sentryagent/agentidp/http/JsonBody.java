@@ -184,6 +184,17 @@ public final class JsonBody {
         return Optional.of(values);
     }
 
+    /** A JSON object field; fails when absent or of another type. */
+    public JsonObject requiredObject(String field) {
+        if (!json.containsKey(field) || json.getValue(field) == null) {
+            throw fieldError(field, "is required");
+        }
+        if (!(json.getValue(field) instanceof JsonObject object)) {
+            throw fieldError(field, "must be a JSON object");
+        }
+        return object;
+    }
+
     /** A whole number within bounds; empty when absent. */
     public Optional<Long> integer(String field, long min, long max) {
         if (!json.containsKey(field) || json.getValue(field) == null) {

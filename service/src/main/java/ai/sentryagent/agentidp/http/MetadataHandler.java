@@ -1,6 +1,7 @@
 package ai.sentryagent.agentidp.http;
 
 import ai.sentryagent.agentidp.config.Scopes;
+import ai.sentryagent.agentidp.credential.PublicJwk;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonArray;
@@ -15,7 +16,12 @@ public final class MetadataHandler implements Handler<RoutingContext> {
     private final String body;
 
     public MetadataHandler(String issuer, Scopes scopes) {
-        JsonArray authMethods = new JsonArray().add("client_secret_basic").add("client_secret_post");
+        JsonArray authMethods = new JsonArray()
+                .add("client_secret_basic")
+                .add("client_secret_post")
+                .add("private_key_jwt");
+        // RFC 8414 §2: the algorithms a private_key_jwt assertion may be signed with (never none, never HS*).
+        JsonArray assertionAlgs = new JsonArray(PublicJwk.ALGORITHMS);
         this.body = new JsonObject()
                 .put("issuer", issuer)
                 .put("token_endpoint", issuer + "/api/v1/token")
@@ -27,8 +33,11 @@ public final class MetadataHandler implements Handler<RoutingContext> {
                         new JsonArray().add("client_credentials").add("urn:ietf:params:oauth:grant-type:jwt-bearer"))
                 .put("response_types_supported", new JsonArray())
                 .put("token_endpoint_auth_methods_supported", authMethods)
+                .put("token_endpoint_auth_signing_alg_values_supported", assertionAlgs)
                 .put("introspection_endpoint_auth_methods_supported", authMethods.copy())
+                .put("introspection_endpoint_auth_signing_alg_values_supported", assertionAlgs.copy())
                 .put("revocation_endpoint_auth_methods_supported", authMethods.copy())
+                .put("revocation_endpoint_auth_signing_alg_values_supported", assertionAlgs.copy())
                 .put("scopes_supported", new JsonArray(scopes.all()))
                 .encode();
     }

@@ -136,7 +136,9 @@ public final class Routes {
             AgentsApi agents,
             CredentialsApi credentials,
             AuditApi audit,
-            TrustPoliciesApi trustPolicies) {}
+            TrustPoliciesApi trustPolicies,
+
+            KeysApi keys) {}
 
     /** What every route shares: the edge settings, metrics, and the bearer check and policy of management rows. */
     public record Edge(
@@ -191,6 +193,9 @@ public final class Routes {
                     DELETE,
                     "/api/v1/trust-policies/{trustPolicyId}",
                     h -> h.trustPolicies().delete()),
+            managed(GET, "/api/v1/agents/{agentId}/keys", h -> h.keys().list()),
+            managed(POST, "/api/v1/agents/{agentId}/keys", h -> h.keys().create()),
+            managed(DELETE, "/api/v1/agents/{agentId}/keys/{kid}", h -> h.keys().delete()),
             managed(GET, "/api/v1/audit", h -> h.audit().list()),
             managed(GET, "/api/v1/audit/verify", h -> h.audit().verify()),
             managed(GET, "/api/v1/audit/head", h -> h.audit().head()),

@@ -12,7 +12,9 @@ import java.util.Optional;
 /**
  * Client authentication for every OAuth endpoint (token, introspection, revocation): the same id checks, failure
  * limits and audit everywhere, so no endpoint is a cheaper place to guess secrets (RFC 6749 §2.3.1, §10.10).
- * Each authentication method is one {@link ClientCredential} and one branch of {@code verify}.
+ * Each authentication method is one {@link ClientCredential} and one branch of {@code verify}: a secret, or a signed
+ * {@code private_key_jwt} assertion ({@link ClientAssertions}, its {@code jti} claimed in {@link AssertionReplay}).
+ * Both count against the same limits.
  *
  * <p>The secret is checked first — in memory, against the client directory — then one limiter call counts the attempt
  * and decides, atomically, whether its result may be given: an attempt over a limit answers 429 whatever the secret
@@ -24,7 +26,8 @@ import java.util.Optional;
  *
  * <p>A guess costs the same whether or not the client exists: the secret is hashed before the lookup and compared in
  * constant time against every usable secret, an unknown client against a dummy hash, and unknown ids are cached like
- * known ones ({@link ClientDirectory}).
+ * known ones ({@link ClientDirectory}). An assertion for an unknown client is refused before any signature check: a
+ * client id is not a secret, and an assertion cannot be guessed the way a secret can, so there is nothing to hide.
  */
 public final class ClientAuthenticator {
     private static final int MAX_SECRET_LENGTH = 512;
@@ -40,10 +43,30 @@ public final class ClientAuthenticator {
     private final RateLimiter limiter;
     private final RateLimiter.Limits tokenLimits;
     private final RateLimiter.Limits authenticationLimits;
+    private final ClientAssertions assertions;
+    private final AssertionReplay replay;
+
+    /** What {@code verify} found: the client, or the audit trail's reason why not. */
+    private record Verified(Optional<ClientRecord> client, String reason) {
+        static Verified of(Optional<ClientRecord> client) {
+            return new Verified(client, "credentials_rejected");
+        }
+
+        static Verified rejected(String reason) {
+            return new Verified(Optional.empty(), reason);
+        }
+    }
 
     public ClientAuthenticator(
-            ClientDirectory clients, CredentialHasher hasher, RateLimiter limiter, AppConfig.RateLimitConfig limits) {
+            ClientDirectory clients,
+            CredentialHasher hasher,
+            RateLimiter limiter,
+            AppConfig.RateLimitConfig limits,
+            ClientAssertions assertions,
+            AssertionReplay replay) {
         this.clients = clients;
+        this.assertions = assertions;
+        this.replay = replay;
         this.hasher = hasher;
         this.limiter = limiter;
         this.authenticationLimits = new RateLimiter.Limits(
@@ -63,37 +86,63 @@ public final class ClientAuthenticator {
     public Future<ClientAuthentication> authenticate(Presented presented, boolean tokenRequest) {
         ClientCredential credential = presented.credential();
         boolean wellFormed = ClientIds.wellFormed(credential.clientId());
-        return (wellFormed ? verify(credential) : Future.succeededFuture(Optional.<ClientRecord>empty()))
-                .compose(found -> {
+        return (wellFormed ? verify(credential) : Future.succeededFuture(Verified.rejected("malformed_client_id")))
+                .compose(verified -> {
                     RateLimiter.Attempt attempt = RateLimiter.Attempt.of(
                             wellFormed ? credential.clientId() : MALFORMED_BUCKET,
                             presented.clientIp(),
-                            found.isPresent());
+                            verified.client().isPresent());
                     return limiter.attempt(attempt, tokenRequest ? tokenLimits : authenticationLimits)
-                            .map(decision -> decide(decision, found, wellFormed));
+                            .map(decision -> decide(decision, verified));
                 })
                 .otherwise(ClientAuthentication.Unavailable::new);
     }
 
-    private ClientAuthentication decide(
-            RateLimiter.Decision decision, Optional<ClientRecord> found, boolean wellFormed) {
+    private static ClientAuthentication decide(RateLimiter.Decision decision, Verified verified) {
         if (!decision.allowed()) {
             return new ClientAuthentication.RateLimited(decision.limitedBy(), decision.retryAfterSeconds());
         }
-        if (found.isPresent()) {
-            return new ClientAuthentication.Authenticated(found.get());
+        if (verified.client().isPresent()) {
+            return new ClientAuthentication.Authenticated(verified.client().get());
         }
-        return new ClientAuthentication.InvalidClient(wellFormed ? "credentials_rejected" : "malformed_client_id");
+        return new ClientAuthentication.InvalidClient(verified.reason());
     }
 
-    /** One branch per authentication method; {@code private_key_jwt} adds the second. */
-    private Future<Optional<ClientRecord>> verify(ClientCredential credential) {
+    /** One branch per authentication method. */
+    private Future<Verified> verify(ClientCredential credential) {
         if (credential instanceof ClientCredential.Secret secret) {
             return secret.secret().length() <= MAX_SECRET_LENGTH
-                    ? verifySecret(secret.clientId(), secret.secret())
-                    : Future.succeededFuture(Optional.empty());
+                    ? verifySecret(secret.clientId(), secret.secret()).map(Verified::of)
+                    : Future.succeededFuture(Verified.of(Optional.empty()));
+        }
+        if (credential instanceof ClientCredential.Assertion assertion) {
+            return verifyAssertion(assertion);
         }
         throw new IllegalStateException("no verifier for " + credential.method());
+    }
+
+    /**
+     * The client when the assertion passes every check against its registered keys, its agent is active, and its
+     * {@code jti} is used for the first time — claimed last, so a refused assertion does not use up its jti. A
+     * failed Redis fails the future (503): replay protection that cannot be checked is not skipped.
+     */
+    private Future<Verified> verifyAssertion(ClientCredential.Assertion assertion) {
+        return clients.findClient(assertion.clientId()).compose(found -> {
+            if (found.isEmpty()) {
+                return Future.succeededFuture(Verified.rejected("unknown_client"));
+            }
+            ClientRecord client = found.get();
+            ClientAssertions.Checked checked = assertions.check(assertion, client);
+            if (checked instanceof ClientAssertions.Invalid invalid) {
+                return Future.succeededFuture(Verified.rejected(invalid.reason()));
+            }
+            if (client.status() != AgentStatus.ACTIVE) {
+                return Future.succeededFuture(Verified.rejected("agent_not_active"));
+            }
+            ClientAssertions.Valid valid = (ClientAssertions.Valid) checked;
+            return replay.firstUse(AssertionReplay.client(client.clientId()), valid.jti(), valid.expiresAt())
+                    .map(first -> first ? new Verified(Optional.of(client), null) : Verified.rejected("jti_replayed"));
+        });
     }
 
     /** The client when the secret matches one of its usable secrets and the agent is active. */

@@ -1,10 +1,13 @@
 package ai.sentryagent.agentidp.token;
 
+import com.nimbusds.jwt.JWTParser;
+import java.text.ParseException;
+import java.util.Optional;
+
 /**
- * A credential a client presented to prove who it is (RFC 6749 §2.3). One record per authentication method: today
- * the shared secret ({@code client_secret_basic}, {@code client_secret_post}); a signed {@code client_assertion}
- * ({@code private_key_jwt}, RFC 7523 §2.2) becomes a second record here and a second branch in
- * {@link ClientAuthenticator}, and nothing else changes.
+ * A credential a client presented to prove who it is (RFC 6749 §2.3). One record per authentication method: the
+ * shared secret ({@code client_secret_basic}, {@code client_secret_post}) and the signed {@code client_assertion}
+ * ({@code private_key_jwt}, RFC 7523 §2.2); each is one branch in {@link ClientAuthenticator}.
  */
 public sealed interface ClientCredential {
     /** The client id the credential claims; not yet authenticated. */
@@ -31,6 +34,41 @@ public sealed interface ClientCredential {
         @Override
         public String toString() {
             return "Secret[clientId=" + ClientIds.forAudit(clientId) + ", method=" + method() + "]";
+        }
+    }
+
+    /**
+     * A {@code client_assertion} of type {@link #TYPE} (RFC 7523 §2.2). {@code clientId} is the assertion's
+     * unverified {@code iss} — what the limits count against — or the {@code client_id} parameter when the
+     * assertion has none; {@code declaredClientId} is that parameter, which must equal {@code iss} when sent.
+     */
+    record Assertion(String clientId, String assertion, Optional<String> declaredClientId) implements ClientCredential {
+        public static final String TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+        /** Reads the claimed client id from the (not yet verified) assertion. */
+        public static Assertion of(String assertion, Optional<String> declaredClientId) {
+            String issuer = null;
+            try {
+                issuer = JWTParser.parse(assertion).getJWTClaimsSet().getIssuer();
+            } catch (ParseException | RuntimeException e) {
+                // not a JWT: verification refuses it; the limits count it against the declared id or as malformed
+            }
+            return new Assertion(issuer != null ? issuer : declaredClientId.orElse(""), assertion, declaredClientId);
+        }
+
+        @Override
+        public String method() {
+            return "private_key_jwt";
+        }
+
+        @Override
+        public boolean basicChallenge() {
+            return false;
+        }
+
+        @Override
+        public String toString() {
+            return "Assertion[clientId=" + ClientIds.forAudit(clientId) + "]";
         }
     }
 }

@@ -4,7 +4,6 @@ import ai.sentryagent.agentidp.agent.AgentStatus;
 import ai.sentryagent.agentidp.config.Scopes;
 import ai.sentryagent.agentidp.credential.ClientDirectory;
 import ai.sentryagent.agentidp.credential.ClientRecord;
-import ai.sentryagent.agentidp.federation.AssertionReplay;
 import ai.sentryagent.agentidp.federation.IssuerKeys;
 import ai.sentryagent.agentidp.federation.TrustPolicy;
 import ai.sentryagent.agentidp.federation.TrustPolicyStore;
@@ -360,10 +359,9 @@ public final class JwtBearerGrant implements Grant {
         if (jti == null) {
             return Future.succeededFuture();
         }
-        Duration ttl = Duration.between(
-                        clock.instant(), claims.getExpirationTime().toInstant())
-                .plus(SKEW);
-        return replay.firstUse(claims.getIssuer(), jti, ttl)
+        // Kept until the assertion expires, plus the clock skew it was accepted with.
+        Instant until = claims.getExpirationTime().toInstant().plus(SKEW);
+        return replay.firstUse(AssertionReplay.issuer(claims.getIssuer()), jti, until)
                 .compose(first -> first
                         ? Future.succeededFuture()
                         : Future.failedFuture(new Rejected("the assertion's jti was already used")));

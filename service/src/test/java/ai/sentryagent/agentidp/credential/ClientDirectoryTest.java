@@ -53,6 +53,7 @@ class ClientDirectoryTest {
                 List.of(),
                 List.of(new ClientRecord.StoredSecret(UUID.randomUUID(), new byte[32], secretExpiry)),
                 Optional.empty(),
+                List.of(),
                 List.of());
         database.put(id, client);
         return client;

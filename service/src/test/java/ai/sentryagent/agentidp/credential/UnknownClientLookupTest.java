@@ -75,6 +75,7 @@ class UnknownClientLookupTest {
                 List.of(),
                 List.of(new ClientRecord.StoredSecret(UUID.randomUUID(), new byte[32], null)),
                 Optional.empty(),
+                List.of(),
                 List.of());
     }
 

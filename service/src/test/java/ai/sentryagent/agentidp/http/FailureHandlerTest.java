@@ -59,7 +59,8 @@ class FailureHandlerTest {
                 new AgentsApi(null, new Scopes(Set.of())),
                 new CredentialsApi(null, null, null, null),
                 new AuditApi(null),
-                new TrustPoliciesApi(null, null, null, null));
+                new TrustPoliciesApi(null, null, null, null),
+                new KeysApi(null, null));
         AppConfig.HttpConfig http = new AppConfig.HttpConfig(false, List.of(), 0, 10_000, 1 << 20, 10_000);
         Routes.Edge edge = new Routes.Edge(http, new Metrics(), new BearerAuth(null), null, null);
         vertx.createHttpServer()

@@ -57,7 +57,8 @@ class RouteDecisionTest {
                 .replace("{agentId}", victim)
                 .replace("{credentialId}", victimCredential)
                 .replace("{eventId}", UUID.randomUUID().toString())
-                .replace("{trustPolicyId}", UUID.randomUUID().toString());
+                .replace("{trustPolicyId}", UUID.randomUUID().toString())
+                .replace("{kid}", "key-1");
     }
 
     /** Spellings the router (or a proxy) could take for the same route; none may skip the decision. */
@@ -113,7 +114,8 @@ class RouteDecisionTest {
                     new AgentsApi(null, config.scopes()),
                     new CredentialsApi(null, null, null, null),
                     new AuditApi(null),
-                    new TrustPoliciesApi(null, null, null, null));
+                    new TrustPoliciesApi(null, null, null, null),
+                    new KeysApi(null, null));
             Router router = Routes.create(
                     vertx, new Routes.Edge(config.http(), new Metrics(), new BearerAuth(null), null, null), handlers);
             // Routes without a path run on every request (request context, framing, CORS) or only fail; routes

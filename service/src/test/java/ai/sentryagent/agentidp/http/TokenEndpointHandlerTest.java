@@ -161,7 +161,14 @@ class TokenEndpointHandlerTest {
     private static GrantOutcome issued() {
         UUID agent = UUID.randomUUID();
         ClientRecord client = new ClientRecord(
-                agent, "client-1", AgentStatus.ACTIVE, List.of("weather:read"), List.of(), Optional.empty(), List.of());
+                agent,
+                "client-1",
+                AgentStatus.ACTIVE,
+                List.of("weather:read"),
+                List.of(),
+                Optional.empty(),
+                List.of(),
+                List.of());
         Instant now = Instant.now();
         AccessToken claims = new AccessToken(
                 "http://idp.test",

@@ -149,7 +149,7 @@ class TokenEndpointTest {
             assertThat(metadata.getJsonArray("grant_types_supported"))
                     .containsExactly("client_credentials", "urn:ietf:params:oauth:grant-type:jwt-bearer");
             assertThat(metadata.getJsonArray("token_endpoint_auth_methods_supported"))
-                    .containsExactly("client_secret_basic", "client_secret_post");
+                    .containsExactly("client_secret_basic", "client_secret_post", "private_key_jwt");
             assertThat(metadata.getJsonArray("scopes_supported").getList())
                     .contains("agents:read", "agents:write", "admin", "weather:read");
         }
