@@ -156,6 +156,11 @@ public final class AgentIdp extends VerticleBase {
         return maintenance;
     }
 
+    /** The token side's client directory (whether its change notifications are live); valid once deployed. */
+    public ClientDirectory clients() {
+        return clients;
+    }
+
     private Future<Void> migrate() {
         if (!config.migrateOnStart()) {
             return Future.succeededFuture();

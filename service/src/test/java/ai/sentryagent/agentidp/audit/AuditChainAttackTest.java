@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.sentryagent.agentidp.config.DatabaseUrl;
+import ai.sentryagent.agentidp.testing.IntegrationTest;
 import ai.sentryagent.agentidp.testing.RunningIdp;
 import ai.sentryagent.agentidp.testing.TestServers;
 import com.nimbusds.jose.JWSObject;
@@ -32,6 +33,7 @@ import org.junit.jupiter.api.Test;
  * recomputing every later hash with SHA-256 made {@code /verify} say valid, and a forged checkpoint let the
  * application's own role delete the oldest events without disabling any trigger.
  */
+@IntegrationTest
 class AuditChainAttackTest {
 
     private static Connection jdbc(String url) throws Exception {

@@ -3,6 +3,7 @@ package ai.sentryagent.agentidp.audit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.sentryagent.agentidp.config.DatabaseUrl;
+import ai.sentryagent.agentidp.testing.IntegrationTest;
 import ai.sentryagent.agentidp.testing.RunningIdp;
 import ai.sentryagent.agentidp.testing.TestServers;
 import io.vertx.core.json.JsonObject;
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.Test;
  * F-12's upgrade path: a trail written before migration V4 (unkeyed SHA-256 rows, a checkpoint without a MAC) keeps
  * verifying after the upgrade, the first keyed event anchors it, and the old rows stay tamper-evident.
  */
+@IntegrationTest
 class AuditChainMigrationTest {
 
     private static Connection jdbc(DatabaseUrl url) throws Exception {

@@ -6,6 +6,7 @@ import ai.sentryagent.agentidp.config.DatabaseUrl;
 import ai.sentryagent.agentidp.observability.Metrics;
 import ai.sentryagent.agentidp.store.Migrations;
 import ai.sentryagent.agentidp.store.Postgres;
+import ai.sentryagent.agentidp.testing.IntegrationTest;
 import ai.sentryagent.agentidp.testing.TestServers;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -32,6 +33,7 @@ import org.junit.jupiter.api.Test;
  * went back to the head of the queue and was retried forever: no later token.issued, authentication failure or
  * denial was ever written.
  */
+@IntegrationTest
 class AuditQuarantineTest {
     private Vertx vertx;
     private Pool pool;

@@ -6,6 +6,7 @@ import ai.sentryagent.agentidp.config.DatabaseUrl;
 import ai.sentryagent.agentidp.observability.Metrics;
 import ai.sentryagent.agentidp.store.Migrations;
 import ai.sentryagent.agentidp.store.Postgres;
+import ai.sentryagent.agentidp.testing.IntegrationTest;
 import ai.sentryagent.agentidp.testing.RunningIdp;
 import ai.sentryagent.agentidp.testing.TestServers;
 import io.vertx.core.Vertx;
@@ -32,6 +33,7 @@ import org.junit.jupiter.api.Test;
  * F-11: every {@code /api/v1/audit/verify} rehashed the whole table on the event loop, and 20 parallel calls slowed
  * every request about 40 times; listings paid a deep OFFSET and a count(*) per page.
  */
+@IntegrationTest
 class AuditVerificationTest {
     private static final int EVENTS = 10_000;
     private static String url;

@@ -3,6 +3,7 @@ package ai.sentryagent.agentidp.audit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.sentryagent.agentidp.config.DatabaseUrl;
+import ai.sentryagent.agentidp.testing.IntegrationTest;
 import ai.sentryagent.agentidp.testing.RunningIdp;
 import ai.sentryagent.agentidp.testing.TestServers;
 import io.vertx.core.json.JsonObject;
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.Test;
  * (here the audit table's tablespace is full — SQLSTATE 53100, injected by a trigger on exactly one action), the
  * change must not happen either. A change that commits while its event is lost is a change no auditor can see.
  */
+@IntegrationTest
 class ManagementAuditAtomicityTest {
     private static String url;
     private static RunningIdp idp;

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import ai.sentryagent.agentidp.config.DatabaseUrl;
 import ai.sentryagent.agentidp.observability.Metrics;
 import ai.sentryagent.agentidp.store.Migrations;
+import ai.sentryagent.agentidp.testing.IntegrationTest;
 import ai.sentryagent.agentidp.testing.TestServers;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.Test;
  * threads at once. Every event is written once, in one chain, and this process never has more than one
  * connection on the chain lock (more would starve the token path's pool).
  */
+@IntegrationTest
 class PgAuditBatchTest {
     @Test
     void concurrentFlushesWriteEveryEventOnceThroughOneWriter() throws Exception {

@@ -7,6 +7,7 @@ import ai.sentryagent.agentidp.config.DatabaseUrl;
 import ai.sentryagent.agentidp.observability.Metrics;
 import ai.sentryagent.agentidp.store.Migrations;
 import ai.sentryagent.agentidp.store.Postgres;
+import ai.sentryagent.agentidp.testing.IntegrationTest;
 import ai.sentryagent.agentidp.testing.TestServers;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -36,6 +37,7 @@ import org.junit.jupiter.api.Test;
  * when its future succeeds, the event is committed — visible to any other session of the database — and when the
  * database cannot take it, the future fails within the configured timeout instead of hanging the request.
  */
+@IntegrationTest
 class PgAuditGroupCommitTest {
     private static final AuditWrites SYNC = new AuditWrites(AuditWrites.Durability.SYNC, Duration.ofSeconds(5));
 

@@ -1,8 +1,10 @@
 package ai.sentryagent.agentidp.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import ai.sentryagent.agentidp.testing.JarProcess;
+import ai.sentryagent.agentidp.testing.RawHttp;
 import ai.sentryagent.agentidp.testing.RunningIdp;
 import ai.sentryagent.agentidp.testing.TestServers;
 import io.vertx.core.json.JsonObject;
@@ -134,9 +136,14 @@ class ServeCommandIT {
                                 + "\r\nContent-Length: " + body.length() + "\r\n\r\n" + body.substring(0, 10))
                         .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
                 out.flush();
-                Thread.sleep(300);
+                // In flight: the server has read the head and half the body before the signal ...
+                int client = socket.getLocalPort();
+                await().atMost(Duration.ofSeconds(10))
+                        .pollInterval(Duration.ofMillis(20))
+                        .until(() -> RawHttp.consumedByServer(port, client));
                 serve.signal("TERM");
-                Thread.sleep(1_000);
+                // ... and the rest of the body arrives only once draining has begun.
+                serve.awaitStdout(line -> line.contains("received SIGTERM"), Duration.ofSeconds(10));
                 out.write(body.substring(10).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
                 out.flush();
                 String status = new java.io.BufferedReader(new java.io.InputStreamReader(

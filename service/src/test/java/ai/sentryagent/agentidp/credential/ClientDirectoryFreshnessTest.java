@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import ai.sentryagent.agentidp.config.DatabaseUrl;
+import ai.sentryagent.agentidp.testing.IntegrationTest;
 import ai.sentryagent.agentidp.testing.RunningIdp;
 import ai.sentryagent.agentidp.testing.TestServers;
 import io.vertx.core.json.JsonObject;
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.Test;
  * made behind its back in SQL (as another task or an operator would), and while its notification connection is
  * being re-established.
  */
+@IntegrationTest
 class ClientDirectoryFreshnessTest {
     @Test
     void revocationsCountAtOnceWhereverTheyAreMade() throws Exception {
@@ -60,8 +62,11 @@ class ClientDirectoryFreshnessTest {
                     "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
                             + " WHERE datname = current_database() AND query LIKE 'LISTEN%'");
             assertThat(killed).isEqualTo(1);
-            // The task notices the closed connection: nothing outside the task shows when, so this one wait stays.
-            Thread.sleep(300);
+            // The task notices the closed connection: wait for its state, so the revocation below cannot race it.
+            ClientDirectory directory = idp.clients();
+            await().atMost(Duration.ofSeconds(10))
+                    .pollInterval(Duration.ofMillis(10))
+                    .until(() -> !directory.live());
             sql.executeUpdate(
                     "UPDATE credentials SET status = 'revoked', revoked_at = now() WHERE agent_id = '" + third + "'");
             assertThat(status(idp, third, thirdSecret)).isEqualTo(401);
@@ -76,6 +81,9 @@ class ClientDirectoryFreshnessTest {
                                     "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
                                             + " AND query LIKE 'LISTEN%'")
                             > 0);
+            await().atMost(Duration.ofSeconds(10))
+                    .pollInterval(Duration.ofMillis(10))
+                    .until(directory::live);
             idp.token(fourth, fourthSecret, null);
             sql.executeUpdate("UPDATE agents SET status = 'suspended' WHERE agent_id = '" + fourth + "'");
             assertThat(secondsUntilRefused(idp, fourth, fourthSecret)).isLessThan(3.0);

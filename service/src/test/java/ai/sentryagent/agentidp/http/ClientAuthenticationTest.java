@@ -2,6 +2,7 @@ package ai.sentryagent.agentidp.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ai.sentryagent.agentidp.testing.IntegrationTest;
 import ai.sentryagent.agentidp.testing.RunningIdp;
 import ai.sentryagent.agentidp.testing.TestServers;
 import io.vertx.core.Vertx;
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.Test;
  * Client authentication as an attacker meets it on all three OAuth endpoints: the same limits and audit everywhere,
  * hostile client ids refused or recorded safely, and nothing they send reaching Redis keys or the audit verbatim.
  */
+@IntegrationTest
 class ClientAuthenticationTest {
     private static final int PER_CLIENT_AND_IP = 10;
     private static final String PREFIX =

@@ -2,6 +2,7 @@ package ai.sentryagent.agentidp.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ai.sentryagent.agentidp.testing.IntegrationTest;
 import ai.sentryagent.agentidp.testing.RawHttp;
 import ai.sentryagent.agentidp.testing.RunningIdp;
 import ch.qos.logback.classic.Level;
@@ -27,6 +28,7 @@ import org.slf4j.LoggerFactory;
  * alert on") and the ALB's target-5xx alarm. Each test sends the attacker's request and checks the status and that
  * {@code agentidp_http_requests_total{status=~"5.."}} did not move.
  */
+@IntegrationTest
 class ClientErrorsTest {
     private static final Pattern REQUESTS =
             Pattern.compile("agentidp_http_requests_total\\{[^}]*status=\"(\\d{3})\"} ([0-9.E]+)");

@@ -2,6 +2,7 @@ package ai.sentryagent.agentidp.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ai.sentryagent.agentidp.testing.IntegrationTest;
 import ai.sentryagent.agentidp.testing.RawHttp;
 import ai.sentryagent.agentidp.testing.RunningIdp;
 import java.util.List;
@@ -12,6 +13,7 @@ import org.junit.jupiter.api.Test;
  * F-10: {@code X-Forwarded-For} as an attacker writes it. {@code ,} answered 500 on every route, only the first line
  * was read and nothing was validated. Behind one proxy (an ALB appends the address it saw as the last element).
  */
+@IntegrationTest
 class ClientIpTest {
     private static final String PEER = "10.0.0.5";
 

@@ -1,17 +1,21 @@
 package ai.sentryagent.agentidp.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import ai.sentryagent.agentidp.testing.IntegrationTest;
 import ai.sentryagent.agentidp.testing.RunningIdp;
 import io.vertx.core.json.JsonObject;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** What sits in front of every endpoint: TLS enforcement, CORS, request ids, metrics. */
+@IntegrationTest
 class EdgeTest {
     private static RunningIdp idp;
 
@@ -95,11 +99,9 @@ class EdgeTest {
         // The access log and metrics are written when the response has gone out: poll briefly. A collection first:
         // a gauge whose supplier is only weakly held reads NaN after one.
         System.gc();
-        String metrics = get("/metrics").body();
-        for (int i = 0; i < 40 && !metrics.contains("route=\"/api/v1/agents/:agentId\""); i++) {
-            Thread.sleep(50);
-            metrics = get("/metrics").body();
-        }
+        String metrics = await().atMost(Duration.ofSeconds(5))
+                .pollInterval(Duration.ofMillis(50))
+                .until(() -> get("/metrics").body(), body -> body.contains("route=\"/api/v1/agents/:agentId\""));
         assertThat(metrics)
                 .contains("agentidp_tokens_issued_total{outcome=\"issued\"}")
                 .contains(

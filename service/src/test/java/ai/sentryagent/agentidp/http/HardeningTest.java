@@ -2,6 +2,7 @@ package ai.sentryagent.agentidp.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ai.sentryagent.agentidp.testing.IntegrationTest;
 import ai.sentryagent.agentidp.testing.RawHttp;
 import ai.sentryagent.agentidp.testing.RunningIdp;
 import io.vertx.core.json.JsonObject;
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.Test;
  * silently resolved), and every answer carries {@code X-Content-Type-Options: nosniff} (OWASP Secure Headers),
  * management answers {@code Cache-Control: no-store} (RFC 9111 §5.2.2.5).
  */
+@IntegrationTest
 class HardeningTest {
     private static RunningIdp idp;
     private static String admin;

@@ -3,6 +3,7 @@ package ai.sentryagent.agentidp.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ai.sentryagent.agentidp.testing.IntegrationTest;
 import ai.sentryagent.agentidp.testing.RawHttp;
 import ai.sentryagent.agentidp.testing.RunningIdp;
 import java.io.OutputStream;
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.Test;
  * F-09 (request smuggling, RFC 9112 §6.1 and §3.2, h2c) and F-20 (slowly sent headers), on raw sockets: the answer
  * is a 400, the server closes the connection, and a second request smuggled into the same bytes is never answered.
  */
+@IntegrationTest
 class MessageFramingTest {
     private static final Duration QUIET = Duration.ofSeconds(3);
     /** Answered with a distinctive body if it ever runs: the smuggled request. */

@@ -2,6 +2,7 @@ package ai.sentryagent.agentidp.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ai.sentryagent.agentidp.testing.IntegrationTest;
 import ai.sentryagent.agentidp.testing.RunningIdp;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.Test;
  * ~70-bucket histogram each); every label now comes from a fixed set. OWASP API Top 10 API4:2023 (unrestricted
  * resource consumption).
  */
+@IntegrationTest
 class MetricCardinalityTest {
     private static final int REQUESTS = 100_000;
 

@@ -2,6 +2,7 @@ package ai.sentryagent.agentidp.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ai.sentryagent.agentidp.testing.IntegrationTest;
 import ai.sentryagent.agentidp.testing.RawHttp;
 import ai.sentryagent.agentidp.testing.RunningIdp;
 import java.io.IOException;
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.Test;
  * API4:2023 (unrestricted resource consumption); RFC 9110 §15.5.9 (408), §15.6.4 (503 with Retry-After), RFC 9112
  * §9.3.2 (pipelining). The budget here holds three 64 KiB bodies, so the test checks the accounting, not the heap.
  */
+@IntegrationTest
 class ResourceExhaustionTest {
     private static final int BUDGET = 3 * 65_536 + 1_000;
     private static final String STALLED_HEAD = "POST /api/v1/token HTTP/1.1\r\nHost: x\r\n"

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.sentryagent.agentidp.config.AppConfig;
 import ai.sentryagent.agentidp.observability.Metrics;
+import ai.sentryagent.agentidp.testing.IntegrationTest;
 import ai.sentryagent.agentidp.testing.RawHttp;
 import ai.sentryagent.agentidp.testing.RunningIdp;
 import io.vertx.core.Handler;
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.Test;
  * F-01: every management route makes its policy decision on the route the router matched, and no spelling of a
  * path reaches a handler without one. OWASP ASVS V4.1.3/V4.1.5 (deny by default), OWASP API Top 10 API5:2023.
  */
+@IntegrationTest
 class RouteDecisionTest {
     private static RunningIdp idp;
     private static String admin;

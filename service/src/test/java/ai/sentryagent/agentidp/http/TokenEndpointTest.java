@@ -2,6 +2,7 @@ package ai.sentryagent.agentidp.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ai.sentryagent.agentidp.testing.IntegrationTest;
 import ai.sentryagent.agentidp.testing.RunningIdp;
 import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** {@code POST /api/v1/token}, JWKS and metadata, through HTTP against real PostgreSQL and Redis. */
+@IntegrationTest
 class TokenEndpointTest {
     private static RunningIdp idp;
     private static String agentId;

@@ -3,6 +3,7 @@ package ai.sentryagent.agentidp.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.sentryagent.agentidp.config.DatabaseUrl;
+import ai.sentryagent.agentidp.testing.IntegrationTest;
 import ai.sentryagent.agentidp.testing.RunningIdp;
 import ai.sentryagent.agentidp.testing.TestServers;
 import io.vertx.core.json.JsonArray;
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.Test;
  * way an operator would, and sends the old token again to the management API and to introspection (RFC 7662 §2.2:
  * "active" means the token may be used now; OWASP ASVS V3.5.1/V3.3.1: revoking a grant ends the tokens built on it).
  */
+@IntegrationTest
 class TokenGrantTest {
     private static RunningIdp idp;
     private static String admin;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.sentryagent.agentidp.crypto.Pem;
 import ai.sentryagent.agentidp.crypto.SigningKeys;
+import ai.sentryagent.agentidp.testing.IntegrationTest;
 import ai.sentryagent.agentidp.testing.RunningIdp;
 import io.vertx.core.json.JsonObject;
 import java.math.BigInteger;
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.Test;
  * real token re-spelled, or a token signed with the service's real key but carrying what the service never writes,
  * to the management API and to introspection. Before the fix each was accepted as a second spelling of a valid token.
  */
+@IntegrationTest
 class TokenSpellingTest {
     private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
     private static final Base64.Decoder B64_DECODE = Base64.getUrlDecoder();

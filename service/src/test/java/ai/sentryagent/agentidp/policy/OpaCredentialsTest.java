@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.sentryagent.agentidp.config.AppConfig;
 import ai.sentryagent.agentidp.config.ConfigException;
+import ai.sentryagent.agentidp.testing.IntegrationTest;
 import ai.sentryagent.agentidp.testing.RunningIdp;
 import ai.sentryagent.agentidp.testing.TestServers;
 import ch.qos.logback.classic.Logger;
@@ -26,6 +27,7 @@ import org.slf4j.LoggerFactory;
  * nothing else: not the startup log, not the fail-closed warning, not a configuration error (CWE-532, OWASP ASVS
  * V7.1.1: no credentials in logs).
  */
+@IntegrationTest
 class OpaCredentialsTest {
     private static final String PASSWORD = "pw-never-logged-9c1f";
     private static final String TOKEN = "tok-never-logged-77ab";

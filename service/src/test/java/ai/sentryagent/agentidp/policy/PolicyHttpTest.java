@@ -2,6 +2,7 @@ package ai.sentryagent.agentidp.policy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ai.sentryagent.agentidp.testing.IntegrationTest;
 import ai.sentryagent.agentidp.testing.RunningIdp;
 import ai.sentryagent.agentidp.testing.TestServers;
 import io.vertx.core.Vertx;
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The policy deciding real requests: the self rule, reload without restart, and OPA delegation. */
+@IntegrationTest
 class PolicyHttpTest {
     @TempDir
     Path dir;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.sentryagent.agentidp.http.ClientIp;
 import ai.sentryagent.agentidp.observability.Metrics;
+import ai.sentryagent.agentidp.testing.IntegrationTest;
 import ai.sentryagent.agentidp.testing.RunningIdp;
 import ai.sentryagent.agentidp.testing.TestServers;
 import io.vertx.core.Future;
@@ -33,6 +34,7 @@ import org.junit.jupiter.api.Test;
  * ceiling and successful requests per client — atomically, and without handing whoever knows a client id a way to
  * lock it out (OWASP ASVS V2.2.1: anti-automation must not enable denial of service to the genuine user).
  */
+@IntegrationTest
 class RateLimitTest {
     private static final int PER_CLIENT_AND_IP = 10;
     private static final int PER_IP = 20;

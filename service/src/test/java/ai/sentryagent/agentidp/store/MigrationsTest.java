@@ -3,6 +3,7 @@ package ai.sentryagent.agentidp.store;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.sentryagent.agentidp.config.DatabaseUrl;
+import ai.sentryagent.agentidp.testing.IntegrationTest;
 import ai.sentryagent.agentidp.testing.TestServers;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -18,6 +19,7 @@ import java.util.concurrent.Future;
 import org.flywaydb.core.api.output.MigrateResult;
 import org.junit.jupiter.api.Test;
 
+@IntegrationTest
 class MigrationsTest {
 
     @Test

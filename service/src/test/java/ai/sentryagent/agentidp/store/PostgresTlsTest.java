@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.sentryagent.agentidp.config.AppConfig;
 import ai.sentryagent.agentidp.config.DatabaseUrl;
+import ai.sentryagent.agentidp.testing.IntegrationTest;
 import ai.sentryagent.agentidp.testing.TlsPostgres;
 import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgConnection;
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.Test;
  * name the host connected to (RFC 6125); an impostor with another CA's certificate, or a genuine certificate for
  * another name, is refused before any credential is sent.
  */
+@IntegrationTest
 class PostgresTlsTest {
     /** What the Vert.x client reports (it keeps no cause); the service logs it and /health/ready turns 503. */
     private static final String HANDSHAKE_FAILED = "SSL handshake failed";

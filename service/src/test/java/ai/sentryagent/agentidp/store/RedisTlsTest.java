@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import ai.sentryagent.agentidp.testing.IntegrationTest;
 import ai.sentryagent.agentidp.testing.RunningIdp;
 import ai.sentryagent.agentidp.testing.TestServers;
 import java.io.IOException;
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * trusted through {@code REDIS_TLS_CA_CERT}, refused without it. Needs {@code openssl} and a TLS-enabled
  * {@code redis-server} on the PATH (CI has both); skipped otherwise.
  */
+@IntegrationTest
 class RedisTlsTest {
     @TempDir
     Path dir;

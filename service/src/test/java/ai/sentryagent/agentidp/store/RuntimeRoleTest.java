@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import ai.sentryagent.agentidp.config.AppConfig;
 import ai.sentryagent.agentidp.config.DatabaseUrl;
 import ai.sentryagent.agentidp.config.Secret;
+import ai.sentryagent.agentidp.testing.IntegrationTest;
 import ai.sentryagent.agentidp.testing.RunningIdp;
 import ai.sentryagent.agentidp.testing.TestServers;
 import java.net.http.HttpResponse;
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.Test;
  * ownership; TRUNCATE needs the TRUNCATE privilege — SQLSTATE 42501 (insufficient_privilege) or 42501-class
  * "must be owner" otherwise.
  */
+@IntegrationTest
 class RuntimeRoleTest {
     private static final String ROLE =
             "agentidp_rt_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);

@@ -25,11 +25,13 @@ public final class JarProcess implements AutoCloseable {
     private final List<String> stderr = Collections.synchronizedList(new ArrayList<>());
     private final Thread outReader;
     private final Thread errReader;
+    /** Set (under the stdout lock) when the process's stdout has ended. */
+    private boolean stdoutEnded;
 
     private JarProcess(Process process) {
         this.process = process;
-        this.outReader = pump(process.getInputStream(), stdout);
-        this.errReader = pump(process.getErrorStream(), stderr);
+        this.outReader = pump(process.getInputStream(), stdout, () -> stdoutEnded = true);
+        this.errReader = pump(process.getErrorStream(), stderr, () -> {});
     }
 
     public static Path jar() {
@@ -77,21 +79,24 @@ public final class JarProcess implements AutoCloseable {
         return new JarProcess(builder.start());
     }
 
-    /** Waits for a stdout line matching the predicate; fails with everything printed so far. */
+    /**
+     * Waits for a stdout line matching the predicate — woken by each new line, not by polling; fails with everything
+     * printed so far.
+     */
     public String awaitStdout(Predicate<String> matcher, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            Optional<String> line;
-            synchronized (stdout) {
-                line = stdout.stream().filter(matcher).findFirst();
+        synchronized (stdout) {
+            while (true) {
+                Optional<String> line = stdout.stream().filter(matcher).findFirst();
+                if (line.isPresent()) {
+                    return line.get();
+                }
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (left <= 0 || stdoutEnded) {
+                    break;
+                }
+                stdout.wait(left);
             }
-            if (line.isPresent()) {
-                return line.get();
-            }
-            if (!process.isAlive()) {
-                break;
-            }
-            Thread.sleep(50);
         }
         throw new AssertionError("no matching output within " + timeout + "; alive=" + process.isAlive() + "\nstdout:\n"
                 + String.join("\n", stdout()) + "\nstderr:\n" + String.join("\n", stderr()));
@@ -139,15 +144,22 @@ public final class JarProcess implements AutoCloseable {
         }
     }
 
-    private static Thread pump(java.io.InputStream stream, List<String> sink) {
+    private static Thread pump(java.io.InputStream stream, List<String> sink, Runnable onEnd) {
         Thread thread = new Thread(() -> {
             try (BufferedReader reader = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
                 String line;
                 while ((line = reader.readLine()) != null) {
-                    sink.add(line);
+                    synchronized (sink) {
+                        sink.add(line);
+                        sink.notifyAll();
+                    }
                 }
             } catch (IOException ignored) {
                 // the process ended
+            }
+            synchronized (sink) {
+                onEnd.run();
+                sink.notifyAll(); // the stream ended: waiters stop waiting for lines that cannot come
             }
         });
         thread.setDaemon(true);

@@ -22,6 +22,35 @@ public final class RawHttp {
     private RawHttp() {}
 
     /**
+     * Whether the server on {@code serverPort} has taken everything sent on the connection from local port
+     * {@code clientPort} off its socket: the kernel's receive queue of the server's end is empty ({@code rx_queue}
+     * in Linux's {@code /proc/net/tcp}, proc(5)). Netty decodes what it reads in the same event-loop task, so this is
+     * "the server has seen those bytes", observed from outside the process.
+     */
+    public static boolean consumedByServer(int serverPort, int clientPort) throws IOException {
+        String local = String.format(":%04X ", serverPort);
+        String remote = String.format(":%04X ", clientPort);
+        for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+            java.nio.file.Path path = java.nio.file.Path.of(table);
+            if (!java.nio.file.Files.exists(path)) {
+                continue;
+            }
+            for (String line : java.nio.file.Files.readAllLines(path)) {
+                String[] fields = line.trim().split("\\s+");
+                // sl local_address rem_address st tx_queue:rx_queue ...; state 01 is ESTABLISHED
+                if (fields.length > 4
+                        && (fields[1] + " ").endsWith(local)
+                        && (fields[2] + " ").endsWith(remote)
+                        && fields[3].equals("01")) {
+                    return Long.parseLong(fields[4].substring(fields[4].indexOf(':') + 1), 16) == 0;
+                }
+            }
+        }
+        throw new IllegalStateException("no established connection " + clientPort + " -> " + serverPort
+                + " in /proc/net/tcp{,6}: this check needs Linux");
+    }
+
+    /**
      * What came back on one connection.
      *
      * @param text everything the server sent, as ISO-8859-1

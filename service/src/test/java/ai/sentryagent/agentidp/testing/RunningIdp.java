@@ -114,6 +114,11 @@ public final class RunningIdp implements AutoCloseable {
         return idp.reloadPolicy();
     }
 
+    /** The token side's client directory, for tests that wait on its notification state. */
+    public ai.sentryagent.agentidp.credential.ClientDirectory clients() {
+        return idp.clients();
+    }
+
     /** Bytes of the request-body budget not reserved by an unfinished body (F-17 accounting). */
     public long bodyBudgetFree() {
         return ai.sentryagent.agentidp.http.RequestBudget.free(vertx);

@@ -24,6 +24,9 @@ public final class TestServers {
 
     private static volatile TestServers instance;
 
+    /** Set to {@code unit} by surefire (service/pom.xml): the tier that must not start or reach servers. */
+    public static final String TIER_PROPERTY = "agentidp.test.tier";
+
     private final String databaseUrl;
     private final String adminJdbcUrl;
     private final String adminUser;
@@ -73,6 +76,11 @@ public final class TestServers {
 
     /** The shared servers of this test JVM, started on first use. */
     public static TestServers get() {
+        if ("unit".equals(System.getProperty(TIER_PROPERTY))) {
+            // The unit tier (surefire) runs without servers so that it stays fast: see IntegrationTest.
+            throw new IllegalStateException(
+                    "this test reaches for PostgreSQL/Redis: annotate its class with @IntegrationTest (testing package)");
+        }
         TestServers current = instance;
         if (current == null) {
             synchronized (TestServers.class) {

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import ai.sentryagent.agentidp.config.DatabaseUrl;
 import ai.sentryagent.agentidp.config.RedisUrl;
+import ai.sentryagent.agentidp.testing.IntegrationTest;
 import ai.sentryagent.agentidp.testing.RunningIdp;
 import ai.sentryagent.agentidp.testing.TestServers;
 import io.vertx.core.json.JsonObject;
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.Test;
  * revocation. And a valid token's check must not cost a PostgreSQL round trip besides Redis's (issue 15: the old
  * check asked Redis, then PostgreSQL, for every valid token).
  */
+@IntegrationTest
 class RevocationAcrossTasksTest {
     private static String database;
     private static String prefix;

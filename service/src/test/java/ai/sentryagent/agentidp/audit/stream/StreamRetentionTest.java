@@ -3,6 +3,7 @@ package ai.sentryagent.agentidp.audit.stream;
 import static ai.sentryagent.agentidp.audit.stream.StreamFixture.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ai.sentryagent.agentidp.testing.IntegrationTest;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.time.Duration;
@@ -14,6 +15,7 @@ import org.junit.jupiter.api.Test;
  * the topic would silently miss it (at-least-once means nothing committed is lost). No Kafka needed: the bound is
  * the position PostgreSQL holds.
  */
+@IntegrationTest
 class StreamRetentionTest {
     @Test
     void retentionStopsAtThePublishedPositionAndFollowsItLater() throws Exception {

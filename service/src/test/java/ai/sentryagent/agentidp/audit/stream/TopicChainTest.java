@@ -3,6 +3,7 @@ package ai.sentryagent.agentidp.audit.stream;
 import static ai.sentryagent.agentidp.audit.stream.StreamFixture.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ai.sentryagent.agentidp.testing.IntegrationTest;
 import ai.sentryagent.agentidp.testing.RunningIdp;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.Test;
  * encoding of real rows, so a verifier that disagreed with the writer's hash would fail here, not only in the ITs.
  * The topic's failure modes are Kafka's: at-least-once redelivery, and messages lost to retention or never sent.
  */
+@IntegrationTest
 class TopicChainTest {
     private static final Optional<byte[]> KEY =
             Optional.of(RunningIdp.AUDIT_CHAIN_KEY.getBytes(StandardCharsets.UTF_8));
