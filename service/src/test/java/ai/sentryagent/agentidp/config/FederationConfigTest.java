@@ -3,11 +3,13 @@ package ai.sentryagent.agentidp.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ai.sentryagent.agentidp.testing.IntegrationTest;
 import ai.sentryagent.agentidp.testing.RunningIdp;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** {@code FEDERATION_ALLOW_HTTP_LOOPBACK}: off unless asked for, a bad value stops startup naming the variable. */
+@IntegrationTest
 class FederationConfigTest {
     private static Map<String, String> with(String name, String value) {
         Map<String, String> variables = RunningIdp.defaultVariables();

@@ -2,6 +2,7 @@ package ai.sentryagent.agentidp.federation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ai.sentryagent.agentidp.testing.IntegrationTest;
 import ai.sentryagent.agentidp.testing.RunningIdp;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
@@ -36,6 +37,7 @@ import org.junit.jupiter.api.Test;
  * a real HTTP server on loopback publishes (FEDERATION_ALLOW_HTTP_LOOPBACK=true, as {@code dev} runs), tokens signed
  * with keys generated here, and the issued access token verified with Nimbus against AgentIdP's own JWKS.
  */
+@IntegrationTest
 class JwtBearerGrantTest {
     static final String GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer";
     /** GitHub's documented issuer; the keys are served by the fixture (the policy names its jwksUri). */

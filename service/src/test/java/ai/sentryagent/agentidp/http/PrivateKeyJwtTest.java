@@ -3,6 +3,7 @@ package ai.sentryagent.agentidp.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import ai.sentryagent.agentidp.testing.IntegrationTest;
 import ai.sentryagent.agentidp.testing.RunningIdp;
 import ai.sentryagent.agentidp.testing.TestServers;
 import com.nimbusds.jose.JWSAlgorithm;
@@ -45,6 +46,7 @@ import redis.embedded.RedisServer;
  * and every check of issue 16 §1 refused on its own with 401 {@code invalid_client} — the reason only in the audit
  * trail. Two tasks share PostgreSQL and Redis, so a replayed {@code jti} is tried on the other task.
  */
+@IntegrationTest
 class PrivateKeyJwtTest {
     private static final String TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
     private static final String TOKEN_URL = RunningIdp.ISSUER + "/api/v1/token";

@@ -3,6 +3,7 @@ package ai.sentryagent.agentidp.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ai.sentryagent.agentidp.testing.IntegrationTest;
 import ai.sentryagent.agentidp.testing.RunningIdp;
 import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
@@ -34,6 +35,7 @@ import org.junit.jupiter.api.Test;
  * server checks them — by Nimbus, against the published JWKS, with RFC 9068's {@code typ} and its own identifier as
  * the audience it accepts.
  */
+@IntegrationTest
 class ResourceIndicatorTest {
     private static final String WEATHER = "https://weather.example.com/api";
     private static final String REPORTS = "https://reports.example.com/";
