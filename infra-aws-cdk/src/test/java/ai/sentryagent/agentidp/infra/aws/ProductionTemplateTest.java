@@ -231,7 +231,9 @@ class ProductionTemplateTest {
         // URL is a different secret that only the migrate task reads.
         assertThat(db)
                 .contains("postgres://", "agentidp_app:", "SecretDatabaseRuntimePassword", "Endpoint.Address")
-                .contains("?sslmode=require")
+                // The server is verified, chain and host name: RDS server certificates name the endpoint (RDS user
+                // guide, "Using SSL/TLS to encrypt a connection to a DB instance"); cdk.json hands the region's bundle.
+                .contains("?sslmode=verify-full")
                 .doesNotContain(":password::");
         Capture migrator = new Capture();
         template.hasResourceProperties(
