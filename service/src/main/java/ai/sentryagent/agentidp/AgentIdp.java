@@ -86,7 +86,7 @@ public final class AgentIdp extends VerticleBase {
     static final String BOOTSTRAP_LABEL = "bootstrap";
 
     private final AppConfig config;
-    private final Metrics metrics = new Metrics();
+    private final Metrics metrics;
     private volatile int port;
     private Redis redis;
     private ClientDirectory clients;
@@ -94,8 +94,13 @@ public final class AgentIdp extends VerticleBase {
     private Parts parts;
     private volatile MaintenanceVerticle maintenance;
 
-    public AgentIdp(AppConfig config) {
+    /**
+     * @param metrics the registry the deploying {@code Vertx} was created with ({@link Metrics#createVertx()}): the
+     *     HTTP request metrics come from there
+     */
+    public AgentIdp(AppConfig config, Metrics metrics) {
         this.config = config;
+        this.metrics = metrics;
     }
 
     /** What {@link #start()} builds from the clients: the stores bootstrap needs and what the HTTP verticles serve. */
@@ -240,7 +245,7 @@ public final class AgentIdp extends VerticleBase {
         Routes.Handlers handlers = new Routes.Handlers(
                 new HealthHandler(),
                 new ReadinessHandler(pool, redis),
-                new MetricsHandler(metrics),
+                new MetricsHandler(metrics.registry()),
                 new JwksHandler(tokens.keys()),
                 metadata,
                 new TokenEndpoint(

@@ -2,6 +2,7 @@ package ai.sentryagent.agentidp.cli;
 
 import ai.sentryagent.agentidp.AgentIdp;
 import ai.sentryagent.agentidp.config.AppConfig;
+import ai.sentryagent.agentidp.observability.Metrics;
 import io.vertx.core.Vertx;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -23,8 +24,9 @@ final class ServerRunner {
 
     /** Starts the service and blocks until it is up; returns the running instance. */
     static AgentIdp start(AppConfig config, Runnable afterClose) throws Exception {
-        Vertx vertx = Vertx.vertx();
-        AgentIdp idp = new AgentIdp(config);
+        Metrics metrics = new Metrics();
+        Vertx vertx = metrics.createVertx();
+        AgentIdp idp = new AgentIdp(config, metrics);
         String deployment;
         try {
             deployment = vertx.deployVerticle(idp)

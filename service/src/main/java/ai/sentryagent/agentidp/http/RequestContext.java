@@ -1,6 +1,5 @@
 package ai.sentryagent.agentidp.http;
 
-import ai.sentryagent.agentidp.observability.Metrics;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
@@ -12,8 +11,9 @@ import org.slf4j.MDC;
 
 /**
  * First on every request: assigns the request id ({@code X-Request-Id} honoured when well-formed, generated
- * otherwise, echoed in the response), works out the client IP, and when the response ends records the metrics and
- * writes one access-log line. The log line never holds headers, bodies or query strings (credentials live there).
+ * otherwise, echoed in the response), works out the client IP, and when the response ends writes one access-log
+ * line. The log line never holds headers, bodies or query strings (credentials live there). The request metrics are
+ * Vert.x's own (see {@link ai.sentryagent.agentidp.observability.Metrics}).
  */
 public final class RequestContext implements Handler<RoutingContext> {
     private static final Logger ACCESS = LoggerFactory.getLogger("ai.sentryagent.agentidp.access");
@@ -22,11 +22,9 @@ public final class RequestContext implements Handler<RoutingContext> {
     private static final String IP_KEY = "agentidp.clientIp";
     private static final String ROUTE_KEY = "agentidp.route";
 
-    private final Metrics metrics;
     private final int trustedProxies;
 
-    public RequestContext(Metrics metrics, int trustedProxies) {
-        this.metrics = metrics;
+    public RequestContext(int trustedProxies) {
         this.trustedProxies = trustedProxies;
     }
 
@@ -52,7 +50,6 @@ public final class RequestContext implements Handler<RoutingContext> {
             long nanos = System.nanoTime() - start;
             String route = routeTemplate(rc);
             int status = rc.response().getStatusCode();
-            metrics.http(rc.request().method().name(), route, status, nanos);
             if (!route.equals("/health") && !route.equals("/metrics")) {
                 withRequestId(
                         rc,

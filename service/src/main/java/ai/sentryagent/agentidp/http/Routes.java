@@ -233,7 +233,7 @@ public final class Routes {
     static Router create(Vertx vertx, Edge edge, Handlers handlers, List<Endpoint> endpoints) {
         AppConfig.HttpConfig http = edge.http();
         Router router = Router.router(vertx);
-        router.route().handler(new RequestContext(edge.metrics(), http.trustedProxies()));
+        router.route().handler(new RequestContext(http.trustedProxies()));
         router.route().handler(new MessageFraming());
         // Before every route's BodyHandler, so a body's bytes are reserved before the first one is buffered (F-17).
         router.route()
@@ -257,10 +257,12 @@ public final class Routes {
             switch (endpoint.access()) {
                 case PUBLIC ->
                     router.route(endpoint.method(), endpoint.routerPath())
+                            .setName(endpoint.routerPath())
                             .handler(label)
                             .handler(handler);
                 case CLIENT ->
                     router.route(endpoint.routerPath())
+                            .setName(endpoint.routerPath())
                             .handler(form) // Vert.x Web runs body handlers first
                             .handler(label)
                             .handler(oauthGuard)
@@ -270,6 +272,7 @@ public final class Routes {
                     // Exact method and template: the decision is made on the route the router matched, never by
                     // re-matching the path; the policy guard sits on the same route as the handler it protects.
                     router.route(endpoint.method(), endpoint.routerPath())
+                            .setName(endpoint.routerPath())
                             .putMetadata(POLICY_METADATA, endpoint.policyKey())
                             .handler(body) // Vert.x Web runs body handlers first
                             .handler(label)

@@ -2,7 +2,8 @@ package ai.sentryagent.agentidp.observability;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -10,17 +11,36 @@ import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.core.instrument.config.MeterFilter;
+import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.spi.observability.HttpRequest;
+import io.vertx.micrometer.Label;
+import io.vertx.micrometer.Match;
+import io.vertx.micrometer.MetricsDomain;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.time.Duration;
+import java.util.EnumSet;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import java.util.function.IntSupplier;
+import java.util.stream.Collectors;
 
 /**
- * The service's Prometheus metrics, all prefixed {@code agentidp_}, plus JVM and process metrics. One instance per
- * process, shared by every verticle.
+ * The service's Prometheus metrics, prefixed {@code agentidp_}, plus JVM and process metrics. One instance per
+ * process, shared by every verticle. The per-request HTTP metrics are measured by Vert.x itself
+ * (vertx-micrometer-metrics, through the metrics SPI of the {@link Vertx} that {@link #createVertx()} builds) with the
+ * route name Vert.x Web reports for the matched route; this class only names them and bounds their labels.
  */
 public final class Metrics {
     /**
@@ -29,6 +49,25 @@ public final class Metrics {
      * dies (F-13: random method names exhausted the heap in seconds).
      */
     static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PATCH", "DELETE", "OPTIONS");
+
+    /** The request counter, labelled {@code method}, {@code route}, {@code status}. */
+    static final String HTTP_REQUESTS = "agentidp_http_requests_total";
+
+    /** The latency histogram, labelled {@code method}, {@code route}. */
+    static final String HTTP_DURATION = "agentidp_http_request_duration_seconds";
+
+    /** The route label of a request no route matched (404 scans, 405, a method the server does not parse). */
+    static final String UNMATCHED = "unmatched";
+
+    // The names vertx-micrometer-metrics gives the two meters operations and the tests rely on (MetricsNaming
+    // always prefixes "vertx.http.server.").
+    private static final String VERTX_REQUESTS = "vertx.http.server.requests";
+    private static final String VERTX_RESPONSE_TIME = "vertx.http.server.response.time";
+
+    // One tag list per served method, built once: the provider runs on every request.
+    private static final Map<HttpMethod, List<Tag>> METHOD_TAGS = METHODS.stream()
+            .collect(Collectors.toUnmodifiableMap(HttpMethod::valueOf, method -> List.of(Tag.of("method", method))));
+    private static final List<Tag> OTHER_METHOD = List.of(Tag.of("method", "other"));
 
     /** The token endpoint's outcomes: issued, rate_limited, or an RFC 6749 §5.2 error code. */
     static final Set<String> TOKEN_OUTCOMES = Set.of(
@@ -57,6 +96,8 @@ public final class Metrics {
     private final Counter auditVerifiedEvents;
 
     public Metrics() {
+        // Before any meter exists: a filter applies only to meters registered after it.
+        registry.config().meterFilter(HTTP_NAMES);
         auditQuarantined = Counter.builder("agentidp_audit_quarantined_total")
                 .description("audit events refused permanently by PostgreSQL (class 22/23) and quarantined")
                 .register(registry);
@@ -144,29 +185,6 @@ public final class Metrics {
                 .increment();
     }
 
-    /**
-     * One answered request. {@code route} is a route template or {@code unmatched} (never a raw path); the method
-     * is one of {@link #METHODS} or {@code other}.
-     */
-    public void http(String method, String route, int status, long nanos) {
-        String methodLabel = METHODS.contains(method) ? method : OTHER;
-        Counter.builder("agentidp_http_requests_total")
-                .tag("method", methodLabel)
-                .tag("route", route)
-                .tag("status", Integer.toString(status))
-                .register(registry)
-                .increment();
-        Timer.builder("agentidp_http_request_duration_seconds")
-                .description("request duration by route template")
-                .tag("method", methodLabel)
-                .tag("route", route)
-                .publishPercentileHistogram()
-                .minimumExpectedValue(Duration.ofMillis(1))
-                .maximumExpectedValue(Duration.ofSeconds(10))
-                .register(registry)
-                .record(Duration.ofNanos(nanos));
-    }
-
     /** Counts an audit event that could not be queued; returns the total so far. */
     public long auditDropped() {
         Counter counter = Counter.builder("agentidp_audit_dropped_total")
@@ -183,6 +201,97 @@ public final class Metrics {
     public void auditChainIntegrity(boolean intact) {
         auditChainIntegrity.set(intact ? 1 : 0);
     }
+
+    /**
+     * A Vert.x instance whose HTTP servers report every request into this registry. Metrics options exist only at
+     * creation: the service's {@code Vertx} must come from here.
+     */
+    public Vertx createVertx() {
+        return Vertx.builder()
+                .with(new VertxOptions().setMetricsOptions(vertxMetricsOptions()))
+                .withMetrics(new MicrometerMetricsFactory(registry))
+                .build();
+    }
+
+    /**
+     * Only the HTTP server is measured: pool, event bus, client and SQL/Redis metrics would cost every token request
+     * more meter updates (each PostgreSQL query and Redis command) for series nobody reads. Labels: the route name
+     * Vert.x Web reports (the row's template, {@code Route#setName}), the status code, and the method mapped onto
+     * {@link #METHODS} before any meter sees it. Never the path: one series per scanned path.
+     */
+    MicrometerMetricsOptions vertxMetricsOptions() {
+        MicrometerMetricsOptions options = new MicrometerMetricsOptions()
+                .setEnabled(true)
+                // vertx-micrometer-metrics keeps one registry per name for the whole JVM: a shared name would hand
+                // a second instance (tests, a restart in-process) the first one's registry.
+                .setRegistryName("agentidp-" + UUID.randomUUID())
+                .setLabels(EnumSet.of(Label.HTTP_ROUTE, Label.HTTP_CODE))
+                .setServerRequestTagsProvider(METHOD_LABEL)
+                // No route matched: Vert.x reports no route name, the library an empty label.
+                .addLabelMatch(new Match()
+                        .setLabel(Label.HTTP_ROUTE.toString())
+                        .setValue("")
+                        .setAlias(UNMATCHED));
+        for (MetricsDomain domain : MetricsDomain.values()) {
+            if (domain != MetricsDomain.HTTP_SERVER) {
+                options.addDisabledMetricsCategory(domain);
+            }
+        }
+        // Client metrics are disabled by client type: the PostgreSQL pool ("sql") and Redis.
+        return options.addDisabledMetricsCategory("sql").addDisabledMetricsCategory("redis");
+    }
+
+    private static final Function<HttpRequest, Iterable<Tag>> METHOD_LABEL =
+            request -> METHOD_TAGS.getOrDefault(request.method(), OTHER_METHOD);
+
+    /**
+     * The library's request counter and response timer under the names the docs and alerts use, its {@code code}
+     * label as {@code status}; the timer keeps only method and route (a histogram per status would multiply its
+     * ~70 buckets) and publishes the buckets the p99 alert needs.
+     *
+     * <p>The route label is the last route the request passed: the library joins every route name with {@code >},
+     * and Vert.x Web routes a failed request through its row again for the row's failure handler, so a refused token
+     * request would otherwise count under {@code /api/v1/token>/api/v1/token}.
+     */
+    private static final MeterFilter HTTP_NAMES = new MeterFilter() {
+        @Override
+        public Meter.Id map(Meter.Id named) {
+            String route = named.getTag("route");
+            Meter.Id id = route == null || route.indexOf('>') < 0
+                    ? named
+                    : named.replaceTags(named.getTags().stream()
+                            .map(tag -> tag.getKey().equals("route")
+                                    ? Tag.of("route", route.substring(route.lastIndexOf('>') + 1))
+                                    : tag)
+                            .toList());
+            return switch (id.getName()) {
+                case VERTX_REQUESTS ->
+                    id.withName(HTTP_REQUESTS)
+                            .replaceTags(id.getTags().stream()
+                                    .map(tag -> tag.getKey().equals("code") ? Tag.of("status", tag.getValue()) : tag)
+                                    .toList());
+                case VERTX_RESPONSE_TIME ->
+                    id.withName(HTTP_DURATION)
+                            .replaceTags(id.getTags().stream()
+                                    .filter(tag -> !tag.getKey().equals("code"))
+                                    .toList());
+                default -> id;
+            };
+        }
+
+        @Override
+        public DistributionStatisticConfig configure(Meter.Id id, DistributionStatisticConfig config) {
+            if (!id.getName().equals(HTTP_DURATION)) {
+                return config;
+            }
+            return DistributionStatisticConfig.builder()
+                    .percentilesHistogram(true)
+                    .minimumExpectedValue((double) Duration.ofMillis(1).toNanos())
+                    .maximumExpectedValue((double) Duration.ofSeconds(10).toNanos())
+                    .build()
+                    .merge(config);
+        }
+    };
 
     public String scrape() {
         return registry.scrape();

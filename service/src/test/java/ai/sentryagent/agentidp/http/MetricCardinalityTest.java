@@ -39,12 +39,15 @@ class MetricCardinalityTest {
         idp.close();
     }
 
-    /** The service's own series (JVM series come and go with GC activity): one line per series and bucket. */
+    /**
+     * The service's own series and Vert.x's HTTP server series (JVM series come and go with GC activity): one line
+     * per series and bucket.
+     */
     private static List<String> serviceSeries() throws Exception {
         return idp.get("/metrics")
                 .body()
                 .lines()
-                .filter(line -> line.startsWith("agentidp_"))
+                .filter(line -> line.startsWith("agentidp_") || line.startsWith("vertx_"))
                 .map(line -> line.substring(0, line.lastIndexOf(' ')))
                 .sorted()
                 .toList();

@@ -186,7 +186,7 @@ class TokenEndpointHandlerTest {
             Vertx vertx, Grant grant, Function<AuditEvent, Future<Void>> recorder, String form) {
         Metrics metrics = new Metrics();
         Router router = Router.router(vertx);
-        router.route().handler(new RequestContext(metrics, 0));
+        router.route().handler(new RequestContext(0));
         router.route("/api/v1/token")
                 .handler(BodyHandler.create(false))
                 .handler(new OAuthGuard())

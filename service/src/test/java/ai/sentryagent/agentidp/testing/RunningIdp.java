@@ -4,6 +4,7 @@ import ai.sentryagent.agentidp.AgentIdp;
 import ai.sentryagent.agentidp.config.AppConfig;
 import ai.sentryagent.agentidp.crypto.Pem;
 import ai.sentryagent.agentidp.crypto.SigningKeys;
+import ai.sentryagent.agentidp.observability.Metrics;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -87,9 +88,10 @@ public final class RunningIdp implements AutoCloseable {
         Map<String, String> variables = defaultVariables();
         variables.putAll(overrides);
         AppConfig config = AppConfig.fromEnvironment(variables);
-        Vertx vertx = Vertx.vertx();
+        Metrics metrics = new Metrics();
+        Vertx vertx = metrics.createVertx();
         try {
-            AgentIdp idp = new AgentIdp(config);
+            AgentIdp idp = new AgentIdp(config, metrics);
             String deployment = vertx.deployVerticle(idp)
                     .toCompletionStage()
                     .toCompletableFuture()
