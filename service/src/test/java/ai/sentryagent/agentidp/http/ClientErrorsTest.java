@@ -68,6 +68,18 @@ class ClientErrorsTest {
         return total;
     }
 
+    private static final Pattern RESETS = Pattern.compile("vertx_http_server_request_resets_total\\{[^}]*} ([0-9.E]+)");
+
+    /** Requests whose connection failed before the answer went out, every method. */
+    private static double resets() throws Exception {
+        Matcher series = RESETS.matcher(idp.get("/metrics").body());
+        double total = 0;
+        while (series.find()) {
+            total += Double.parseDouble(series.group(1));
+        }
+        return total;
+    }
+
     private static RawHttp.Exchange form(String path, String body, String... headers) throws Exception {
         return post(path, "application/x-www-form-urlencoded", body, headers);
     }
@@ -210,14 +222,16 @@ class ClientErrorsTest {
         // F-15 (re-attack): a chunk-size line Netty cannot parse (RFC 9112 §7.1: chunk-size = 1*HEXDIG) closed the
         // connection unanswered, counted a 500 and logged NumberFormatException with its stack trace at ERROR. Vert.x
         // closes the connection on a decoder failure before a response can be flushed, so a close is the answer; it
-        // must be counted as the client's 400, not logged.
+        // must be counted as the client's, not logged. Vert.x's own request metrics (vertx-micrometer-metrics) count
+        // a request whose connection failed before its answer went out as a reset, with no status: one reset each,
+        // no 5xx (the hand-written counter used to record the 400 that never reached the client).
         ListAppender<ILoggingEvent> logs = new ListAppender<>();
         Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         logs.start();
         root.addAppender(logs);
         try {
             double before = counted('5');
-            double clientErrors = counted("400");
+            double resets = resets();
             List<String> sizes = List.of("zz", "-1", "80000000", "ffffffffffffffff1d", "100000000", "1x", "");
             for (String size : sizes) {
                 for (String path : List.of("/api/v1/token", "/api/v1/agents")) {
@@ -232,10 +246,12 @@ class ClientErrorsTest {
                 }
             }
             long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (counted("400") < clientErrors + 2 * sizes.size() && System.nanoTime() < deadline) {
+            while (resets() < resets + 2 * sizes.size() && System.nanoTime() < deadline) {
                 Thread.onSpinWait();
             }
-            assertThat(counted("400")).isEqualTo(clientErrors + 2 * sizes.size());
+            // Vert.x 5.0.7 reports such a request's reset twice: at the decoder's exception, and again when the
+            // answer completes on the failed connection.
+            assertThat(resets()).isBetween(resets + 2 * sizes.size(), resets + 2 * 2 * sizes.size());
             // Routes without a body (answered from the head, 405 and 404) meet the bad chunk after answering.
             for (String path : List.of("/health", "/nowhere")) {
                 for (String method : List.of("GET", "POST")) {
