@@ -64,7 +64,12 @@ start() { # name port -> basic credentials of a fresh client in $work/<name>.bas
 }
 echo "== start both ($algorithm)"
 start a 3911 # not in $(…): the server's pid must reach this shell's cleanup
+pid_a=${pids[-1]}
 start b 3912
+pid_b=${pids[-1]}
+# Server CPU (user + system, clock ticks) from /proc: on a shared machine CPU per token is the robust figure.
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+hz=$(getconf CLK_TCK)
 basic_a=$(cat "$work/a.basic")
 basic_b=$(cat "$work/b.basic")
 for name in a b; do # warm-up: JIT, pools, caches
@@ -75,12 +80,16 @@ done
 results=$work/ab.jsonl
 : > "$results"
 run() { # name port basic connections round
-  local out=$work/$1-$4-$5.json
+  local out=$work/$1-$4-$5.json pid before after
+  pid=$([ "$1" = a ] && echo "$pid_a" || echo "$pid_b")
+  before=$(ticks "$pid")
   BENCH_BASIC=$3 BENCH_OUT=$out wrk -t"$(($4 < 2 ? $4 : 2))" -c"$4" -d"${seconds}s" --timeout 10s -s bench/token.lua \
     "http://127.0.0.1:$2/api/v1/token" >/dev/null
-  jq -c --arg s "$1" --argjson c "$4" --argjson r "$5" '. + {side: $s, connections: $c, round: $r}' "$out" >> "$results"
+  after=$(ticks "$pid")
+  jq -c --arg s "$1" --argjson c "$4" --argjson r "$5" --argjson cpu "$(( (after - before) * 1000 / hz ))" \
+    '. + {side: $s, connections: $c, round: $r, cpu_ms: $cpu}' "$out" >> "$results"
   printf '   %s c=%-3s round %s: %s\n' "$1" "$4" "$5" \
-    "$(jq -r '"\(.requests * 1000000 / .duration_us | floor)/s p99 \(.p99_us / 1000)ms non200 \(.non200)"' "$out")"
+    "$(jq -r '"\(.requests * 1000000 / .duration_us | floor)/s p99 \(.p99_us / 1000)ms non200 \(.non200) cpu/token \(.cpu_ms * 1000 / .requests | floor)us"' "$out")"
 }
 echo "== interleaved load: $rounds rounds × (A8 B8 A32 B32) × ${seconds}s"
 for r in $(seq 1 "$rounds"); do
@@ -102,6 +111,9 @@ for c in sorted({r["connections"] for r in rows}):
         b = [r["requests"] * 1e6 / r["duration_us"] for r in rows if r["side"] == "b" and r["connections"] == c and r["round"] == rnd]
         ratios.append(b[0] / a[0])
     fails = sum(r["non200"] for r in rows if r["connections"] == c)
+    cpu = lambda s: [r["cpu_ms"] * 1000 / r["requests"] for r in rows if r["side"] == s and r["connections"] == c]
+    print(f"c={c:<3} server CPU per token: A median {statistics.median(cpu('a')):.0f} us  "
+          f"B median {statistics.median(cpu('b')):.0f} us  B/A {statistics.median(cpu('b')) / statistics.median(cpu('a')):.3f}")
     print(f"c={c:<3} A median {statistics.median(rate('a')):7.0f}/s  B median {statistics.median(rate('b')):7.0f}/s  "
           f"B/A per round {' '.join(f'{x:.3f}' for x in ratios)}  median {statistics.median(ratios):.3f}  non200 {fails}")
 EOF
