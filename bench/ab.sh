@@ -89,7 +89,7 @@ run() { # name port basic connections round
   jq -c --arg s "$1" --argjson c "$4" --argjson r "$5" --argjson cpu "$(( (after - before) * 1000 / hz ))" \
     '. + {side: $s, connections: $c, round: $r, cpu_ms: $cpu}' "$out" >> "$results"
   printf '   %s c=%-3s round %s: %s\n' "$1" "$4" "$5" \
-    "$(jq -r '"\(.requests * 1000000 / .duration_us | floor)/s p99 \(.p99_us / 1000)ms non200 \(.non200) cpu/token \(.cpu_ms * 1000 / .requests | floor)us"' "$out")"
+    "$(tail -1 "$results" | jq -r '"\(.requests * 1000000 / .duration_us | floor)/s p99 \(.p99_us / 1000)ms non200 \(.non200) server CPU per token \(.cpu_ms * 1000 / .requests | floor) us"')"
 }
 echo "== interleaved load: $rounds rounds × (A8 B8 A32 B32) × ${seconds}s"
 for r in $(seq 1 "$rounds"); do
