@@ -62,7 +62,7 @@ public final class DevCommand implements Callable<Integer> {
             environment.close();
             throw e;
         }
-        AgentIdp idp = ServeCommand.start(config, environment::close);
+        AgentIdp idp = Main.start(config, environment::close);
         System.out.println();
         System.out.println("AgentIdP dev server listening on http://localhost:" + idp.port());
         System.out.println("  bound to: " + config.bindAddress());

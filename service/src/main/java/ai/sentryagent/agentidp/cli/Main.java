@@ -1,15 +1,29 @@
 package ai.sentryagent.agentidp.cli;
 
+import ai.sentryagent.agentidp.AgentIdp;
 import ai.sentryagent.agentidp.UserFacingException;
+import ai.sentryagent.agentidp.config.AppConfig;
 import ai.sentryagent.agentidp.config.ConfigException;
+import ai.sentryagent.agentidp.observability.Metrics;
 import ai.sentryagent.agentidp.policy.PolicyLoader;
+import io.vertx.core.Vertx;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import sun.misc.Signal;
 
 /**
- * The entry point of {@code agentidp-server.jar}. Without a command it runs {@code serve}. {@code dev} lives in
- * {@code agentidp-dev.jar} (module {@code service-dev}, with the embedded servers), whose main class swaps the
- * placeholder below for the real command.
+ * The entry point of {@code agentidp-server.jar}, and the server's start and stop. Without a command it runs
+ * {@code serve}: the production server, configured only by environment variables. {@link #start} deploys the main
+ * verticle and runs it until it is asked to stop ({@code dev}, in {@code agentidp-dev.jar} — module
+ * {@code service-dev}, with the embedded servers, whose main class swaps the placeholder below for the real command —
+ * starts the same way). SIGTERM and SIGINT undeploy it — stop accepting connections, let in-flight requests finish
+ * (bounded by the drain timeout), write queued audit events, close the clients — then run the caller's cleanup and
+ * exit 0: a clean stop, as an orchestrator expects. Any other JVM exit runs the same sequence from a shutdown hook.
+ * SIGHUP re-reads the authorization policy.
  */
 @Command(
         name = "agentidp",
@@ -17,7 +31,7 @@ import picocli.CommandLine.Command;
         versionProvider = Main.Version.class,
         description = "AgentIdP: an identity provider for software agents.",
         subcommands = {
-            ServeCommand.class,
+            Main.Serve.class,
             Main.DevElsewhere.class,
             MigrateCommand.class,
             KeygenCommand.class,
@@ -25,6 +39,9 @@ import picocli.CommandLine.Command;
             VerifyAuditCommand.class
         })
 public final class Main implements java.util.concurrent.Callable<Integer> {
+    private static final Logger LOG = LoggerFactory.getLogger(Main.class);
+    private static final long SHUTDOWN_TIMEOUT_MS = 30_000;
+
     /** Returned by commands that leave a server running: the JVM stays up until it is signalled. */
     static final int KEEP_RUNNING = -1;
 
@@ -68,7 +85,84 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        return new ServeCommand().call();
+        return serve();
+    }
+
+    /** {@code serve}, the default command. */
+    @Command(name = "serve", description = "Run the production server (configuration from environment variables).")
+    static final class Serve implements java.util.concurrent.Callable<Integer> {
+        @Override
+        public Integer call() throws Exception {
+            return serve();
+        }
+    }
+
+    private static int serve() throws Exception {
+        AppConfig config = AppConfig.fromEnvironment(System.getenv());
+        AgentIdp idp = start(config, () -> {});
+        LOG.info("AgentIdP listening on port {}", idp.port());
+        return KEEP_RUNNING;
+    }
+
+    /** Starts the service and blocks until it is up; returns the running instance. */
+    static AgentIdp start(AppConfig config, Runnable afterClose) throws Exception {
+        // The per-request HTTP metrics are Vert.x's own: they must be configured when Vert.x is created.
+        Metrics metrics = new Metrics();
+        Vertx vertx = metrics.createVertx();
+        AgentIdp idp = new AgentIdp(config, metrics);
+        String deployment;
+        try {
+            deployment = vertx.deployVerticle(idp)
+                    .toCompletionStage()
+                    .toCompletableFuture()
+                    .get(120, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            afterClose.run();
+            throw e;
+        }
+        AtomicBoolean stopped = new AtomicBoolean();
+        Runnable stop = () -> {
+            if (stopped.compareAndSet(false, true)) {
+                stop(vertx, deployment, afterClose);
+            }
+        };
+        Runtime.getRuntime().addShutdownHook(new Thread(stop, "agentidp-shutdown"));
+        Signal.handle(new Signal("HUP"), signal -> idp.reloadPolicy());
+        for (String name : new String[] {"TERM", "INT"}) {
+            Signal.handle(
+                    new Signal(name),
+                    signal -> new Thread(
+                                    () -> {
+                                        LOG.info("received SIG{}", name);
+                                        stop.run();
+                                        System.exit(0);
+                                    },
+                                    "agentidp-signal")
+                            .start());
+        }
+        return idp;
+    }
+
+    private static void stop(Vertx vertx, String deployment, Runnable afterClose) {
+        LOG.info("shutting down: draining requests");
+        try {
+            // Two steps from this thread: a callback of the undeployed verticle's context would never see Vert.x
+            // close complete.
+            try {
+                vertx.undeploy(deployment)
+                        .toCompletionStage()
+                        .toCompletableFuture()
+                        .get(SHUTDOWN_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            } finally {
+                vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            }
+        } catch (Exception e) {
+            LOG.warn("shutdown did not finish cleanly: {}", e.toString());
+        } finally {
+            afterClose.run();
+            LOG.info("stopped");
+        }
     }
 
     private static String describe(Throwable e) {
