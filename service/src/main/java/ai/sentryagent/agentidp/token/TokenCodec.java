@@ -116,6 +116,37 @@ public final class TokenCodec {
                 UUID.randomUUID().toString());
     }
 
+    /**
+     * Claims for a token obtained by token exchange (RFC 8693): {@code subject} acted for by {@code clientId}, valid
+     * until {@code expiresAt} (the grant's decision: never past the subject token's), with the subject's cut-off
+     * applied to {@code iat} like {@link #newToken}.
+     */
+    public AccessToken newDelegatedToken(
+            String subject,
+            String clientId,
+            List<String> scopes,
+            Optional<Instant> cutOff,
+            List<String> resources,
+            Instant expiresAt,
+            AccessToken.Delegation delegation) {
+        Instant now = clock.instant();
+        Instant issuedAt = cutOff.filter(now::isBefore).orElse(now);
+        return new AccessToken(
+                issuer,
+                subject,
+                clientId,
+                resources.isEmpty() ? List.of(audience) : resources,
+                scopes,
+                issuedAt,
+                expiresAt,
+                UUID.randomUUID().toString(),
+                Optional.of(delegation));
+    }
+
+    public Clock clock() {
+        return clock;
+    }
+
     public String sign(AccessToken token) {
         // The JDK's encoder: measurably cheaper per token than Nimbus's own Base64URL.encode.
         Payload payload = new Payload(
@@ -215,7 +246,50 @@ public final class TokenCodec {
             return Optional.empty(); // RFC 7519 §4.1.5
         }
         List<String> scopes = scope.isEmpty() ? List.of() : new ArrayList<>(Arrays.asList(scope.split(" ")));
-        return Optional.of(new AccessToken(issuer, sub, clientId, aud.get(), scopes, issuedAt, expiresAt, jti));
+        Object act = claims.getValue("act");
+        Object chain = claims.getValue(AccessToken.DELEGATION_CLAIM);
+        if (act == null && chain == null) {
+            return Optional.of(new AccessToken(issuer, sub, clientId, aud.get(), scopes, issuedAt, expiresAt, jti));
+        }
+        // This issuer writes both or neither; a token with one alone is not one of its tokens.
+        Optional<AccessToken.Delegation> delegation = delegation(act, chain);
+        if (delegation.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(
+                new AccessToken(issuer, sub, clientId, aud.get(), scopes, issuedAt, expiresAt, jti, delegation));
+    }
+
+    /** The RFC 8693 §4.1 {@code act} (nested objects each with a string {@code sub}) and the private chain claim. */
+    private static Optional<AccessToken.Delegation> delegation(Object act, Object chain) {
+        if (!(act instanceof JsonObject actor) || !(chain instanceof JsonObject dlg)) {
+            return Optional.empty();
+        }
+        for (Object level = actor; level != null; level = ((JsonObject) level).getValue("act")) {
+            if (!(level instanceof JsonObject object) || !(object.getValue("sub") instanceof String)) {
+                return Optional.empty();
+            }
+        }
+        Optional<List<String>> ancestors = strings(dlg.getValue("jti"));
+        Optional<List<String>> ids = strings(dlg.getValue("ids"));
+        if (ancestors.isEmpty() || ids.isEmpty() || !(dlg.getValue("max") instanceof Integer max)) {
+            return Optional.empty();
+        }
+        return Optional.of(new AccessToken.Delegation(actor, ancestors.get(), ids.get(), max));
+    }
+
+    private static Optional<List<String>> strings(Object value) {
+        if (!(value instanceof JsonArray array) || array.isEmpty()) {
+            return Optional.empty();
+        }
+        List<String> values = new ArrayList<>();
+        for (Object item : array) {
+            if (!(item instanceof String string)) {
+                return Optional.empty();
+            }
+            values.add(string);
+        }
+        return Optional.of(values);
     }
 
     /** RFC 7519 §4.1.3: a string, or a non-empty array of strings; empty for anything else. */

@@ -117,7 +117,8 @@ class RouteDecisionTest {
                     new CredentialsApi(null, null, null, null),
                     new AuditApi(null),
                     new TrustPoliciesApi(null, null, null, null),
-                    new KeysApi(null, null));
+                    new KeysApi(null, null),
+                    new DelegationsApi(null, null, 3, null));
             Router router = Routes.create(
                     vertx, new Routes.Edge(config.http(), new Metrics(), new BearerAuth(null), null, null), handlers);
             // Routes without a path run on every request (request context, framing, CORS) or only fail; routes
