@@ -237,6 +237,11 @@ public final class TokenExchangeGrant implements Grant {
         if (delegation.expiresAt().isPresent() && delegation.expiresAt().get().isBefore(expiresAt)) {
             expiresAt = delegation.expiresAt().get();
         }
+        // exp is whole seconds (RFC 7519 NumericDate), rounded down so it never passes what bounds it.
+        expiresAt = Instant.ofEpochSecond(expiresAt.getEpochSecond());
+        if (!expiresAt.isAfter(now)) {
+            return new GrantOutcome.InvalidGrant("the subject token or the delegation expires within the second");
+        }
         JsonObject act = new JsonObject().put("sub", actor.agentId().toString());
         subjectToken.delegation().ifPresent(d -> act.put("act", d.act()));
         List<String> ancestors = new ArrayList<>();

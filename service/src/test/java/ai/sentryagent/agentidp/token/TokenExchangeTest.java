@@ -1,0 +1,428 @@
+package ai.sentryagent.agentidp.token;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import ai.sentryagent.agentidp.testing.IntegrationTest;
+import ai.sentryagent.agentidp.testing.RunningIdp;
+import ai.sentryagent.agentidp.testing.TestServers;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.JWSObject;
+import com.nimbusds.jose.Payload;
+import com.nimbusds.jose.crypto.RSASSASigner;
+import com.nimbusds.jose.crypto.RSASSAVerifier;
+import com.nimbusds.jose.util.Base64URL;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.net.URLEncoder;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.interfaces.RSAPublicKey;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Token exchange (RFC 8693) for agent-to-agent delegation, as a planner → worker → tool chain and an attacker meet
+ * it: two tasks share PostgreSQL and Redis, every issued token is verified with Nimbus against the server's key,
+ * and every refusal of issue 17 is its own test.
+ */
+@IntegrationTest
+class TokenExchangeTest {
+    static final String EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange";
+    static final String ACCESS_TOKEN = "urn:ietf:params:oauth:token-type:access_token";
+    static final String WORKER = "https://worker.example/mcp";
+    static final String TOOL = "https://tool.example/mcp";
+    private static RunningIdp a;
+    private static RunningIdp b;
+    private static String admin;
+
+    record Agent(String id, String secret) {}
+
+    @BeforeAll
+    static void start() throws Exception {
+        String database = TestServers.get().createDatabase("exchange");
+        String prefix = TestServers.get().redisKeyPrefix() + "tx" + Long.toHexString(System.nanoTime()) + ":";
+        Map<String, String> shared = Map.of("DATABASE_URL", database, "REDIS_KEY_PREFIX", prefix);
+        a = RunningIdp.start(shared);
+        b = RunningIdp.start(shared);
+        admin = a.adminToken();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (b != null) {
+            b.close();
+        }
+        if (a != null) {
+            a.close();
+        }
+    }
+
+    static Agent agent(RunningIdp idp, String adminToken, String name) throws Exception {
+        JsonObject body = new JsonObject()
+                .put("name", name)
+                .put("owner", "team-test")
+                .put("scopes", new JsonArray().add("weather:read").add("reports:read"))
+                .put("resources", new JsonArray().add(WORKER).add(TOOL));
+        HttpResponse<String> created = idp.call("POST", "/api/v1/agents", adminToken, body);
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        String id = new JsonObject(created.body()).getString("agentId");
+        return new Agent(id, idp.createCredential(id).getString("clientSecret"));
+    }
+
+    private static Agent agent(String name) throws Exception {
+        return agent(a, admin, name);
+    }
+
+    private static String delegate(Agent subject, Agent actor, Consumer<JsonObject> edit) throws Exception {
+        JsonObject body = new JsonObject()
+                .put("actorAgentId", actor.id())
+                .put("scopes", new JsonArray().add("weather:read").add("reports:read"));
+        edit.accept(body);
+        HttpResponse<String> created = a.call("POST", "/api/v1/agents/" + subject.id() + "/delegations", admin, body);
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        return new JsonObject(created.body()).getString("delegationId");
+    }
+
+    private static String token(Agent agent) throws Exception {
+        return a.token(agent.id(), agent.secret(), null);
+    }
+
+    private static String enc(String value) {
+        return URLEncoder.encode(value, StandardCharsets.UTF_8);
+    }
+
+    static HttpResponse<String> exchange(RunningIdp idp, Agent actor, String subjectToken, String extra)
+            throws Exception {
+        String form = "grant_type=" + enc(EXCHANGE) + "&subject_token=" + enc(subjectToken) + "&subject_token_type="
+                + enc(ACCESS_TOKEN) + extra;
+        return idp.postForm("/api/v1/token", form, actor.id(), actor.secret());
+    }
+
+    private static String exchanged(RunningIdp idp, Agent actor, String subjectToken, String extra) throws Exception {
+        HttpResponse<String> response = exchange(idp, actor, subjectToken, extra);
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        return new JsonObject(response.body()).getString("access_token");
+    }
+
+    static JsonObject introspect(RunningIdp idp, String token) throws Exception {
+        HttpResponse<String> response = idp.postForm(
+                "/api/v1/token/introspect", "token=" + enc(token), RunningIdp.ADMIN_CLIENT_ID, RunningIdp.ADMIN_SECRET);
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        return new JsonObject(response.body());
+    }
+
+    private static void assertError(HttpResponse<String> response, int status, String error, String containing) {
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
+        JsonObject body = new JsonObject(response.body());
+        assertThat(body.getString("error")).as(response.body()).isEqualTo(error);
+        assertThat(body.getString("error_description")).contains(containing);
+    }
+
+    private static JWTClaimsSet verified(String jwt) throws Exception {
+        SignedJWT token = SignedJWT.parse(jwt);
+        assertThat(token.verify(
+                        new RSASSAVerifier((RSAPublicKey) RunningIdp.keys().getPublic())))
+                .isTrue();
+        return token.getJWTClaimsSet();
+    }
+
+    /** A token of the real token's header and the server's key whose claims {@code edit} changed. */
+    private static String forged(String real, Consumer<JsonObject> edit) throws Exception {
+        String[] parts = real.split("\\.");
+        JsonObject claims = new JsonObject(new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8));
+        edit.accept(claims);
+        JWSObject jws = new JWSObject(
+                JWSHeader.parse(new Base64URL(parts[0])),
+                new Payload(Base64URL.encode(claims.encode().getBytes(StandardCharsets.UTF_8))));
+        jws.sign(new RSASSASigner(RunningIdp.keys().getPrivate()));
+        return jws.serialize();
+    }
+
+    @Test
+    void twoAndThreeHopChainsCarryTheSubjectANestedActAndNarrowingScopes() throws Exception {
+        Agent planner = agent("planner");
+        Agent worker = agent("worker");
+        Agent tool = agent("tool");
+        delegate(planner, worker, d -> {});
+        delegate(worker, tool, d -> d.put("scopes", new JsonArray().add("weather:read")));
+        String subject = token(planner);
+        JWTClaimsSet subjectClaims = verified(subject);
+
+        HttpResponse<String> first = exchange(a, worker, subject, "&resource=" + enc(WORKER));
+        assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
+        // RFC 8693 §2.2.1: issued_token_type is required; RFC 6749 §5.1: no-store.
+        assertThat(first.headers().firstValue("Cache-Control")).hasValue("no-store");
+        JsonObject body = new JsonObject(first.body());
+        assertThat(body.getString("issued_token_type")).isEqualTo(ACCESS_TOKEN);
+        assertThat(body.getString("token_type")).isEqualTo("Bearer");
+        assertThat(body.getLong("expires_in")).isBetween(1L, 300L);
+        String hop1 = body.getString("access_token");
+        JWTClaimsSet one = verified(hop1);
+        assertThat(one.getSubject()).isEqualTo(planner.id());
+        assertThat(one.getStringClaim("client_id")).isEqualTo(worker.id());
+        assertThat(one.getJSONObjectClaim("act")).isEqualTo(Map.of("sub", worker.id()));
+        assertThat(one.getStringClaim("scope")).isEqualTo("weather:read reports:read");
+        assertThat(one.getAudience()).containsExactly(WORKER);
+        assertThat(one.getExpirationTime()).isBeforeOrEqualTo(subjectClaims.getExpirationTime());
+        assertThat(one.getExpirationTime().toInstant())
+                .isBeforeOrEqualTo(Instant.now().plusSeconds(301));
+
+        // The second hop on the other task: the worker's delegation to the tool names only weather:read.
+        HttpResponse<String> narrower =
+                exchange(b, tool, hop1, "&scope=" + enc("weather:read reports:read") + "&resource=" + enc(TOOL));
+        assertError(narrower, 400, "invalid_scope", "reports:read");
+        String hop2 = exchanged(b, tool, hop1, "&resource=" + enc(TOOL));
+        JWTClaimsSet two = verified(hop2);
+        assertThat(two.getSubject()).isEqualTo(planner.id());
+        assertThat(two.getStringClaim("client_id")).isEqualTo(tool.id());
+        // RFC 8693 §4.1: the current actor outermost, the prior actor nested inside.
+        assertThat(two.getJSONObjectClaim("act"))
+                .isEqualTo(Map.of("sub", tool.id(), "act", Map.of("sub", worker.id())));
+        assertThat(two.getStringClaim("scope")).isEqualTo("weather:read");
+        assertThat(two.getAudience()).containsExactly(TOOL);
+        assertThat(two.getExpirationTime()).isBeforeOrEqualTo(one.getExpirationTime());
+
+        // A third hop: the tool hands on to a sub-tool.
+        Agent subTool = agent("sub-tool");
+        delegate(tool, subTool, d -> d.put("scopes", new JsonArray().add("weather:read")));
+        String hop3 = exchanged(a, subTool, hop2, "");
+        JWTClaimsSet three = verified(hop3);
+        assertThat(three.getSubject()).isEqualTo(planner.id());
+        assertThat(three.getJSONObjectClaim("act"))
+                .isEqualTo(Map.of(
+                        "sub", subTool.id(), "act", Map.of("sub", tool.id(), "act", Map.of("sub", worker.id()))));
+        assertThat(three.getExpirationTime()).isBeforeOrEqualTo(two.getExpirationTime());
+
+        JsonObject introspected = introspect(b, hop3);
+        assertThat(introspected.getBoolean("active")).isTrue();
+        assertThat(introspected.getString("sub")).isEqualTo(planner.id());
+        assertThat(introspected.getJsonObject("act").getJsonObject("act").getString("sub"))
+                .isEqualTo(tool.id());
+
+        // The audit trail has the whole chain.
+        HttpResponse<String> trail = a.call("GET", "/api/v1/audit?action=token.exchanged&limit=100", admin, null);
+        assertThat(trail.body()).contains(worker.id(), tool.id(), subTool.id());
+    }
+
+    @Test
+    void revokingTheSubjectTokenOrADelegationDeactivatesEveryDerivedTokenOnEveryTask() throws Exception {
+        Agent planner = agent("planner-r");
+        Agent worker = agent("worker-r");
+        Agent tool = agent("tool-r");
+        delegate(planner, worker, d -> {});
+        String workerToTool = delegate(worker, tool, d -> {});
+        String subject = token(planner);
+        String hop1 = exchanged(a, worker, subject, "");
+        String hop2 = exchanged(b, tool, hop1, "");
+        assertThat(introspect(b, hop2).getBoolean("active")).isTrue();
+        assertThat(a.call("GET", "/api/v1/agents/" + planner.id(), hop2, null).statusCode())
+                .isEqualTo(200);
+
+        // RFC 7009 on task a by the planner; task b refuses both derived tokens at once.
+        HttpResponse<String> revoked =
+                a.postForm("/api/v1/token/revoke", "token=" + enc(subject), planner.id(), planner.secret());
+        assertThat(revoked.statusCode()).isEqualTo(200);
+        assertThat(introspect(b, hop1).getBoolean("active")).isFalse();
+        assertThat(introspect(b, hop2).getBoolean("active")).isFalse();
+        // The bearer-protected API refuses them as well.
+        assertThat(b.call("GET", "/api/v1/agents/" + planner.id(), hop2, null).statusCode())
+                .isEqualTo(401);
+        assertError(exchange(b, tool, hop1, ""), 400, "invalid_grant", "revoked");
+
+        // Revoking the worker → tool delegation on task b cuts off a fresh chain's second hop on task a.
+        String subject2 = token(planner);
+        String fresh1 = exchanged(a, worker, subject2, "");
+        String fresh2 = exchanged(a, tool, fresh1, "");
+        assertThat(b.call("DELETE", "/api/v1/agents/" + worker.id() + "/delegations/" + workerToTool, admin, null)
+                        .statusCode())
+                .isEqualTo(204);
+        assertThat(introspect(a, fresh2).getBoolean("active")).isFalse();
+        assertThat(introspect(a, fresh1).getBoolean("active")).isTrue();
+        // The tool's only delegation is gone: it may not exchange at all.
+        assertError(exchange(a, tool, fresh1, ""), 400, "unauthorized_client", "no live delegation");
+        // Idempotent.
+        assertThat(a.call("DELETE", "/api/v1/agents/" + worker.id() + "/delegations/" + workerToTool, admin, null)
+                        .statusCode())
+                .isEqualTo(204);
+    }
+
+    @Test
+    void aDelegationThatExpiresMidChainEndsTheTokensThatRestOnIt() throws Exception {
+        Agent planner = agent("planner-e");
+        Agent worker = agent("worker-e");
+        Agent tool = agent("tool-e");
+        delegate(planner, worker, d -> {});
+        Instant soon = Instant.now().plusSeconds(4);
+        delegate(worker, tool, d -> d.put("expiresAt", soon.toString()));
+        String hop1 = exchanged(a, worker, token(planner), "");
+        String hop2 = exchanged(a, tool, hop1, "");
+        // Never past the delegation it rests on.
+        assertThat(verified(hop2).getExpirationTime().toInstant()).isBeforeOrEqualTo(soon);
+        await().atMost(Duration.ofSeconds(15))
+                .pollInterval(Duration.ofMillis(250))
+                .until(() -> !introspect(b, hop2).getBoolean("active")
+                        && Instant.now().isAfter(soon));
+        assertThat(introspect(b, hop1).getBoolean("active")).isTrue();
+        assertError(exchange(b, tool, hop1, ""), 400, "unauthorized_client", "no live delegation");
+    }
+
+    @Test
+    void noTokenMintedFromARevokedDelegationStaysActiveAfterTheRevocationAnswers() throws Exception {
+        Agent planner = agent("planner-c");
+        Agent worker = agent("worker-c");
+        String delegationId = delegate(planner, worker, d -> {});
+        String subject = token(planner);
+        List<CompletableFuture<HttpResponse<String>>> inFlight = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            RunningIdp idp = i % 2 == 0 ? a : b;
+            inFlight.add(CompletableFuture.supplyAsync(() -> {
+                try {
+                    return exchange(idp, worker, subject, "");
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }));
+        }
+        HttpResponse<String> revoked =
+                b.call("DELETE", "/api/v1/agents/" + planner.id() + "/delegations/" + delegationId, admin, null);
+        assertThat(revoked.statusCode()).as(revoked.body()).isEqualTo(204);
+        int issued = 0;
+        for (CompletableFuture<HttpResponse<String>> pending : inFlight) {
+            HttpResponse<String> response = pending.get();
+            if (response.statusCode() == 200) {
+                issued++;
+                String derived = new JsonObject(response.body()).getString("access_token");
+                assertThat(introspect(a, derived).getBoolean("active")).isFalse();
+                assertThat(introspect(b, derived).getBoolean("active")).isFalse();
+            } else {
+                assertError(response, 400, "unauthorized_client", "no live delegation");
+            }
+        }
+        assertThat(issued).isBetween(0, 12);
+        assertError(exchange(a, worker, subject, ""), 400, "unauthorized_client", "no live delegation");
+    }
+
+    @Test
+    void cyclesAndChainsLongerThanTheFirstDelegationAllowsAreRefused() throws Exception {
+        Agent planner = agent("planner-d");
+        Agent worker = agent("worker-d");
+        Agent tool = agent("tool-d");
+        delegate(planner, worker, d -> d.put("maxDepth", 1));
+        delegate(worker, planner, d -> {});
+        delegate(worker, tool, d -> {});
+        String hop1 = exchanged(a, worker, token(planner), "");
+        // A → B → A: the planner is the subject already.
+        assertError(exchange(a, planner, hop1, ""), 400, "invalid_grant", "cycle");
+        // The first delegation allows one actor; the tool would be the second.
+        assertError(exchange(a, tool, hop1, ""), 400, "invalid_grant", "allows 1");
+    }
+
+    @Test
+    void everyRefusalHasItsOwnError() throws Exception {
+        Agent planner = agent("planner-x");
+        Agent worker = agent("worker-x");
+        Agent stranger = agent("stranger-x");
+        Agent other = agent("other-x");
+        delegate(planner, worker, d -> d.put("audiences", new JsonArray().add(WORKER)));
+        delegate(other, stranger, d -> {});
+        String subject = token(planner);
+
+        // RFC 8693 §2.1: missing or unsupported token types are invalid_request.
+        HttpResponse<String> missing = a.postForm(
+                "/api/v1/token",
+                "grant_type=" + enc(EXCHANGE) + "&subject_token_type=" + enc(ACCESS_TOKEN),
+                worker.id(),
+                worker.secret());
+        assertError(missing, 400, "invalid_request", "subject_token is required");
+        HttpResponse<String> noType = a.postForm(
+                "/api/v1/token",
+                "grant_type=" + enc(EXCHANGE) + "&subject_token=" + enc(subject),
+                worker.id(),
+                worker.secret());
+        assertError(noType, 400, "invalid_request", "subject_token_type is required");
+        HttpResponse<String> samlType = a.postForm(
+                "/api/v1/token",
+                "grant_type=" + enc(EXCHANGE) + "&subject_token=" + enc(subject) + "&subject_token_type="
+                        + enc("urn:ietf:params:oauth:token-type:saml2"),
+                worker.id(),
+                worker.secret());
+        assertError(samlType, 400, "invalid_request", "subject_token_type");
+        assertError(
+                exchange(
+                        a,
+                        worker,
+                        subject,
+                        "&requested_token_type=" + enc("urn:ietf:params:oauth:token-type:refresh_token")),
+                400,
+                "invalid_request",
+                "requested_token_type");
+        // The jwt token type names the same tokens (RFC 8693 §3) and is accepted.
+        HttpResponse<String> jwtType = a.postForm(
+                "/api/v1/token",
+                "grant_type=" + enc(EXCHANGE) + "&subject_token=" + enc(subject) + "&subject_token_type="
+                        + enc("urn:ietf:params:oauth:token-type:jwt") + "&requested_token_type=" + enc(ACCESS_TOKEN),
+                worker.id(),
+                worker.secret());
+        assertThat(jwtType.statusCode()).as(jwtType.body()).isEqualTo(200);
+
+        // An actor_token must be the authenticated client's own (RFC 8693 §2.2.2: invalid_request).
+        String tokenType = "&actor_token_type=" + enc(ACCESS_TOKEN);
+        assertError(
+                exchange(a, worker, subject, "&actor_token=" + enc(token(stranger)) + tokenType),
+                400,
+                "invalid_request",
+                "actor_token");
+        assertThat(exchange(a, worker, subject, "&actor_token=" + enc(token(worker)) + tokenType)
+                        .statusCode())
+                .isEqualTo(200);
+
+        // The subject token: tampered, from another issuer, expired — each invalid_grant.
+        String tampered = subject.substring(0, subject.length() - 4) + (subject.endsWith("AAAA") ? "BBBB" : "AAAA");
+        assertError(exchange(a, worker, tampered, ""), 400, "invalid_grant", "subject_token");
+        String foreign = forged(subject, c -> c.put("iss", "https://other-idp.example"));
+        assertError(exchange(a, worker, foreign, ""), 400, "invalid_grant", "subject_token");
+        long past = Instant.now().minusSeconds(120).getEpochSecond();
+        String expired = forged(subject, c -> c.put("iat", past - 60).put("exp", past));
+        assertError(exchange(a, worker, expired, ""), 400, "invalid_grant", "subject_token");
+        // The control: the same forging with nothing changed is a token the server accepts.
+        assertThat(exchange(a, worker, forged(subject, c -> {}), "").statusCode())
+                .isEqualTo(200);
+
+        // No delegation at all: unauthorized_client; a delegation, but not from this token's holder: invalid_grant.
+        Agent nobody = agent("nobody-x");
+        assertError(exchange(a, nobody, subject, ""), 400, "unauthorized_client", "no live delegation");
+        assertError(exchange(a, stranger, subject, ""), 400, "invalid_grant", "no live delegation");
+
+        assertError(exchange(a, worker, subject, "&scope=admin"), 400, "invalid_scope", "admin");
+        assertError(exchange(a, worker, subject, "&resource=" + enc(TOOL)), 400, "invalid_target", TOOL);
+        assertError(exchange(a, worker, subject, "&audience=" + enc(TOOL)), 400, "invalid_target", TOOL);
+        assertThat(exchange(a, worker, subject, "&audience=" + enc(WORKER)).statusCode())
+                .isEqualTo(200);
+
+        HttpResponse<String> wrongSecret = a.postForm(
+                "/api/v1/token",
+                "grant_type=" + enc(EXCHANGE) + "&subject_token=" + enc(subject) + "&subject_token_type="
+                        + enc(ACCESS_TOKEN),
+                worker.id(),
+                "not-the-secret");
+        assertThat(wrongSecret.statusCode()).isEqualTo(401);
+
+        // Discovery names the grant.
+        assertThat(new JsonObject(
+                                a.get("/.well-known/oauth-authorization-server").body())
+                        .getJsonArray("grant_types_supported"))
+                .contains(EXCHANGE);
+    }
+}
