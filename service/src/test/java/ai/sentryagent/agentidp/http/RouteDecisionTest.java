@@ -60,7 +60,8 @@ class RouteDecisionTest {
                 .replace("{credentialId}", victimCredential)
                 .replace("{eventId}", UUID.randomUUID().toString())
                 .replace("{trustPolicyId}", UUID.randomUUID().toString())
-                .replace("{kid}", "key-1");
+                .replace("{kid}", "key-1")
+                .replace("{delegationId}", UUID.randomUUID().toString());
     }
 
     /** Spellings the router (or a proxy) could take for the same route; none may skip the decision. */
