@@ -46,13 +46,15 @@ class TokenExchangeTest {
     private static RunningIdp a;
     private static RunningIdp b;
     private static String admin;
+    private static String database;
+    private static String prefix;
 
     record Agent(String id, String secret) {}
 
     @BeforeAll
     static void start() throws Exception {
-        String database = TestServers.get().createDatabase("exchange");
-        String prefix = TestServers.get().redisKeyPrefix() + "tx" + Long.toHexString(System.nanoTime()) + ":";
+        database = TestServers.get().createDatabase("exchange");
+        prefix = TestServers.get().redisKeyPrefix() + "tx" + Long.toHexString(System.nanoTime()) + ":";
         Map<String, String> shared = Map.of("DATABASE_URL", database, "REDIS_KEY_PREFIX", prefix);
         a = RunningIdp.start(shared);
         b = RunningIdp.start(shared);
@@ -424,5 +426,105 @@ class TokenExchangeTest {
                                 a.get("/.well-known/oauth-authorization-server").body())
                         .getJsonArray("grant_types_supported"))
                 .contains(EXCHANGE);
+    }
+
+    /**
+     * Issue 17's budget: introspecting a delegated token costs at most two database or Redis round trips, however
+     * deep its chain — the caller's rate-limit count and one {@code ZMSCORE} for every revocation that could end it.
+     * Counted with Redis {@code MONITOR} (this test's key prefix; commands a Lua script runs are not round trips),
+     * with PostgreSQL's tables locked so that any query would hang the introspection past its timeout. Then Redis
+     * loses its copy, and the PostgreSQL fallback still sees a revoked ancestor.
+     */
+    @Test
+    void introspectingADelegatedTokenCostsTwoRoundTripsAndThePostgresFallbackCoversAncestors() throws Exception {
+        Agent planner = agent("planner-t");
+        Agent worker = agent("worker-t");
+        Agent tool = agent("tool-t");
+        delegate(planner, worker, d -> {});
+        delegate(worker, tool, d -> {});
+        String subject = token(planner);
+        String hop2 = exchanged(a, tool, exchanged(a, worker, subject, ""), "");
+        assertThat(introspect(b, hop2).getBoolean("active")).isTrue(); // warms b's client directory
+
+        try (java.sql.Connection db = jdbc();
+                java.sql.Statement sql = db.createStatement()) {
+            db.setAutoCommit(false);
+            sql.execute("LOCK TABLE agents, credentials, agent_keys, token_revocations, delegations"
+                    + " IN ACCESS EXCLUSIVE MODE");
+            List<String> commands = monitored(
+                    () -> assertThat(introspect(b, hop2).getBoolean("active")).isTrue());
+            assertThat(commands).as(String.join("\n", commands)).hasSizeLessThanOrEqualTo(2);
+            assertThat(commands)
+                    .anyMatch(line -> line.toLowerCase(java.util.Locale.ROOT).contains("\"zmscore\""));
+            db.commit();
+        }
+
+        assertThat(a.postForm("/api/v1/token/revoke", "token=" + enc(subject), planner.id(), planner.secret())
+                        .statusCode())
+                .isEqualTo(200);
+        redis("DEL", prefix + "revoked:jti"); // the copy is gone: only PostgreSQL knows the ancestor is revoked
+        assertThat(introspect(b, hop2).getBoolean("active")).isFalse();
+    }
+
+    private static java.sql.Connection jdbc() throws Exception {
+        var parsed = ai.sentryagent.agentidp.config.DatabaseUrl.parse(database);
+        return java.sql.DriverManager.getConnection(parsed.jdbcUrl(), parsed.user(), parsed.password());
+    }
+
+    private interface Step {
+        void run() throws Exception;
+    }
+
+    /** The commands on this test's keys that Redis received (not from Lua) while {@code step} ran. */
+    private static List<String> monitored(Step step) throws Exception {
+        var url =
+                ai.sentryagent.agentidp.config.RedisUrl.parse(TestServers.get().redisUrl());
+        Process monitor = new ProcessBuilder(
+                        "redis-cli", "-h", url.host(), "-p", Integer.toString(url.port()), "MONITOR")
+                .redirectErrorStream(true)
+                .start();
+        List<String> lines = java.util.Collections.synchronizedList(new ArrayList<>());
+        Thread reader = new Thread(() -> {
+            try (var in = new java.io.BufferedReader(
+                    new java.io.InputStreamReader(monitor.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line = in.readLine(); line != null; line = in.readLine()) {
+                    lines.add(line);
+                }
+            } catch (java.io.IOException ended) {
+                // the monitor was stopped
+            }
+        });
+        reader.start();
+        try {
+            await().atMost(Duration.ofSeconds(10)).until(() -> lines.contains("OK"));
+            step.run();
+            String marker = "marker-" + System.nanoTime();
+            redis("GET", prefix + marker); // once the monitor shows this, it has shown everything before it
+            await().atMost(Duration.ofSeconds(10)).until(() -> {
+                synchronized (lines) {
+                    return lines.stream().anyMatch(line -> line.contains(marker));
+                }
+            });
+        } finally {
+            monitor.destroy();
+            reader.join(10_000);
+        }
+        synchronized (lines) {
+            return lines.stream()
+                    .filter(line -> line.contains(prefix) && !line.contains(" lua]") && !line.contains("marker-"))
+                    .toList();
+        }
+    }
+
+    /** One redis-cli command; its output, or null for Redis's nil. */
+    private static String redis(String... command) throws Exception {
+        var url =
+                ai.sentryagent.agentidp.config.RedisUrl.parse(TestServers.get().redisUrl());
+        List<String> argv = new ArrayList<>(List.of("redis-cli", "-h", url.host(), "-p", Integer.toString(url.port())));
+        argv.addAll(List.of(command));
+        Process process = new ProcessBuilder(argv).redirectErrorStream(true).start();
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        process.waitFor();
+        return out.isEmpty() ? null : out;
     }
 }
