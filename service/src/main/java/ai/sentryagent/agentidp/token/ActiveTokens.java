@@ -95,6 +95,12 @@ public final class ActiveTokens {
                 Optional<ClientRecord> actor = all.resultAt(i);
                 if (actor.isEmpty() || actor.get().status() != AgentStatus.ACTIVE) {
                     refused = Optional.of("an actor of the access token's delegation chain is no longer active");
+                } else if (actor.get().tokensRevokedBefore().isPresent()
+                        && token.issuedAt()
+                                .isBefore(actor.get().tokensRevokedBefore().get())) {
+                    // An actor's tokens were cut off: those it obtained by exchange go with them, at every depth
+                    // (a derived token is never older than the tokens it came from).
+                    refused = Optional.of("the access token has been revoked");
                 }
             }
             if (!token.clientId().equals(actors.get(0))) {

@@ -25,7 +25,9 @@ import org.slf4j.LoggerFactory;
  * PostgreSQL is the record of revocations; Redis holds a complete copy that every task reads, so checking a valid
  * token is one Redis round trip and a revocation on any task counts on every task at once.
  *
- * <p>The copy is one sorted set — member the {@code jti}, score its token's expiry — and a member {@value #COMPLETE}
+ * <p>The copy is one sorted set — member the {@code jti} (or {@code d:<delegationId>} for a revoked delegation,
+ * recorded in the same table by {@link PgDelegationStore}), score when it stops mattering — and a member
+ * {@value #COMPLETE}
  * that says the set holds every revocation PostgreSQL has. Without that member (Redis restarted, flushed, or evicted
  * the key: the whole key goes, never half of it) a check asks PostgreSQL, and one task at a time copies PostgreSQL's
  * revocations back. So a lost copy never revives a token, and "absent" is trusted only from a complete copy.

@@ -316,6 +316,47 @@ class TokenExchangeTest {
         assertError(exchange(a, worker, subject, ""), 400, "unauthorized_client", "no live delegation");
     }
 
+    /** F-03 for chains: the subject's and every actor's state is checked, not only the token's own client. */
+    @Test
+    void suspendingAnActorOrCuttingOffItsTokensEndsTheChainBelowIt() throws Exception {
+        Agent planner = agent("planner-s");
+        Agent worker = agent("worker-s");
+        Agent tool = agent("tool-s");
+        delegate(planner, worker, d -> {});
+        delegate(worker, tool, d -> {});
+        String hop1 = exchanged(a, worker, token(planner), "");
+        String hop2 = exchanged(a, tool, hop1, "");
+        HttpResponse<String> suspended =
+                a.call("PATCH", "/api/v1/agents/" + worker.id(), admin, new JsonObject().put("status", "suspended"));
+        assertThat(suspended.statusCode()).as(suspended.body()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10)).until(() -> !introspect(b, hop2).getBoolean("active"));
+        // As for the agent's own tokens (docs/api.md, "What changes do to existing tokens"): suspension cuts them
+        // off for good, so reactivating the worker does not revive the tool's token derived through it.
+        assertThat(a.call("PATCH", "/api/v1/agents/" + worker.id(), admin, new JsonObject().put("status", "active"))
+                        .statusCode())
+                .isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> introspect(b, token(worker)).getBoolean("active"));
+        assertThat(introspect(b, hop2).getBoolean("active")).isFalse();
+
+        // Cutting off the worker's tokens ends those it obtained by exchange and those derived from them.
+        String again1 = exchanged(a, worker, token(planner), "");
+        String again2 = exchanged(a, tool, again1, "");
+        assertThat(introspect(b, again2).getBoolean("active")).isTrue();
+        HttpResponse<String> cutOff = a.call("POST", "/api/v1/agents/" + worker.id() + "/tokens/revoke", admin, null);
+        assertThat(cutOff.statusCode()).as(cutOff.body()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> !introspect(b, again2).getBoolean("active"));
+        assertThat(introspect(a, again1).getBoolean("active")).isFalse();
+
+        // The subject suspended: every token acting for it.
+        String fresh = exchanged(a, worker, token(planner), "");
+        assertThat(a.call("PATCH", "/api/v1/agents/" + planner.id(), admin, new JsonObject().put("status", "suspended"))
+                        .statusCode())
+                .isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10)).until(() -> !introspect(b, fresh).getBoolean("active"));
+    }
+
     @Test
     void cyclesAndChainsLongerThanTheFirstDelegationAllowsAreRefused() throws Exception {
         Agent planner = agent("planner-d");
