@@ -71,13 +71,44 @@ public final class TokenCodec {
         Map<String, Verification> verifications = new HashMap<>();
         for (SigningKeys.VerificationKey key : keys.verificationKeys()) {
             JWSHeader header = header(key.algorithm().name(), key.kid());
-            verifications.put(
-                    header.toBase64URL().toString(), new Verification(key.algorithm(), header, key.verifier()));
+            JWSVerifier verifier = key.kid().equals(keys.current().kid())
+                    ? withSignersProvider(key.verifier(), signer, header)
+                    : key.verifier();
+            verifications.put(header.toBase64URL().toString(), new Verification(key.algorithm(), header, verifier));
         }
         this.verifications = Map.copyOf(verifications);
         this.signingHeader =
                 header(keys.current().algorithm().name(), keys.current().kid());
         this.signer = signer;
+    }
+
+    /**
+     * The current key's verifier on the provider that signs (the Amazon Corretto Crypto Provider where it loads):
+     * the JDK's own P-256 verification costs several times an ACCP one, and token exchange, introspection and every
+     * bearer call verify a token. Used only when it accepts a signature of the signer's and refuses the same
+     * signature over other bytes; else the JDK's.
+     */
+    private static JWSVerifier withSignersProvider(JWSVerifier jdk, JwsSigner signer, JWSHeader header) {
+        java.security.Provider provider = signer.getJCAContext().getProvider();
+        if (provider == null) {
+            return jdk;
+        }
+        try {
+            JWSVerifier fast = jdk instanceof com.nimbusds.jose.crypto.ECDSAVerifier ec
+                    ? new com.nimbusds.jose.crypto.ECDSAVerifier(ec.getPublicKey())
+                    : new com.nimbusds.jose.crypto.RSASSAVerifier(
+                            ((com.nimbusds.jose.crypto.RSASSAVerifier) jdk).getPublicKey());
+            fast.getJCAContext().setProvider(provider);
+            byte[] probe = "agentidp verifier probe".getBytes(StandardCharsets.US_ASCII);
+            Base64URL signature = signer.sign(header, probe);
+            byte[] other = "agentidp verifier probf".getBytes(StandardCharsets.US_ASCII);
+            if (fast.verify(header, probe, signature) && !fast.verify(header, other, signature)) {
+                return fast;
+            }
+        } catch (JOSEException | RuntimeException e) {
+            // the JDK's verifier below
+        }
+        return jdk;
     }
 
     /**
