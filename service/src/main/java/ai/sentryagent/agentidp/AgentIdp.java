@@ -259,6 +259,7 @@ public final class AgentIdp extends VerticleBase {
                                         activeTokens,
                                         clients,
                                         delegations,
+                                        revocations,
                                         tokens.exchangeMaxLifetime())),
                         outcomes),
                 new IntrospectionEndpoint(authenticator, codec, activeTokens, outcomes),

@@ -14,7 +14,9 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -137,6 +139,42 @@ public final class PgRedisRevocationStore implements RevocationStore {
         }
         copyFromDatabase();
         return fromDatabase(members);
+    }
+
+    @Override
+    public Future<Set<String>> revokedAmong(List<String> members) {
+        if (members.isEmpty()) {
+            return Future.succeededFuture(Set.of());
+        }
+        Request zmscore = Request.cmd(Command.ZMSCORE).arg(key).arg(COMPLETE);
+        members.forEach(zmscore::arg);
+        return redis.send(zmscore)
+                .timeout(REDIS_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+                .compose(
+                        scores -> {
+                            if (scores.get(0) == null) {
+                                copyFromDatabase();
+                                return revokedInDatabase(members);
+                            }
+                            Set<String> revoked = new HashSet<>();
+                            for (int i = 1; i < scores.size(); i++) {
+                                if (scores.get(i) != null) {
+                                    revoked.add(members.get(i - 1));
+                                }
+                            }
+                            return Future.succeededFuture(revoked);
+                        },
+                        unreachable -> revokedInDatabase(members));
+    }
+
+    private Future<Set<String>> revokedInDatabase(List<String> members) {
+        return pool.preparedQuery("SELECT jti FROM token_revocations WHERE jti = ANY($1)")
+                .execute(Tuple.of(members.toArray(new String[0])))
+                .map(rows -> {
+                    Set<String> revoked = new HashSet<>();
+                    rows.forEach(row -> revoked.add(row.getString(0)));
+                    return revoked;
+                });
     }
 
     /** Delegation revocations are rows of the same table (member {@code d:<id>}), so this covers them too. */

@@ -14,6 +14,9 @@ public interface RevocationStore {
 
     Future<Boolean> isRevoked(AccessToken token);
 
+    /** Which of these members (jtis, or {@link AccessToken#delegationKey delegation keys}) are revoked. */
+    Future<java.util.Set<String>> revokedAmong(java.util.List<String> members);
+
     /**
      * Puts a revocation already committed to {@code token_revocations} in force on every task; fails with
      * {@link NotPropagated} when it could not.

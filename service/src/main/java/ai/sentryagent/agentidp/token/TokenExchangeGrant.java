@@ -4,6 +4,8 @@ import ai.sentryagent.agentidp.agent.ResourceIndicator;
 import ai.sentryagent.agentidp.config.Scopes;
 import ai.sentryagent.agentidp.credential.ClientDirectory;
 import ai.sentryagent.agentidp.credential.ClientRecord;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -16,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 
 /**
  * Token exchange (RFC 8693) for agent-to-agent delegation: the actor authenticates as a client and presents an
@@ -26,8 +29,9 @@ import java.util.Set;
  * delegation or {@code TOKEN_EXCHANGE_MAX_LIFETIME_SECONDS}. The new token carries its ancestors' jtis and its
  * delegations' ids ({@link AccessToken.Delegation}), so revoking any of them deactivates it.
  *
- * <p>Cost on top of client authentication: one revocation check of the subject token (one Redis command), one
- * PostgreSQL query for the actor's live delegations, and one signature.
+ * <p>Cost on top of client authentication: one verification, one revocation check of the subject token (one Redis
+ * command), one more Redis command for the delegation's revocation when the actor's delegations are in memory (else
+ * one PostgreSQL query), and one signature.
  */
 public final class TokenExchangeGrant implements Grant {
     public static final String GRANT_TYPE = "urn:ietf:params:oauth:grant-type:token-exchange";
@@ -41,6 +45,13 @@ public final class TokenExchangeGrant implements Grant {
     private final ClientDirectory clients;
     private final DelegationStore delegations;
     private final Duration maxLifetime;
+    private final RevocationStore revocations;
+    /** Each actor's live delegations as last read from PostgreSQL (see {@link #fromCache}). */
+    private final Cache<UUID, List<Delegation>> received = Caffeine.newBuilder()
+            .maximumSize(10_000)
+            .expireAfterWrite(Duration.ofSeconds(30))
+            .executor(Runnable::run)
+            .build();
 
     public TokenExchangeGrant(
             ClientAuthenticator authenticator,
@@ -48,7 +59,9 @@ public final class TokenExchangeGrant implements Grant {
             ActiveTokens tokens,
             ClientDirectory clients,
             DelegationStore delegations,
+            RevocationStore revocations,
             Duration maxLifetime) {
+        this.revocations = revocations;
         this.authenticator = authenticator;
         this.codec = codec;
         this.tokens = tokens;
@@ -97,8 +110,61 @@ public final class TokenExchangeGrant implements Grant {
                 return Future.succeededFuture(new GrantOutcome.InvalidGrant(
                         "agent " + actorId + " is already in the token's delegation chain (a cycle)"));
             }
-            return Future.all(delegations.liveReceivedBy(actor.agentId()), clients.findClient(subjectToken.subject()))
-                    .map(both -> decide(actor, parameters, subjectToken, chain, both.resultAt(0), both.resultAt(1)));
+            return clients.findClient(subjectToken.subject())
+                    .compose(subject -> fromCache(actor, parameters, subjectToken, chain, subject));
+        });
+    }
+
+    /**
+     * The actor's delegations as last read, when one of them (still unexpired, and not revoked: one Redis command)
+     * admits the request; else a fresh read. Delegations never change but by revocation, and a revocation is in
+     * Redis before its DELETE answers, so an answer from the copy is the answer PostgreSQL would give — at a Redis
+     * command's cost instead of a query's. Refusals, and new delegations, always come from PostgreSQL.
+     */
+    private Future<GrantOutcome> fromCache(
+            ClientRecord actor,
+            Parameters parameters,
+            AccessToken subjectToken,
+            List<String> chain,
+            Optional<ClientRecord> subject) {
+        List<Delegation> cached = received.getIfPresent(actor.agentId());
+        if (cached == null) {
+            return fresh(actor, parameters, subjectToken, chain, subject);
+        }
+        String holder = chain.isEmpty() ? subjectToken.subject() : chain.get(0);
+        Instant now = codec.clock().instant();
+        List<Delegation> candidates = cached.stream()
+                .filter(d -> d.liveAt(now) && d.subjectAgentId().toString().equals(holder))
+                .toList();
+        if (candidates.isEmpty()) {
+            return fresh(actor, parameters, subjectToken, chain, subject);
+        }
+        return revocations
+                .revokedAmong(candidates.stream()
+                        .map(d -> AccessToken.delegationKey(d.delegationId().toString()))
+                        .toList())
+                .compose(revoked -> {
+                    List<Delegation> live = candidates.stream()
+                            .filter(d -> !revoked.contains(
+                                    AccessToken.delegationKey(d.delegationId().toString())))
+                            .toList();
+                    GrantOutcome outcome =
+                            live.isEmpty() ? null : decide(actor, parameters, subjectToken, chain, live, subject);
+                    return outcome instanceof GrantOutcome.Issued
+                            ? Future.succeededFuture(outcome)
+                            : fresh(actor, parameters, subjectToken, chain, subject);
+                });
+    }
+
+    private Future<GrantOutcome> fresh(
+            ClientRecord actor,
+            Parameters parameters,
+            AccessToken subjectToken,
+            List<String> chain,
+            Optional<ClientRecord> subject) {
+        return delegations.liveReceivedBy(actor.agentId()).map(list -> {
+            received.put(actor.agentId(), list);
+            return decide(actor, parameters, subjectToken, chain, list, subject);
         });
     }
 
@@ -257,7 +323,11 @@ public final class TokenExchangeGrant implements Grant {
                 subjectToken.subject(),
                 actor.clientId(),
                 scopes,
-                subject.tokensRevokedBefore(),
+                // Never older than the subject token: its iat may be a cut-off up to a second ahead, and a derived
+                // token issued before a chain actor's cut-off would be refused.
+                latest(
+                        latest(subject.tokensRevokedBefore(), actor.tokensRevokedBefore()),
+                        Optional.of(subjectToken.issuedAt())),
                 resources,
                 expiresAt,
                 carried);
@@ -275,6 +345,17 @@ public final class TokenExchangeGrant implements Grant {
         audit.put("ancestors", new JsonArray(ancestors));
         audit.put("delegations", new JsonArray(used));
         return new GrantOutcome.Issued(actor, new TokenIssuer.Issued(jwt, claims, expiresIn), audit);
+    }
+
+    /**
+     * The later cut-off: the token must stand after both the subject's and the actor's (either may be up to a second
+     * ahead, {@link TokenCodec#newToken}).
+     */
+    private static Optional<Instant> latest(Optional<Instant> one, Optional<Instant> other) {
+        if (one.isEmpty()) {
+            return other;
+        }
+        return other.filter(o -> o.isAfter(one.get())).or(() -> one);
     }
 
     /** Empty: not asked; an empty list: malformed. */
