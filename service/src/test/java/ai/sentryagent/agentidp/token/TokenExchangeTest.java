@@ -372,97 +372,174 @@ class TokenExchangeTest {
         assertError(exchange(a, tool, hop1, ""), 400, "invalid_grant", "allows 1");
     }
 
-    @Test
-    void everyRefusalHasItsOwnError() throws Exception {
-        Agent planner = agent("planner-x");
-        Agent worker = agent("worker-x");
-        Agent stranger = agent("stranger-x");
-        Agent other = agent("other-x");
-        delegate(planner, worker, d -> d.put("audiences", new JsonArray().add(WORKER)));
-        delegate(other, stranger, d -> {});
-        String subject = token(planner);
+    /** The refusal tests' cast: the planner delegated to the worker for the worker's resource only. */
+    private static Agent plannerX;
 
-        // RFC 8693 §2.1: missing or unsupported token types are invalid_request.
-        HttpResponse<String> missing = a.postForm(
-                "/api/v1/token",
-                "grant_type=" + enc(EXCHANGE) + "&subject_token_type=" + enc(ACCESS_TOKEN),
-                worker.id(),
-                worker.secret());
-        assertError(missing, 400, "invalid_request", "subject_token is required");
-        HttpResponse<String> noType = a.postForm(
-                "/api/v1/token",
-                "grant_type=" + enc(EXCHANGE) + "&subject_token=" + enc(subject),
-                worker.id(),
-                worker.secret());
-        assertError(noType, 400, "invalid_request", "subject_token_type is required");
-        HttpResponse<String> samlType = a.postForm(
-                "/api/v1/token",
-                "grant_type=" + enc(EXCHANGE) + "&subject_token=" + enc(subject) + "&subject_token_type="
-                        + enc("urn:ietf:params:oauth:token-type:saml2"),
-                worker.id(),
-                worker.secret());
-        assertError(samlType, 400, "invalid_request", "subject_token_type");
+    private static Agent workerX;
+    private static Agent strangerX;
+    private static String subjectX;
+
+    private static synchronized void refusals() throws Exception {
+        if (plannerX != null) {
+            return;
+        }
+        plannerX = agent("planner-x");
+        workerX = agent("worker-x");
+        strangerX = agent("stranger-x");
+        Agent other = agent("other-x");
+        delegate(plannerX, workerX, d -> d.put("audiences", new JsonArray().add(WORKER)));
+        delegate(other, strangerX, d -> {});
+        subjectX = token(plannerX);
+    }
+
+    private static HttpResponse<String> form(Agent actor, String form) throws Exception {
+        return a.postForm("/api/v1/token", "grant_type=" + enc(EXCHANGE) + form, actor.id(), actor.secret());
+    }
+
+    /** RFC 8693 §2.1: subject_token is required. */
+    @Test
+    void aMissingSubjectTokenIsInvalidRequest() throws Exception {
+        refusals();
+        assertError(
+                form(workerX, "&subject_token_type=" + enc(ACCESS_TOKEN)),
+                400,
+                "invalid_request",
+                "subject_token is required");
+    }
+
+    /** RFC 8693 §2.1: subject_token_type is required; this server takes access tokens only (or their jwt name). */
+    @Test
+    void aMissingOrUnsupportedSubjectTokenTypeIsInvalidRequest() throws Exception {
+        refusals();
+        assertError(
+                form(workerX, "&subject_token=" + enc(subjectX)),
+                400,
+                "invalid_request",
+                "subject_token_type is required");
+        assertError(
+                form(
+                        workerX,
+                        "&subject_token=" + enc(subjectX) + "&subject_token_type="
+                                + enc("urn:ietf:params:oauth:token-type:saml2")),
+                400,
+                "invalid_request",
+                "subject_token_type");
+        // The jwt token type names the same tokens (RFC 8693 §3) and is accepted.
+        HttpResponse<String> jwtType = form(
+                workerX,
+                "&subject_token=" + enc(subjectX) + "&subject_token_type="
+                        + enc("urn:ietf:params:oauth:token-type:jwt"));
+        assertThat(jwtType.statusCode()).as(jwtType.body()).isEqualTo(200);
+    }
+
+    @Test
+    void aRequestedTokenTypeOtherThanAnAccessTokenIsInvalidRequest() throws Exception {
+        refusals();
         assertError(
                 exchange(
                         a,
-                        worker,
-                        subject,
+                        workerX,
+                        subjectX,
                         "&requested_token_type=" + enc("urn:ietf:params:oauth:token-type:refresh_token")),
                 400,
                 "invalid_request",
                 "requested_token_type");
-        // The jwt token type names the same tokens (RFC 8693 §3) and is accepted.
-        HttpResponse<String> jwtType = a.postForm(
-                "/api/v1/token",
-                "grant_type=" + enc(EXCHANGE) + "&subject_token=" + enc(subject) + "&subject_token_type="
-                        + enc("urn:ietf:params:oauth:token-type:jwt") + "&requested_token_type=" + enc(ACCESS_TOKEN),
-                worker.id(),
-                worker.secret());
-        assertThat(jwtType.statusCode()).as(jwtType.body()).isEqualTo(200);
+        assertThat(exchange(a, workerX, subjectX, "&requested_token_type=" + enc(ACCESS_TOKEN))
+                        .statusCode())
+                .isEqualTo(200);
+    }
 
-        // An actor_token must be the authenticated client's own (RFC 8693 §2.2.2: invalid_request).
-        String tokenType = "&actor_token_type=" + enc(ACCESS_TOKEN);
+    /** RFC 8693 §2.2.2: an unacceptable actor_token is invalid_request; it must be the authenticated client's. */
+    @Test
+    void anActorTokenOfAnotherClientIsInvalidRequest() throws Exception {
+        refusals();
+        String type = "&actor_token_type=" + enc(ACCESS_TOKEN);
         assertError(
-                exchange(a, worker, subject, "&actor_token=" + enc(token(stranger)) + tokenType),
+                exchange(a, workerX, subjectX, "&actor_token=" + enc(token(strangerX)) + type),
                 400,
                 "invalid_request",
                 "actor_token");
-        assertThat(exchange(a, worker, subject, "&actor_token=" + enc(token(worker)) + tokenType)
+        assertError(
+                exchange(a, workerX, subjectX, "&actor_token=" + enc(token(workerX))),
+                400,
+                "invalid_request",
+                "actor_token");
+        assertThat(exchange(a, workerX, subjectX, "&actor_token=" + enc(token(workerX)) + type)
                         .statusCode())
                 .isEqualTo(200);
+    }
 
-        // The subject token: tampered, from another issuer, expired — each invalid_grant.
-        String tampered = subject.substring(0, subject.length() - 4) + (subject.endsWith("AAAA") ? "BBBB" : "AAAA");
-        assertError(exchange(a, worker, tampered, ""), 400, "invalid_grant", "subject_token");
-        String foreign = forged(subject, c -> c.put("iss", "https://other-idp.example"));
-        assertError(exchange(a, worker, foreign, ""), 400, "invalid_grant", "subject_token");
-        long past = Instant.now().minusSeconds(120).getEpochSecond();
-        String expired = forged(subject, c -> c.put("iat", past - 60).put("exp", past));
-        assertError(exchange(a, worker, expired, ""), 400, "invalid_grant", "subject_token");
+    @Test
+    void aTamperedSubjectTokenIsInvalidGrant() throws Exception {
+        refusals();
+        String tampered = subjectX.substring(0, subjectX.length() - 4) + (subjectX.endsWith("AAAA") ? "BBBB" : "AAAA");
+        assertError(exchange(a, workerX, tampered, ""), 400, "invalid_grant", "subject_token");
+    }
+
+    /** Signed with this server's very key, but naming another issuer: not a token of this issuer. */
+    @Test
+    void aSubjectTokenFromAnotherIssuerIsInvalidGrant() throws Exception {
+        refusals();
+        String foreign = forged(subjectX, c -> c.put("iss", "https://other-idp.example"));
+        assertError(exchange(a, workerX, foreign, ""), 400, "invalid_grant", "subject_token");
         // The control: the same forging with nothing changed is a token the server accepts.
-        assertThat(exchange(a, worker, forged(subject, c -> {}), "").statusCode())
+        assertThat(exchange(a, workerX, forged(subjectX, c -> {}), "").statusCode())
                 .isEqualTo(200);
+    }
 
-        // No delegation at all: unauthorized_client; a delegation, but not from this token's holder: invalid_grant.
+    @Test
+    void anExpiredSubjectTokenIsInvalidGrant() throws Exception {
+        refusals();
+        long past = Instant.now().minusSeconds(120).getEpochSecond();
+        String expired = forged(subjectX, c -> c.put("iat", past - 60).put("exp", past));
+        assertError(exchange(a, workerX, expired, ""), 400, "invalid_grant", "subject_token");
+    }
+
+    /** RFC 6749 §5.2: a client that may not use this grant at all. */
+    @Test
+    void aClientWithoutAnyDelegationIsUnauthorizedClient() throws Exception {
+        refusals();
         Agent nobody = agent("nobody-x");
-        assertError(exchange(a, nobody, subject, ""), 400, "unauthorized_client", "no live delegation");
-        assertError(exchange(a, stranger, subject, ""), 400, "invalid_grant", "no live delegation");
+        assertError(exchange(a, nobody, subjectX, ""), 400, "unauthorized_client", "no live delegation");
+    }
 
-        assertError(exchange(a, worker, subject, "&scope=admin"), 400, "invalid_scope", "admin");
-        assertError(exchange(a, worker, subject, "&resource=" + enc(TOOL)), 400, "invalid_target", TOOL);
-        assertError(exchange(a, worker, subject, "&audience=" + enc(TOOL)), 400, "invalid_target", TOOL);
-        assertThat(exchange(a, worker, subject, "&audience=" + enc(WORKER)).statusCode())
+    @Test
+    void aDelegationFromSomeoneOtherThanTheHolderIsInvalidGrant() throws Exception {
+        refusals();
+        assertError(exchange(a, strangerX, subjectX, ""), 400, "invalid_grant", "no live delegation");
+    }
+
+    @Test
+    void aScopeOutsideTheSubjectTokenAndTheDelegationIsInvalidScope() throws Exception {
+        refusals();
+        assertError(exchange(a, workerX, subjectX, "&scope=admin"), 400, "invalid_scope", "admin");
+    }
+
+    /** RFC 8693 §2.2.2 / RFC 8707: a target outside the delegation's audiences. */
+    @Test
+    void aResourceOrAudienceOutsideTheDelegationIsInvalidTarget() throws Exception {
+        refusals();
+        assertError(exchange(a, workerX, subjectX, "&resource=" + enc(TOOL)), 400, "invalid_target", TOOL);
+        assertError(exchange(a, workerX, subjectX, "&audience=" + enc(TOOL)), 400, "invalid_target", TOOL);
+        assertThat(exchange(a, workerX, subjectX, "&audience=" + enc(WORKER)).statusCode())
                 .isEqualTo(200);
+    }
 
-        HttpResponse<String> wrongSecret = a.postForm(
+    @Test
+    void aWrongActorSecretIsInvalidClient() throws Exception {
+        refusals();
+        HttpResponse<String> wrong = a.postForm(
                 "/api/v1/token",
-                "grant_type=" + enc(EXCHANGE) + "&subject_token=" + enc(subject) + "&subject_token_type="
+                "grant_type=" + enc(EXCHANGE) + "&subject_token=" + enc(subjectX) + "&subject_token_type="
                         + enc(ACCESS_TOKEN),
-                worker.id(),
+                workerX.id(),
                 "not-the-secret");
-        assertThat(wrongSecret.statusCode()).isEqualTo(401);
+        assertError(wrong, 401, "invalid_client", "client authentication failed");
+    }
 
-        // Discovery names the grant.
+    /** RFC 8414 §2: the discovery document names the grant. */
+    @Test
+    void discoveryNamesTheGrant() throws Exception {
         assertThat(new JsonObject(
                                 a.get("/.well-known/oauth-authorization-server").body())
                         .getJsonArray("grant_types_supported"))
