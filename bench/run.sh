@@ -8,7 +8,8 @@
 # 2. AgentIdP `serve` (the image's jar and JVM settings) on the local PostgreSQL (fresh database) and Redis, RS256
 #    and then ES256 keys, driven by wrk at 1, 8, 32 and 128 keep-alive connections, REPS times each; then the
 #    scenarios at 32 connections, REPS times each, against the client-secret path of the same run (a token bound to
-#    an RFC 8707 resource: `resource`), and the same client with private_key_jwt (ES256 assertions) at 32 connections;
+#    an RFC 8707 resource: `resource`), the same client with private_key_jwt (ES256 assertions) at 32 connections,
+#    and an RFC 8693 token exchange (`token_exchange`: a worker exchanging a planner's token);
 # 3. Keycloak (keycloak-quarkus-dist from Maven Central, `start-dev` on loopback, a confidential client with a
 #    service account) under the same load in the same run.
 # Every server is checked: no failed request, and a sample of the tokens verified against its JWKS.
@@ -171,6 +172,29 @@ PY
   done
 }
 
+# exchange variant idp admin — RFC 8693 token exchange at 32 connections against the client-secret path of the same
+# run (issue 17: at least 70 %): a worker agent, holding a delegation from a planner agent, exchanges the planner's
+# token for one of its own — one client authentication, one verification, one Redis revocation check, one
+# delegation lookup in PostgreSQL and one signature per request. Both paths authenticate as the worker.
+exchange() {
+  local variant=$1 idp=$2 admin=$3 planner worker planner_secret worker_secret subject
+  planner=$(curl -sf -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
+    -d '{"name":"bench-planner","owner":"bench","scopes":["tokens:read"]}' "$idp/api/v1/agents" | jq -r .agentId)
+  worker=$(curl -sf -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
+    -d '{"name":"bench-worker","owner":"bench","scopes":["tokens:read"]}' "$idp/api/v1/agents" | jq -r .agentId)
+  planner_secret=$(curl -sf -X POST -H "Authorization: Bearer $admin" "$idp/api/v1/agents/$planner/credentials" \
+    | jq -r .clientSecret)
+  worker_secret=$(curl -sf -X POST -H "Authorization: Bearer $admin" "$idp/api/v1/agents/$worker/credentials" \
+    | jq -r .clientSecret)
+  curl -sf -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
+    -d "{\"actorAgentId\":\"$worker\",\"scopes\":[\"tokens:read\"]}" \
+    "$idp/api/v1/agents/$planner/delegations" >/dev/null || die "cannot create the bench delegation"
+  subject=$(curl -sf -u "$planner:$planner_secret" -d grant_type=client_credentials "$idp/api/v1/token" \
+    | jq -r .access_token)
+  scenario token_exchange "$variant" "$idp/api/v1/token" "$(printf '%s:%s' "$worker" "$worker_secret" | base64 -w0)" \
+    "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Atoken-exchange&subject_token=$subject&subject_token_type=urn%3Aietf%3Aparams%3Aoauth%3Atoken-type%3Aaccess_token"
+}
+
 # pkjwt variant idp pid admin agent — private_key_jwt tokens/s at 32 connections, REPS times (issue 16: at least
 # 80 % of the client-secret path at 32 connections in the same run). Each request carries its own ES256 assertion
 # (the jti is single-use), made just before its run: wrk cannot sign.
@@ -297,6 +321,8 @@ run_agentidp() {
     "grant_type=client_credentials&resource=https%3A%2F%2Fresource.bench.example%2Fapi"
   verify_samples agentidp "$algorithm-resource" "$idp/.well-known/jwks.json" "$idp"
   pkjwt "$algorithm" "$idp" "$pid" "$admin" "$id"
+  exchange "$algorithm" "$idp" "$admin"
+  verify_samples agentidp "$algorithm-token_exchange" "$idp/.well-known/jwks.json" "$idp"
   local rss
   rss=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
   # A profile of one more 32-connection run (JFR; not counted in the table): where the IdP's CPU goes.

@@ -24,6 +24,7 @@ import ai.sentryagent.agentidp.http.AgentsApi;
 import ai.sentryagent.agentidp.http.AuditApi;
 import ai.sentryagent.agentidp.http.BearerAuth;
 import ai.sentryagent.agentidp.http.CredentialsApi;
+import ai.sentryagent.agentidp.http.DelegationsApi;
 import ai.sentryagent.agentidp.http.HealthHandler;
 import ai.sentryagent.agentidp.http.HttpVerticle;
 import ai.sentryagent.agentidp.http.IntrospectionEndpoint;
@@ -51,10 +52,13 @@ import ai.sentryagent.agentidp.token.AssertionReplay;
 import ai.sentryagent.agentidp.token.ClientAssertions;
 import ai.sentryagent.agentidp.token.ClientAuthenticator;
 import ai.sentryagent.agentidp.token.ClientCredentialsGrant;
+import ai.sentryagent.agentidp.token.DelegationStore;
 import ai.sentryagent.agentidp.token.JwtBearerGrant;
+import ai.sentryagent.agentidp.token.PgDelegationStore;
 import ai.sentryagent.agentidp.token.PgRedisRevocationStore;
 import ai.sentryagent.agentidp.token.RevocationStore;
 import ai.sentryagent.agentidp.token.TokenCodec;
+import ai.sentryagent.agentidp.token.TokenExchangeGrant;
 import ai.sentryagent.agentidp.token.TokenIssuer;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -228,6 +232,7 @@ public final class AgentIdp extends VerticleBase {
                 new ClientAssertions(tokens.issuer(), clock),
                 replay);
         ActiveTokens activeTokens = new ActiveTokens(codec, clients, revocations);
+        DelegationStore delegations = new PgDelegationStore(pool, audit, revocations, tokens.exchangeMaxLifetime());
         OAuthOutcomes outcomes = OAuthOutcomes.of(audit, metrics);
         TokenIssuer issuer = new TokenIssuer(codec);
         FetchRules fetchRules = new FetchRules(config.federationAllowHttpLoopback());
@@ -252,7 +257,15 @@ public final class AgentIdp extends VerticleBase {
                         List.of(
                                 new ClientCredentialsGrant(authenticator, issuer),
                                 new JwtBearerGrant(
-                                        trustPolicies, issuerKeys, replay, authenticator, clients, issuer, clock)),
+                                        trustPolicies, issuerKeys, replay, authenticator, clients, issuer, clock),
+                                new TokenExchangeGrant(
+                                        authenticator,
+                                        codec,
+                                        activeTokens,
+                                        clients,
+                                        delegations,
+                                        revocations,
+                                        tokens.exchangeMaxLifetime())),
                         outcomes),
                 new IntrospectionEndpoint(authenticator, codec, activeTokens, outcomes),
                 new RevocationEndpoint(authenticator, codec, revocations, outcomes),
@@ -260,7 +273,8 @@ public final class AgentIdp extends VerticleBase {
                 new CredentialsApi(agents, credentials, hasher, clock),
                 new AuditApi(audit),
                 new TrustPoliciesApi(trustPolicies, agents, fetchRules, clock),
-                new KeysApi(agents, new PgAgentKeyStore(pool, audit, clients)));
+                new KeysApi(agents, new PgAgentKeyStore(pool, audit, clients)),
+                new DelegationsApi(agents, delegations, tokens.delegationMaxDepth(), clock));
         Routes.Edge edge = new Routes.Edge(config.http(), metrics, new BearerAuth(activeTokens), policy, audit);
         return new Parts(agents, credentials, hasher, audit, policy, edge, handlers);
     }

@@ -113,10 +113,17 @@ public record AppConfig(
     /**
      * Token issuance. {@code clientCacheMaxAge}: how long the token endpoint may answer from its in-memory copy of a
      * client (kept fresh by PostgreSQL change notifications; this bounds staleness if they silently stop); zero turns
-     * the cache off.
+     * the cache off. {@code delegationMaxDepth}: the longest actor chain a delegation may allow (RFC 8693 token
+     * exchange), and its default; {@code exchangeMaxLifetime}: the longest a token from a token exchange lives.
      */
     public record TokenConfig(
-            String issuer, String audience, Duration ttl, SigningKeys keys, Duration clientCacheMaxAge) {}
+            String issuer,
+            String audience,
+            Duration ttl,
+            SigningKeys keys,
+            Duration clientCacheMaxAge,
+            int delegationMaxDepth,
+            Duration exchangeMaxLifetime) {}
 
     /** The built-in administrator client. */
     public record BootstrapAdmin(String clientId, Secret secret) {}
@@ -408,6 +415,8 @@ public record AppConfig(
         String audience = env.string("TOKEN_AUDIENCE", issuer);
         int ttlSeconds = env.integer("TOKEN_TTL_SECONDS", 3600, 60, 86_400);
         int cacheSeconds = env.integer("CLIENT_CACHE_MAX_AGE_SECONDS", 30, 0, 300);
+        int delegationMaxDepth = env.integer("DELEGATION_MAX_DEPTH", 3, 1, 10);
+        int exchangeLifetimeSeconds = env.integer("TOKEN_EXCHANGE_MAX_LIFETIME_SECONDS", 300, 10, 3600);
 
         SigningKeys keys = null;
         String privatePem = env.required(
@@ -434,7 +443,13 @@ public record AppConfig(
             }
         }
         return new TokenConfig(
-                issuer, audience, Duration.ofSeconds(ttlSeconds), keys, Duration.ofSeconds(cacheSeconds));
+                issuer,
+                audience,
+                Duration.ofSeconds(ttlSeconds),
+                keys,
+                Duration.ofSeconds(cacheSeconds),
+                delegationMaxDepth,
+                Duration.ofSeconds(exchangeLifetimeSeconds));
     }
 
     private static String validateIssuer(Env env, String raw, boolean production) {

@@ -30,7 +30,10 @@ public final class MetadataHandler implements Handler<RoutingContext> {
                 .put("revocation_endpoint", issuer + "/api/v1/token/revoke")
                 .put(
                         "grant_types_supported",
-                        new JsonArray().add("client_credentials").add("urn:ietf:params:oauth:grant-type:jwt-bearer"))
+                        new JsonArray()
+                                .add("client_credentials")
+                                .add("urn:ietf:params:oauth:grant-type:jwt-bearer")
+                                .add("urn:ietf:params:oauth:grant-type:token-exchange"))
                 .put("response_types_supported", new JsonArray())
                 .put("token_endpoint_auth_methods_supported", authMethods)
                 .put("token_endpoint_auth_signing_alg_values_supported", assertionAlgs)

@@ -137,8 +137,8 @@ public final class Routes {
             CredentialsApi credentials,
             AuditApi audit,
             TrustPoliciesApi trustPolicies,
-
-            KeysApi keys) {}
+            KeysApi keys,
+            DelegationsApi delegations) {}
 
     /** What every route shares: the edge settings, metrics, and the bearer check and policy of management rows. */
     public record Edge(
@@ -196,6 +196,18 @@ public final class Routes {
             managed(GET, "/api/v1/agents/{agentId}/keys", h -> h.keys().list()),
             managed(POST, "/api/v1/agents/{agentId}/keys", h -> h.keys().create()),
             managed(DELETE, "/api/v1/agents/{agentId}/keys/{kid}", h -> h.keys().delete()),
+            managed(
+                    GET,
+                    "/api/v1/agents/{agentId}/delegations",
+                    h -> h.delegations().list()),
+            managed(
+                    POST,
+                    "/api/v1/agents/{agentId}/delegations",
+                    h -> h.delegations().create()),
+            managed(
+                    DELETE,
+                    "/api/v1/agents/{agentId}/delegations/{delegationId}",
+                    h -> h.delegations().delete()),
             managed(GET, "/api/v1/audit", h -> h.audit().list()),
             managed(GET, "/api/v1/audit/verify", h -> h.audit().verify()),
             managed(GET, "/api/v1/audit/head", h -> h.audit().head()),

@@ -6,6 +6,7 @@ import ai.sentryagent.agentidp.token.ClientAuthenticator;
 import ai.sentryagent.agentidp.token.Grant;
 import ai.sentryagent.agentidp.token.GrantOutcome;
 import ai.sentryagent.agentidp.token.OAuthException;
+import ai.sentryagent.agentidp.token.TokenExchangeGrant;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonObject;
@@ -71,6 +72,11 @@ public final class TokenEndpoint implements Handler<RoutingContext> {
                             outcomes.rejectGrant(rc, request.presented(), grant.grantType(), invalidGrant);
                             return null;
                         },
+                        unauthorizedClient -> {
+                            rc.fail(new OAuthException(
+                                    400, "unauthorized_client", unauthorizedClient.description(), false));
+                            return null;
+                        },
                         refused -> {
                             // Only an authentication refuses with invalid_client, so a refusal without a presented
                             // client is an outage (the replay store): no client to name.
@@ -83,22 +89,29 @@ public final class TokenEndpoint implements Handler<RoutingContext> {
     private void issued(RoutingContext rc, GrantOutcome.Issued issued) {
         var claims = issued.token().claims();
         AuditEvent event = AuditEvent.of(
-                "token.issued",
+                claims.delegation().isPresent() ? "token.exchanged" : "token.issued",
                 AuditEvent.SUCCESS,
-                issued.client().agentId(),
+                // A token exchange is recorded on the agent acted for; the actor is the event's client.
+                claims.delegation().isPresent()
+                        ? java.util.UUID.fromString(claims.subject())
+                        : issued.client().agentId(),
                 AuditContexts.client(rc, claims.clientId()),
                 Audit.details("jti", claims.jti(), "scope", claims.scope(), "aud", claims.aud())
                         .mergeIn(new JsonObject(issued.auditDetails())));
+        JsonObject body = new JsonObject()
+                .put("access_token", issued.token().jwt())
+                .put("token_type", "Bearer")
+                .put("expires_in", issued.token().expiresIn())
+                .put("scope", claims.scope());
+        if (claims.delegation().isPresent()) {
+            // RFC 8693 §2.2.1: issued_token_type is required in a token exchange's answer.
+            body.put("issued_token_type", TokenExchangeGrant.ACCESS_TOKEN_TYPE);
+        }
         outcomes.afterAudit(rc, event, () -> {
             outcomes.metrics().tokenRequest("issued");
             rc.response()
                     .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-                    .end(new JsonObject()
-                            .put("access_token", issued.token().jwt())
-                            .put("token_type", "Bearer")
-                            .put("expires_in", issued.token().expiresIn())
-                            .put("scope", claims.scope())
-                            .encode());
+                    .end(body.encode());
         });
     }
 }

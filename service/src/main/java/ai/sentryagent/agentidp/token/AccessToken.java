@@ -22,7 +22,8 @@ public record AccessToken(
         List<String> scopes,
         Instant issuedAt,
         Instant expiresAt,
-        String jti) {
+        String jti,
+        Optional<Delegation> delegation) {
 
     public AccessToken {
         scopes = List.copyOf(scopes);
@@ -30,6 +31,74 @@ public record AccessToken(
         if (audience.isEmpty()) {
             throw new IllegalArgumentException("a token has at least one audience");
         }
+    }
+
+    /** A token of the agent's own (not obtained by token exchange). */
+    public AccessToken(
+            String issuer,
+            String subject,
+            String clientId,
+            List<String> audience,
+            List<String> scopes,
+            Instant issuedAt,
+            Instant expiresAt,
+            String jti) {
+        this(issuer, subject, clientId, audience, scopes, issuedAt, expiresAt, jti, Optional.empty());
+    }
+
+    /**
+     * What a token obtained by token exchange (RFC 8693) rests on. {@code act} is the RFC 8693 §4.1 actor claim,
+     * the current actor outermost; {@code ancestors} the jtis of every token it was exchanged from (the subject
+     * token first, then its own ancestors); {@code delegations} the ids of the delegations each hop used;
+     * {@code maxDepth} the first delegation's bound on the chain. The last three travel in the private claim
+     * {@value #DELEGATION_CLAIM} so that a check of the token can refuse it when any of them is revoked, in the same
+     * Redis round trip as its own jti ({@link RevocationStore}).
+     */
+    public record Delegation(JsonObject act, List<String> ancestors, List<String> delegations, int maxDepth) {
+        public Delegation {
+            act = act.copy();
+            ancestors = List.copyOf(ancestors);
+            delegations = List.copyOf(delegations);
+        }
+
+        /** The actors, the current (outermost {@code act.sub}) first. */
+        public List<String> actors() {
+            List<String> actors = new java.util.ArrayList<>();
+            for (JsonObject level = act; level != null; level = level.getJsonObject("act")) {
+                actors.add(level.getString("sub"));
+            }
+            return actors;
+        }
+
+        JsonObject toClaim() {
+            return new JsonObject()
+                    .put("jti", new JsonArray(ancestors))
+                    .put("ids", new JsonArray(delegations))
+                    .put("max", maxDepth);
+        }
+    }
+
+    /** The private claim holding a delegated token's ancestors, delegations and depth bound. */
+    public static final String DELEGATION_CLAIM = "agentidp_dlg";
+
+    /** A revoked delegation's member in the revocation store, in its own namespace (a jti is a UUID). */
+    public static String delegationKey(String delegationId) {
+        return "d:" + delegationId;
+    }
+
+    /**
+     * Every revocation that deactivates this token: its own jti, its ancestors' and its delegations' — checked
+     * together, so revoking any token or delegation a token was derived from deactivates it at every depth.
+     */
+    public List<String> revocationKeys() {
+        if (delegation.isEmpty()) {
+            return List.of(jti);
+        }
+        List<String> keys = new java.util.ArrayList<>();
+        keys.add(jti);
+        keys.addAll(delegation.get().ancestors());
+        delegation.get().delegations().forEach(id -> keys.add(delegationKey(id)));
+        return keys;
     }
 
     /** The {@code aud} claim as issued: one audience is a string, several an array (RFC 7519 §4.1.3). */
@@ -47,7 +116,7 @@ public record AccessToken(
         List<String> kept = scopes.stream().filter(current::contains).toList();
         return kept.size() == scopes.size()
                 ? this
-                : new AccessToken(issuer, subject, clientId, audience, kept, issuedAt, expiresAt, jti);
+                : new AccessToken(issuer, subject, clientId, audience, kept, issuedAt, expiresAt, jti, delegation);
     }
 
     /**
@@ -64,7 +133,8 @@ public record AccessToken(
         return Optional.of(
                 kept.size() == audience.size()
                         ? this
-                        : new AccessToken(issuer, subject, clientId, kept, scopes, issuedAt, expiresAt, jti));
+                        : new AccessToken(
+                                issuer, subject, clientId, kept, scopes, issuedAt, expiresAt, jti, delegation));
     }
 
     public boolean hasScope(String scope) {
@@ -72,7 +142,7 @@ public record AccessToken(
     }
 
     JsonObject toClaims() {
-        return new JsonObject()
+        JsonObject claims = new JsonObject()
                 .put("iss", issuer)
                 .put("sub", subject)
                 .put("aud", aud())
@@ -81,11 +151,13 @@ public record AccessToken(
                 .put("iat", issuedAt.getEpochSecond())
                 .put("exp", expiresAt.getEpochSecond())
                 .put("jti", jti);
+        delegation.ifPresent(d -> claims.put("act", d.act().copy()).put(DELEGATION_CLAIM, d.toClaim()));
+        return claims;
     }
 
-    /** The RFC 7662 introspection answer for an active token. */
+    /** The RFC 7662 introspection answer for an active token; a delegated token's {@code act} (RFC 8693 §4.1). */
     public JsonObject toIntrospection() {
-        return new JsonObject()
+        JsonObject answer = new JsonObject()
                 .put("active", true)
                 .put("token_type", "Bearer")
                 .put("iss", issuer)
@@ -96,5 +168,7 @@ public record AccessToken(
                 .put("iat", issuedAt.getEpochSecond())
                 .put("exp", expiresAt.getEpochSecond())
                 .put("jti", jti);
+        delegation.ifPresent(d -> answer.put("act", d.act().copy()));
+        return answer;
     }
 }

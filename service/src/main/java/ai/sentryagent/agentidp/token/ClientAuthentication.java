@@ -42,6 +42,7 @@ public sealed interface ClientAuthentication {
                 Function<GrantOutcome.InvalidRequest, R> invalidRequest,
                 Function<GrantOutcome.InvalidTarget, R> invalidTarget,
                 Function<GrantOutcome.InvalidGrant, R> invalidGrant,
+                Function<GrantOutcome.UnauthorizedClient, R> unauthorizedClient,
                 Function<Refused, R> refused) {
             return refused.apply(this);
         }

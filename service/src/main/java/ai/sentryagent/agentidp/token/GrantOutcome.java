@@ -16,6 +16,7 @@ public sealed interface GrantOutcome
                 GrantOutcome.InvalidRequest,
                 GrantOutcome.InvalidTarget,
                 GrantOutcome.InvalidGrant,
+                GrantOutcome.UnauthorizedClient,
                 ClientAuthentication.Refused {
 
     <R> R fold(
@@ -24,6 +25,7 @@ public sealed interface GrantOutcome
             Function<InvalidRequest, R> invalidRequest,
             Function<InvalidTarget, R> invalidTarget,
             Function<InvalidGrant, R> invalidGrant,
+            Function<UnauthorizedClient, R> unauthorizedClient,
             Function<ClientAuthentication.Refused, R> refused);
 
     /**
@@ -47,6 +49,7 @@ public sealed interface GrantOutcome
                 Function<InvalidRequest, R> invalidRequest,
                 Function<InvalidTarget, R> invalidTarget,
                 Function<InvalidGrant, R> invalidGrant,
+                Function<UnauthorizedClient, R> unauthorizedClient,
                 Function<ClientAuthentication.Refused, R> refused) {
             return issued.apply(this);
         }
@@ -61,6 +64,7 @@ public sealed interface GrantOutcome
                 Function<InvalidRequest, R> invalidRequest,
                 Function<InvalidTarget, R> invalidTarget,
                 Function<InvalidGrant, R> invalidGrant,
+                Function<UnauthorizedClient, R> unauthorizedClient,
                 Function<ClientAuthentication.Refused, R> refused) {
             return invalidScope.apply(this);
         }
@@ -75,6 +79,7 @@ public sealed interface GrantOutcome
                 Function<InvalidRequest, R> invalidRequest,
                 Function<InvalidTarget, R> invalidTarget,
                 Function<InvalidGrant, R> invalidGrant,
+                Function<UnauthorizedClient, R> unauthorizedClient,
                 Function<ClientAuthentication.Refused, R> refused) {
             return invalidRequest.apply(this);
         }
@@ -92,6 +97,7 @@ public sealed interface GrantOutcome
                 Function<InvalidRequest, R> invalidRequest,
                 Function<InvalidTarget, R> invalidTarget,
                 Function<InvalidGrant, R> invalidGrant,
+                Function<UnauthorizedClient, R> unauthorizedClient,
                 Function<ClientAuthentication.Refused, R> refused) {
             return invalidTarget.apply(this);
         }
@@ -118,8 +124,27 @@ public sealed interface GrantOutcome
                 Function<InvalidRequest, R> invalidRequest,
                 Function<InvalidTarget, R> invalidTarget,
                 Function<InvalidGrant, R> invalidGrant,
+                Function<UnauthorizedClient, R> unauthorizedClient,
                 Function<ClientAuthentication.Refused, R> refused) {
             return invalidGrant.apply(this);
+        }
+    }
+
+    /**
+     * RFC 6749 §5.2 {@code unauthorized_client}: the authenticated client may not use this grant type (token
+     * exchange: it holds no live delegation at all); {@code description} is ASCII.
+     */
+    record UnauthorizedClient(String description) implements GrantOutcome {
+        @Override
+        public <R> R fold(
+                Function<Issued, R> issued,
+                Function<InvalidScope, R> invalidScope,
+                Function<InvalidRequest, R> invalidRequest,
+                Function<InvalidTarget, R> invalidTarget,
+                Function<InvalidGrant, R> invalidGrant,
+                Function<UnauthorizedClient, R> unauthorizedClient,
+                Function<ClientAuthentication.Refused, R> refused) {
+            return unauthorizedClient.apply(this);
         }
     }
 }

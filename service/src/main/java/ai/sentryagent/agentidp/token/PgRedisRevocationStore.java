@@ -11,9 +11,12 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 import java.time.Clock;
+import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -24,7 +27,9 @@ import org.slf4j.LoggerFactory;
  * PostgreSQL is the record of revocations; Redis holds a complete copy that every task reads, so checking a valid
  * token is one Redis round trip and a revocation on any task counts on every task at once.
  *
- * <p>The copy is one sorted set — member the {@code jti}, score its token's expiry — and a member {@value #COMPLETE}
+ * <p>The copy is one sorted set — member the {@code jti} (or {@code d:<delegationId>} for a revoked delegation,
+ * recorded in the same table by {@link PgDelegationStore}), score when it stops mattering — and a member
+ * {@value #COMPLETE}
  * that says the set holds every revocation PostgreSQL has. Without that member (Redis restarted, flushed, or evicted
  * the key: the whole key goes, never half of it) a check asks PostgreSQL, and one task at a time copies PostgreSQL's
  * revocations back. So a lost copy never revives a token, and "absent" is trusted only from a complete copy.
@@ -78,15 +83,20 @@ public final class PgRedisRevocationStore implements RevocationStore {
     }
 
     private Future<Void> share(AccessToken token) {
+        return share(token.jti(), token.expiresAt());
+    }
+
+    @Override
+    public Future<Void> share(String member, Instant keepUntil) {
         long now = clock.millis();
-        if (token.expiresAt().toEpochMilli() <= now) {
+        if (keepUntil.toEpochMilli() <= now) {
             return Future.succeededFuture(); // expired: no check will ever get past its exp
         }
         return redis.batch(List.of(
                         Request.cmd(Command.ZADD)
                                 .arg(key)
-                                .arg(token.expiresAt().toEpochMilli())
-                                .arg(token.jti()),
+                                .arg(keepUntil.toEpochMilli())
+                                .arg(member),
                         // Expired revocations go with each new one; the marker's score is +inf.
                         Request.cmd(Command.ZREMRANGEBYSCORE)
                                 .arg(key)
@@ -95,38 +105,82 @@ public final class PgRedisRevocationStore implements RevocationStore {
                 .timeout(REDIS_TIMEOUT_MS, TimeUnit.MILLISECONDS)
                 .<Void>mapEmpty()
                 .recover(e -> {
-                    LOG.warn("revocation of {} recorded in PostgreSQL but not in Redis: {}", token.jti(), e.toString());
+                    LOG.warn("revocation of {} recorded in PostgreSQL but not in Redis: {}", member, e.toString());
                     return redis.send(Request.cmd(Command.ZREM).arg(key).arg(COMPLETE))
                             .timeout(REDIS_TIMEOUT_MS, TimeUnit.MILLISECONDS)
                             .transform(ignored -> Future.failedFuture(new NotPropagated(e)));
                 });
     }
 
+    /**
+     * One Redis command whatever the token: {@code ZMSCORE} (Redis 6.2+) of the marker, the token's jti and — for a
+     * token obtained by token exchange — every ancestor's jti and every delegation id it rests on.
+     */
     @Override
     public Future<Boolean> isRevoked(AccessToken token) {
-        return redis.batch(List.of(
-                        Request.cmd(Command.ZSCORE).arg(key).arg(token.jti()),
-                        Request.cmd(Command.ZSCORE).arg(key).arg(COMPLETE)))
+        List<String> members = token.revocationKeys();
+        Request zmscore = Request.cmd(Command.ZMSCORE).arg(key).arg(COMPLETE);
+        members.forEach(zmscore::arg);
+        return redis.send(zmscore)
                 .timeout(REDIS_TIMEOUT_MS, TimeUnit.MILLISECONDS)
                 .compose(
-                        scores -> answer(token, scores),
-                        unreachable -> fromDatabase(token)); // Redis down: PostgreSQL alone, as before
+                        scores -> answer(members, scores),
+                        unreachable -> fromDatabase(members)); // Redis down: PostgreSQL alone, as before
     }
 
-    private Future<Boolean> answer(AccessToken token, List<Response> scores) {
-        if (scores.get(0) != null) {
-            return Future.succeededFuture(true);
+    private Future<Boolean> answer(List<String> members, Response scores) {
+        for (int i = 1; i < scores.size(); i++) {
+            if (scores.get(i) != null) {
+                return Future.succeededFuture(true);
+            }
         }
-        if (scores.get(1) != null) {
+        if (scores.get(0) != null) {
             return Future.succeededFuture(false);
         }
         copyFromDatabase();
-        return fromDatabase(token);
+        return fromDatabase(members);
     }
 
-    private Future<Boolean> fromDatabase(AccessToken token) {
-        return pool.preparedQuery("SELECT 1 FROM token_revocations WHERE jti = $1")
-                .execute(Tuple.of(token.jti()))
+    @Override
+    public Future<Set<String>> revokedAmong(List<String> members) {
+        if (members.isEmpty()) {
+            return Future.succeededFuture(Set.of());
+        }
+        Request zmscore = Request.cmd(Command.ZMSCORE).arg(key).arg(COMPLETE);
+        members.forEach(zmscore::arg);
+        return redis.send(zmscore)
+                .timeout(REDIS_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+                .compose(
+                        scores -> {
+                            if (scores.get(0) == null) {
+                                copyFromDatabase();
+                                return revokedInDatabase(members);
+                            }
+                            Set<String> revoked = new HashSet<>();
+                            for (int i = 1; i < scores.size(); i++) {
+                                if (scores.get(i) != null) {
+                                    revoked.add(members.get(i - 1));
+                                }
+                            }
+                            return Future.succeededFuture(revoked);
+                        },
+                        unreachable -> revokedInDatabase(members));
+    }
+
+    private Future<Set<String>> revokedInDatabase(List<String> members) {
+        return pool.preparedQuery("SELECT jti FROM token_revocations WHERE jti = ANY($1)")
+                .execute(Tuple.of(members.toArray(new String[0])))
+                .map(rows -> {
+                    Set<String> revoked = new HashSet<>();
+                    rows.forEach(row -> revoked.add(row.getString(0)));
+                    return revoked;
+                });
+    }
+
+    /** Delegation revocations are rows of the same table (member {@code d:<id>}), so this covers them too. */
+    private Future<Boolean> fromDatabase(List<String> members) {
+        return pool.preparedQuery("SELECT 1 FROM token_revocations WHERE jti = ANY($1) LIMIT 1")
+                .execute(Tuple.of(members.toArray(new String[0])))
                 .map(rows -> rows.size() > 0);
     }
 

@@ -3,12 +3,25 @@ package ai.sentryagent.agentidp.token;
 import ai.sentryagent.agentidp.audit.Audit;
 import io.vertx.core.Future;
 
-/** Revoked access tokens, by {@code jti}, kept until the token would have expired anyway. */
+/**
+ * Revoked access tokens, by {@code jti}, kept until the token would have expired anyway; and revoked delegations
+ * (member {@code d:<delegationId>}, {@link AccessToken#delegationKey}), kept until the last token derived from them
+ * would have expired. A check asks for a token's {@link AccessToken#revocationKeys() every key} at once.
+ */
 public interface RevocationStore {
     /** Fails with {@link NotPropagated} when the revocation is recorded but not yet in force on every task. */
     Future<Void> revoke(AccessToken token, Audit.Context context);
 
     Future<Boolean> isRevoked(AccessToken token);
+
+    /** Which of these members (jtis, or {@link AccessToken#delegationKey delegation keys}) are revoked. */
+    Future<java.util.Set<String>> revokedAmong(java.util.List<String> members);
+
+    /**
+     * Puts a revocation already committed to {@code token_revocations} in force on every task; fails with
+     * {@link NotPropagated} when it could not.
+     */
+    Future<Void> share(String member, java.time.Instant keepUntil);
 
     /** A revocation recorded, but not yet seen by every task: it must not be acknowledged. */
     final class NotPropagated extends RuntimeException {

@@ -71,13 +71,44 @@ public final class TokenCodec {
         Map<String, Verification> verifications = new HashMap<>();
         for (SigningKeys.VerificationKey key : keys.verificationKeys()) {
             JWSHeader header = header(key.algorithm().name(), key.kid());
-            verifications.put(
-                    header.toBase64URL().toString(), new Verification(key.algorithm(), header, key.verifier()));
+            JWSVerifier verifier = key.kid().equals(keys.current().kid())
+                    ? withSignersProvider(key.verifier(), signer, header)
+                    : key.verifier();
+            verifications.put(header.toBase64URL().toString(), new Verification(key.algorithm(), header, verifier));
         }
         this.verifications = Map.copyOf(verifications);
         this.signingHeader =
                 header(keys.current().algorithm().name(), keys.current().kid());
         this.signer = signer;
+    }
+
+    /**
+     * The current key's verifier on the provider that signs (the Amazon Corretto Crypto Provider where it loads):
+     * the JDK's own P-256 verification costs several times an ACCP one, and token exchange, introspection and every
+     * bearer call verify a token. Used only when it accepts a signature of the signer's and refuses the same
+     * signature over other bytes; else the JDK's.
+     */
+    private static JWSVerifier withSignersProvider(JWSVerifier jdk, JwsSigner signer, JWSHeader header) {
+        java.security.Provider provider = signer.getJCAContext().getProvider();
+        if (provider == null) {
+            return jdk;
+        }
+        try {
+            JWSVerifier fast = jdk instanceof com.nimbusds.jose.crypto.ECDSAVerifier ec
+                    ? new com.nimbusds.jose.crypto.ECDSAVerifier(ec.getPublicKey())
+                    : new com.nimbusds.jose.crypto.RSASSAVerifier(
+                            ((com.nimbusds.jose.crypto.RSASSAVerifier) jdk).getPublicKey());
+            fast.getJCAContext().setProvider(provider);
+            byte[] probe = "agentidp verifier probe".getBytes(StandardCharsets.US_ASCII);
+            Base64URL signature = signer.sign(header, probe);
+            byte[] other = "agentidp verifier probf".getBytes(StandardCharsets.US_ASCII);
+            if (fast.verify(header, probe, signature) && !fast.verify(header, other, signature)) {
+                return fast;
+            }
+        } catch (JOSEException | RuntimeException e) {
+            // the JDK's verifier below
+        }
+        return jdk;
     }
 
     /**
@@ -114,6 +145,37 @@ public final class TokenCodec {
                 issuedAt,
                 issuedAt.plus(ttl),
                 UUID.randomUUID().toString());
+    }
+
+    /**
+     * Claims for a token obtained by token exchange (RFC 8693): {@code subject} acted for by {@code clientId}, valid
+     * until {@code expiresAt} (the grant's decision: never past the subject token's), with the subject's cut-off
+     * applied to {@code iat} like {@link #newToken}.
+     */
+    public AccessToken newDelegatedToken(
+            String subject,
+            String clientId,
+            List<String> scopes,
+            Optional<Instant> cutOff,
+            List<String> resources,
+            Instant expiresAt,
+            AccessToken.Delegation delegation) {
+        Instant now = clock.instant();
+        Instant issuedAt = cutOff.filter(now::isBefore).orElse(now);
+        return new AccessToken(
+                issuer,
+                subject,
+                clientId,
+                resources.isEmpty() ? List.of(audience) : resources,
+                scopes,
+                issuedAt,
+                expiresAt,
+                UUID.randomUUID().toString(),
+                Optional.of(delegation));
+    }
+
+    public Clock clock() {
+        return clock;
     }
 
     public String sign(AccessToken token) {
@@ -215,7 +277,50 @@ public final class TokenCodec {
             return Optional.empty(); // RFC 7519 §4.1.5
         }
         List<String> scopes = scope.isEmpty() ? List.of() : new ArrayList<>(Arrays.asList(scope.split(" ")));
-        return Optional.of(new AccessToken(issuer, sub, clientId, aud.get(), scopes, issuedAt, expiresAt, jti));
+        Object act = claims.getValue("act");
+        Object chain = claims.getValue(AccessToken.DELEGATION_CLAIM);
+        if (act == null && chain == null) {
+            return Optional.of(new AccessToken(issuer, sub, clientId, aud.get(), scopes, issuedAt, expiresAt, jti));
+        }
+        // This issuer writes both or neither; a token with one alone is not one of its tokens.
+        Optional<AccessToken.Delegation> delegation = delegation(act, chain);
+        if (delegation.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(
+                new AccessToken(issuer, sub, clientId, aud.get(), scopes, issuedAt, expiresAt, jti, delegation));
+    }
+
+    /** The RFC 8693 §4.1 {@code act} (nested objects each with a string {@code sub}) and the private chain claim. */
+    private static Optional<AccessToken.Delegation> delegation(Object act, Object chain) {
+        if (!(act instanceof JsonObject actor) || !(chain instanceof JsonObject dlg)) {
+            return Optional.empty();
+        }
+        for (Object level = actor; level != null; level = ((JsonObject) level).getValue("act")) {
+            if (!(level instanceof JsonObject object) || !(object.getValue("sub") instanceof String)) {
+                return Optional.empty();
+            }
+        }
+        Optional<List<String>> ancestors = strings(dlg.getValue("jti"));
+        Optional<List<String>> ids = strings(dlg.getValue("ids"));
+        if (ancestors.isEmpty() || ids.isEmpty() || !(dlg.getValue("max") instanceof Integer max)) {
+            return Optional.empty();
+        }
+        return Optional.of(new AccessToken.Delegation(actor, ancestors.get(), ids.get(), max));
+    }
+
+    private static Optional<List<String>> strings(Object value) {
+        if (!(value instanceof JsonArray array) || array.isEmpty()) {
+            return Optional.empty();
+        }
+        List<String> values = new ArrayList<>();
+        for (Object item : array) {
+            if (!(item instanceof String string)) {
+                return Optional.empty();
+            }
+            values.add(string);
+        }
+        return Optional.of(values);
     }
 
     /** RFC 7519 §4.1.3: a string, or a non-empty array of strings; empty for anything else. */

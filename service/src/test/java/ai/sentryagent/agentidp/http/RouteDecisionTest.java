@@ -60,7 +60,8 @@ class RouteDecisionTest {
                 .replace("{credentialId}", victimCredential)
                 .replace("{eventId}", UUID.randomUUID().toString())
                 .replace("{trustPolicyId}", UUID.randomUUID().toString())
-                .replace("{kid}", "key-1");
+                .replace("{kid}", "key-1")
+                .replace("{delegationId}", UUID.randomUUID().toString());
     }
 
     /** Spellings the router (or a proxy) could take for the same route; none may skip the decision. */
@@ -117,7 +118,8 @@ class RouteDecisionTest {
                     new CredentialsApi(null, null, null, null),
                     new AuditApi(null),
                     new TrustPoliciesApi(null, null, null, null),
-                    new KeysApi(null, null));
+                    new KeysApi(null, null),
+                    new DelegationsApi(null, null, 3, null));
             Router router = Routes.create(
                     vertx, new Routes.Edge(config.http(), new Metrics(), new BearerAuth(null), null, null), handlers);
             // Routes without a path run on every request (request context, framing, CORS) or only fail; routes

@@ -72,4 +72,68 @@ class TokenCodecTest {
                 parts[0] + "." + parts[1] + "." + (parts[2].charAt(0) == 'A' ? "B" : "A") + parts[2].substring(1);
         assertThat(codec.verify(tampered)).isEmpty();
     }
+
+    /**
+     * A token from a token exchange carries RFC 8693 §4.1's nested {@code act} and the private chain claim; both
+     * read back as written. This issuer always writes both, so a token with only one of them, or an {@code act}
+     * level without a string {@code sub}, is no token of this issuer — even correctly signed.
+     */
+    @org.junit.jupiter.api.Test
+    void aDelegatedTokenReadsBackItsChainAndAHalfWrittenChainIsRefused() {
+        KeyPair pair = SigningKeys.generateP256();
+        SigningKeys keys = SigningKeys.of(pair.getPrivate(), pair.getPublic(), List.of());
+        TokenCodec codec = new TokenCodec(
+                keys,
+                JwsSigner.create(keys),
+                "https://idp.example.com",
+                "https://api.example.com",
+                Duration.ofMinutes(5),
+                Clock.tickSeconds(ZoneOffset.UTC));
+        JsonObject act = new JsonObject().put("sub", "tool").put("act", new JsonObject().put("sub", "worker"));
+        AccessToken.Delegation chain =
+                new AccessToken.Delegation(act, List.of("jti-1", "jti-0"), List.of("d-0", "d-1"), 3);
+        AccessToken claims = codec.newDelegatedToken(
+                "planner",
+                "tool",
+                List.of("weather:read"),
+                Optional.empty(),
+                List.of(),
+                java.time.Instant.now().plusSeconds(60),
+                chain);
+        AccessToken read = codec.verifyIssued(codec.sign(claims)).orElseThrow();
+        assertThat(read.delegation()).isPresent();
+        assertThat(read.delegation().get().actors()).containsExactly("tool", "worker");
+        assertThat(read.delegation().get().act()).isEqualTo(act);
+        assertThat(read.revocationKeys()).containsExactly(claims.jti(), "jti-1", "jti-0", "d:d-0", "d:d-1");
+        assertThat(read.toIntrospection().getJsonObject("act")).isEqualTo(act);
+
+        for (java.util.function.Consumer<JsonObject> edit : List.<java.util.function.Consumer<JsonObject>>of(
+                c -> c.remove(AccessToken.DELEGATION_CLAIM),
+                c -> c.remove("act"),
+                c -> c.put("act", new JsonObject().put("sub", 7)),
+                c -> c.put("act", new JsonObject().put("sub", "tool").put("act", "worker")),
+                c -> c.getJsonObject(AccessToken.DELEGATION_CLAIM).put("jti", new io.vertx.core.json.JsonArray()))) {
+            JsonObject tampered = claims.toClaims();
+            edit.accept(tampered);
+            assertThat(codec.verifyIssued(signed(codec, keys, tampered))).isEmpty();
+        }
+    }
+
+    /** Signs arbitrary claims with the codec's own header and key, as only this issuer could. */
+    private static String signed(TokenCodec codec, SigningKeys keys, JsonObject claims) {
+        String header = codec.sign(codec.newToken("x", "x", List.of(), Optional.empty(), List.of()))
+                .split("\\.")[0];
+        String payload = Base64.getUrlEncoder()
+                .withoutPadding()
+                .encodeToString(claims.encode().getBytes(StandardCharsets.UTF_8));
+        try {
+            com.nimbusds.jose.JWSObject jws = new com.nimbusds.jose.JWSObject(
+                    com.nimbusds.jose.JWSHeader.parse(new com.nimbusds.jose.util.Base64URL(header)),
+                    new com.nimbusds.jose.Payload(new com.nimbusds.jose.util.Base64URL(payload)));
+            jws.sign(JwsSigner.create(keys));
+            return jws.serialize();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
 }
