@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What synchronous audit costs per token (issue 18): two servers from one jar — AUDIT_DURABILITY=sync and async —
 # each on its own database, loaded in turn (S A, then A S, …) at one connection count, and per run the CPU of the
-# IdP, of PostgreSQL (this database's backends plus the background processes: WAL writer, checkpointer, …) and of
+# IdP, of PostgreSQL (this database's backends plus the WAL writer, background writer and checkpointer) and of
 # Redis from /proc, the database's commits and inserted rows (pg_stat_database), the WAL and its fsyncs (pg_stat_wal,
 # server-wide: other databases' writes land there too), the transactions that wrote the run's events (distinct
 # xmin = sync groups or async batches), and — sampled every 50 ms — how many requests were waiting on a commit
@@ -9,8 +9,12 @@
 #
 #   bench/audit-cost.sh [rounds=3] [seconds=10] [connections=32] [algorithm=RS256] [jar]
 #
+# AUDIT_COST_RATE=n: a fixed offered rate (hey, n tokens/s over the connections) instead of wrk's closed loop — CPU per
+# token at one rate for both, and the p99 at half the peak (run.sh's half_peak uses 16 connections).
 # AUDIT_COST_ENV_S / AUDIT_COST_ENV_A: extra environment for the sync / async server (NAME=value …);
-# AUDIT_COST_JFR=1 records a JFR of each server to bench/.work/audit-cost/<side>.jfr.
+# AUDIT_COST_JAR_S / AUDIT_COST_JAR_A: another jar for one side, AUDIT_COST_MODE_A=sync: sync on both sides (then
+# "S/A" compares two builds of sync mode); AUDIT_COST_JFR=1 records a JFR of each server to
+# bench/.work/audit-cost/<side>.jfr.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -21,7 +25,8 @@ algorithm=${4:-RS256}
 jar=${5:-$root/service/target/agentidp-server.jar}
 work=$root/bench/.work/audit-cost
 rm -rf "$work" && mkdir -p "$work"
-cp "$jar" "$work/server.jar"
+cp "${AUDIT_COST_JAR_S:-$jar}" "$work/server-s.jar"
+cp "${AUDIT_COST_JAR_A:-$jar}" "$work/server-a.jar"
 pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
@@ -34,10 +39,10 @@ q() { psql -qAt -h 127.0.0.1 -U postgres -d "$1" -c "$2"; }
 start() { # side port durability
   local side=$1 port=$2 db=agentidp_cost_$1 admin_secret idp admin id secret jfr=""
   psql -q -h 127.0.0.1 -U postgres -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null
-  java -jar "$work/server.jar" keygen --algorithm "$algorithm" --out "$work/keys-$side" --force >/dev/null
+  java -jar "$work/server-$side.jar" keygen --algorithm "$algorithm" --out "$work/keys-$side" --force >/dev/null
   admin_secret=$(openssl rand -hex 24)
   local database="postgres://postgres@127.0.0.1:5432/$db?sslmode=disable"
-  env -i PATH="$PATH" DATABASE_URL="$database" java -jar "$work/server.jar" migrate >/dev/null
+  env -i PATH="$PATH" DATABASE_URL="$database" java -jar "$work/server-$side.jar" migrate >/dev/null
   [ "${AUDIT_COST_JFR:-0}" = 1 ] && jfr="-XX:StartFlightRecording=filename=$work/$side.jfr,settings=profile"
   local extra_var=AUDIT_COST_ENV_${side^^}
   # shellcheck disable=SC2086 # word splitting of NAME=value pairs is the point
@@ -47,7 +52,7 @@ start() { # side port durability
     JWT_PRIVATE_KEY="$(cat "$work/keys-$side/jwt_private.pem")" JWT_PUBLIC_KEY="$(cat "$work/keys-$side/jwt_public.pem")" \
     CREDENTIAL_HASH_KEY="$(openssl rand -hex 32)" AUDIT_CHAIN_KEY="$(openssl rand -hex 32)" \
     BOOTSTRAP_ADMIN_SECRET="$admin_secret" POLICY_DIR="$root/policies" RATE_LIMIT_MAX_REQUESTS=1000000 \
-    ${!extra_var:-} java -jar "$work/server.jar" serve > "$work/$side.log" 2>&1 &
+    ${!extra_var:-} java -jar "$work/server-$side.jar" serve > "$work/$side.log" 2>&1 &
   pids+=("$!")
   echo "$!" > "$work/$side.pid"
   idp=http://127.0.0.1:$port
@@ -68,8 +73,8 @@ ticks() { # pids… -> utime+stime summed, in clock ticks
   done
   echo "$sum"
 }
-pg_pids() { # db -> the database's backends and PostgreSQL's background processes
-  q postgres "SELECT pid FROM pg_stat_activity WHERE datname = '$1' OR backend_type <> 'client backend'"
+pg_pids() { # db -> the database's backends (autovacuum included) and the WAL writer, background writer, checkpointer
+  q postgres "SELECT pid FROM pg_stat_activity WHERE datname = '$1' OR backend_type IN ('walwriter', 'background writer', 'checkpointer')"
 }
 snapshot() { # side -> one JSON object of counters
   local db=agentidp_cost_$1
@@ -89,7 +94,7 @@ waiting() { # db out: sampled every 50 ms until killed — sessions of the datab
 }
 echo "== start both ($algorithm, $connections connections)"
 start s 3931 sync # not in $(…): the server's pid must reach this shell's cleanup
-start a 3932 async
+start a 3932 "${AUDIT_COST_MODE_A:-async}"
 for side in s a; do
   port=$([ $side = s ] && echo 3931 || echo 3932)
   BENCH_BASIC=$(cat "$work/$side.basic") BENCH_OUT=/dev/null wrk -t2 -c"$connections" -d15s -s bench/token.lua \
@@ -105,8 +110,10 @@ run() { # side round
   before=$(snapshot "$side")
   : > "$work/waiting.txt"
   waiting "agentidp_cost_$side" "$work/waiting.txt" & sampler=$!
-  BENCH_BASIC=$(cat "$work/$side.basic") BENCH_OUT=$out wrk -t2 -c"$connections" -d"${seconds}s" --timeout 10s \
-    -s bench/token.lua "http://127.0.0.1:$port/api/v1/token" >/dev/null
+  if [ -n "${AUDIT_COST_RATE:-}" ]; then load_at_rate "$port" "$side" "$out"; else
+    BENCH_BASIC=$(cat "$work/$side.basic") BENCH_OUT=$out wrk -t2 -c"$connections" -d"${seconds}s" --timeout 10s \
+      -s bench/token.lua "http://127.0.0.1:$port/api/v1/token" >/dev/null
+  fi
   kill "$sampler"; wait "$sampler" 2>/dev/null || true
   sleep 1.5 # the async batch lands within a second
   after=$(snapshot "$side")
@@ -132,6 +139,20 @@ print(json.dumps({
     "wal_syncs_per_1000": round(per(a["wal"]["syncs"] - b["wal"]["syncs"]), 1),
     "sessions_in_tx_mean": round(statistics.mean(s[0] + s[1] for s in samples), 2) if samples else None,
 }))
+PY
+}
+load_at_rate() { # port side out — hey at AUDIT_COST_RATE tokens/s over the connections (as run.sh's half_peak)
+  hey -z "${seconds}s" -c "$connections" -q "$(echo "$AUDIT_COST_RATE / $connections" | bc -l | cut -c1-8)" -m POST \
+    -H "Authorization: Basic $(cat "$work/$2.basic")" -T application/x-www-form-urlencoded -d grant_type=client_credentials \
+    "http://127.0.0.1:$1/api/v1/token" > "$work/hey.txt"
+  python3 - "$work/hey.txt" "$seconds" > "$3" <<'PY'
+import json, re, sys
+text = open(sys.argv[1]).read()
+ok = sum(int(n) for n in re.findall(r"\[200\]\s+(\d+) responses", text))
+bad = sum(int(n) for code, n in re.findall(r"\[(\d+)\]\s+(\d+) responses", text) if code != "200")
+p99 = re.search(r"99%+ in ([0-9.]+) secs", text)
+print(json.dumps({"requests": ok + bad, "non200": bad, "duration_us": int(sys.argv[2]) * 1000000,
+                  "p99_us": float(p99.group(1)) * 1e6 if p99 else 0}))
 PY
 }
 echo "== interleaved: $rounds rounds × (S A) × ${seconds}s"
