@@ -43,7 +43,8 @@ EOF
 kjava() { java -Xmx384m -XX:+UseSerialGC -cp "$classpath" "$@"; }
 kjava kafka.tools.StorageTool format -t "$(kjava kafka.tools.StorageTool random-uuid 2>/dev/null | tail -1)" \
   -c "$work/kafka/server.properties" > "$work/kafka/format.log" 2>&1
-kjava kafka.Kafka "$work/kafka/server.properties" > "$work/kafka/broker.log" 2>&1 &
+# java itself in the background (not the function): its pid is the one cleanup must stop.
+java -Xmx384m -XX:+UseSerialGC -cp "$classpath" kafka.Kafka "$work/kafka/server.properties" > "$work/kafka/broker.log" 2>&1 &
 pids+=("$!")
 for _ in $(seq 300); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.2; done
 
