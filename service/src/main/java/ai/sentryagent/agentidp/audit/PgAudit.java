@@ -22,11 +22,14 @@ import java.time.ZoneOffset;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -179,8 +182,34 @@ public final class PgAudit implements Audit {
         return rows;
     }
 
-    /** An event of {@link #record} and the request waiting for its commit. */
-    private record Waiter(AuditEvent event, Promise<Void> committed) {}
+    /**
+     * An event of {@link #record} and the request waiting for its commit. Whoever settles it first — its group's
+     * commit or its timeout — decides the answer; the answer is handed over on the caller's context.
+     */
+    private static final class Waiter {
+        final AuditEvent event;
+        /** The request's context, or null outside Vert.x (tests). */
+        final io.vertx.core.Context caller;
+
+        final Promise<Void> answer = Promise.promise();
+        private final AtomicBoolean settled = new AtomicBoolean();
+        /** The timeout's timer, set on the caller's context; cancelled there when the group answers. */
+        volatile long timer = -1;
+
+        Waiter(AuditEvent event, io.vertx.core.Context caller) {
+            this.event = event;
+            this.caller = caller;
+        }
+
+        /** True for the one caller that settles this waiter. */
+        boolean settle() {
+            return settled.compareAndSet(false, true);
+        }
+
+        boolean settled() {
+            return settled.get();
+        }
+    }
 
     /**
      * In {@code sync} mode: completes when the event has committed, on the caller's context; fails with {@link
@@ -199,8 +228,7 @@ public final class PgAudit implements Audit {
     }
 
     private Future<Void> awaitCommit(AuditEvent event) {
-        io.vertx.core.Context caller = Vertx.currentContext();
-        Promise<Void> committed = Promise.promise();
+        Waiter waiter = new Waiter(event, Vertx.currentContext());
         boolean start;
         synchronized (waiting) {
             if (waiting.size() >= MAX_QUEUED) {
@@ -208,29 +236,25 @@ public final class PgAudit implements Audit {
                 writeFailed(1, new IllegalStateException("too many audit events waiting for a commit"));
                 return Future.failedFuture(new Unrecorded("the audit trail is not accepting writes"));
             }
-            waiting.add(new Waiter(event, committed));
+            waiting.add(waiter);
             start = !committing;
             if (start) {
                 committing = true;
                 groupsDone = Promise.promise();
             }
         }
-        long timer = vertx.setTimer(writes.timeout().toMillis(), id -> {
-            if (committed.tryFail(new Unrecorded("the audit event was not committed within "
-                    + writes.timeout().toMillis() + " ms"))) {
+        // On the caller's context: it fires there, and the group's answer cancels it there, without a hop of its own.
+        waiter.timer = vertx.setTimer(writes.timeout().toMillis(), id -> {
+            if (waiter.settle()) {
                 writeFailed(1, new java.util.concurrent.TimeoutException("audit commit timed out"));
+                waiter.answer.fail(new Unrecorded("the audit event was not committed within "
+                        + writes.timeout().toMillis() + " ms"));
             }
         });
-        committed.future().onComplete(done -> vertx.cancelTimer(timer));
         if (start) {
             commitGroups();
         }
-        if (caller == null) {
-            return committed.future();
-        }
-        Promise<Void> mine = Promise.promise();
-        committed.future().onComplete(result -> caller.runOnContext(v -> mine.handle(result)));
-        return mine.future();
+        return waiter.answer.future();
     }
 
     /**
@@ -242,7 +266,7 @@ public final class PgAudit implements Audit {
         Promise<Void> done = null;
         synchronized (waiting) {
             for (Waiter next; group.size() < GROUP_MAX && (next = waiting.poll()) != null; ) {
-                if (!next.committed().future().isComplete()) {
+                if (!next.settled()) {
                     group.add(next);
                 }
             }
@@ -256,24 +280,38 @@ public final class PgAudit implements Audit {
             done.complete();
             return;
         }
-        write(group.stream().map(Waiter::event).toList()).onComplete(result -> {
-            if (result.succeeded()) {
-                Set<UUID> refused = result.result();
-                for (Waiter waiter : group) {
-                    if (refused.contains(waiter.event().eventId())) {
-                        waiter.committed()
-                                .tryFail(new Unrecorded("PostgreSQL refused the audit event; it was quarantined"));
-                    } else {
-                        waiter.committed().tryComplete();
-                    }
-                }
-            } else {
+        write(group.stream().map(waiter -> waiter.event).toList()).onComplete(result -> {
+            Map<io.vertx.core.Context, List<Runnable>> answers = new IdentityHashMap<>();
+            if (result.failed()) {
                 Throwable cause = result.cause() instanceof Unwritten u ? u.getCause() : result.cause();
                 writeFailed(group.size(), cause);
-                for (Waiter waiter : group) {
-                    waiter.committed().tryFail(new Unrecorded("the audit event could not be written"));
+            }
+            for (Waiter waiter : group) {
+                if (!waiter.settle()) {
+                    continue; // timed out meanwhile: already answered 503
+                }
+                Throwable failure = result.failed()
+                        ? new Unrecorded("the audit event could not be written")
+                        : result.result().contains(waiter.event.eventId())
+                                ? new Unrecorded("PostgreSQL refused the audit event; it was quarantined")
+                                : null;
+                Runnable answer = () -> {
+                    vertx.cancelTimer(waiter.timer);
+                    if (failure == null) {
+                        waiter.answer.complete();
+                    } else {
+                        waiter.answer.fail(failure);
+                    }
+                };
+                if (waiter.caller == null) {
+                    answer.run();
+                } else {
+                    answers.computeIfAbsent(waiter.caller, c -> new ArrayList<>())
+                            .add(answer);
                 }
             }
+            // One hop per event loop for the whole group, not one per request.
+            answers.forEach((context, list) -> context.runOnContext(v -> list.forEach(Runnable::run)));
             commitGroups();
         });
     }
@@ -399,37 +437,85 @@ public final class PgAudit implements Audit {
         return all;
     }
 
-    private static final String HEAD = "SELECT coalesce((SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1),"
+    private static final String HEAD_OF_CHAIN = "coalesce((SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1),"
             + " (SELECT last_hash FROM audit_checkpoints ORDER BY last_seq DESC LIMIT 1))";
+    private static final String HEAD = "SELECT " + HEAD_OF_CHAIN;
 
     /**
-     * One chain transaction in two round trips instead of five, because the lock's cycle is what limits a chain
-     * (bench/results/audit-lock-2026-12-02.txt). Statements on one connection run in order: BEGIN, the lock and the
-     * head go out together, and the head query starts — taking its READ COMMITTED snapshot — only once the lock is
-     * granted, so it sees every earlier append. The insert and COMMIT go out together too: after a failed insert
-     * PostgreSQL turns the COMMIT into a rollback, and the insert's failure is the result.
+     * The events of one transaction as one statement: one Bind/Execute for the whole group instead of one per row,
+     * in order (the sequence numbers follow the ordinality). The rows go in only if the chain's head is still the
+     * hash they were linked on ({@code $13}); otherwise nothing is inserted and the caller reads the head again. The
+     * statement runs after the lock statement has returned, so its snapshot sees every append committed before.
+     */
+    private static final String INSERT_LINKED = "INSERT INTO audit_events (event_id, occurred_at, action, outcome,"
+            + " agent_id, actor, client_ip, request_id, details, prev_hash, hash, chain) SELECT e, o, a, r, g, c, i,"
+            + " q, d::jsonb, p, h, k FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::text[], $5::uuid[],"
+            + " $6::text[], $7::text[], $8::text[], $9::text[], $10::bytea[], $11::bytea[], $12::int2[]) WITH"
+            + " ORDINALITY AS t(e, o, a, r, g, c, i, q, d, p, h, k, n) WHERE coalesce(" + HEAD_OF_CHAIN
+            + ", '\\x" + "00".repeat(32) + "'::bytea) = $13 ORDER BY n";
+
+    /**
+     * The hash of the last event this process committed, while it is the chain's head as far as this process knows;
+     * null when unknown. Only a hint: {@link #INSERT_LINKED} checks it under the lock, and another task's append, a
+     * management transaction or a quarantine placeholder just sends the next write the long way.
+     */
+    private final AtomicReference<byte[]> lastCommitted = new AtomicReference<>();
+
+    /**
+     * One chain transaction. With a known head, one round trip: BEGIN, the lock, the insert (linked on the head this
+     * process committed last, and guarded by it) and COMMIT go out together; when another writer moved the head, the
+     * insert writes nothing and the events go the long way. The long way is two round trips instead of five, because
+     * the lock's cycle is what limits a chain (bench/results/audit-lock-2026-12-02.txt): statements on one
+     * connection run in order, so BEGIN, the lock and the head go out together, and the head query starts — taking
+     * its READ COMMITTED snapshot — only once the lock is granted, so it sees every earlier append; then the insert
+     * and COMMIT. After a failed insert PostgreSQL turns the COMMIT into a rollback, and the insert's failure is the
+     * result.
      */
     private Future<Void> pipelined(List<AuditEvent> events) {
+        byte[] known = lastCommitted.get();
+        if (known == null) {
+            return transaction(events, Optional.empty()).mapEmpty();
+        }
+        return transaction(events, Optional.of(known))
+                .compose(inserted -> inserted ? Future.succeededFuture() : transaction(events, Optional.empty()))
+                .mapEmpty();
+    }
+
+    /**
+     * Links the events on {@code known} (or on the head read under the lock, when empty) and commits them; false
+     * when {@code known} was not the head any more and nothing was written.
+     */
+    private Future<Boolean> transaction(List<AuditEvent> events, Optional<byte[]> known) {
         return pool.getConnection().compose(conn -> {
             AtomicReference<Future<?>> ended = new AtomicReference<>();
             Future<?> begin = conn.query("BEGIN").execute();
             Future<?> locked =
                     conn.preparedQuery("SELECT pg_advisory_xact_lock($1)").execute(Tuple.of(CHAIN_LOCK));
-            Future<byte[]> head = conn.query(HEAD).execute().map(rows -> {
-                Buffer hash = rows.iterator().next().getBuffer(0);
-                return hash == null ? GENESIS : hash.getBytes();
-            });
-            Future<Void> written = Future.all(begin, locked, head).compose(ready -> {
-                List<Tuple> rows = link(events, head.result());
-                Future<?> inserted = conn.preparedQuery(INSERT).executeBatch(rows);
+            Future<byte[]> head = known.isPresent()
+                    ? Future.succeededFuture(known.get())
+                    : conn.query(HEAD).execute().map(rows -> {
+                        Buffer hash = rows.iterator().next().getBuffer(0);
+                        return hash == null ? GENESIS : hash.getBytes();
+                    });
+            Future<?> ready = known.isPresent() ? Future.succeededFuture() : Future.all(begin, locked, head);
+            Future<Boolean> written = ready.compose(unused -> {
+                Linked linked = arrays(events, head.result());
+                Future<RowSet<Row>> inserted = conn.preparedQuery(INSERT_LINKED).execute(linked.rows());
                 Future<?> committed = conn.query("COMMIT").execute();
                 ended.set(committed);
-                return Future.join(inserted, committed)
-                        .transform(done -> inserted.failed()
-                                ? Future.<Void>failedFuture(inserted.cause())
-                                : committed.failed()
-                                        ? Future.<Void>failedFuture(committed.cause())
-                                        : Future.<Void>succeededFuture());
+                return Future.join(begin, locked, inserted, committed).<Boolean>transform(done -> {
+                    Future<?> failed = begin.failed()
+                            ? begin
+                            : locked.failed() ? locked : inserted.failed() ? inserted : committed;
+                    if (failed.failed()) {
+                        return Future.<Boolean>failedFuture(failed.cause());
+                    }
+                    if (inserted.result().rowCount() != events.size()) {
+                        return Future.succeededFuture(false); // the head moved: nothing was inserted
+                    }
+                    lastCommitted.set(linked.last());
+                    return Future.succeededFuture(true);
+                });
             });
             return written.transform(result -> {
                 // A COMMIT that ran ended the transaction either way; otherwise it may still be open.
@@ -439,11 +525,67 @@ public final class PgAudit implements Audit {
                         : conn.query("ROLLBACK").execute().otherwiseEmpty();
                 return cleanup.eventually(conn::close)
                         .transform(closed -> result.succeeded()
-                                ? Future.<Void>succeededFuture()
-                                : Future.<Void>failedFuture(result.cause()));
+                                ? Future.succeededFuture(result.result())
+                                : Future.<Boolean>failedFuture(result.cause()));
             });
         });
     }
+
+    /** The parameters of {@link #INSERT_LINKED}: a column array each, and the head they are linked on. */
+    private Linked arrays(List<AuditEvent> events, byte[] previous) {
+        int n = events.size();
+        UUID[] ids = new UUID[n];
+        OffsetDateTime[] times = new OffsetDateTime[n];
+        String[] actions = new String[n];
+        String[] outcomes = new String[n];
+        UUID[] agents = new UUID[n];
+        String[] actors = new String[n];
+        String[] ips = new String[n];
+        String[] requests = new String[n];
+        String[] details = new String[n];
+        Buffer[] previousHashes = new Buffer[n];
+        Buffer[] hashes = new Buffer[n];
+        Short[] versions = new Short[n];
+        byte[] head = previous;
+        for (int i = 0; i < n; i++) {
+            AuditEvent event = events.get(i);
+            byte[] hash = chain.link(AuditChain.KEYED, previous, event);
+            ids[i] = event.eventId();
+            times[i] = OffsetDateTime.ofInstant(event.timestamp(), ZoneOffset.UTC);
+            actions[i] = event.action();
+            outcomes[i] = event.outcome();
+            agents[i] = event.agentId();
+            actors[i] = event.actor();
+            ips[i] = event.clientIp();
+            requests[i] = event.requestId();
+            // As text, cast to jsonb by the statement; a missing object stays NULL for the NOT NULL column to refuse.
+            details[i] = event.details() == null ? null : event.details().encode();
+            previousHashes[i] = Buffer.buffer(previous);
+            hashes[i] = Buffer.buffer(hash);
+            versions[i] = AuditChain.KEYED;
+            previous = hash;
+        }
+        return new Linked(
+                Tuple.from(new Object[] {
+                    ids,
+                    times,
+                    actions,
+                    outcomes,
+                    agents,
+                    actors,
+                    ips,
+                    requests,
+                    details,
+                    previousHashes,
+                    hashes,
+                    versions,
+                    Buffer.buffer(head)
+                }),
+                previous);
+    }
+
+    /** The statement's parameters and the hash of its last event. */
+    private record Linked(Tuple rows, byte[] last) {}
 
     /**
      * SQLSTATE class 22 (data exception: a NUL, an invalid encoding, a value out of range) and 23 (integrity

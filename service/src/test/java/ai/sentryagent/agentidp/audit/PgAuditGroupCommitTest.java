@@ -1,6 +1,7 @@
 package ai.sentryagent.agentidp.audit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import ai.sentryagent.agentidp.config.AuditWrites;
 import ai.sentryagent.agentidp.config.DatabaseUrl;
@@ -17,6 +18,8 @@ import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -135,6 +138,72 @@ class PgAuditGroupCommitTest {
         Audit.Verification verification = get(first.verifyAll());
         assertThat(verification.valid()).as(verification.toJson().encode()).isTrue();
         assertThat(verification.checked()).isEqualTo(400);
+    }
+
+    /**
+     * The contract itself: no answer before the commit. Another session holds the chain lock (another task's append
+     * in progress), so the group can neither insert nor commit; the record must stay pending until that session
+     * lets go, then complete — on the caller's own event loop — with its event visible to every other session.
+     */
+    @Test
+    void noAnswerBeforeTheEventCommitsEvenWhenTheChainIsBusy() throws Exception {
+        PgAudit audit = Audits.create(vertx, pool, new Metrics(), SYNC);
+        get(audit.record(
+                token(0))); // the trail now knows the chain's head: the next group takes the one-round-trip way
+        SqlConnection holder = get(observer.getConnection());
+        get(holder.query("BEGIN").execute());
+        get(holder.preparedQuery("SELECT pg_advisory_xact_lock($1)").execute(Tuple.of(PgAudit.CHAIN_LOCK)));
+        AuditEvent event = token(1);
+        io.vertx.core.Context caller = vertx.getOrCreateContext();
+        Promise<Future<Void>> recorded = Promise.promise();
+        List<io.vertx.core.Context> answeredOn = new CopyOnWriteArrayList<>();
+        caller.runOnContext(
+                v -> recorded.complete(audit.record(event).onComplete(done -> answeredOn.add(Vertx.currentContext()))));
+        Future<Void> record = get(recorded.future());
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2)).until(() -> !record.isComplete());
+        assertThat(get(observer.preparedQuery("SELECT count(*) FROM audit_events WHERE event_id = $1")
+                                .execute(Tuple.of(event.eventId())))
+                        .iterator()
+                        .next()
+                        .getLong(0))
+                .isZero();
+        get(holder.query("COMMIT").execute());
+        get(record);
+        get(holder.close());
+        assertThat(get(observer.preparedQuery("SELECT count(*) FROM audit_events WHERE event_id = $1")
+                                .execute(Tuple.of(event.eventId())))
+                        .iterator()
+                        .next()
+                        .getLong(0))
+                .isEqualTo(1);
+        await().atMost(Duration.ofSeconds(5)).until(() -> !answeredOn.isEmpty());
+        assertThat(answeredOn).containsExactly(caller);
+    }
+
+    /**
+     * The one-round-trip way links a group on the head this task committed last. When another task appended since,
+     * that head is stale: linking on it would fork the chain (two events with one predecessor). The insert must notice
+     * under the lock and the group go the long way, so the chain stays one.
+     */
+    @Test
+    void aGroupIsNeverChainedOnAHeadAnotherTaskMoved() throws Exception {
+        PgAudit first = Audits.create(vertx, pool, new Metrics(), SYNC);
+        PgAudit second = Audits.create(vertx, observer, new Metrics(), SYNC);
+        AuditEvent a = token(1);
+        AuditEvent b = token(2);
+        AuditEvent c = token(3);
+        get(first.record(a));
+        get(second.record(b));
+        get(first.record(c)); // first's last commit was a, the head is b
+        Audit.Verification verification = get(first.verifyAll());
+        assertThat(verification.valid()).as(verification.toJson().encode()).isTrue();
+        assertThat(verification.checked()).isEqualTo(3);
+        Row row = get(observer.preparedQuery("SELECT (SELECT prev_hash FROM audit_events WHERE event_id = $1),"
+                                + " (SELECT hash FROM audit_events WHERE event_id = $2)")
+                        .execute(Tuple.of(c.eventId(), b.eventId())))
+                .iterator()
+                .next();
+        assertThat(row.getBuffer(0)).isEqualTo(row.getBuffer(1));
     }
 
     @Test
