@@ -49,8 +49,8 @@ public final class Postgres {
                 .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
                 .setPoolCleanerPeriod(1000);
         // Built inside the main verticle, so undeploying it closes the pool. With the default event-loop size (0)
-        // every connection lives on that verticle's event loop, which serves no HTTP: replies hop to the caller's
-        // loop. (Spreading them with setEventLoopSize was tried in the redesign and removed with the two-step
+        // every connection lives on that verticle's event loop, and replies hop to the caller's loop. (Spreading them
+        // with setEventLoopSize was tried in the redesign and removed with the two-step
         // shutdown; it is not measured either way — see the closing note of 2026-12-02.)
         return PgBuilder.pool()
                 .with(poolOptions)
