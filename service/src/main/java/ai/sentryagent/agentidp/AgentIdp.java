@@ -16,6 +16,7 @@ import ai.sentryagent.agentidp.credential.PgAgentKeyStore;
 import ai.sentryagent.agentidp.credential.PgCredentialStore;
 import ai.sentryagent.agentidp.crypto.CredentialHasher;
 import ai.sentryagent.agentidp.crypto.JwsSigner;
+import ai.sentryagent.agentidp.crypto.JwsVerifiers;
 import ai.sentryagent.agentidp.federation.FetchRules;
 import ai.sentryagent.agentidp.federation.IssuerKeys;
 import ai.sentryagent.agentidp.federation.PgTrustPolicyStore;
@@ -114,7 +115,9 @@ public final class AgentIdp extends VerticleBase {
         // Created in this verticle's context: undeploying it closes the pool.
         Pool pool = Postgres.pool(vertx, config);
         redis = RedisClients.create(vertx, config.redis(), config.redisTlsCaCert());
-        return migrate()
+        // The providers that verify client and issuer signatures are probed now (key generation: off the event loop),
+        // not on the first assertion.
+        return Future.all(migrate(), vertx.executeBlocking(JwsVerifiers::get))
                 .compose(ignored -> build(pool))
                 .compose(built -> {
                     parts = built;
