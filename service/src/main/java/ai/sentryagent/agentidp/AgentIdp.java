@@ -115,15 +115,17 @@ public final class AgentIdp extends VerticleBase {
         // Created in this verticle's context: undeploying it closes the pool.
         Pool pool = Postgres.pool(vertx, config);
         redis = RedisClients.create(vertx, config.redis(), config.redisTlsCaCert());
-        // The providers that verify client and issuer signatures are probed now (key generation: off the event loop),
-        // not on the first assertion.
-        return Future.all(migrate(), vertx.executeBlocking(JwsVerifiers::get))
+        // The providers that verify client and issuer signatures are probed on a worker (key generation) while the
+        // rest starts, and before the HTTP verticles serve: not on an event loop, not on the first assertion.
+        Future<JwsVerifiers> verifiers = vertx.executeBlocking(JwsVerifiers::get);
+        return migrate()
                 .compose(ignored -> build(pool))
                 .compose(built -> {
                     parts = built;
                     return bootstrap(built);
                 })
-                .compose(pendingRetirement -> deployHttp().map(pendingRetirement))
+                .compose(pendingRetirement ->
+                        verifiers.compose(ready -> deployHttp()).map(pendingRetirement))
                 .compose(pendingRetirement -> {
                     maintenance = new MaintenanceVerticle(
                             parts.audit(), Duration.ofDays(config.auditRetentionDays()), pendingRetirement);

@@ -177,6 +177,7 @@ public final class JwsVerifiers {
 
     /** Tries each candidate on each algorithm, fastest first; the JDK is the last candidate and always kept. */
     static JwsVerifiers probe(List<JwsSigner.Candidate> candidates) {
+        long started = System.nanoTime();
         Map<String, String> names = new LinkedHashMap<>();
         Map<JWSAlgorithm, Provider> providers = new HashMap<>();
         List<String> refused = new ArrayList<>();
@@ -217,8 +218,9 @@ public final class JwsVerifiers {
         }
         JwsVerifiers verifiers = new JwsVerifiers(names, Map.copyOf(providers));
         LOG.info(
-                "verifying client and issuer signatures with {}{}",
+                "verifying client and issuer signatures with {} (probed in {} ms){}",
                 verifiers.providerNames(),
+                (System.nanoTime() - started) / 1_000_000,
                 refused.isEmpty() ? "" : "; not loaded: " + String.join(", ", refused));
         return verifiers;
     }

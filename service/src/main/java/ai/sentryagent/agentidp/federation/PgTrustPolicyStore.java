@@ -28,6 +28,9 @@ import java.util.UUID;
 public final class PgTrustPolicyStore implements TrustPolicyStore {
     private static final String COLUMNS = "trust_policy_id, name, issuer, jwks_uri, jwks, audience, subject, claims,"
             + " agent_id, scopes, created_at";
+    /** Per jwt-bearer request; the JWK set as its text — the inline-keys cache's key — not decoded and re-encoded. */
+    private static final String FOR_ISSUER =
+            "SELECT " + COLUMNS.replace(" jwks,", " jwks::text AS jwks,") + " FROM trust_policies WHERE issuer = $1";
 
     /** Inline JWK sets by their stored text; the text is the key, so a changed set is a different entry. */
     private static final Cache<String, JWKSet> INLINE_KEYS =
@@ -123,9 +126,7 @@ public final class PgTrustPolicyStore implements TrustPolicyStore {
 
     @Override
     public Future<List<TrustPolicy>> forIssuer(String issuer) {
-        return pool.preparedQuery("SELECT " + COLUMNS + " FROM trust_policies WHERE issuer = $1")
-                .execute(Tuple.of(issuer))
-                .map(PgTrustPolicyStore::policies);
+        return pool.preparedQuery(FOR_ISSUER).execute(Tuple.of(issuer)).map(PgTrustPolicyStore::policies);
     }
 
     private static List<TrustPolicy> policies(RowSet<Row> rows) {
