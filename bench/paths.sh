@@ -84,7 +84,7 @@ curl -sf -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
 assertion_prefix="grant_type=client_credentials&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion="
 bearer_prefix="grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion="
 # Assertions per run (each run gets a fresh file: a jti is single-use): 1.5 × what the warm-up's secret run did
-# in a run's time, at least 3000/s, unless PATHS_ASSERTIONS says. A run that used them up shows non200 > 0: its
+# in a run's time, at least 8000/s, unless PATHS_ASSERTIONS says. A run that used them up shows non200 > 0: its
 # tokens/s is the file's size, not the server's — rerun with more.
 per_run=${PATHS_ASSERTIONS:-60000}
 make_tokens() { # path file
@@ -145,7 +145,7 @@ run() { # path round duration [record]
 echo "== warm-up (JIT, pools, caches), then $rounds rounds × (secret, private_key_jwt, secret, jwt-bearer) × ${seconds}s"
 run client_secret 0 10 record
 [ -n "${PATHS_ASSERTIONS:-}" ] \
-  || per_run=$(jq -r --argjson s "$seconds" '[.tokens_s * $s * 1.5, 3000 * $s] | max | floor' "$results")
+  || per_run=$(jq -r --argjson s "$seconds" '[.tokens_s * $s * 1.5, 8000 * $s] | max | floor' "$results")
 : > "$results"
 # Twice over: a JIT still compiling the assertion paths would bill its own CPU to the first recorded runs.
 for path in private_key_jwt jwt_bearer client_secret private_key_jwt jwt_bearer; do run "$path" 0 10; done
