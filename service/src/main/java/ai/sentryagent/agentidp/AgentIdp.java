@@ -115,17 +115,18 @@ public final class AgentIdp extends VerticleBase {
         // Created in this verticle's context: undeploying it closes the pool.
         Pool pool = Postgres.pool(vertx, config);
         redis = RedisClients.create(vertx, config.redis(), config.redisTlsCaCert());
-        // The providers that verify client and issuer signatures are probed on a worker (key generation) while the
-        // rest starts, and before the HTTP verticles serve: not on an event loop, not on the first assertion.
-        Future<JwsVerifiers> verifiers = vertx.executeBlocking(JwsVerifiers::get);
+        // The providers that verify client and issuer signatures are probed on a worker (key generation, ~0.1-0.8 s)
+        // while the rest starts. Readiness does not wait for it (waiting cost 0.5-1 s of ready time on 2 vCPUs); an
+        // assertion in the first moments after start waits for the probe to finish, once.
+        vertx.executeBlocking(JwsVerifiers::get)
+                .onFailure(e -> LOG.error("the signature verifier probe failed: {}", e.toString()));
         return migrate()
                 .compose(ignored -> build(pool))
                 .compose(built -> {
                     parts = built;
                     return bootstrap(built);
                 })
-                .compose(pendingRetirement ->
-                        verifiers.compose(ready -> deployHttp()).map(pendingRetirement))
+                .compose(pendingRetirement -> deployHttp().map(pendingRetirement))
                 .compose(pendingRetirement -> {
                     maintenance = new MaintenanceVerticle(
                             parts.audit(), Duration.ofDays(config.auditRetentionDays()), pendingRetirement);
