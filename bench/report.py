@@ -186,15 +186,20 @@ scenarios = of("scenario")
 if scenarios:
     w("### Scenarios (AgentIdP, 32 connections, interleaved with the client-secret path)")
     w("")
-    w("| variant | scenario | tokens/s (median) | spread | p99 ms | failed | client-secret path tokens/s | ratio |")
-    w("|---|---|---|---|---|---|---|---|")
+    w("| variant | scenario | tokens/s (median) | spread | p99 ms | failed | client-secret path tokens/s | ratio "
+      "| IdP CPU µs/token (secret path) | wrk CPU µs/request (secret path) |")
+    w("|---|---|---|---|---|---|---|---|---|---|")
     for v, name in sorted({(r["variant"], r["scenario"]) for r in scenarios}):
         runs = [r for r in scenarios if r["variant"] == v and r["scenario"] == name and r["path"] == name]
         base = [r for r in scenarios if r["variant"] == v and r["scenario"] == name and r["path"] == "client_secret"]
         own, ref = median([rps(r) for r in runs]), median([rps(r) for r in base])
         failed = sum(r["non200"] + r["socket_errors"] + r["timeouts"] for r in runs)
+        def per(rows, key):
+            values = [r[key] * 1e6 / r["requests"] for r in rows if key in r and r["requests"]]
+            return f"{median(values):,.0f}" if values else "–"
         w(f"| {v} | {name} | {own:,.0f} | {spread([rps(r) for r in runs])} | {ms(median([r['p99_us'] for r in runs]))} "
-          f"| {failed} | {ref:,.0f} | {ratio(own, ref)} |")
+          f"| {failed} | {ref:,.0f} | {ratio(own, ref)} | {per(runs, 'server_cpu_s')} ({per(base, 'server_cpu_s')}) "
+          f"| {per(runs, 'wrk_cpu_s')} ({per(base, 'wrk_cpu_s')}) |")
     w("")
 w("### Processes")
 w("")

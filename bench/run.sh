@@ -7,15 +7,18 @@
 #    the whole minting function);
 # 2. AgentIdP `serve` (the image's jar and JVM settings) on the local PostgreSQL (fresh database) and Redis, RS256
 #    and then ES256 keys, driven by wrk at 1, 8, 32 and 128 keep-alive connections, REPS times each; then the
-#    scenarios at 32 connections, REPS times each, against the client-secret path of the same run (a token bound to
-#    an RFC 8707 resource: `resource`), the same client with private_key_jwt (ES256 assertions) at 32 connections,
-#    and an RFC 8693 token exchange (`token_exchange`: a worker exchanging a planner's token);
+#    scenarios at 32 connections, REPS times each, each run right after a client-secret run of the same client: a
+#    token bound to an RFC 8707 resource (`resource`), the same client with private_key_jwt (ES256 assertions), and
+#    jwt-bearer (an ES256 external token, its issuer's JWK set inline in a trust policy) — with the IdP's and wrk's
+#    CPU per request; and an RFC 8693 token exchange (`token_exchange`: a worker
+#    exchanging a planner's token);
 # 3. Keycloak (keycloak-quarkus-dist from Maven Central, `start-dev` on loopback, a confidential client with a
 #    service account) under the same load in the same run.
 # Every server is checked: no failed request, and a sample of the tokens verified against its JWKS.
 #
 # Knobs (environment): BENCH_REPS (3), BENCH_SECONDS (10), BENCH_CONNECTIONS ("1 8 32 128"), BENCH_WARMUP (20),
-# BENCH_SKIP_KEYCLOAK=1, BENCH_SKIP_JMH=1, BENCH_PKJWT_ASSERTIONS (per private_key_jwt run; default 1.5 × the secret path's). Needs root
+# BENCH_SKIP_KEYCLOAK=1, BENCH_SKIP_JMH=1, BENCH_PKJWT_ASSERTIONS (per private_key_jwt or jwt-bearer run; default
+# 1.5 × the secret path's). Needs root
 # only to apt-get wrk/hey when they are missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -122,10 +125,22 @@ load() {
   done
 }
 
-# scenario name variant url basic body — one more token path at 32 connections, REPS times, interleaved with the
+# measured out path pid wrk-args... — one wrk run with the server's, the backing services' and wrk's own CPU
+# (a load-generator script that builds a long body per request costs the server throughput on a small machine);
+# prints a JSON object of the three, in seconds, to merge into the run's row.
+measured() {
+  local out=$1 pid=$2 cpu0 back0 cpu1 back1 wrk_cpu; shift 2
+  cpu0=$(cpu_ticks "$pid"); back0=$(backing_ticks)
+  wrk_cpu=$(/usr/bin/time -f '%U %S' "$@" 2>&1 >/dev/null | tail -1 | awk '{print $1 + $2}')
+  cpu1=$(cpu_ticks "$pid"); back1=$(backing_ticks)
+  jq -nc --argjson cpu "$(echo "($cpu1 - $cpu0) / $hz" | bc -l)" --argjson back "$(echo "($back1 - $back0) / $hz" | bc -l)" \
+    --argjson wrk "$wrk_cpu" '{server_cpu_s: $cpu, backing_cpu_s: $back, wrk_cpu_s: $wrk}'
+}
+
+# scenario name variant url pid basic body — one more token path at 32 connections, REPS times, interleaved with the
 # plain client-secret path so that both see the same machine; kind "scenario" rows (report.py compares them)
 scenario() {
-  local name=$1 variant=$2 url=$3 basic=$4 body=$5 rep path form out
+  local name=$1 variant=$2 url=$3 pid=$4 basic=$5 body=$6 rep path form out cpu
   mkdir -p "$work/run/agentidp-$variant-$name/samples"
   BENCH_BASIC=$basic BENCH_BODY=$body BENCH_OUT=/dev/null wrk -t2 -c32 -d"${warmup}s" -s bench/token.lua "$url" \
     >/dev/null
@@ -133,15 +148,22 @@ scenario() {
     for path in client_secret "$name"; do
       form=grant_type=client_credentials; [ "$path" = client_secret ] || form=$body
       out=$work/run/agentidp-$variant-$name/wrk-$path-$rep.json
-      BENCH_BASIC=$basic BENCH_BODY=$form BENCH_OUT=$out BENCH_SAMPLES=$work/run/agentidp-$variant-$name/samples \
-        wrk -t2 -c32 -d"${seconds}s" --timeout 10s -s bench/token.lua "$url" >/dev/null
-      jq -c --arg scenario "$name" --arg path "$path" --arg variant "$variant" --argjson rep "$rep" \
-        '. + {kind: "scenario", scenario: $scenario, path: $path, server: "agentidp", variant: $variant,
-              connections: 32, rep: $rep}' "$out" >> "$results"
-      printf '   %-9s %-6s %-13s c=32  #%s: %s\n' agentidp "$variant" "$path" "$rep" \
-        "$(jq -r '"\(.requests * 1000000 / .duration_us | floor)/s p99 \(.p99_us / 1000)ms non200 \(.non200)"' "$out")"
+      cpu=$(BENCH_BASIC=$basic BENCH_BODY=$form BENCH_OUT=$out \
+        BENCH_SAMPLES=$work/run/agentidp-$variant-$name/samples \
+        measured "$out" "$pid" wrk -t2 -c32 -d"${seconds}s" --timeout 10s -s bench/token.lua "$url")
+      scenario_row "$name" "$path" "$variant" "$rep" "$out" "$cpu"
     done
   done
+}
+
+scenario_row() { # scenario path variant rep wrk-json cpu-json
+  jq -c --arg scenario "$1" --arg path "$2" --arg variant "$3" --argjson rep "$4" --argjson cpu "$6" \
+    '. + $cpu + {kind: "scenario", scenario: $scenario, path: $path, server: "agentidp", variant: $variant,
+          connections: 32, rep: $rep}' "$5" >> "$results"
+  printf '   %-9s %-6s %-15s c=32  #%s: %s\n' agentidp "$3" "$2" "$4" \
+    "$(jq -r '"\(.requests * 1000000 / .duration_us | floor)/s p99 \(.p99_us / 1000)ms non200 \(.non200)"' "$5")  $(
+      tail -1 "$results" | jq -r '"IdP CPU \(.server_cpu_s * 1e6 / .requests | floor) µs/token, wrk \(.wrk_cpu_s * 1e6
+        / .requests | floor) µs/request"')"
 }
 
 # half_peak server variant url basic — p99 at half the peak throughput, at a fixed offered rate (hey)
@@ -172,12 +194,12 @@ PY
   done
 }
 
-# exchange variant idp admin — RFC 8693 token exchange at 32 connections against the client-secret path of the same
+# exchange variant idp pid admin — RFC 8693 token exchange at 32 connections against the client-secret path of the same
 # run (issue 17: at least 70 %): a worker agent, holding a delegation from a planner agent, exchanges the planner's
 # token for one of its own — one client authentication, one verification, one Redis revocation check, one
 # delegation lookup in PostgreSQL and one signature per request. Both paths authenticate as the worker.
 exchange() {
-  local variant=$1 idp=$2 admin=$3 planner worker planner_secret worker_secret subject
+  local variant=$1 idp=$2 pid=$3 admin=$4 planner worker planner_secret worker_secret subject
   planner=$(curl -sf -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
     -d '{"name":"bench-planner","owner":"bench","scopes":["tokens:read"]}' "$idp/api/v1/agents" | jq -r .agentId)
   worker=$(curl -sf -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
@@ -191,47 +213,48 @@ exchange() {
     "$idp/api/v1/agents/$planner/delegations" >/dev/null || die "cannot create the bench delegation"
   subject=$(curl -sf -u "$planner:$planner_secret" -d grant_type=client_credentials "$idp/api/v1/token" \
     | jq -r .access_token)
-  scenario token_exchange "$variant" "$idp/api/v1/token" "$(printf '%s:%s' "$worker" "$worker_secret" | base64 -w0)" \
+  scenario token_exchange "$variant" "$idp/api/v1/token" "$pid" "$(printf '%s:%s' "$worker" "$worker_secret" | base64 -w0)" \
     "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Atoken-exchange&subject_token=$subject&subject_token_type=urn%3Aietf%3Aparams%3Aoauth%3Atoken-type%3Aaccess_token"
 }
 
-# pkjwt variant idp pid admin agent — private_key_jwt tokens/s at 32 connections, REPS times (issue 16: at least
-# 80 % of the client-secret path at 32 connections in the same run). Each request carries its own ES256 assertion
-# (the jti is single-use), made just before its run: wrk cannot sign.
-pkjwt() {
-  local variant=$1 idp=$2 pid=$3 admin=$4 agent=$5 rep dir=$work/run/agentidp-$1-pkjwt
+# assertions kind variant idp pid basic prefix maker... — issue 16's assertion paths: private_key_jwt (ES256 client
+# assertions) or jwt_bearer (ES256 external tokens, the issuer's JWK set inline in a trust policy) at 32 connections,
+# REPS times, each run right after a client-secret run of the same client, as `scenario` does, so the ratio compares
+# like with like (issue 16: each at least 80 % of the client-secret path in the same run). Each request carries its
+# own assertion (a jti is single-use), made before its pair of runs by `maker <count> <file>`: wrk cannot sign.
+assertions() {
+  local kind=$1 variant=$2 idp=$3 pid=$4 basic=$5 prefix=$6 dir=$work/run/agentidp-$2-$1 rep path out cpu count
+  shift 6
   # Enough for 1.5 times the secret path's best 32-connection rate (signing them takes time of its own).
-  local count
   count=${BENCH_PKJWT_ASSERTIONS:-$(jq -s --arg v "$variant" --argjson s "$seconds" '[.[] | select(.server ==
     "agentidp" and .variant == $v and .connections == 32 and .kind == null) | .requests * 1000000 / .duration_us]
     | max * $s * 1.5 | floor | if . < 10000 then 10000 else . end' "$results")}
-  mkdir -p "$dir"
-  java -cp "$bench_jar" ai.sentryagent.agentidp.bench.Assertions key "$dir"
-  curl -sf -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
-    -d "{\"jwk\":$(cat "$dir/public.json")}" "$idp/api/v1/agents/$agent/keys" >/dev/null \
-    || die "the bench client's public key was not registered"
+  mkdir -p "$dir/samples"
+  "$@" "$count" "$dir/warmup.txt"
+  BENCH_BASIC=unused BENCH_ASSERTIONS=$dir/warmup.txt BENCH_PREFIX=$prefix BENCH_THREADS=2 BENCH_OUT=/dev/null \
+    wrk -t2 -c32 -d"${seconds}s" --timeout 10s -s bench/pkjwt.lua "$idp/api/v1/token" >/dev/null
   for rep in $(seq 1 "$reps"); do
-    java -cp "$bench_jar" ai.sentryagent.agentidp.bench.Assertions sign "$dir" "$idp" "$agent" "$count" \
-      "$dir/assertions.txt"
-    local out=$dir/wrk-32-$rep.json cpu0 cpu1
-    cpu0=$(cpu_ticks "$pid")
-    BENCH_BASIC=unused BENCH_ASSERTIONS=$dir/assertions.txt BENCH_THREADS=2 BENCH_OUT=$out \
-      wrk -t2 -c32 -d"${seconds}s" --timeout 10s -s bench/pkjwt.lua "$idp/api/v1/token" >/dev/null
-    cpu1=$(cpu_ticks "$pid")
-    jq -c --arg variant "$variant" --argjson rep "$rep" --argjson cpu "$(echo "($cpu1 - $cpu0) / $hz" | bc -l)" \
-      '. + {kind: "private_key_jwt", server: "agentidp", variant: $variant, connections: 32, rep: $rep,
-            server_cpu_s: $cpu}' "$out" >> "$results"
-    printf '   %-9s %-6s private_key_jwt c=32 #%s: %s\n' agentidp "$variant" "$rep" \
-      "$(jq -r '"\(.requests * 1000000 / .duration_us | floor)/s p99 \(.p99_us / 1000)ms non200 \(.non200)"' "$out")"
+    "$@" "$count" "$dir/assertions.txt"
+    for path in client_secret "$kind"; do
+      out=$dir/wrk-$path-$rep.json
+      if [ "$path" = client_secret ]; then
+        cpu=$(BENCH_BASIC=$basic BENCH_OUT=$out BENCH_SAMPLES=$dir/samples \
+          measured "$out" "$pid" wrk -t2 -c32 -d"${seconds}s" --timeout 10s -s bench/token.lua "$idp/api/v1/token")
+      else
+        cpu=$(BENCH_BASIC=unused BENCH_ASSERTIONS=$dir/assertions.txt BENCH_PREFIX=$prefix BENCH_THREADS=2 \
+          BENCH_OUT=$out BENCH_SAMPLES=$dir/samples \
+          measured "$out" "$pid" wrk -t2 -c32 -d"${seconds}s" --timeout 10s -s bench/pkjwt.lua "$idp/api/v1/token")
+      fi
+      scenario_row "$kind" "$path" "$variant" "$rep" "$out" "$cpu"
+    done
   done
-  jq -rs --arg v "$variant" '
+  jq -rs --arg v "$variant" --arg k "$kind" '
     def median: sort | .[(length / 2 | floor)];
-    ([.[] | select(.server == "agentidp" and .variant == $v and .connections == 32)
-       | select(.kind == null) | .requests * 1000000 / .duration_us] | median) as $secret
-    | ([.[] | select(.kind == "private_key_jwt" and .variant == $v) | .requests * 1000000 / .duration_us] | median)
-      as $assertion
-    | "   private_key_jwt / client secret at c=32, medians: \($assertion | floor)/s / \($secret | floor)/s = \(
-        $assertion / $secret * 100 | floor) % (issue 16: at least 80 %)"' "$results"
+    [.[] | select(.kind == "scenario" and .scenario == $k and .variant == $v)] as $rows
+    | ($rows | map(select(.path == "client_secret") | .requests * 1000000 / .duration_us) | median) as $secret
+    | ($rows | map(select(.path == $k) | .requests * 1000000 / .duration_us) | median) as $own
+    | "   \($k) / client secret at c=32, medians: \($own | floor)/s / \($secret | floor)/s = \(
+        $own / $secret * 100 | floor) % (issue 16: at least 80 %)"' "$results"
 }
 
 verify_samples() { # server variant jwks issuer
@@ -293,7 +316,7 @@ run_agentidp() {
       JWT_PRIVATE_KEY="$(cat "$work/run/keys-$algorithm/jwt_private.pem")" \
       JWT_PUBLIC_KEY="$(cat "$work/run/keys-$algorithm/jwt_public.pem")" \
       CREDENTIAL_HASH_KEY="$hash_key" AUDIT_CHAIN_KEY="$chain_key" BOOTSTRAP_ADMIN_SECRET="$admin_secret" \
-      POLICY_DIR="$root/policies" \
+      POLICY_DIR="$root/policies" CUSTOM_SCOPES=bench:read \
       RATE_LIMIT_MAX_REQUESTS=1000000 \
       java -jar "$server_jar" serve > "$work/run/agentidp-$algorithm.log" 2>&1 &
     pid=$!; pids+=("$pid")
@@ -317,11 +340,39 @@ run_agentidp() {
   half_peak agentidp "$algorithm" "$idp/api/v1/token" "$basic"
   verify_samples agentidp "$algorithm" "$idp/.well-known/jwks.json" "$idp"
   # RFC 8707: the same client asks for a token bound to its registered resource (aud = the resource).
-  scenario resource "$algorithm" "$idp/api/v1/token" "$basic" \
+  scenario resource "$algorithm" "$idp/api/v1/token" "$pid" "$basic" \
     "grant_type=client_credentials&resource=https%3A%2F%2Fresource.bench.example%2Fapi"
   verify_samples agentidp "$algorithm-resource" "$idp/.well-known/jwks.json" "$idp"
-  pkjwt "$algorithm" "$idp" "$pid" "$admin" "$id"
-  exchange "$algorithm" "$idp" "$admin"
+  # private_key_jwt: the same client with its ES256 key registered.
+  local keys=$work/run/keys-$algorithm-client issuer_keys=$work/run/keys-$algorithm-issuer fed fed_secret fed_basic
+  mkdir -p "$keys" "$issuer_keys"
+  java -cp "$bench_jar" ai.sentryagent.agentidp.bench.Assertions key "$keys"
+  curl -sf -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
+    -d "{\"jwk\":$(cat "$keys/public.json")}" "$idp/api/v1/agents/$id/keys" >/dev/null \
+    || die "the bench client's public key was not registered"
+  assertions private_key_jwt "$algorithm" "$idp" "$pid" "$basic" \
+    "grant_type=client_credentials&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion=" \
+    java -cp "$bench_jar" ai.sentryagent.agentidp.bench.Assertions sign "$keys" "$idp" "$id"
+  verify_samples agentidp "$algorithm-private_key_jwt" "$idp/.well-known/jwks.json" "$idp"
+  # jwt-bearer: a CI job's OIDC token for an agent with a scope (a trust policy grants at least one); its secret
+  # path runs are that agent's, so both tokens carry the same claims.
+  java -cp "$bench_jar" ai.sentryagent.agentidp.bench.Assertions key "$issuer_keys"
+  fed=$(curl -sf -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
+    -d '{"name":"bench-federated","owner":"bench","scopes":["bench:read"]}' "$idp/api/v1/agents" | jq -r .agentId)
+  fed_secret=$(curl -sf -X POST -H "Authorization: Bearer $admin" "$idp/api/v1/agents/$fed/credentials" \
+    | jq -r .clientSecret)
+  fed_basic=$(printf '%s:%s' "$fed" "$fed_secret" | base64 -w0)
+  curl -sf -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
+    -d "{\"name\":\"bench\",\"issuer\":\"https://ci.bench.example\",\"jwks\":{\"keys\":[$(cat "$issuer_keys/public.json")]},
+         \"audience\":\"$idp\",\"subject\":\"repo:bench/bench:ref:refs/heads/main\",\"agentId\":\"$fed\",
+         \"scopes\":[\"bench:read\"]}" "$idp/api/v1/trust-policies" >/dev/null \
+    || die "the bench trust policy was not created"
+  assertions jwt_bearer "$algorithm" "$idp" "$pid" "$fed_basic" \
+    "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=" \
+    java -cp "$bench_jar" ai.sentryagent.agentidp.bench.Assertions bearer "$issuer_keys" https://ci.bench.example \
+    "$idp" repo:bench/bench:ref:refs/heads/main
+  verify_samples agentidp "$algorithm-jwt_bearer" "$idp/.well-known/jwks.json" "$idp"
+  exchange "$algorithm" "$idp" "$pid" "$admin"
   verify_samples agentidp "$algorithm-token_exchange" "$idp/.well-known/jwks.json" "$idp"
   local rss
   rss=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")

@@ -16,6 +16,7 @@ import ai.sentryagent.agentidp.credential.PgAgentKeyStore;
 import ai.sentryagent.agentidp.credential.PgCredentialStore;
 import ai.sentryagent.agentidp.crypto.CredentialHasher;
 import ai.sentryagent.agentidp.crypto.JwsSigner;
+import ai.sentryagent.agentidp.crypto.JwsVerifiers;
 import ai.sentryagent.agentidp.federation.FetchRules;
 import ai.sentryagent.agentidp.federation.IssuerKeys;
 import ai.sentryagent.agentidp.federation.PgTrustPolicyStore;
@@ -123,6 +124,11 @@ public final class AgentIdp extends VerticleBase {
         // Created in this verticle's context: undeploying it closes the pool.
         Pool pool = Postgres.pool(vertx, config);
         redis = RedisClients.create(vertx, config.redis(), config.redisTlsCaCert());
+        // The providers that verify client and issuer signatures are probed on a worker (key generation, ~0.1-0.8 s)
+        // while the rest starts. Readiness does not wait for it (waiting cost 0.5-1 s of ready time on 2 vCPUs); an
+        // assertion in the first moments after start waits for the probe to finish, once.
+        vertx.executeBlocking(JwsVerifiers::get)
+                .onFailure(e -> LOG.error("the signature verifier probe failed: {}", e.toString()));
         return migrate()
                 .compose(ignored -> build(pool))
                 .compose(built -> {

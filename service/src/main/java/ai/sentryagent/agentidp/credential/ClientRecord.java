@@ -1,13 +1,10 @@
 package ai.sentryagent.agentidp.credential;
 
 import ai.sentryagent.agentidp.agent.AgentStatus;
+import ai.sentryagent.agentidp.crypto.JwsVerifiers;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSVerifier;
-import com.nimbusds.jose.crypto.ECDSAVerifier;
-import com.nimbusds.jose.crypto.RSASSAVerifier;
-import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
-import com.nimbusds.jose.jwk.RSAKey;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -35,7 +32,8 @@ public record ClientRecord(
 
     /**
      * One live public key: its kid, the parsed public JWK, and its signature verifier — built once with the cached
-     * record, not per assertion (turning a JWK into a Java key is a good part of a verification's cost).
+     * record, not per assertion (turning a JWK into a Java key is a good part of a verification's cost), on the
+     * fastest provider that verifies correctly here ({@link JwsVerifiers}).
      */
     public record StoredKey(String kid, JWK jwk, JWSVerifier verifier) {
         public StoredKey(String kid, JWK jwk) {
@@ -44,16 +42,10 @@ public record ClientRecord(
 
         private static JWSVerifier verifier(JWK jwk) {
             try {
-                if (jwk instanceof RSAKey rsa) {
-                    return new RSASSAVerifier(rsa);
-                }
-                if (jwk instanceof ECKey ec) {
-                    return new ECDSAVerifier(ec);
-                }
+                return JwsVerifiers.get().verifier(jwk);
             } catch (JOSEException e) {
                 throw new IllegalStateException("a stored agent key has no verifier", e);
             }
-            throw new IllegalStateException("a stored agent key is neither RSA nor EC");
         }
     }
 

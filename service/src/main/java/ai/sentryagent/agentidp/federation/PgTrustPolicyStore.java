@@ -2,6 +2,9 @@ package ai.sentryagent.agentidp.federation;
 
 import ai.sentryagent.agentidp.audit.Audit;
 import ai.sentryagent.agentidp.audit.AuditEvent;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.nimbusds.jose.jwk.JWKSet;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
@@ -16,10 +19,22 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
-/** {@link TrustPolicyStore} on PostgreSQL (migration V8). */
+/**
+ * {@link TrustPolicyStore} on PostgreSQL (migration V8). Policies are read per request, never cached (a deleted
+ * policy stops matching at once on every task); only the parse of an inline JWK set is remembered, by its text, so
+ * that a jwt-bearer assertion does not parse the same keys again — and its verifiers, held per key instance
+ * ({@code crypto/JwsVerifiers}), are built once.
+ */
 public final class PgTrustPolicyStore implements TrustPolicyStore {
     private static final String COLUMNS = "trust_policy_id, name, issuer, jwks_uri, jwks, audience, subject, claims,"
             + " agent_id, scopes, created_at";
+    /** Per jwt-bearer request; the JWK set as its text — the inline-keys cache's key — not decoded and re-encoded. */
+    private static final String FOR_ISSUER =
+            "SELECT " + COLUMNS.replace(" jwks,", " jwks::text AS jwks,") + " FROM trust_policies WHERE issuer = $1";
+
+    /** Inline JWK sets by their stored text; the text is the key, so a changed set is a different entry. */
+    private static final Cache<String, JWKSet> INLINE_KEYS =
+            Caffeine.newBuilder().maximumSize(1024).build();
 
     private final Pool pool;
     private final Audit audit;
@@ -111,9 +126,7 @@ public final class PgTrustPolicyStore implements TrustPolicyStore {
 
     @Override
     public Future<List<TrustPolicy>> forIssuer(String issuer) {
-        return pool.preparedQuery("SELECT " + COLUMNS + " FROM trust_policies WHERE issuer = $1")
-                .execute(Tuple.of(issuer))
-                .map(PgTrustPolicyStore::policies);
+        return pool.preparedQuery(FOR_ISSUER).execute(Tuple.of(issuer)).map(PgTrustPolicyStore::policies);
     }
 
     private static List<TrustPolicy> policies(RowSet<Row> rows) {
@@ -128,11 +141,13 @@ public final class PgTrustPolicyStore implements TrustPolicyStore {
         Object jwks = row.getValue("jwks");
         TrustPolicy.KeySource keys;
         if (jwks != null) {
-            try {
-                keys = new TrustPolicy.KeySource.Inline(IssuerKeys.publicKeys(String.valueOf(jwks)));
-            } catch (ParseException e) {
-                throw new IllegalStateException("stored trust policy has an unreadable jwks", e);
-            }
+            keys = new TrustPolicy.KeySource.Inline(INLINE_KEYS.get(String.valueOf(jwks), text -> {
+                try {
+                    return IssuerKeys.publicKeys(text);
+                } catch (ParseException e) {
+                    throw new IllegalStateException("stored trust policy has an unreadable jwks", e);
+                }
+            }));
         } else if (jwksUri != null) {
             keys = new TrustPolicy.KeySource.Uri(jwksUri);
         } else {

@@ -63,7 +63,8 @@ public final class ClientAssertions {
     Checked check(ClientCredential.Assertion presented, ClientRecord client) {
         SignedJWT jwt;
         try {
-            jwt = SignedJWT.parse(presented.assertion());
+            // Parsed once, when the request was read (ClientCredential.Assertion.of); else here.
+            jwt = presented.parsed().isPresent() ? presented.parsed().get() : SignedJWT.parse(presented.assertion());
         } catch (ParseException | RuntimeException e) {
             return new Invalid("assertion_not_a_jws");
         }

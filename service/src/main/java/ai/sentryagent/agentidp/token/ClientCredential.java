@@ -1,6 +1,8 @@
 package ai.sentryagent.agentidp.token;
 
+import com.nimbusds.jwt.JWT;
 import com.nimbusds.jwt.JWTParser;
+import com.nimbusds.jwt.SignedJWT;
 import java.text.ParseException;
 import java.util.Optional;
 
@@ -41,19 +43,34 @@ public sealed interface ClientCredential {
      * A {@code client_assertion} of type {@link #TYPE} (RFC 7523 §2.2). {@code clientId} is the assertion's
      * unverified {@code iss} — what the limits count against — or the {@code client_id} parameter when the
      * assertion has none; {@code declaredClientId} is that parameter, which must equal {@code iss} when sent.
+     * {@code parsed} is the assertion as read for its {@code iss} when it is a JWS, so that the checks do not parse
+     * it (header and claims JSON) a second time; unverified.
      */
-    record Assertion(String clientId, String assertion, Optional<String> declaredClientId) implements ClientCredential {
+    record Assertion(String clientId, String assertion, Optional<String> declaredClientId, Optional<SignedJWT> parsed)
+            implements ClientCredential {
         public static final String TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+        /** An assertion the checks will parse themselves. */
+        public Assertion(String clientId, String assertion, Optional<String> declaredClientId) {
+            this(clientId, assertion, declaredClientId, Optional.empty());
+        }
 
         /** Reads the claimed client id from the (not yet verified) assertion. */
         public static Assertion of(String assertion, Optional<String> declaredClientId) {
             String issuer = null;
+            SignedJWT signed = null;
             try {
-                issuer = JWTParser.parse(assertion).getJWTClaimsSet().getIssuer();
+                JWT jwt = JWTParser.parse(assertion);
+                signed = jwt instanceof SignedJWT s ? s : null;
+                issuer = jwt.getJWTClaimsSet().getIssuer();
             } catch (ParseException | RuntimeException e) {
                 // not a JWT: verification refuses it; the limits count it against the declared id or as malformed
             }
-            return new Assertion(issuer != null ? issuer : declaredClientId.orElse(""), assertion, declaredClientId);
+            return new Assertion(
+                    issuer != null ? issuer : declaredClientId.orElse(""),
+                    assertion,
+                    declaredClientId,
+                    Optional.ofNullable(signed));
         }
 
         @Override

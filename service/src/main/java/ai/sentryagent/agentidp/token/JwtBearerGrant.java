@@ -4,14 +4,13 @@ import ai.sentryagent.agentidp.agent.AgentStatus;
 import ai.sentryagent.agentidp.config.Scopes;
 import ai.sentryagent.agentidp.credential.ClientDirectory;
 import ai.sentryagent.agentidp.credential.ClientRecord;
+import ai.sentryagent.agentidp.crypto.JwsVerifiers;
 import ai.sentryagent.agentidp.federation.IssuerKeys;
 import ai.sentryagent.agentidp.federation.TrustPolicy;
 import ai.sentryagent.agentidp.federation.TrustPolicyStore;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSVerifier;
-import com.nimbusds.jose.crypto.ECDSAVerifier;
-import com.nimbusds.jose.crypto.RSASSAVerifier;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
@@ -215,17 +214,18 @@ public final class JwtBearerGrant implements Grant {
         return "the assertion's signature does not verify with the issuer's keys";
     }
 
-    private static JWSVerifier verifier(JWSAlgorithm alg, JWK key) throws JOSEException {
+    /**
+     * The key's verifier when it may verify {@code alg}; built once per key instance (the issuer's key set is cached
+     * by {@link IssuerKeys}, an inline set by the policy store), on the fastest correct provider.
+     */
+    private static JWSVerifier verifier(JWSAlgorithm alg, JWK key) {
         if (key.getAlgorithm() != null && !key.getAlgorithm().equals(alg)) {
             return null; // RFC 7517 §4.4: a key marked for one algorithm is used for that one only
         }
-        if (JWSAlgorithm.Family.RSA.contains(alg) && key instanceof RSAKey rsa && rsa.size() >= MIN_RSA_BITS) {
-            return new RSASSAVerifier(rsa.toRSAPublicKey());
-        }
-        if (JWSAlgorithm.Family.EC.contains(alg) && key instanceof ECKey ec) {
-            return new ECDSAVerifier(ec.toECPublicKey());
-        }
-        return null;
+        boolean fits = JWSAlgorithm.Family.RSA.contains(alg)
+                ? key instanceof RSAKey rsa && rsa.size() >= MIN_RSA_BITS
+                : JWSAlgorithm.Family.EC.contains(alg) && key instanceof ECKey;
+        return fits ? JwsVerifiers.get().cached(key).orElse(null) : null;
     }
 
     /** The time checks, then the one policy whose audience, subject and claims the assertion satisfies. */
