@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What one token costs on each client-authentication path, on one running server: the client-secret path,
 # private_key_jwt (ES256 client assertions) and jwt-bearer (ES256 external tokens, the issuer's JWK set inline in a
-# trust policy), interleaved — secret, private_key_jwt, secret, jwt-bearer — ROUNDS times at 32 connections, so
+# trust policy) and RFC 8693 token exchange (a worker exchanging a planner's token under a delegation), interleaved —
+# secret, private_key_jwt, secret, jwt-bearer, secret, token exchange — ROUNDS times at 32 connections, so
 # each assertion path is compared with a secret-path run made next to it. Per run: tokens/s and, per token, the
 # server's CPU (/proc/<pid>/stat), PostgreSQL's (the backends of the bench database only), Redis's (a redis-server of
 # its own, so other users of the machine's Redis do not count), the load generator's (wrk's rusage), Redis commands
@@ -10,6 +11,7 @@
 #
 #   bench/paths.sh [rounds=3] [seconds=10] [server-jar=service/target/agentidp-server.jar]
 #
+# PATHS_ALGORITHM: the server's signing key, ES256 (default) or RS256 (the assertions stay ES256).
 # PATHS_PROFILE=1: a JFR recording of each path's first round, printed to bench/.work/paths/<path>.jfr.txt (read
 # it with bench/frames.py). Build first (./mvnw -o -B -pl service -am package -DskipTests); for a before/after, run it once per jar. Writes
 # bench/.work/paths/paths.jsonl and prints the medians.
@@ -45,7 +47,7 @@ redis_pid=$(cat "$work/redis.pid")
 
 psql -q -h 127.0.0.1 -U postgres -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null
 database="postgres://postgres@127.0.0.1:5432/$db?sslmode=disable"
-java -jar "$jar" keygen --algorithm ES256 --out "$work/keys" --force >/dev/null
+java -jar "$jar" keygen --algorithm "${PATHS_ALGORITHM:-ES256}" --out "$work/keys" --force >/dev/null
 env -i PATH="$PATH" DATABASE_URL="$database" java -jar "$jar" migrate >/dev/null
 admin_secret=$(openssl rand -hex 24)
 image_jvm=$(sed -n 's/^ENV JAVA_TOOL_OPTIONS="\([^"]*\)".*/\1/p' service/Dockerfile | sed 's/-XX:SharedArchiveFile=[^ ]*//')
@@ -81,6 +83,16 @@ curl -sf -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
 \"agentId\":\"$id\",\"scopes\":[\"bench:read\"]}" \
   "$idp/api/v1/trust-policies" >/dev/null \
   || { echo "bench/paths.sh: the trust policy was not created" >&2; exit 1; }
+# token exchange (RFC 8693): a worker holding a delegation from a planner exchanges the planner's token.
+planner=$(curl -sf -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
+  -d '{"name":"bench-planner","owner":"bench","scopes":["bench:read"]}' "$idp/api/v1/agents" | jq -r .agentId)
+planner_secret=$(curl -sf -X POST -H "Authorization: Bearer $admin" "$idp/api/v1/agents/$planner/credentials" \
+  | jq -r .clientSecret)
+curl -sf -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
+  -d "{\"actorAgentId\":\"$id\",\"scopes\":[\"bench:read\"]}" "$idp/api/v1/agents/$planner/delegations" >/dev/null \
+  || { echo "bench/paths.sh: the delegation was not created" >&2; exit 1; }
+subject=$(curl -sf -u "$planner:$planner_secret" -d grant_type=client_credentials "$idp/api/v1/token" | jq -r .access_token)
+exchange_body="grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Atoken-exchange&subject_token=$subject&subject_token_type=urn%3Aietf%3Aparams%3Aoauth%3Atoken-type%3Aaccess_token"
 assertion_prefix="grant_type=client_credentials&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion="
 bearer_prefix="grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion="
 # Assertions per run (each run gets a fresh file: a jti is single-use): 1.5 × what the warm-up's secret run did
@@ -111,7 +123,8 @@ results=$work/paths.jsonl
 
 run() { # path round duration [record]
   local path=$1 round=$2 duration=$3 out=$work/wrk-$1-$2.json script=bench/token.lua tokens="" s0 s1 p0 p1 r0 r1 c0 c1 x0 x1 w
-  if [ "$path" != client_secret ]; then
+  local body=grant_type=client_credentials; [ "$path" = token_exchange ] && body=$exchange_body
+  if [ "$path" != client_secret ] && [ "$path" != token_exchange ]; then
     tokens=$work/tokens-$path-$round.txt
     make_tokens "$path" "$tokens"
     script=bench/pkjwt.lua
@@ -120,7 +133,7 @@ run() { # path round duration [record]
   [ -z "${PATHS_PROFILE:-}" ] || [ "${4:-}" != record ] || [ "$round" != 1 ] \
     || jcmd "$pid" JFR.start name="$path" settings=profile >/dev/null
   s0=$(ticks "$pid"); p0=$(pg_ticks); r0=$(ticks "$redis_pid"); c0=$(redis_calls); x0=$(pg_xacts)
-  w=$(BENCH_BASIC=$basic BENCH_ASSERTIONS=$tokens BENCH_THREADS=2 BENCH_OUT=$out BENCH_PREFIX=$prefix \
+  w=$(BENCH_BASIC=$basic BENCH_BODY=$body BENCH_ASSERTIONS=$tokens BENCH_THREADS=2 BENCH_OUT=$out BENCH_PREFIX=$prefix \
     /usr/bin/time -f '%U %S' wrk -t2 -c32 -d"${duration}s" --timeout 10s -s "$script" "$idp/api/v1/token" 2>&1 >/dev/null \
     | tail -1)
   s1=$(ticks "$pid"); p1=$(pg_ticks); r1=$(ticks "$redis_pid"); c1=$(redis_calls); x1=$(pg_xacts)
@@ -148,24 +161,26 @@ run client_secret 0 10 record
   || per_run=$(jq -r --argjson s "$seconds" '[.tokens_s * $s * 1.5, 8000 * $s] | max | floor' "$results")
 : > "$results"
 # Twice over: a JIT still compiling the assertion paths would bill its own CPU to the first recorded runs.
-for path in private_key_jwt jwt_bearer client_secret private_key_jwt jwt_bearer; do run "$path" 0 10; done
+for path in private_key_jwt jwt_bearer token_exchange client_secret private_key_jwt jwt_bearer token_exchange; do run "$path" 0 10; done
 for round in $(seq 1 "$rounds"); do
   run client_secret "$round" "$seconds" record
   run private_key_jwt "$round" "$seconds" record
   run client_secret "$round.5" "$seconds" record
   run jwt_bearer "$round" "$seconds" record
+  run client_secret "$round.7" "$seconds" record
+  run token_exchange "$round" "$seconds" record
 done
 python3 - "$results" <<'EOF'
 import json, statistics, sys
 rows = [json.loads(line) for line in open(sys.argv[1])]
 med = lambda path, key: statistics.median(r[key] for r in rows if r["path"] == path)
 print("\n== medians (tokens/s; µs of CPU per token; round trips per token)")
-for path in ("client_secret", "private_key_jwt", "jwt_bearer"):
+for path in ("client_secret", "private_key_jwt", "jwt_bearer", "token_exchange"):
     print(f"{path:16} {med(path, 'tokens_s'):7.0f}/s  server {med(path, 'server_us'):5.0f}  pg {med(path, 'pg_us'):4.0f}"
           f"  redis {med(path, 'redis_us'):3.0f}  wrk {med(path, 'wrk_us'):3.0f}  redis cmds {med(path, 'redis_cmds'):.2f}"
           f"  pg xacts {med(path, 'pg_xacts'):.2f}  non200 {sum(r['non200'] for r in rows if r['path'] == path)}")
 secret = {r["round"]: r for r in rows if r["path"] == "client_secret"}
-for path, offset in (("private_key_jwt", 0), ("jwt_bearer", 0.5)):
+for path, offset in (("private_key_jwt", 0), ("jwt_bearer", 0.5), ("token_exchange", 0.7)):
     ratios = [r["tokens_s"] / secret[r["round"] + offset]["tokens_s"] for r in rows if r["path"] == path]
     cpu = [secret[r["round"] + offset]["server_us"] / r["server_us"] for r in rows if r["path"] == path]
     print(f"{path} / adjacent secret run: tokens/s {' '.join(f'{x:.3f}' for x in ratios)} median "
