@@ -64,7 +64,8 @@ class HttpMetricsTest {
                 new CredentialsApi(null, null, null, null),
                 new AuditApi(null),
                 new TrustPoliciesApi(null, null, null, null),
-                new KeysApi(null, null));
+                new KeysApi(null, null),
+                new DelegationsApi(null, null, 3, null));
         AppConfig.HttpConfig http = new AppConfig.HttpConfig(false, List.of(), 0, 10_000, 1 << 20, 10_000);
         Routes.Edge edge = new Routes.Edge(http, metrics, new BearerAuth(null), null, null);
         HttpServer server = vertx.createHttpServer()
