@@ -233,8 +233,9 @@ public final class TokenExchangeGrant implements Grant {
         if (requestedScopes.isPresent() && requestedScopes.get().isEmpty()) {
             return new GrantOutcome.InvalidScope("scope must be scope tokens separated by single spaces");
         }
-        List<String> resources = new ArrayList<>(new LinkedHashSet<>(parameters.all("resource")));
-        parameters.get("audience").filter(a -> !resources.contains(a)).ifPresent(resources::add);
+        Set<String> targets = new LinkedHashSet<>(parameters.all("resource"));
+        targets.addAll(parameters.all("audience"));
+        List<String> resources = new ArrayList<>(targets);
         for (String resource : resources) {
             Optional<String> problem = ResourceIndicator.problem(resource);
             if (problem.isPresent()) {
@@ -288,11 +289,18 @@ public final class TokenExchangeGrant implements Grant {
             }
             scopes = requestedScopes.get();
         }
+        // Issue 17: resources ⊆ the delegation's audiences — this hop's and every earlier one's, which the subject
+        // token carries (its aud alone would not do: a hop that asked for no resource has the default audience).
+        List<String> allowed = subjectToken
+                .delegation()
+                .map(d -> d.resources().stream()
+                        .filter(delegation.audiences()::contains)
+                        .toList())
+                .orElse(delegation.audiences());
         for (String resource : resources) {
-            if (!delegation.audiences().contains(resource)
-                    || !subject.resources().contains(resource)) {
-                return new GrantOutcome.InvalidTarget(
-                        "resource " + printable(resource) + " is not among the delegation's audiences");
+            if (!allowed.contains(resource) || !subject.resources().contains(resource)) {
+                return new GrantOutcome.InvalidTarget("resource " + printable(resource)
+                        + " is not among the audiences of every delegation of the chain");
             }
         }
         Instant now = codec.clock().instant();
@@ -318,7 +326,7 @@ public final class TokenExchangeGrant implements Grant {
             used.addAll(d.delegations());
         });
         used.add(delegation.delegationId().toString());
-        AccessToken.Delegation carried = new AccessToken.Delegation(act, ancestors, used, maxDepth);
+        AccessToken.Delegation carried = new AccessToken.Delegation(act, ancestors, used, maxDepth, allowed);
         AccessToken claims = codec.newDelegatedToken(
                 subjectToken.subject(),
                 actor.clientId(),

@@ -525,6 +525,84 @@ class TokenExchangeTest {
                 .isEqualTo(200);
     }
 
+    /**
+     * Issue 17: "resources ⊆ the delegation's audiences" — every delegation of the chain, not only the last hop's.
+     * The planner lets the worker act for the worker's resource only; the worker's own delegation to the tool names
+     * the tool's resource too (the worker has it registered). The tool must not get a token for the planner that the
+     * planner never allowed anyone to hold, whether the worker's token is for its resource or for no resource.
+     */
+    @Test
+    void aLaterHopCannotWidenTheResourcesAnEarlierDelegationAllowed() throws Exception {
+        Agent planner = agent("planner-w");
+        Agent worker = agent("worker-w");
+        Agent tool = agent("tool-w");
+        delegate(planner, worker, d -> d.put("audiences", new JsonArray().add(WORKER)));
+        delegate(worker, tool, d -> {});
+        String subject = token(planner);
+        String bound = exchanged(a, worker, subject, "&resource=" + enc(WORKER));
+        String unbound = exchanged(a, worker, subject, "");
+        assertError(exchange(a, tool, bound, "&resource=" + enc(TOOL)), 400, "invalid_target", TOOL);
+        assertError(exchange(a, tool, unbound, "&resource=" + enc(TOOL)), 400, "invalid_target", TOOL);
+        assertError(exchange(b, tool, unbound, "&audience=" + enc(TOOL)), 400, "invalid_target", TOOL);
+        // The control: what the planner allowed still passes on.
+        assertThat(verified(exchanged(a, tool, bound, "&resource=" + enc(WORKER)))
+                        .getAudience())
+                .containsExactly(WORKER);
+    }
+
+    /**
+     * RFC 8693 §2.1: "Multiple audience parameters may be used to indicate that the issued token is intended to be
+     * used at the multiple audiences listed" — a repeated audience is not RFC 6749 §3.2's repeated parameter.
+     */
+    @Test
+    void severalAudienceParametersAskForSeveralAudiences() throws Exception {
+        Agent planner = agent("planner-m");
+        Agent worker = agent("worker-m");
+        delegate(planner, worker, d -> {});
+        String subject = token(planner);
+        JWTClaimsSet claims =
+                verified(exchanged(a, worker, subject, "&audience=" + enc(WORKER) + "&audience=" + enc(TOOL)));
+        assertThat(claims.getAudience()).containsExactly(WORKER, TOOL);
+        // Each is checked like a resource.
+        assertError(
+                exchange(a, worker, subject, "&audience=" + enc(WORKER) + "&audience=" + enc("https://else.example/")),
+                400,
+                "invalid_target",
+                "https://else.example/");
+    }
+
+    /**
+     * A delegation hands on scopes, not the subject's identity: the policy's {@code self} (the agent managing
+     * itself) must not let a delegate cut off the subject's tokens or revoke the subject's other delegations — a
+     * worker holding only {@code weather:read} for the planner could otherwise shut the planner out. Reading the
+     * subject's own record stays allowed (revokingTheSubjectToken... relies on it).
+     */
+    @Test
+    void aDelegatedTokenDoesNotInheritTheSubjectsSelfServiceWrites() throws Exception {
+        Agent planner = agent("planner-p");
+        Agent worker = agent("worker-p");
+        Agent other = agent("other-p");
+        delegate(planner, worker, d -> {});
+        String toOther = delegate(planner, other, d -> {});
+        String subject = token(planner);
+        String delegated = exchanged(a, worker, subject, "");
+        assertThat(a.call("GET", "/api/v1/agents/" + planner.id(), delegated, null)
+                        .statusCode())
+                .isEqualTo(200);
+        HttpResponse<String> cutOff =
+                a.call("POST", "/api/v1/agents/" + planner.id() + "/tokens/revoke", delegated, null);
+        assertThat(cutOff.statusCode()).as(cutOff.body()).isEqualTo(403);
+        HttpResponse<String> revoke =
+                a.call("DELETE", "/api/v1/agents/" + planner.id() + "/delegations/" + toOther, delegated, null);
+        assertThat(revoke.statusCode()).as(revoke.body()).isEqualTo(403);
+        assertThat(introspect(a, subject).getBoolean("active")).isTrue();
+        assertThat(exchange(a, other, subject, "").statusCode()).isEqualTo(200);
+        // The planner itself still may.
+        assertThat(a.call("DELETE", "/api/v1/agents/" + planner.id() + "/delegations/" + toOther, subject, null)
+                        .statusCode())
+                .isEqualTo(204);
+    }
+
     @Test
     void aWrongActorSecretIsInvalidClient() throws Exception {
         refusals();
