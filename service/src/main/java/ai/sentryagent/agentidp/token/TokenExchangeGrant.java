@@ -89,6 +89,19 @@ public final class TokenExchangeGrant implements Grant {
         if (malformed.isPresent()) {
             return Future.succeededFuture(malformed.get());
         }
+        if (parameters.get("actor_token").isEmpty()) {
+            return withSubjectToken(actor, parameters);
+        }
+        // RFC 8693 §2.2.2: a revoked actor_token, or one of an agent no longer active, proves nothing either.
+        return tokens.current(
+                        codec.verifyIssued(parameters.get("actor_token").get()).orElseThrow())
+                .compose(check -> check instanceof ActiveTokens.Check.Active
+                        ? withSubjectToken(actor, parameters)
+                        : Future.succeededFuture(new GrantOutcome.InvalidRequest(
+                                "actor_token is not active: " + ((ActiveTokens.Check.Inactive) check).reason())));
+    }
+
+    private Future<GrantOutcome> withSubjectToken(ClientRecord actor, Parameters parameters) {
         Optional<AccessToken> verified =
                 codec.verifyIssued(parameters.get("subject_token").orElseThrow());
         if (verified.isEmpty()) {

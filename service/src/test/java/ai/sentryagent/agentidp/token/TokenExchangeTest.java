@@ -469,6 +469,65 @@ class TokenExchangeTest {
                 .isEqualTo(200);
     }
 
+    /**
+     * RFC 8693 §2.2.2: an actor_token that is not acceptable is invalid_request — a revoked token of the client is
+     * no proof of anything, and neither is one the client obtained by exchange (its sub is another agent).
+     */
+    @Test
+    void aRevokedOrDelegatedActorTokenIsInvalidRequest() throws Exception {
+        refusals();
+        String type = "&actor_token_type=" + enc(ACCESS_TOKEN);
+        String own = token(workerX);
+        assertThat(a.postForm("/api/v1/token/revoke", "token=" + enc(own), workerX.id(), workerX.secret())
+                        .statusCode())
+                .isEqualTo(200);
+        assertError(
+                exchange(b, workerX, subjectX, "&actor_token=" + enc(own) + type),
+                400,
+                "invalid_request",
+                "actor_token");
+        String delegated = exchanged(a, workerX, subjectX, "");
+        assertError(
+                exchange(a, workerX, subjectX, "&actor_token=" + enc(delegated) + type),
+                400,
+                "invalid_request",
+                "actor_token");
+    }
+
+    /**
+     * Subject tokens in other spellings of a JWS: alg none (RFC 7518 §3.6), the JWS JSON serialization (RFC 7515
+     * §7.2), an unknown kid, a crit header (RFC 7515 §4.1.11), a JWE-shaped five-part token, and one past the
+     * length any token of this issuer has — each invalid_grant (or invalid_request), never 500.
+     */
+    @Test
+    void subjectTokensInOtherJoseSpellingsAreRefused() throws Exception {
+        refusals();
+        String[] parts = subjectX.split("\\.");
+        Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
+        String none = b64.encodeToString("{\"alg\":\"none\",\"typ\":\"at+jwt\"}".getBytes(StandardCharsets.UTF_8)) + "."
+                + parts[1] + ".";
+        JsonObject header = new JsonObject(new String(Base64.getUrlDecoder().decode(parts[0]), StandardCharsets.UTF_8));
+        String otherKid =
+                b64.encodeToString(header.copy().put("kid", "other").encode().getBytes(StandardCharsets.UTF_8)) + "."
+                        + parts[1] + "." + parts[2];
+        String crit = b64.encodeToString(header.copy()
+                        .put("crit", new JsonArray().add("exp"))
+                        .encode()
+                        .getBytes(StandardCharsets.UTF_8))
+                + "." + parts[1] + "." + parts[2];
+        String json = new JsonObject()
+                .put("payload", parts[1])
+                .put("protected", parts[0])
+                .put("signature", parts[2])
+                .encode();
+        String jwe = parts[0] + ".." + parts[1] + ".." + parts[2];
+        for (String bad : List.of(none, otherKid, crit, json, jwe)) {
+            assertError(exchange(a, workerX, bad, ""), 400, "invalid_grant", "subject_token");
+        }
+        HttpResponse<String> huge = exchange(a, workerX, subjectX + "A".repeat(16 * 1024), "");
+        assertThat(huge.statusCode()).as(huge.body()).isBetween(400, 413);
+    }
+
     @Test
     void aTamperedSubjectTokenIsInvalidGrant() throws Exception {
         refusals();
