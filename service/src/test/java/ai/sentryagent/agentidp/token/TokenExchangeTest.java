@@ -662,6 +662,37 @@ class TokenExchangeTest {
                 .isEqualTo(204);
     }
 
+    /**
+     * Issue 17 (attack list): a token obtained by token exchange cannot create delegations — neither through the
+     * subject's {@code self} nor with a management scope it was delegated. A delegate hands on through the chain.
+     */
+    @Test
+    void aDelegatedTokenCannotCreateDelegations() throws Exception {
+        JsonObject body = new JsonObject()
+                .put("name", "boss-g")
+                .put("owner", "team-test")
+                .put("scopes", new JsonArray().add("weather:read").add("agents:write"));
+        HttpResponse<String> created = a.call("POST", "/api/v1/agents", admin, body);
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        String bossId = new JsonObject(created.body()).getString("agentId");
+        Agent boss = new Agent(bossId, a.createCredential(bossId).getString("clientSecret"));
+        Agent worker = agent("worker-g");
+        Agent third = agent("third-g");
+        delegate(
+                boss,
+                worker,
+                d -> d.put("scopes", new JsonArray().add("weather:read").add("agents:write")));
+        String delegated = exchanged(a, worker, token(boss), "");
+        assertThat(verified(delegated).getStringClaim("scope")).contains("agents:write");
+        JsonObject grant =
+                new JsonObject().put("actorAgentId", third.id()).put("scopes", new JsonArray().add("weather:read"));
+        for (String subjectId : List.of(boss.id(), worker.id(), agent("s-g").id())) {
+            HttpResponse<String> refused =
+                    a.call("POST", "/api/v1/agents/" + subjectId + "/delegations", delegated, grant);
+            assertThat(refused.statusCode()).as(refused.body()).isEqualTo(403);
+        }
+    }
+
     @Test
     void aWrongActorSecretIsInvalidClient() throws Exception {
         refusals();
@@ -719,6 +750,28 @@ class TokenExchangeTest {
                 .isEqualTo(200);
         redis("DEL", prefix + "revoked:jti"); // the copy is gone: only PostgreSQL knows the ancestor is revoked
         assertThat(introspect(b, hop2).getBoolean("active")).isFalse();
+    }
+
+    /**
+     * Issue 17, "Redis down": a revoked delegation must stay revoked when Redis has lost its copy — both for a task
+     * that holds the actor's delegations in memory (the exchange) and for introspection of a token resting on it.
+     */
+    @Test
+    void aRevokedDelegationStaysRevokedWhenRedisLosesItsCopy() throws Exception {
+        Agent planner = agent("planner-l");
+        Agent worker = agent("worker-l");
+        String delegationId = delegate(planner, worker, d -> {});
+        String subject = token(planner);
+        String derived = exchanged(a, worker, subject, ""); // task a now holds the worker's delegations in memory
+        assertThat(b.call("DELETE", "/api/v1/agents/" + planner.id() + "/delegations/" + delegationId, admin, null)
+                        .statusCode())
+                .isEqualTo(204);
+        redis("DEL", prefix + "revoked:jti");
+        assertError(exchange(a, worker, subject, ""), 400, "unauthorized_client", "no live delegation");
+        redis("DEL", prefix + "revoked:jti");
+        assertThat(introspect(a, derived).getBoolean("active")).isFalse();
+        redis("DEL", prefix + "revoked:jti");
+        assertThat(introspect(b, derived).getBoolean("active")).isFalse();
     }
 
     private static java.sql.Connection jdbc() throws Exception {
