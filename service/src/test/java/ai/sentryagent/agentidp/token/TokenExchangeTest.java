@@ -693,6 +693,33 @@ class TokenExchangeTest {
         }
     }
 
+    /**
+     * RFC 7009 §2.1: the server checks the token was issued to the revoking client. A derived token is the actor's
+     * (its client_id): the actor revokes it, and every token derived from it goes too; the subject cannot revoke it
+     * directly (it revokes its own token instead, which cascades).
+     */
+    @Test
+    void theActorRevokesADerivedTokenAndTheSubjectCannot() throws Exception {
+        Agent planner = agent("planner-k");
+        Agent worker = agent("worker-k");
+        Agent tool = agent("tool-k");
+        delegate(planner, worker, d -> {});
+        delegate(worker, tool, d -> {});
+        String hop1 = exchanged(a, worker, token(planner), "");
+        String hop2 = exchanged(a, tool, hop1, "");
+        assertError(
+                a.postForm("/api/v1/token/revoke", "token=" + enc(hop1), planner.id(), planner.secret()),
+                400,
+                "unauthorized_client",
+                "not issued to this client");
+        assertThat(introspect(b, hop1).getBoolean("active")).isTrue();
+        assertThat(a.postForm("/api/v1/token/revoke", "token=" + enc(hop1), worker.id(), worker.secret())
+                        .statusCode())
+                .isEqualTo(200);
+        assertThat(introspect(b, hop1).getBoolean("active")).isFalse();
+        assertThat(introspect(b, hop2).getBoolean("active")).isFalse();
+    }
+
     @Test
     void aWrongActorSecretIsInvalidClient() throws Exception {
         refusals();
