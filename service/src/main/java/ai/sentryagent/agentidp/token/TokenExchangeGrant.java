@@ -123,9 +123,35 @@ public final class TokenExchangeGrant implements Grant {
                 return Future.succeededFuture(new GrantOutcome.InvalidGrant(
                         "agent " + actorId + " is already in the token's delegation chain (a cycle)"));
             }
-            return clients.findClient(subjectToken.subject())
-                    .compose(subject -> fromCache(actor, parameters, subjectToken, chain, subject));
+            // A further hop rests on the holder's delegation, which never exceeds the holder: keep within what the
+            // holder still holds, as the subject token already keeps within what the subject still holds.
+            Future<AccessToken> withinHolder = chain.isEmpty()
+                    ? Future.succeededFuture(subjectToken)
+                    : clients.findClient(chain.get(0))
+                            .map(holder -> holder.map(h -> withinHolder(subjectToken, h))
+                                    .orElse(subjectToken.narrowedTo(List.of())));
+            return Future.all(withinHolder, clients.findClient(subjectToken.subject()))
+                    .compose(both -> fromCache(actor, parameters, both.resultAt(0), chain, both.resultAt(1)));
         });
+    }
+
+    /** The subject token's scopes and the chain's resources, narrowed to the holder's current ones. */
+    private static AccessToken withinHolder(AccessToken token, ClientRecord holder) {
+        AccessToken.Delegation d = token.delegation().orElseThrow();
+        List<String> resources =
+                d.resources().stream().filter(holder.resources()::contains).toList();
+        AccessToken narrowed = token.narrowedTo(holder.scopes());
+        return new AccessToken(
+                narrowed.issuer(),
+                narrowed.subject(),
+                narrowed.clientId(),
+                narrowed.audience(),
+                narrowed.scopes(),
+                narrowed.issuedAt(),
+                narrowed.expiresAt(),
+                narrowed.jti(),
+                Optional.of(
+                        new AccessToken.Delegation(d.act(), d.ancestors(), d.delegations(), d.maxDepth(), resources)));
     }
 
     /**

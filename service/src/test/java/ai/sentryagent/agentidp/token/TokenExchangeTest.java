@@ -720,6 +720,35 @@ class TokenExchangeTest {
         assertThat(introspect(b, hop2).getBoolean("active")).isFalse();
     }
 
+    /**
+     * docs/delegation.md: "a delegation never exceeds its subject". The worker's delegation to the tool was checked
+     * against the worker's scopes and resources when it was made; once the worker loses a scope or a resource, the
+     * tool may no longer get it through the worker — as the planner's own token loses what the planner lost.
+     */
+    @Test
+    void aLaterHopKeepsWithinWhatTheHolderStillHolds() throws Exception {
+        Agent planner = agent("planner-n");
+        Agent worker = agent("worker-n");
+        Agent tool = agent("tool-n");
+        delegate(planner, worker, d -> {});
+        delegate(worker, tool, d -> {});
+        String hop1 = exchanged(a, worker, token(planner), "");
+        HttpResponse<String> narrowed = a.call(
+                "PATCH",
+                "/api/v1/agents/" + worker.id(),
+                admin,
+                new JsonObject()
+                        .put("scopes", new JsonArray().add("weather:read"))
+                        .put("resources", new JsonArray().add(WORKER)));
+        assertThat(narrowed.statusCode()).as(narrowed.body()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> exchange(b, tool, hop1, "&scope=reports:read").statusCode() == 400);
+        assertError(exchange(a, tool, hop1, "&scope=reports:read"), 400, "invalid_scope", "reports:read");
+        assertError(exchange(a, tool, hop1, "&resource=" + enc(TOOL)), 400, "invalid_target", TOOL);
+        assertThat(verified(exchanged(a, tool, hop1, "")).getStringClaim("scope"))
+                .isEqualTo("weather:read");
+    }
+
     @Test
     void aWrongActorSecretIsInvalidClient() throws Exception {
         refusals();
