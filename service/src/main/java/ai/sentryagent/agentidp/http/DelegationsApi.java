@@ -201,6 +201,11 @@ public final class DelegationsApi {
     }
 
     private static Instant instant(String text) {
+        // RFC 3339 §5.6: a four-digit year. Instant.parse also takes an expanded one (+300000-…), which PostgreSQL
+        // through the Vert.x client would store as infinity and answer as another instant.
+        if (text.isEmpty() || !Character.isDigit(text.charAt(0))) {
+            throw JsonBody.fieldError("expiresAt", "must be an RFC 3339 UTC time such as 2026-12-31T23:59:59Z");
+        }
         try {
             return Instant.parse(text);
         } catch (DateTimeParseException e) {

@@ -13,27 +13,31 @@ import java.util.Optional;
 /**
  * A strictly parsed {@code application/x-www-form-urlencoded} body. RFC 6749 §3.2: parameters must not repeat,
  * and a parameter without a value counts as omitted — except {@code resource}, which RFC 8707 §2 lets a client send
- * several times to ask for a token for several resources. No OAuth parameter holds a control character (RFC 6749
+ * several times to ask for a token for several resources, and {@code audience}, which RFC 8693 §2.1 lets a token
+ * exchange repeat for several audiences. No OAuth parameter holds a control character (RFC 6749
  * Appendix A allows only printable characters, %x20-7E, in every parameter this service reads), so a decoded name
  * or value with one (C0, DEL, C1) is refused before it can reach a database parameter, a key or a log line.
  */
 public final class FormBody implements Grant.Parameters {
-    /** The only parameter that may repeat (RFC 8707 §2). */
+    /** The parameters that may repeat: {@code resource} (RFC 8707 §2) and {@code audience} (RFC 8693 §2.1). */
     static final String RESOURCE = "resource";
 
-    private final Map<String, String> values;
-    private final List<String> resources;
+    static final String AUDIENCE = "audience";
 
-    private FormBody(Map<String, String> values, List<String> resources) {
+    private final Map<String, String> values;
+    private final Map<String, List<String>> repeatable;
+
+    private FormBody(Map<String, String> values, Map<String, List<String>> repeatable) {
         this.values = values;
-        this.resources = List.copyOf(resources);
+        this.repeatable = Map.of(
+                RESOURCE, List.copyOf(repeatable.get(RESOURCE)), AUDIENCE, List.copyOf(repeatable.get(AUDIENCE)));
     }
 
     public static FormBody parse(String body) {
         Map<String, String> values = new LinkedHashMap<>();
-        List<String> resources = new ArrayList<>();
+        Map<String, List<String>> repeatable = Map.of(RESOURCE, new ArrayList<>(), AUDIENCE, new ArrayList<>());
         if (body == null || body.isEmpty()) {
-            return new FormBody(values, resources);
+            return new FormBody(values, repeatable);
         }
         for (String pair : body.split("&", -1)) {
             if (pair.isEmpty()) {
@@ -48,9 +52,9 @@ public final class FormBody implements Grant.Parameters {
             if (hasControlCharacter(value)) {
                 throw OAuthException.invalidRequest("parameter " + printable(name) + " contains a control character");
             }
-            if (RESOURCE.equals(name)) {
+            if (repeatable.containsKey(name)) {
                 if (!value.isEmpty()) {
-                    resources.add(value);
+                    repeatable.get(name).add(value);
                 }
                 values.putIfAbsent(name, value);
                 continue;
@@ -60,7 +64,7 @@ public final class FormBody implements Grant.Parameters {
             }
             values.put(name, value);
         }
-        return new FormBody(values, resources);
+        return new FormBody(values, repeatable);
     }
 
     /** The value, empty when absent or empty. */
@@ -78,7 +82,8 @@ public final class FormBody implements Grant.Parameters {
 
     @Override
     public List<String> all(String name) {
-        return RESOURCE.equals(name) ? resources : get(name).map(List::of).orElse(List.of());
+        List<String> repeated = repeatable.get(name);
+        return repeated != null ? repeated : get(name).map(List::of).orElse(List.of());
     }
 
     public String require(String name) {

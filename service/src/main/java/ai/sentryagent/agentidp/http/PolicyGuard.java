@@ -43,8 +43,11 @@ public final class PolicyGuard implements Handler<RoutingContext> {
             return;
         }
         String method = rc.request().method().name();
-        Policy.Request request =
-                new Policy.Request(method, path, Set.copyOf(caller.scopes()), caller.subject(), caller.clientId());
+        // A token obtained by token exchange (RFC 8693) acts for its subject with the scopes it was given, not as
+        // the subject: `self` lets it read the subject's own records, never change them — a delegate holding only
+        // weather:read must not cut off the subject's tokens or revoke the subject's other delegations.
+        String self = caller.delegation().isPresent() && !method.equals("GET") ? "" : caller.subject();
+        Policy.Request request = new Policy.Request(method, path, Set.copyOf(caller.scopes()), self, caller.clientId());
         engine.decide(request)
                 .onSuccess(decision -> {
                     if (decision.allow()) {

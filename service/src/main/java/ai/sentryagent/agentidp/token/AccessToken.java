@@ -50,15 +50,20 @@ public record AccessToken(
      * What a token obtained by token exchange (RFC 8693) rests on. {@code act} is the RFC 8693 §4.1 actor claim,
      * the current actor outermost; {@code ancestors} the jtis of every token it was exchanged from (the subject
      * token first, then its own ancestors); {@code delegations} the ids of the delegations each hop used;
-     * {@code maxDepth} the first delegation's bound on the chain. The last three travel in the private claim
-     * {@value #DELEGATION_CLAIM} so that a check of the token can refuse it when any of them is revoked, in the same
-     * Redis round trip as its own jti ({@link RevocationStore}).
+     * {@code maxDepth} the first delegation's bound on the chain; {@code resources} the RFC 8707 resources that
+     * every delegation of the chain allows (the intersection of their audiences), which bound any later hop — a
+     * token's own {@code aud} does not, since a hop that asked for no resource has the default audience. The last
+     * four travel in the private claim {@value #DELEGATION_CLAIM}, so that a check of the token can refuse it when
+     * any of them is revoked in the same Redis round trip as its own jti ({@link RevocationStore}), and so that the
+     * next exchange can keep within what the earlier delegations gave.
      */
-    public record Delegation(JsonObject act, List<String> ancestors, List<String> delegations, int maxDepth) {
+    public record Delegation(
+            JsonObject act, List<String> ancestors, List<String> delegations, int maxDepth, List<String> resources) {
         public Delegation {
             act = act.copy();
             ancestors = List.copyOf(ancestors);
             delegations = List.copyOf(delegations);
+            resources = List.copyOf(resources);
         }
 
         /** The actors, the current (outermost {@code act.sub}) first. */
@@ -74,7 +79,8 @@ public record AccessToken(
             return new JsonObject()
                     .put("jti", new JsonArray(ancestors))
                     .put("ids", new JsonArray(delegations))
-                    .put("max", maxDepth);
+                    .put("max", maxDepth)
+                    .put("res", new JsonArray(resources));
         }
     }
 

@@ -48,8 +48,8 @@ public interface Grant {
         boolean has(String name);
 
         /**
-         * Every non-empty value of a parameter that may repeat — only {@code resource} (RFC 8707 §2) — in the
-         * order sent; for any other parameter the one value, if any.
+         * Every non-empty value of a parameter that may repeat — {@code resource} (RFC 8707 §2) and
+         * {@code audience} (RFC 8693 §2.1) — in the order sent; for any other parameter the one value, if any.
          */
         java.util.List<String> all(String name);
     }

@@ -303,10 +303,17 @@ public final class TokenCodec {
         }
         Optional<List<String>> ancestors = strings(dlg.getValue("jti"));
         Optional<List<String>> ids = strings(dlg.getValue("ids"));
-        if (ancestors.isEmpty() || ids.isEmpty() || !(dlg.getValue("max") instanceof Integer max)) {
+        // The resources the chain's delegations all allow may be none.
+        Optional<List<String>> resources = dlg.getValue("res") instanceof JsonArray res && res.isEmpty()
+                ? Optional.of(List.of())
+                : strings(dlg.getValue("res"));
+        if (ancestors.isEmpty()
+                || ids.isEmpty()
+                || resources.isEmpty()
+                || !(dlg.getValue("max") instanceof Integer max)) {
             return Optional.empty();
         }
-        return Optional.of(new AccessToken.Delegation(actor, ancestors.get(), ids.get(), max));
+        return Optional.of(new AccessToken.Delegation(actor, ancestors.get(), ids.get(), max, resources.get()));
     }
 
     private static Optional<List<String>> strings(Object value) {

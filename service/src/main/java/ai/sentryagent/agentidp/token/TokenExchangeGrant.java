@@ -89,6 +89,19 @@ public final class TokenExchangeGrant implements Grant {
         if (malformed.isPresent()) {
             return Future.succeededFuture(malformed.get());
         }
+        if (parameters.get("actor_token").isEmpty()) {
+            return withSubjectToken(actor, parameters);
+        }
+        // RFC 8693 §2.2.2: a revoked actor_token, or one of an agent no longer active, proves nothing either.
+        return tokens.current(
+                        codec.verifyIssued(parameters.get("actor_token").get()).orElseThrow())
+                .compose(check -> check instanceof ActiveTokens.Check.Active
+                        ? withSubjectToken(actor, parameters)
+                        : Future.succeededFuture(new GrantOutcome.InvalidRequest(
+                                "actor_token is not active: " + ((ActiveTokens.Check.Inactive) check).reason())));
+    }
+
+    private Future<GrantOutcome> withSubjectToken(ClientRecord actor, Parameters parameters) {
         Optional<AccessToken> verified =
                 codec.verifyIssued(parameters.get("subject_token").orElseThrow());
         if (verified.isEmpty()) {
@@ -110,9 +123,35 @@ public final class TokenExchangeGrant implements Grant {
                 return Future.succeededFuture(new GrantOutcome.InvalidGrant(
                         "agent " + actorId + " is already in the token's delegation chain (a cycle)"));
             }
-            return clients.findClient(subjectToken.subject())
-                    .compose(subject -> fromCache(actor, parameters, subjectToken, chain, subject));
+            // A further hop rests on the holder's delegation, which never exceeds the holder: keep within what the
+            // holder still holds, as the subject token already keeps within what the subject still holds.
+            Future<AccessToken> withinHolder = chain.isEmpty()
+                    ? Future.succeededFuture(subjectToken)
+                    : clients.findClient(chain.get(0))
+                            .map(holder -> holder.map(h -> withinHolder(subjectToken, h))
+                                    .orElse(subjectToken.narrowedTo(List.of())));
+            return Future.all(withinHolder, clients.findClient(subjectToken.subject()))
+                    .compose(both -> fromCache(actor, parameters, both.resultAt(0), chain, both.resultAt(1)));
         });
+    }
+
+    /** The subject token's scopes and the chain's resources, narrowed to the holder's current ones. */
+    private static AccessToken withinHolder(AccessToken token, ClientRecord holder) {
+        AccessToken.Delegation d = token.delegation().orElseThrow();
+        List<String> resources =
+                d.resources().stream().filter(holder.resources()::contains).toList();
+        AccessToken narrowed = token.narrowedTo(holder.scopes());
+        return new AccessToken(
+                narrowed.issuer(),
+                narrowed.subject(),
+                narrowed.clientId(),
+                narrowed.audience(),
+                narrowed.scopes(),
+                narrowed.issuedAt(),
+                narrowed.expiresAt(),
+                narrowed.jti(),
+                Optional.of(
+                        new AccessToken.Delegation(d.act(), d.ancestors(), d.delegations(), d.maxDepth(), resources)));
     }
 
     /**
@@ -233,8 +272,9 @@ public final class TokenExchangeGrant implements Grant {
         if (requestedScopes.isPresent() && requestedScopes.get().isEmpty()) {
             return new GrantOutcome.InvalidScope("scope must be scope tokens separated by single spaces");
         }
-        List<String> resources = new ArrayList<>(new LinkedHashSet<>(parameters.all("resource")));
-        parameters.get("audience").filter(a -> !resources.contains(a)).ifPresent(resources::add);
+        Set<String> targets = new LinkedHashSet<>(parameters.all("resource"));
+        targets.addAll(parameters.all("audience"));
+        List<String> resources = new ArrayList<>(targets);
         for (String resource : resources) {
             Optional<String> problem = ResourceIndicator.problem(resource);
             if (problem.isPresent()) {
@@ -288,11 +328,18 @@ public final class TokenExchangeGrant implements Grant {
             }
             scopes = requestedScopes.get();
         }
+        // Issue 17: resources ⊆ the delegation's audiences — this hop's and every earlier one's, which the subject
+        // token carries (its aud alone would not do: a hop that asked for no resource has the default audience).
+        List<String> allowed = subjectToken
+                .delegation()
+                .map(d -> d.resources().stream()
+                        .filter(delegation.audiences()::contains)
+                        .toList())
+                .orElse(delegation.audiences());
         for (String resource : resources) {
-            if (!delegation.audiences().contains(resource)
-                    || !subject.resources().contains(resource)) {
-                return new GrantOutcome.InvalidTarget(
-                        "resource " + printable(resource) + " is not among the delegation's audiences");
+            if (!allowed.contains(resource) || !subject.resources().contains(resource)) {
+                return new GrantOutcome.InvalidTarget("resource " + printable(resource)
+                        + " is not among the audiences of every delegation of the chain");
             }
         }
         Instant now = codec.clock().instant();
@@ -318,7 +365,7 @@ public final class TokenExchangeGrant implements Grant {
             used.addAll(d.delegations());
         });
         used.add(delegation.delegationId().toString());
-        AccessToken.Delegation carried = new AccessToken.Delegation(act, ancestors, used, maxDepth);
+        AccessToken.Delegation carried = new AccessToken.Delegation(act, ancestors, used, maxDepth, allowed);
         AccessToken claims = codec.newDelegatedToken(
                 subjectToken.subject(),
                 actor.clientId(),

@@ -51,7 +51,19 @@ class ResourceIndicatorRuleTest {
                 + "&resource=&resource=https%3A%2F%2Fb.example%2F");
         assertThat(form.all("resource")).containsExactly("https://a.example/", "https://b.example/");
         assertThat(form.all("grant_type")).containsExactly("client_credentials");
-        for (String repeated : new String[] {"scope", "grant_type", "client_id"}) {
+        // RFC 8693 §2.1: "multiple audience parameters may be used" in a token exchange.
+        assertThat(FormBody.parse("audience=x&audience=&audience=y").all("audience"))
+                .containsExactly("x", "y");
+        for (String repeated : new String[] {
+            "scope",
+            "grant_type",
+            "client_id",
+            "subject_token",
+            "subject_token_type",
+            "actor_token",
+            "actor_token_type",
+            "requested_token_type"
+        }) {
             Assertions.assertThatThrownBy(() -> FormBody.parse(repeated + "=a&" + repeated + "=b"))
                     .isInstanceOf(OAuthException.class)
                     .hasMessageContaining(repeated + " is repeated");

@@ -166,4 +166,91 @@ class DelegationsApiTest {
         assertBadField(create(admin, subject, grant(retired)), 400, "actorAgentId", "decommissioned");
         assertThat(create(admin, subject, grant(actor)).statusCode()).isEqualTo(201);
     }
+
+    private static HttpResponse<String> raw(String method, String path, String bearer, String json) throws Exception {
+        return idp.send(idp.request(path)
+                .header("Authorization", "Bearer " + bearer)
+                .header("Content-Type", "application/json")
+                .method(method, java.net.http.HttpRequest.BodyPublishers.ofString(json))
+                .build());
+    }
+
+    /**
+     * What an attacker sends to the delegations API: every malformed path, id and body is a 4xx naming the problem,
+     * never a 500, and never a delegation the caller could not otherwise make.
+     */
+    @Test
+    void malformedPathsAndBodiesAreFourHundredsNeverFiveHundreds() throws Exception {
+        Agent subject = agent("subject-m");
+        Agent actor = agent("actor-m");
+        String own = idp.token(subject.id(), subject.secret(), null);
+        String base = "/api/v1/agents/" + subject.id() + "/delegations";
+        // Path games: a non-UUID id, an encoded slash, a trailing slash — 400 or 404, and no delegation written.
+        assertThat(idp.call("POST", "/api/v1/agents/not-a-uuid/delegations", admin, grant(actor))
+                        .statusCode())
+                .isEqualTo(400);
+        assertThat(idp.call("DELETE", base + "/not-a-uuid", admin, null).statusCode())
+                .isEqualTo(400);
+        assertThat(idp.call("POST", "/api/v1/agents/" + subject.id() + "%2Fdelegations", admin, grant(actor))
+                        .statusCode())
+                .isBetween(400, 404);
+        assertThat(idp.call("POST", base + "/", own, grant(actor)).statusCode()).isBetween(400, 404);
+        // The subject's own token names itself in upper case: not "self" for another agent, and no 500.
+        String upper = "/api/v1/agents/" + actor.id().toUpperCase(java.util.Locale.ROOT) + "/delegations";
+        assertThat(idp.call("POST", upper, own, grant(subject)).statusCode()).isBetween(400, 403);
+        // The subject's own token cannot delegate for another agent.
+        assertThat(idp.call("POST", "/api/v1/agents/" + actor.id() + "/delegations", own, grant(subject))
+                        .statusCode())
+                .isEqualTo(403);
+        // Body games.
+        assertBadField(create(admin, subject, grant(actor).put("maxDepth", "2")), 400, "maxDepth", "");
+        assertBadField(create(admin, subject, grant(actor).put("maxDepth", 2.5)), 400, "maxDepth", "");
+        assertBadField(
+                create(admin, subject, grant(actor).put("maxDepth", new java.math.BigInteger("1" + "0".repeat(30)))),
+                400,
+                "maxDepth",
+                "");
+        assertBadField(create(admin, subject, grant(actor).put("scopes", "weather:read")), 400, "scopes", "");
+        assertBadField(create(admin, subject, grant(actor).put("scopes", new JsonArray().add(7))), 400, "scopes", "");
+        JsonArray many = new JsonArray();
+        for (int i = 0; i < 10_000; i++) {
+            many.add("weather:read");
+        }
+        // 10 000 scopes are past the body limit (413); 101 are past the field's.
+        assertThat(create(admin, subject, grant(actor).put("scopes", many)).statusCode())
+                .isEqualTo(413);
+        assertBadField(
+                create(
+                        admin,
+                        subject,
+                        grant(actor).put("scopes", new JsonArray(many.getList().subList(0, 101)))),
+                400,
+                "scopes",
+                "");
+        assertBadField(create(admin, subject, grant(actor).put("actorAgentId", 7)), 400, "actorAgentId", "");
+        // An upper-case actor id names the same agent (UUIDs are case-insensitive, RFC 9562 §4).
+        HttpResponse<String> upperActor = create(
+                admin, subject, grant(actor).put("actorAgentId", actor.id().toUpperCase(java.util.Locale.ROOT)));
+        assertThat(upperActor.statusCode()).as(upperActor.body()).isEqualTo(201);
+        assertThat(new JsonObject(upperActor.body()).getString("actorAgentId")).isEqualTo(actor.id());
+        // RFC 3339 §5.6: date-fullyear = 4DIGIT. An expanded year is not RFC 3339, and PostgreSQL (through the Vert.x
+        // client) would store one past 294276 AD as infinity: the answer would name another expiry than asked.
+        for (String far : new String[] {"+300000-01-01T00:00:00Z", "+10000-01-01T00:00:00Z", "-0001-01-01T00:00:00Z"}) {
+            assertBadField(create(admin, subject, grant(actor).put("expiresAt", far)), 400, "expiresAt", "RFC 3339");
+        }
+        HttpResponse<String> last = create(admin, subject, grant(actor).put("expiresAt", "9999-12-31T23:59:59Z"));
+        assertThat(last.statusCode()).as(last.body()).isEqualTo(201);
+        assertThat(new JsonObject(last.body()).getString("expiresAt")).isEqualTo("9999-12-31T23:59:59Z");
+        // JSON with a duplicate key: which actor would be meant?
+        String twice = "{\"actorAgentId\":\"" + actor.id() + "\",\"actorAgentId\":\"" + subject.id()
+                + "\",\"scopes\":[\"weather:read\"]}";
+        assertThat(raw("POST", base, admin, twice).statusCode()).isEqualTo(400);
+        // Duplicate scopes collapse to one.
+        HttpResponse<String> dup = create(
+                admin,
+                subject,
+                grant(actor).put("scopes", new JsonArray().add("weather:read").add("weather:read")));
+        assertThat(dup.statusCode()).as(dup.body()).isEqualTo(201);
+        assertThat(new JsonObject(dup.body()).getJsonArray("scopes")).containsExactly("weather:read");
+    }
 }

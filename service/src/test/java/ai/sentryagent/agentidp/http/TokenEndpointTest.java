@@ -149,7 +149,11 @@ class TokenEndpointTest {
                     .isEqualTo(RunningIdp.ISSUER + "/api/v1/token/introspect");
             assertThat(metadata.getString("revocation_endpoint")).isEqualTo(RunningIdp.ISSUER + "/api/v1/token/revoke");
             assertThat(metadata.getJsonArray("grant_types_supported"))
-                    .containsExactly("client_credentials", "urn:ietf:params:oauth:grant-type:jwt-bearer");
+                    // Issue 17: grant_types_supported adds token exchange (RFC 8693 §2.1's grant type).
+                    .containsExactly(
+                            "client_credentials",
+                            "urn:ietf:params:oauth:grant-type:jwt-bearer",
+                            "urn:ietf:params:oauth:grant-type:token-exchange");
             assertThat(metadata.getJsonArray("token_endpoint_auth_methods_supported"))
                     .containsExactly("client_secret_basic", "client_secret_post", "private_key_jwt");
             assertThat(metadata.getJsonArray("scopes_supported").getList())

@@ -90,8 +90,8 @@ class TokenCodecTest {
                 Duration.ofMinutes(5),
                 Clock.tickSeconds(ZoneOffset.UTC));
         JsonObject act = new JsonObject().put("sub", "tool").put("act", new JsonObject().put("sub", "worker"));
-        AccessToken.Delegation chain =
-                new AccessToken.Delegation(act, List.of("jti-1", "jti-0"), List.of("d-0", "d-1"), 3);
+        AccessToken.Delegation chain = new AccessToken.Delegation(
+                act, List.of("jti-1", "jti-0"), List.of("d-0", "d-1"), 3, List.of("https://tool.example/mcp"));
         AccessToken claims = codec.newDelegatedToken(
                 "planner",
                 "tool",
@@ -106,13 +106,17 @@ class TokenCodecTest {
         assertThat(read.delegation().get().act()).isEqualTo(act);
         assertThat(read.revocationKeys()).containsExactly(claims.jti(), "jti-1", "jti-0", "d:d-0", "d:d-1");
         assertThat(read.toIntrospection().getJsonObject("act")).isEqualTo(act);
+        assertThat(read.delegation().get().resources()).containsExactly("https://tool.example/mcp");
 
         for (java.util.function.Consumer<JsonObject> edit : List.<java.util.function.Consumer<JsonObject>>of(
                 c -> c.remove(AccessToken.DELEGATION_CLAIM),
                 c -> c.remove("act"),
                 c -> c.put("act", new JsonObject().put("sub", 7)),
                 c -> c.put("act", new JsonObject().put("sub", "tool").put("act", "worker")),
-                c -> c.getJsonObject(AccessToken.DELEGATION_CLAIM).put("jti", new io.vertx.core.json.JsonArray()))) {
+                c -> c.getJsonObject(AccessToken.DELEGATION_CLAIM).put("jti", new io.vertx.core.json.JsonArray()),
+                // Without the chain's resources a later hop could not keep within them.
+                c -> c.getJsonObject(AccessToken.DELEGATION_CLAIM).remove("res"),
+                c -> c.getJsonObject(AccessToken.DELEGATION_CLAIM).put("res", "https://tool.example/mcp"))) {
             JsonObject tampered = claims.toClaims();
             edit.accept(tampered);
             assertThat(codec.verifyIssued(signed(codec, keys, tampered))).isEmpty();

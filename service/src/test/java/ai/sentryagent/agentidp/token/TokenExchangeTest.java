@@ -469,6 +469,65 @@ class TokenExchangeTest {
                 .isEqualTo(200);
     }
 
+    /**
+     * RFC 8693 §2.2.2: an actor_token that is not acceptable is invalid_request — a revoked token of the client is
+     * no proof of anything, and neither is one the client obtained by exchange (its sub is another agent).
+     */
+    @Test
+    void aRevokedOrDelegatedActorTokenIsInvalidRequest() throws Exception {
+        refusals();
+        String type = "&actor_token_type=" + enc(ACCESS_TOKEN);
+        String own = token(workerX);
+        assertThat(a.postForm("/api/v1/token/revoke", "token=" + enc(own), workerX.id(), workerX.secret())
+                        .statusCode())
+                .isEqualTo(200);
+        assertError(
+                exchange(b, workerX, subjectX, "&actor_token=" + enc(own) + type),
+                400,
+                "invalid_request",
+                "actor_token");
+        String delegated = exchanged(a, workerX, subjectX, "");
+        assertError(
+                exchange(a, workerX, subjectX, "&actor_token=" + enc(delegated) + type),
+                400,
+                "invalid_request",
+                "actor_token");
+    }
+
+    /**
+     * Subject tokens in other spellings of a JWS: alg none (RFC 7518 §3.6), the JWS JSON serialization (RFC 7515
+     * §7.2), an unknown kid, a crit header (RFC 7515 §4.1.11), a JWE-shaped five-part token, and one past the
+     * length any token of this issuer has — each invalid_grant (or invalid_request), never 500.
+     */
+    @Test
+    void subjectTokensInOtherJoseSpellingsAreRefused() throws Exception {
+        refusals();
+        String[] parts = subjectX.split("\\.");
+        Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
+        String none = b64.encodeToString("{\"alg\":\"none\",\"typ\":\"at+jwt\"}".getBytes(StandardCharsets.UTF_8)) + "."
+                + parts[1] + ".";
+        JsonObject header = new JsonObject(new String(Base64.getUrlDecoder().decode(parts[0]), StandardCharsets.UTF_8));
+        String otherKid =
+                b64.encodeToString(header.copy().put("kid", "other").encode().getBytes(StandardCharsets.UTF_8)) + "."
+                        + parts[1] + "." + parts[2];
+        String crit = b64.encodeToString(header.copy()
+                        .put("crit", new JsonArray().add("exp"))
+                        .encode()
+                        .getBytes(StandardCharsets.UTF_8))
+                + "." + parts[1] + "." + parts[2];
+        String json = new JsonObject()
+                .put("payload", parts[1])
+                .put("protected", parts[0])
+                .put("signature", parts[2])
+                .encode();
+        String jwe = parts[0] + ".." + parts[1] + ".." + parts[2];
+        for (String bad : List.of(none, otherKid, crit, json, jwe)) {
+            assertError(exchange(a, workerX, bad, ""), 400, "invalid_grant", "subject_token");
+        }
+        HttpResponse<String> huge = exchange(a, workerX, subjectX + "A".repeat(16 * 1024), "");
+        assertThat(huge.statusCode()).as(huge.body()).isBetween(400, 413);
+    }
+
     @Test
     void aTamperedSubjectTokenIsInvalidGrant() throws Exception {
         refusals();
@@ -523,6 +582,171 @@ class TokenExchangeTest {
         assertError(exchange(a, workerX, subjectX, "&audience=" + enc(TOOL)), 400, "invalid_target", TOOL);
         assertThat(exchange(a, workerX, subjectX, "&audience=" + enc(WORKER)).statusCode())
                 .isEqualTo(200);
+    }
+
+    /**
+     * Issue 17: "resources ⊆ the delegation's audiences" — every delegation of the chain, not only the last hop's.
+     * The planner lets the worker act for the worker's resource only; the worker's own delegation to the tool names
+     * the tool's resource too (the worker has it registered). The tool must not get a token for the planner that the
+     * planner never allowed anyone to hold, whether the worker's token is for its resource or for no resource.
+     */
+    @Test
+    void aLaterHopCannotWidenTheResourcesAnEarlierDelegationAllowed() throws Exception {
+        Agent planner = agent("planner-w");
+        Agent worker = agent("worker-w");
+        Agent tool = agent("tool-w");
+        delegate(planner, worker, d -> d.put("audiences", new JsonArray().add(WORKER)));
+        delegate(worker, tool, d -> {});
+        String subject = token(planner);
+        String bound = exchanged(a, worker, subject, "&resource=" + enc(WORKER));
+        String unbound = exchanged(a, worker, subject, "");
+        assertError(exchange(a, tool, bound, "&resource=" + enc(TOOL)), 400, "invalid_target", TOOL);
+        assertError(exchange(a, tool, unbound, "&resource=" + enc(TOOL)), 400, "invalid_target", TOOL);
+        assertError(exchange(b, tool, unbound, "&audience=" + enc(TOOL)), 400, "invalid_target", TOOL);
+        // The control: what the planner allowed still passes on.
+        assertThat(verified(exchanged(a, tool, bound, "&resource=" + enc(WORKER)))
+                        .getAudience())
+                .containsExactly(WORKER);
+    }
+
+    /**
+     * RFC 8693 §2.1: "Multiple audience parameters may be used to indicate that the issued token is intended to be
+     * used at the multiple audiences listed" — a repeated audience is not RFC 6749 §3.2's repeated parameter.
+     */
+    @Test
+    void severalAudienceParametersAskForSeveralAudiences() throws Exception {
+        Agent planner = agent("planner-m");
+        Agent worker = agent("worker-m");
+        delegate(planner, worker, d -> {});
+        String subject = token(planner);
+        JWTClaimsSet claims =
+                verified(exchanged(a, worker, subject, "&audience=" + enc(WORKER) + "&audience=" + enc(TOOL)));
+        assertThat(claims.getAudience()).containsExactly(WORKER, TOOL);
+        // Each is checked like a resource.
+        assertError(
+                exchange(a, worker, subject, "&audience=" + enc(WORKER) + "&audience=" + enc("https://else.example/")),
+                400,
+                "invalid_target",
+                "https://else.example/");
+    }
+
+    /**
+     * A delegation hands on scopes, not the subject's identity: the policy's {@code self} (the agent managing
+     * itself) must not let a delegate cut off the subject's tokens or revoke the subject's other delegations — a
+     * worker holding only {@code weather:read} for the planner could otherwise shut the planner out. Reading the
+     * subject's own record stays allowed (revokingTheSubjectToken... relies on it).
+     */
+    @Test
+    void aDelegatedTokenDoesNotInheritTheSubjectsSelfServiceWrites() throws Exception {
+        Agent planner = agent("planner-p");
+        Agent worker = agent("worker-p");
+        Agent other = agent("other-p");
+        delegate(planner, worker, d -> {});
+        String toOther = delegate(planner, other, d -> {});
+        String subject = token(planner);
+        String delegated = exchanged(a, worker, subject, "");
+        assertThat(a.call("GET", "/api/v1/agents/" + planner.id(), delegated, null)
+                        .statusCode())
+                .isEqualTo(200);
+        HttpResponse<String> cutOff =
+                a.call("POST", "/api/v1/agents/" + planner.id() + "/tokens/revoke", delegated, null);
+        assertThat(cutOff.statusCode()).as(cutOff.body()).isEqualTo(403);
+        HttpResponse<String> revoke =
+                a.call("DELETE", "/api/v1/agents/" + planner.id() + "/delegations/" + toOther, delegated, null);
+        assertThat(revoke.statusCode()).as(revoke.body()).isEqualTo(403);
+        assertThat(introspect(a, subject).getBoolean("active")).isTrue();
+        assertThat(exchange(a, other, subject, "").statusCode()).isEqualTo(200);
+        // The planner itself still may.
+        assertThat(a.call("DELETE", "/api/v1/agents/" + planner.id() + "/delegations/" + toOther, subject, null)
+                        .statusCode())
+                .isEqualTo(204);
+    }
+
+    /**
+     * Issue 17 (attack list): a token obtained by token exchange cannot create delegations — neither through the
+     * subject's {@code self} nor with a management scope it was delegated. A delegate hands on through the chain.
+     */
+    @Test
+    void aDelegatedTokenCannotCreateDelegations() throws Exception {
+        JsonObject body = new JsonObject()
+                .put("name", "boss-g")
+                .put("owner", "team-test")
+                .put("scopes", new JsonArray().add("weather:read").add("agents:write"));
+        HttpResponse<String> created = a.call("POST", "/api/v1/agents", admin, body);
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        String bossId = new JsonObject(created.body()).getString("agentId");
+        Agent boss = new Agent(bossId, a.createCredential(bossId).getString("clientSecret"));
+        Agent worker = agent("worker-g");
+        Agent third = agent("third-g");
+        delegate(
+                boss,
+                worker,
+                d -> d.put("scopes", new JsonArray().add("weather:read").add("agents:write")));
+        String delegated = exchanged(a, worker, token(boss), "");
+        assertThat(verified(delegated).getStringClaim("scope")).contains("agents:write");
+        JsonObject grant =
+                new JsonObject().put("actorAgentId", third.id()).put("scopes", new JsonArray().add("weather:read"));
+        for (String subjectId : List.of(boss.id(), worker.id(), agent("s-g").id())) {
+            HttpResponse<String> refused =
+                    a.call("POST", "/api/v1/agents/" + subjectId + "/delegations", delegated, grant);
+            assertThat(refused.statusCode()).as(refused.body()).isEqualTo(403);
+        }
+    }
+
+    /**
+     * RFC 7009 §2.1: the server checks the token was issued to the revoking client. A derived token is the actor's
+     * (its client_id): the actor revokes it, and every token derived from it goes too; the subject cannot revoke it
+     * directly (it revokes its own token instead, which cascades).
+     */
+    @Test
+    void theActorRevokesADerivedTokenAndTheSubjectCannot() throws Exception {
+        Agent planner = agent("planner-k");
+        Agent worker = agent("worker-k");
+        Agent tool = agent("tool-k");
+        delegate(planner, worker, d -> {});
+        delegate(worker, tool, d -> {});
+        String hop1 = exchanged(a, worker, token(planner), "");
+        String hop2 = exchanged(a, tool, hop1, "");
+        assertError(
+                a.postForm("/api/v1/token/revoke", "token=" + enc(hop1), planner.id(), planner.secret()),
+                400,
+                "unauthorized_client",
+                "not issued to this client");
+        assertThat(introspect(b, hop1).getBoolean("active")).isTrue();
+        assertThat(a.postForm("/api/v1/token/revoke", "token=" + enc(hop1), worker.id(), worker.secret())
+                        .statusCode())
+                .isEqualTo(200);
+        assertThat(introspect(b, hop1).getBoolean("active")).isFalse();
+        assertThat(introspect(b, hop2).getBoolean("active")).isFalse();
+    }
+
+    /**
+     * docs/delegation.md: "a delegation never exceeds its subject". The worker's delegation to the tool was checked
+     * against the worker's scopes and resources when it was made; once the worker loses a scope or a resource, the
+     * tool may no longer get it through the worker — as the planner's own token loses what the planner lost.
+     */
+    @Test
+    void aLaterHopKeepsWithinWhatTheHolderStillHolds() throws Exception {
+        Agent planner = agent("planner-n");
+        Agent worker = agent("worker-n");
+        Agent tool = agent("tool-n");
+        delegate(planner, worker, d -> {});
+        delegate(worker, tool, d -> {});
+        String hop1 = exchanged(a, worker, token(planner), "");
+        HttpResponse<String> narrowed = a.call(
+                "PATCH",
+                "/api/v1/agents/" + worker.id(),
+                admin,
+                new JsonObject()
+                        .put("scopes", new JsonArray().add("weather:read"))
+                        .put("resources", new JsonArray().add(WORKER)));
+        assertThat(narrowed.statusCode()).as(narrowed.body()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> exchange(b, tool, hop1, "&scope=reports:read").statusCode() == 400);
+        assertError(exchange(a, tool, hop1, "&scope=reports:read"), 400, "invalid_scope", "reports:read");
+        assertError(exchange(a, tool, hop1, "&resource=" + enc(TOOL)), 400, "invalid_target", TOOL);
+        assertThat(verified(exchanged(a, tool, hop1, "")).getStringClaim("scope"))
+                .isEqualTo("weather:read");
     }
 
     @Test
@@ -582,6 +806,28 @@ class TokenExchangeTest {
                 .isEqualTo(200);
         redis("DEL", prefix + "revoked:jti"); // the copy is gone: only PostgreSQL knows the ancestor is revoked
         assertThat(introspect(b, hop2).getBoolean("active")).isFalse();
+    }
+
+    /**
+     * Issue 17, "Redis down": a revoked delegation must stay revoked when Redis has lost its copy — both for a task
+     * that holds the actor's delegations in memory (the exchange) and for introspection of a token resting on it.
+     */
+    @Test
+    void aRevokedDelegationStaysRevokedWhenRedisLosesItsCopy() throws Exception {
+        Agent planner = agent("planner-l");
+        Agent worker = agent("worker-l");
+        String delegationId = delegate(planner, worker, d -> {});
+        String subject = token(planner);
+        String derived = exchanged(a, worker, subject, ""); // task a now holds the worker's delegations in memory
+        assertThat(b.call("DELETE", "/api/v1/agents/" + planner.id() + "/delegations/" + delegationId, admin, null)
+                        .statusCode())
+                .isEqualTo(204);
+        redis("DEL", prefix + "revoked:jti");
+        assertError(exchange(a, worker, subject, ""), 400, "unauthorized_client", "no live delegation");
+        redis("DEL", prefix + "revoked:jti");
+        assertThat(introspect(a, derived).getBoolean("active")).isFalse();
+        redis("DEL", prefix + "revoked:jti");
+        assertThat(introspect(b, derived).getBoolean("active")).isFalse();
     }
 
     private static java.sql.Connection jdbc() throws Exception {
