@@ -27,7 +27,6 @@ import ai.sentryagent.agentidp.http.BearerAuth;
 import ai.sentryagent.agentidp.http.CredentialsApi;
 import ai.sentryagent.agentidp.http.DelegationsApi;
 import ai.sentryagent.agentidp.http.HealthHandler;
-import ai.sentryagent.agentidp.http.HttpVerticle;
 import ai.sentryagent.agentidp.http.IntrospectionEndpoint;
 import ai.sentryagent.agentidp.http.JwksHandler;
 import ai.sentryagent.agentidp.http.KeysApi;
@@ -60,7 +59,6 @@ import ai.sentryagent.agentidp.token.PgRedisRevocationStore;
 import ai.sentryagent.agentidp.token.RevocationStore;
 import ai.sentryagent.agentidp.token.TokenCodec;
 import ai.sentryagent.agentidp.token.TokenExchangeGrant;
-import ai.sentryagent.agentidp.token.TokenIssuer;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -240,7 +238,6 @@ public final class AgentIdp extends VerticleBase {
         ActiveTokens activeTokens = new ActiveTokens(codec, clients, revocations);
         DelegationStore delegations = new PgDelegationStore(pool, audit, revocations, tokens.exchangeMaxLifetime());
         OAuthOutcomes outcomes = OAuthOutcomes.of(audit, metrics);
-        TokenIssuer issuer = new TokenIssuer(codec);
         FetchRules fetchRules = new FetchRules(config.federationAllowHttpLoopback());
         TrustPolicyStore trustPolicies = new PgTrustPolicyStore(pool, audit);
         issuerKeys = IssuerKeys.create(vertx, fetchRules);
@@ -261,9 +258,9 @@ public final class AgentIdp extends VerticleBase {
                 metadata,
                 new TokenEndpoint(
                         List.of(
-                                new ClientCredentialsGrant(authenticator, issuer),
+                                new ClientCredentialsGrant(authenticator, codec),
                                 new JwtBearerGrant(
-                                        trustPolicies, issuerKeys, replay, authenticator, clients, issuer, clock),
+                                        trustPolicies, issuerKeys, replay, authenticator, clients, codec, clock),
                                 new TokenExchangeGrant(
                                         authenticator,
                                         codec,
@@ -272,6 +269,7 @@ public final class AgentIdp extends VerticleBase {
                                         delegations,
                                         revocations,
                                         tokens.exchangeMaxLifetime())),
+                        audit::record,
                         outcomes),
                 new IntrospectionEndpoint(authenticator, codec, activeTokens, outcomes),
                 new RevocationEndpoint(authenticator, codec, revocations, outcomes),
@@ -351,7 +349,8 @@ public final class AgentIdp extends VerticleBase {
         }
         int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
         return vertx.deployVerticle(
-                () -> new HttpVerticle(parts.edge(), parts.handlers(), config.bindAddress(), port, DRAIN_TIMEOUT_MS),
+                () -> new Routes.HttpVerticle(
+                        parts.edge(), parts.handlers(), config.bindAddress(), port, DRAIN_TIMEOUT_MS),
                 new DeploymentOptions().setInstances(instances));
     }
 

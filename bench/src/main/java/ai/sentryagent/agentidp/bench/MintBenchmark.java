@@ -7,7 +7,6 @@ import ai.sentryagent.agentidp.crypto.SigningKeys;
 import ai.sentryagent.agentidp.token.Grant;
 import ai.sentryagent.agentidp.token.GrantOutcome;
 import ai.sentryagent.agentidp.token.TokenCodec;
-import ai.sentryagent.agentidp.token.TokenIssuer;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -34,20 +33,20 @@ public class MintBenchmark {
     @Param({"RS256", "ES256"})
     public String algorithm;
 
-    private TokenIssuer issuer;
+    private TokenCodec codec;
     private ClientRecord client;
 
     @Setup
     public void setUp() {
         SigningKeys keys = Keys.of(algorithm);
         JwsSigner signer = JwsSigner.create(keys);
-        issuer = new TokenIssuer(new TokenCodec(
+        codec = new TokenCodec(
                 keys,
                 signer,
                 "https://idp.example.com",
                 "https://idp.example.com",
                 Duration.ofHours(1),
-                Clock.systemUTC()));
+                Clock.systemUTC());
         UUID agent = UUID.randomUUID();
         client = new ClientRecord(
                 agent,
@@ -79,7 +78,7 @@ public class MintBenchmark {
 
     @Benchmark
     public String mint() {
-        return ((GrantOutcome.Issued) issuer.issue(client, client.scopes(), NO_PARAMETERS))
+        return ((GrantOutcome.Issued) codec.issue(client, client.scopes(), NO_PARAMETERS))
                 .token()
                 .jwt();
     }

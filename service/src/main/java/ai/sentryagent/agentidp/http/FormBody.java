@@ -46,10 +46,10 @@ public final class FormBody implements Grant.Parameters {
             int eq = pair.indexOf('=');
             String name = decode(eq < 0 ? pair : pair.substring(0, eq));
             String value = eq < 0 ? "" : decode(pair.substring(eq + 1));
-            if (hasControlCharacter(name)) {
+            if (Grant.Parameters.hasControlCharacter(name)) {
                 throw OAuthException.invalidRequest("a parameter name contains a control character");
             }
-            if (hasControlCharacter(value)) {
+            if (Grant.Parameters.hasControlCharacter(value)) {
                 throw OAuthException.invalidRequest("parameter " + printable(name) + " contains a control character");
             }
             if (repeatable.containsKey(name)) {
@@ -86,27 +86,12 @@ public final class FormBody implements Grant.Parameters {
         return repeated != null ? repeated : get(name).map(List::of).orElse(List.of());
     }
 
-    public String require(String name) {
-        return get(name).orElseThrow(() -> OAuthException.invalidRequest("parameter " + name + " is required"));
-    }
-
     private static String decode(String value) {
         try {
             return URLDecoder.decode(value, StandardCharsets.UTF_8);
         } catch (IllegalArgumentException e) {
             throw OAuthException.invalidRequest("the body is not valid application/x-www-form-urlencoded");
         }
-    }
-
-    /** C0 controls (NUL, CR, LF, TAB …), DEL and C1 controls. */
-    static boolean hasControlCharacter(String value) {
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            if (c < 0x20 || (c >= 0x7F && c <= 0x9F)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     static String printable(String name) {

@@ -8,63 +8,36 @@ import ai.sentryagent.agentidp.token.ClientAuthenticator;
 import ai.sentryagent.agentidp.token.ClientIds;
 import ai.sentryagent.agentidp.token.GrantOutcome;
 import ai.sentryagent.agentidp.token.OAuthException;
-import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.util.Optional;
 import java.util.function.Consumer;
-import java.util.function.Function;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * Where the OAuth endpoints' outcomes meet the audit trail and the metrics: a refused client authentication is
- * audited, counted and answered here for all three endpoints; an answer that delivers something waits for its
- * event ({@link #afterAudit}), a refusal only queues its own.
+ * Where the OAuth endpoints' refusals meet the audit trail and the metrics: a refused client authentication is
+ * audited, counted and answered here for all three endpoints, a rejected grant for the token endpoint. A refusal only
+ * queues its event; an answer that delivers something waits for its own ({@link TokenEndpoint}).
  */
 public final class OAuthOutcomes {
-    private static final Logger LOG = LoggerFactory.getLogger(OAuthOutcomes.class);
-
-    private final Function<AuditEvent, Future<Void>> recorder;
     private final Consumer<AuditEvent> queue;
     private final Metrics metrics;
 
     /**
-     * {@code recorder}: records one event that accompanies something delivered; its future completes once the event
-     * is committed (in {@code AUDIT_DURABILITY=sync}), or fails. {@code queue}: best-effort batching for refusals,
-     * which deliver nothing — a flood of bad requests must not turn PostgreSQL latency into an amplifier.
+     * {@code queue}: best-effort batching for refusals, which deliver nothing — a flood of bad requests must not turn
+     * PostgreSQL latency into an amplifier.
      */
-    OAuthOutcomes(Function<AuditEvent, Future<Void>> recorder, Consumer<AuditEvent> queue, Metrics metrics) {
-        this.recorder = recorder;
+    OAuthOutcomes(Consumer<AuditEvent> queue, Metrics metrics) {
         this.queue = queue;
         this.metrics = metrics;
     }
 
-    /** The production wiring: {@link Audit#record} for delivered answers, {@link Audit#enqueue} for refusals. */
+    /** The production wiring: {@link Audit#enqueue} for refusals. */
     public static OAuthOutcomes of(Audit audit, Metrics metrics) {
-        return new OAuthOutcomes(audit::record, audit::enqueue, metrics);
+        return new OAuthOutcomes(audit::enqueue, metrics);
     }
 
     Metrics metrics() {
         return metrics;
-    }
-
-    /**
-     * Sends {@code answer} only once {@code event} is recorded. A failed audit is 503 {@code temporarily_unavailable}
-     * with {@code Retry-After} and no answer: in synchronous audit mode a token nobody can account for is not
-     * handed out.
-     */
-    void afterAudit(RoutingContext rc, AuditEvent event, Runnable answer) {
-        recorder.apply(event).onSuccess(recorded -> answer.run()).onFailure(failure -> {
-            LOG.warn(
-                    "audit event {} not recorded on {} requestId={}: {}",
-                    event.action(),
-                    RequestContext.routeTemplate(rc),
-                    RequestContext.requestId(rc),
-                    failure.toString());
-            rc.fail(new OAuthException(
-                    503, "temporarily_unavailable", "the request could not be recorded; retry later", false));
-        });
     }
 
     /** Answers a client authentication that produced no client (RFC 6749 §5.2 {@code invalid_client}, or 429/503). */

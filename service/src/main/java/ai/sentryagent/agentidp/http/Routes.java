@@ -10,23 +10,28 @@ import ai.sentryagent.agentidp.config.AppConfig;
 import ai.sentryagent.agentidp.error.ApiError;
 import ai.sentryagent.agentidp.observability.Metrics;
 import ai.sentryagent.agentidp.policy.PolicyEngine;
+import io.vertx.core.Future;
 import io.vertx.core.Handler;
+import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.CorsHandler;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
- * The endpoint table and the one static method that mounts it, so tests mount exactly what production mounts. Each
- * endpoint is one {@link Endpoint} row; its mount, its metric and access-log label, its error format and (for
- * management rows) its policy decision all come from that row.
+ * The endpoint table, the one static method that mounts it, so tests mount exactly what production mounts, and the
+ * {@link HttpVerticle} that serves it. Each endpoint is one {@link Endpoint} row; its mount, its metric and access-log
+ * label, its error format and (for management rows) its policy decision all come from that row.
  */
 public final class Routes {
     /** Request bodies larger than this are refused with 413. */
@@ -235,6 +240,69 @@ public final class Routes {
 
     private static Endpoint managed(HttpMethod method, String template, Function<Handlers, Handler<RoutingContext>> h) {
         return new Endpoint(method, template, Format.API, Access.POLICY, h);
+    }
+
+    /**
+     * The HTTP server of one event loop: the connection limits ({@link RequestHeadTimeout}, {@link PipelineDepth}) and
+     * then the router {@link #create} builds. Several instances share the port.
+     */
+    public static final class HttpVerticle extends VerticleBase {
+        /** Longer than the load balancer's idle timeout (60 s on an ALB), so the balancer closes first. */
+        private static final int IDLE_TIMEOUT_SECONDS = 75;
+
+        private final Edge edge;
+        private final Handlers handlers;
+        private final String host;
+        private final int port;
+        private final long drainTimeoutMs;
+        private HttpServer server;
+        private RequestHeadTimeout heads;
+
+        /** Serves {@link Routes#ENDPOINTS} with {@code handlers} on {@code host:port}. */
+        public HttpVerticle(Edge edge, Handlers handlers, String host, int port, long drainTimeoutMs) {
+            this.edge = edge;
+            this.handlers = handlers;
+            this.host = host;
+            this.port = port;
+            this.drainTimeoutMs = drainTimeoutMs;
+        }
+
+        @Override
+        public Future<?> start() {
+            HttpServerOptions options = new HttpServerOptions()
+                    .setPort(port)
+                    .setHost(host)
+                    .setCompressionSupported(false)
+                    // No h2c upgrade or prior-knowledge HTTP/2 on the plain port (F-09): one protocol, one parser.
+                    .setHttp2ClearTextEnabled(false)
+                    .setMaxInitialLineLength(8192)
+                    .setMaxHeaderSize(16384)
+                    .setIdleTimeout(IDLE_TIMEOUT_SECONDS)
+                    .setIdleTimeoutUnit(TimeUnit.SECONDS);
+            Router router = create(vertx, edge, handlers);
+            heads = new RequestHeadTimeout(
+                    vertx, edge.http().headerTimeoutMs(), TimeUnit.SECONDS.toMillis(IDLE_TIMEOUT_SECONDS));
+            heads.start();
+            return vertx.createHttpServer(options)
+                    .connectionHandler(connection -> {
+                        heads.opened(connection);
+                        PipelineDepth.install(
+                                connection, edge.metrics(), edge.http().bodyTimeoutMs());
+                    })
+                    .requestHandler(request -> {
+                        heads.arrived(request);
+                        router.handle(request);
+                    })
+                    .listen()
+                    .onSuccess(s -> server = s);
+        }
+
+        @Override
+        public Future<?> stop() {
+            heads.stop();
+            // Stop accepting, let in-flight requests finish, then close whatever is left.
+            return server == null ? Future.succeededFuture() : server.shutdown(drainTimeoutMs, TimeUnit.MILLISECONDS);
+        }
     }
 
     public static Router create(Vertx vertx, Edge edge, Handlers handlers) {

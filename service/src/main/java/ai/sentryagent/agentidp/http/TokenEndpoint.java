@@ -3,10 +3,12 @@ package ai.sentryagent.agentidp.http;
 import ai.sentryagent.agentidp.audit.Audit;
 import ai.sentryagent.agentidp.audit.AuditEvent;
 import ai.sentryagent.agentidp.token.ClientAuthenticator;
+import ai.sentryagent.agentidp.token.ClientCredential;
 import ai.sentryagent.agentidp.token.Grant;
 import ai.sentryagent.agentidp.token.GrantOutcome;
 import ai.sentryagent.agentidp.token.OAuthException;
 import ai.sentryagent.agentidp.token.TokenExchangeGrant;
+import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonObject;
@@ -16,23 +18,34 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * {@code POST /api/v1/token} (RFC 6749 §3.2): parse the form, pick the grant by {@code grant_type}, map its
- * {@link GrantOutcome}. Audit and metrics of a grant's outcome happen here and nowhere else; a refused client
- * authentication is answered by {@link OAuthOutcomes} like on the other OAuth endpoints.
+ * {@code POST /api/v1/token} (RFC 6749 §3.2): parse the form, read the presented client credential, pick the grant by
+ * {@code grant_type}, map its {@link GrantOutcome}. Audit and metrics of a grant's outcome happen here and nowhere
+ * else: an issued token leaves only once its event is recorded; a refused client authentication or a rejected grant
+ * is answered by {@link OAuthOutcomes}, like on the other OAuth endpoints.
  */
 public final class TokenEndpoint implements Handler<RoutingContext> {
+    private static final Logger LOG = LoggerFactory.getLogger(TokenEndpoint.class);
+
     private final Map<String, Grant> grants;
     private final String unsupported;
+    private final Function<AuditEvent, Future<Void>> recorder;
     private final OAuthOutcomes outcomes;
 
-    public TokenEndpoint(List<Grant> grants, OAuthOutcomes outcomes) {
+    /**
+     * {@code recorder} records the event of an issued token ({@link Audit#record}): its
+     * future completes once the event is committed (in {@code AUDIT_DURABILITY=sync}), or fails.
+     */
+    public TokenEndpoint(List<Grant> grants, Function<AuditEvent, Future<Void>> recorder, OAuthOutcomes outcomes) {
         this.grants = grants.stream().collect(Collectors.toUnmodifiableMap(Grant::grantType, Function.identity()));
         this.unsupported = grants.size() == 1
                 ? "only " + grants.get(0).grantType() + " is supported"
                 : "grant_type must be one of: "
                         + grants.stream().map(Grant::grantType).sorted().collect(Collectors.joining(" "));
+        this.recorder = recorder;
         this.outcomes = outcomes;
     }
 
@@ -42,9 +55,11 @@ public final class TokenEndpoint implements Handler<RoutingContext> {
         Grant grant = form.get("grant_type").map(grants::get).orElse(null);
         // Client authentication comes first (as before grants were a table) except for a grant whose parameters
         // are the credential: there it is optional (RFC 7523 §3.1).
-        Optional<ClientAuthenticator.Presented> presented = grant != null && !grant.clientAuthenticationRequired()
-                ? ClientCredentials.presentedIfAny(rc, form)
-                : Optional.of(ClientCredentials.presented(rc, form));
+        String authorization = rc.request().getHeader(HttpHeaders.AUTHORIZATION);
+        Optional<ClientCredential> credential = grant != null && !grant.clientAuthenticationRequired()
+                ? ClientAuthenticator.credentialIfAny(authorization, form)
+                : Optional.of(ClientAuthenticator.credential(authorization, form));
+        Optional<ClientAuthenticator.Presented> presented = credential.map(c -> presented(rc, c));
         form.require("grant_type");
         if (grant == null) {
             throw OAuthException.unsupportedGrantType(unsupported);
@@ -107,11 +122,33 @@ public final class TokenEndpoint implements Handler<RoutingContext> {
             // RFC 8693 §2.2.1: issued_token_type is required in a token exchange's answer.
             body.put("issued_token_type", TokenExchangeGrant.ACCESS_TOKEN_TYPE);
         }
-        outcomes.afterAudit(rc, event, () -> {
-            outcomes.metrics().tokenRequest("issued");
-            rc.response()
-                    .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-                    .end(body.encode());
-        });
+        // The token leaves only once its event is recorded. A failed audit is 503 temporarily_unavailable with
+        // Retry-After and no token: in synchronous audit mode a token nobody can account for is not handed out.
+        recorder.apply(event)
+                .onSuccess(recorded -> {
+                    outcomes.metrics().tokenRequest("issued");
+                    rc.response()
+                            .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                            .end(body.encode());
+                })
+                .onFailure(failure -> {
+                    LOG.warn(
+                            "audit event {} not recorded on {} requestId={}: {}",
+                            event.action(),
+                            RequestContext.routeTemplate(rc),
+                            RequestContext.requestId(rc),
+                            failure.toString());
+                    rc.fail(new OAuthException(
+                            503, "temporarily_unavailable", "the request could not be recorded; retry later", false));
+                });
+    }
+
+    /** The credential with where it came from: the client's address, the request id and the route, for audit. */
+    static ClientAuthenticator.Presented presented(RoutingContext rc, ClientCredential credential) {
+        return new ClientAuthenticator.Presented(
+                credential,
+                RequestContext.clientIp(rc),
+                RequestContext.requestId(rc),
+                RequestContext.routeTemplate(rc));
     }
 }

@@ -3,6 +3,7 @@ package ai.sentryagent.agentidp.http;
 import ai.sentryagent.agentidp.credential.ClientRecord;
 import ai.sentryagent.agentidp.token.ClientAuthenticator;
 import io.vertx.core.Handler;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.RoutingContext;
 
 /**
@@ -18,7 +19,8 @@ record TokenRequest(String token, ClientRecord caller) {
     static void authenticate(
             RoutingContext rc, ClientAuthenticator authenticator, OAuthOutcomes outcomes, Handler<TokenRequest> next) {
         FormBody form = FormBody.parse(rc.body().asString());
-        ClientAuthenticator.Presented presented = ClientCredentials.presented(rc, form);
+        ClientAuthenticator.Presented presented = TokenEndpoint.presented(
+                rc, ClientAuthenticator.credential(rc.request().getHeader(HttpHeaders.AUTHORIZATION), form));
         String token = form.require("token");
         authenticator
                 .authenticate(presented, false)

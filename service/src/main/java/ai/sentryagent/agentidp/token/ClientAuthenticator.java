@@ -7,6 +7,10 @@ import ai.sentryagent.agentidp.credential.ClientRecord;
 import ai.sentryagent.agentidp.crypto.CredentialHasher;
 import ai.sentryagent.agentidp.ratelimit.RateLimiter;
 import io.vertx.core.Future;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -20,6 +24,9 @@ import java.util.Optional;
  * and decides, atomically, whether its result may be given: an attempt over a limit answers 429 whatever the secret
  * was, so concurrent guesses get at most the limit's worth of answers. A malformed client id is never looked up and
  * never becomes a key: it counts against one shared "malformed" client and the source address.
+ *
+ * <p>The credential is read from the request here too ({@link #credential}), from the {@code Authorization} header
+ * and the form the endpoint hands over, so every endpoint reads the same methods with the same rules.
  *
  * <p>The answer is a {@link ClientAuthentication}: the endpoints audit and count it in one place each and map it to
  * their RFC 6749 §5.2 answer; nothing here renders or audits.
@@ -37,6 +44,94 @@ public final class ClientAuthenticator {
 
     /** What a request presented, and from where; {@code endpoint} is the route template, for the audit event. */
     public record Presented(ClientCredential credential, String clientIp, String requestId, String endpoint) {}
+
+    /**
+     * Reads the client credential a request presents: {@code client_secret_basic} (RFC 6749 §2.3.1, both parts
+     * form-urlencoded inside Basic), {@code client_secret_post}, or {@code private_key_jwt} ({@code client_assertion}
+     * of type {@link ClientCredential.Assertion#TYPE}, RFC 7523 §2.2). Using two methods, or none, is an error (RFC
+     * 6749 §2.3: a client must not use more than one method per request). Neither part of a Basic credential may hold
+     * a control character, like any form parameter ({@link Grant.Parameters#hasControlCharacter}).
+     *
+     * @param authorization the request's {@code Authorization} header, null when it has none
+     * @param form the request's form parameters
+     */
+    public static ClientCredential credential(String authorization, Grant.Parameters form) {
+        if (form.has("client_assertion") || form.has("client_assertion_type")) {
+            return assertion(authorization, form);
+        }
+        boolean bodyCredentials = form.has("client_secret") || form.has("client_id");
+        if (authorization != null) {
+            if (bodyCredentials) {
+                throw OAuthException.invalidRequest(
+                        "use one client authentication method: HTTP Basic or client_id and client_secret in the"
+                                + " body, not both");
+            }
+            return basic(authorization);
+        }
+        if (form.has("client_secret")) {
+            String clientId = form.require("client_id");
+            String secret = form.require("client_secret");
+            return new ClientCredential.Secret(clientId, secret, false);
+        }
+        throw OAuthException.invalidClient(
+                "client authentication is required (HTTP Basic, client_id and client_secret, or client_assertion)",
+                true);
+    }
+
+    /**
+     * The presented credential, or empty when the request carries none at all (no {@code Authorization} header, no
+     * {@code client_id}, {@code client_secret} or {@code client_assertion}): for grants where client authentication
+     * is optional (RFC 7523 §3.1). Anything presented is read as strictly as by {@link #credential}.
+     */
+    public static Optional<ClientCredential> credentialIfAny(String authorization, Grant.Parameters form) {
+        boolean none = authorization == null
+                && !form.has("client_id")
+                && !form.has("client_secret")
+                && !form.has("client_assertion");
+        return none ? Optional.empty() : Optional.of(credential(authorization, form));
+    }
+
+    private static ClientCredential assertion(String authorization, Grant.Parameters form) {
+        if (authorization != null || form.has("client_secret")) {
+            throw OAuthException.invalidRequest(
+                    "use one client authentication method: a client_assertion or a client secret, not both");
+        }
+        String type = form.require("client_assertion_type");
+        if (!type.equals(ClientCredential.Assertion.TYPE)) {
+            throw OAuthException.invalidRequest("client_assertion_type must be " + ClientCredential.Assertion.TYPE);
+        }
+        return ClientCredential.Assertion.of(form.require("client_assertion"), form.get("client_id"));
+    }
+
+    private static ClientCredential basic(String header) {
+        int space = header.indexOf(' ');
+        String scheme = space < 0 ? header : header.substring(0, space);
+        if (!scheme.toLowerCase(Locale.ROOT).equals("basic")) {
+            throw OAuthException.invalidRequest("only HTTP Basic client authentication is accepted here");
+        }
+        try {
+            String decoded = new String(
+                    Base64.getDecoder().decode(header.substring(space + 1).trim()), StandardCharsets.UTF_8);
+            int colon = decoded.indexOf(':');
+            if (colon <= 0) {
+                throw OAuthException.invalidRequest("the Basic credentials must be client_id:client_secret");
+            }
+            String clientId = URLDecoder.decode(decoded.substring(0, colon), StandardCharsets.UTF_8);
+            String secret = URLDecoder.decode(decoded.substring(colon + 1), StandardCharsets.UTF_8);
+            if (secret.isEmpty()) {
+                throw OAuthException.invalidRequest("the Basic credentials have an empty client_secret");
+            }
+            if (Grant.Parameters.hasControlCharacter(clientId)) {
+                throw OAuthException.invalidRequest("the Basic client_id contains a control character");
+            }
+            if (Grant.Parameters.hasControlCharacter(secret)) {
+                throw OAuthException.invalidRequest("the Basic client_secret contains a control character");
+            }
+            return new ClientCredential.Secret(clientId, secret, true);
+        } catch (IllegalArgumentException | StringIndexOutOfBoundsException e) {
+            throw OAuthException.invalidRequest("the Authorization header is not valid HTTP Basic");
+        }
+    }
 
     private final ClientDirectory clients;
     private final CredentialHasher hasher;

@@ -12,17 +12,17 @@ import java.util.Set;
 /**
  * The client credentials grant (RFC 6749 §4.4): the client authenticates, and gets a token for the scopes it asks
  * for — every scope its agent holds when it names none (§3.3 lets the server pick a default) — bound to the RFC 8707
- * resources it names ({@link TokenIssuer#issue}).
+ * resources it names ({@link TokenCodec#issue}).
  */
 public final class ClientCredentialsGrant implements Grant {
     public static final String GRANT_TYPE = "client_credentials";
 
     private final ClientAuthenticator authenticator;
-    private final TokenIssuer issuer;
+    private final TokenCodec codec;
 
-    public ClientCredentialsGrant(ClientAuthenticator authenticator, TokenIssuer issuer) {
+    public ClientCredentialsGrant(ClientAuthenticator authenticator, TokenCodec codec) {
         this.authenticator = authenticator;
-        this.issuer = issuer;
+        this.codec = codec;
     }
 
     @Override
@@ -45,7 +45,7 @@ public final class ClientCredentialsGrant implements Grant {
 
     private GrantOutcome issue(ClientRecord client, Optional<String> requested, Grant.Parameters parameters) {
         if (requested.isEmpty()) {
-            return issuer.issue(client, client.scopes(), parameters);
+            return codec.issue(client, client.scopes(), parameters);
         }
         String scope = requested.get();
         if (scope.isBlank()) {
@@ -67,6 +67,6 @@ public final class ClientCredentialsGrant implements Grant {
         if (!outside.isEmpty()) {
             return new GrantOutcome.InvalidScope("the client may not request: " + String.join(" ", outside));
         }
-        return issuer.issue(client, List.copyOf(unique), parameters);
+        return codec.issue(client, List.copyOf(unique), parameters);
     }
 }

@@ -52,5 +52,25 @@ public interface Grant {
          * {@code audience} (RFC 8693 §2.1) — in the order sent; for any other parameter the one value, if any.
          */
         java.util.List<String> all(String name);
+
+        /** The value; {@code invalid_request} when absent or empty. */
+        default String require(String name) {
+            return get(name).orElseThrow(() -> OAuthException.invalidRequest("parameter " + name + " is required"));
+        }
+
+        /**
+         * C0 controls (NUL, CR, LF, TAB …), DEL and C1 controls, which no OAuth parameter holds (RFC 6749 Appendix A
+         * allows only %x20-7E in every parameter this service reads): the form parser refuses a parameter with one,
+         * client authentication a Basic credential with one.
+         */
+        static boolean hasControlCharacter(String value) {
+            for (int i = 0; i < value.length(); i++) {
+                char c = value.charAt(i);
+                if (c < 0x20 || (c >= 0x7F && c <= 0x9F)) {
+                    return true;
+                }
+            }
+            return false;
+        }
     }
 }

@@ -32,13 +32,13 @@ public sealed interface GrantOutcome
      * A signed access token for {@code client}; {@code auditDetails} are what the grant adds to the
      * {@code token.issued} event (the jwt-bearer grant: the external issuer, subject, jti and the trust policy).
      */
-    record Issued(ClientRecord client, TokenIssuer.Issued token, Map<String, Object> auditDetails)
+    record Issued(ClientRecord client, TokenCodec.Issued token, Map<String, Object> auditDetails)
             implements GrantOutcome {
         public Issued {
             auditDetails = Collections.unmodifiableMap(new LinkedHashMap<>(auditDetails));
         }
 
-        public Issued(ClientRecord client, TokenIssuer.Issued token) {
+        public Issued(ClientRecord client, TokenCodec.Issued token) {
             this(client, token, Map.of());
         }
 

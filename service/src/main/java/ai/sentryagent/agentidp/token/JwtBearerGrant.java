@@ -66,7 +66,7 @@ public final class JwtBearerGrant implements Grant {
     private final AssertionReplay replay;
     private final ClientAuthenticator authenticator;
     private final ClientDirectory clients;
-    private final TokenIssuer issuer;
+    private final TokenCodec codec;
     private final Clock clock;
 
     public JwtBearerGrant(
@@ -75,14 +75,14 @@ public final class JwtBearerGrant implements Grant {
             AssertionReplay replay,
             ClientAuthenticator authenticator,
             ClientDirectory clients,
-            TokenIssuer issuer,
+            TokenCodec codec,
             Clock clock) {
         this.policies = policies;
         this.keys = keys;
         this.replay = replay;
         this.authenticator = authenticator;
         this.clients = clients;
-        this.issuer = issuer;
+        this.codec = codec;
         this.clock = clock;
     }
 
@@ -342,7 +342,7 @@ public final class JwtBearerGrant implements Grant {
             granted = List.copyOf(unique);
         }
         // RFC 8707: the `resource` parameters are checked against the policy's agent's resources, as for every grant.
-        GrantOutcome outcome = issuer.issue(agent, granted, parameters);
+        GrantOutcome outcome = codec.issue(agent, granted, parameters);
         if (!(outcome instanceof GrantOutcome.Issued issued)) {
             return Future.succeededFuture(outcome);
         }

@@ -1,5 +1,7 @@
 package ai.sentryagent.agentidp.token;
 
+import ai.sentryagent.agentidp.agent.ResourceIndicator;
+import ai.sentryagent.agentidp.credential.ClientRecord;
 import ai.sentryagent.agentidp.crypto.JwsAlgorithm;
 import ai.sentryagent.agentidp.crypto.JwsSigner;
 import ai.sentryagent.agentidp.crypto.LowS;
@@ -22,18 +24,23 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 
 /**
- * Signs and verifies JWT access tokens (RFC 9068: header {@code typ: at+jwt} and {@code kid}), RS256 or ES256 as the
- * signing key decides. Verification accepts only a token spelled exactly as this service spells its tokens: the
- * header byte for byte what it writes for that key (so no {@code crit}, no extra parameters), the payload the compact
- * JSON its claims re-encode to, every segment unpadded canonical base64url, an ES256 signature in its low-S form —
- * so one token has one spelling, and a re-spelled copy is no token at all. Then this issuer and audience, an
- * unexpired token, and an {@code nbf}, if any, that has passed. The audience depends on who asks:
+ * Issues, signs and verifies JWT access tokens (RFC 9068: header {@code typ: at+jwt} and {@code kid}), RS256 or ES256
+ * as the signing key decides. A grant that has decided whom it issues to, with which scopes, hands them to
+ * {@link #issue}, which applies the RFC 8707 {@code resource} rule and signs.
+ *
+ * <p>Verification accepts only a token spelled exactly as this service spells its tokens: the header byte for byte
+ * what it writes for that key (so no {@code crit}, no extra parameters), the payload the compact JSON its claims
+ * re-encode to, every segment unpadded canonical base64url, an ES256 signature in its low-S form — so one token has
+ * one spelling, and a re-spelled copy is no token at all. Then this issuer and audience, an unexpired token, and an
+ * {@code nbf}, if any, that has passed. The audience depends on who asks:
  * {@link #verify} is for this service's own API and wants {@code TOKEN_AUDIENCE} among the {@code aud}, so a token
  * bound to other resources (RFC 8707) is no key to it; {@link #verifyIssued} is for introspection and revocation,
  * which answer for every token this issuer signed, whatever its audience.
@@ -123,6 +130,50 @@ public final class TokenCodec {
         } catch (ParseException e) {
             throw new IllegalStateException("a JWS header Nimbus cannot read", e);
         }
+    }
+
+    /** A signed token and its claims. */
+    public record Issued(String jwt, AccessToken claims, long expiresIn) {}
+
+    /**
+     * Issues a token to {@code client} with these scopes, each already checked to be the client's, bound to the
+     * {@code resource} parameters among {@code parameters} (RFC 8707): each must be one of the agent's registered
+     * resources, and the token's {@code aud} is then exactly the resources asked for — without any, it is
+     * {@code TOKEN_AUDIENCE}. The answer is {@link GrantOutcome.Issued}, or {@link GrantOutcome.InvalidTarget} naming
+     * the first resource refused. Every grant that issues to the client it authenticated comes through here, so each
+     * gets the same {@code resource} rule; which scopes the token carries is the grant's decision. The resources come
+     * from the client's cached record, so this costs no round trip.
+     */
+    public GrantOutcome issue(ClientRecord client, List<String> scopes, Grant.Parameters parameters) {
+        Set<String> requested = new LinkedHashSet<>(parameters.all("resource"));
+        List<String> resources = new ArrayList<>(requested.size());
+        for (String resource : requested) {
+            var problem = ResourceIndicator.problem(resource);
+            if (problem.isPresent()) {
+                return new GrantOutcome.InvalidTarget("resource " + printable(resource) + " " + problem.get());
+            }
+            if (!client.resources().contains(resource)) {
+                return new GrantOutcome.InvalidTarget(
+                        "resource " + printable(resource) + " is not one of the client's registered resources");
+            }
+            resources.add(resource);
+        }
+        AccessToken claims = newToken(
+                client.agentId().toString(), client.clientId(), scopes, client.tokensRevokedBefore(), resources);
+        String jwt = sign(claims);
+        if (jwt.length() > MAX_TOKEN_LENGTH) {
+            // Only reachable with many long resources and scopes together: a token this service would refuse to
+            // introspect or revoke is not issued.
+            return new GrantOutcome.InvalidTarget("the token for these resources would be longer than "
+                    + MAX_TOKEN_LENGTH + " characters; ask for fewer resources or scopes");
+        }
+        return new GrantOutcome.Issued(client, new Issued(jwt, claims, ttlSeconds()));
+    }
+
+    /** Printable ASCII, cut to a length that keeps the description a line, for an error a client reads. */
+    private static String printable(String value) {
+        String cut = value.length() > 80 ? value.substring(0, 80) + "..." : value;
+        return cut.replaceAll("[^\\x21-\\x7E]", "?");
     }
 
     /**

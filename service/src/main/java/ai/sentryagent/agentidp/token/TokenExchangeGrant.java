@@ -391,7 +391,7 @@ public final class TokenExchangeGrant implements Grant {
         audit.put("act", act);
         audit.put("ancestors", new JsonArray(ancestors));
         audit.put("delegations", new JsonArray(used));
-        return new GrantOutcome.Issued(actor, new TokenIssuer.Issued(jwt, claims, expiresIn), audit);
+        return new GrantOutcome.Issued(actor, new TokenCodec.Issued(jwt, claims, expiresIn), audit);
     }
 
     /**

@@ -10,7 +10,7 @@ import ai.sentryagent.agentidp.token.AccessToken;
 import ai.sentryagent.agentidp.token.ClientAuthentication;
 import ai.sentryagent.agentidp.token.Grant;
 import ai.sentryagent.agentidp.token.GrantOutcome;
-import ai.sentryagent.agentidp.token.TokenIssuer;
+import ai.sentryagent.agentidp.token.TokenCodec;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -179,7 +179,7 @@ class TokenEndpointHandlerTest {
                 now,
                 now.plusSeconds(300),
                 UUID.randomUUID().toString());
-        return new GrantOutcome.Issued(client, new TokenIssuer.Issued("signed.jwt.here", claims, 300));
+        return new GrantOutcome.Issued(client, new TokenCodec.Issued("signed.jwt.here", claims, 300));
     }
 
     private Future<HttpResponse<Buffer>> post(
@@ -190,7 +190,7 @@ class TokenEndpointHandlerTest {
         router.route("/api/v1/token")
                 .handler(BodyHandler.create(false))
                 .handler(new OAuthGuard())
-                .handler(new TokenEndpoint(List.of(grant), new OAuthOutcomes(recorder, recorded::add, metrics)))
+                .handler(new TokenEndpoint(List.of(grant), recorder, new OAuthOutcomes(recorded::add, metrics)))
                 .failureHandler(new FailureHandler(Routes.Format.OAUTH, metrics));
         return vertx.createHttpServer().requestHandler(router).listen(0).compose(listening -> {
             server = listening;
