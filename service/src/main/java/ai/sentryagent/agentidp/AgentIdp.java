@@ -112,6 +112,7 @@ public final class AgentIdp extends VerticleBase {
             CredentialStore credentials,
             CredentialHasher hasher,
             PgAudit audit,
+            RevocationStore revocations,
             PolicyEngine policy,
             Routes.Edge edge,
             Routes.Handlers handlers) {}
@@ -136,7 +137,10 @@ public final class AgentIdp extends VerticleBase {
                 .compose(pendingRetirement -> deployHttp().map(pendingRetirement))
                 .compose(pendingRetirement -> {
                     maintenance = new MaintenanceVerticle(
-                            parts.audit(), Duration.ofDays(config.auditRetentionDays()), pendingRetirement);
+                            parts.audit(),
+                            parts.revocations(),
+                            Duration.ofDays(config.auditRetentionDays()),
+                            pendingRetirement);
                     return vertx.deployVerticle(maintenance);
                 })
                 // The Kafka relay publishes what committed; nothing on the request path waits for it.
@@ -280,7 +284,7 @@ public final class AgentIdp extends VerticleBase {
                 new KeysApi(agents, new PgAgentKeyStore(pool, audit, clients)),
                 new DelegationsApi(agents, delegations, tokens.delegationMaxDepth(), clock));
         Routes.Edge edge = new Routes.Edge(config.http(), metrics, new BearerAuth(activeTokens), policy, audit);
-        return new Parts(agents, credentials, hasher, audit, policy, edge, handlers);
+        return new Parts(agents, credentials, hasher, audit, revocations, policy, edge, handlers);
     }
 
     private RateLimiter rateLimiter() {

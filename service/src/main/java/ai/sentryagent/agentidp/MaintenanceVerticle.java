@@ -2,6 +2,7 @@ package ai.sentryagent.agentidp;
 
 import ai.sentryagent.agentidp.audit.Audit;
 import ai.sentryagent.agentidp.audit.PgAudit;
+import ai.sentryagent.agentidp.token.RevocationStore;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import java.time.Duration;
@@ -13,7 +14,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Every periodic job of the service, on one context: audit batching, the audit chain checks that feed the integrity
- * gauge, audit retention, and (while PostgreSQL was down at startup) retiring built-in clients. The timers belong to
+ * gauge, audit retention, deleting expired revocations, and (while PostgreSQL was down at startup) retiring built-in clients. The timers belong to
  * this verticle, so undeploying it stops them all.
  */
 public final class MaintenanceVerticle extends VerticleBase {
@@ -23,8 +24,15 @@ public final class MaintenanceVerticle extends VerticleBase {
     static final long AUDIT_VERIFY_PERIOD_MS = 300_000;
     static final long AUDIT_RETENTION_PERIOD_MS = 6 * 3_600_000;
     static final long RETIREMENT_RETRY_MS = 1_000;
+    static final long REVOCATION_PRUNE_PERIOD_MS = 3_600_000;
+    /**
+     * How long a revocation is kept past its token's {@code exp}: checks refuse an expired token before they look at
+     * revocations, so this only covers clocks that disagree between tasks.
+     */
+    static final Duration REVOCATION_GRACE = Duration.ofHours(1);
 
     private final PgAudit audit;
+    private final RevocationStore revocations;
     private final Duration retention;
     private final Optional<Supplier<Future<Void>>> pendingRetirement;
 
@@ -32,8 +40,13 @@ public final class MaintenanceVerticle extends VerticleBase {
      * @param pendingRetirement the built-in clients' retirement that could not run at startup, retried every second
      *     until it succeeds
      */
-    public MaintenanceVerticle(PgAudit audit, Duration retention, Optional<Supplier<Future<Void>>> pendingRetirement) {
+    public MaintenanceVerticle(
+            PgAudit audit,
+            RevocationStore revocations,
+            Duration retention,
+            Optional<Supplier<Future<Void>>> pendingRetirement) {
         this.audit = audit;
+        this.revocations = revocations;
         this.retention = retention;
         this.pendingRetirement = pendingRetirement;
     }
@@ -54,8 +67,22 @@ public final class MaintenanceVerticle extends VerticleBase {
                             }
                         })
                         .onFailure(e -> LOG.warn("audit retention failed: {}", e.toString())));
+        vertx.setPeriodic(
+                REVOCATION_PRUNE_PERIOD_MS,
+                id -> pruneRevocations()
+                        .onSuccess(pruned -> {
+                            if (pruned > 0) {
+                                LOG.info("deleted {} revocations of tokens that have expired", pruned);
+                            }
+                        })
+                        .onFailure(e -> LOG.warn("deleting expired revocations failed: {}", e.toString())));
         pendingRetirement.ifPresent(this::retryUntilDone);
         return Future.succeededFuture();
+    }
+
+    /** Deletes the revocations of tokens expired over {@link #REVOCATION_GRACE} ago (the hourly job calls this too). */
+    public Future<Long> pruneRevocations() {
+        return revocations.pruneExpired(REVOCATION_GRACE);
     }
 
     /** Archives and prunes audit events older than {@code retention} now (the periodic job calls this too). */

@@ -82,6 +82,23 @@ public final class PgRedisRevocationStore implements RevocationStore {
                                         Audit.details("jti", token.jti(), "tokenClientId", token.clientId())))));
     }
 
+    /** Rows per delete: each batch is a short transaction, so pruning a long backlog never holds locks for long. */
+    static final int PRUNE_BATCH = 10_000;
+
+    @Override
+    public Future<Long> pruneExpired(java.time.Duration grace) {
+        return pruneFrom(OffsetDateTime.ofInstant(clock.instant().minus(grace), ZoneOffset.UTC), 0);
+    }
+
+    private Future<Long> pruneFrom(OffsetDateTime before, long pruned) {
+        return pool.preparedQuery("DELETE FROM token_revocations WHERE jti IN (SELECT jti FROM token_revocations"
+                        + " WHERE expires_at < $1 LIMIT $2)")
+                .execute(Tuple.of(before, PRUNE_BATCH))
+                .compose(deleted -> deleted.rowCount() < PRUNE_BATCH
+                        ? Future.succeededFuture(pruned + deleted.rowCount())
+                        : pruneFrom(before, pruned + deleted.rowCount()));
+    }
+
     private Future<Void> share(AccessToken token) {
         return share(token.jti(), token.expiresAt());
     }

@@ -23,6 +23,12 @@ public interface RevocationStore {
      */
     Future<Void> share(String member, java.time.Instant keepUntil);
 
+    /**
+     * Deletes the revocations whose tokens expired more than {@code grace} ago — no check can get past a token's
+     * {@code exp}, so they protect nothing — in bounded batches; returns how many.
+     */
+    Future<Long> pruneExpired(java.time.Duration grace);
+
     /** A revocation recorded, but not yet seen by every task: it must not be acknowledged. */
     final class NotPropagated extends RuntimeException {
         public NotPropagated(Throwable cause) {

@@ -112,6 +112,15 @@ public final class RunningIdp implements AutoCloseable {
                 .get(30, TimeUnit.SECONDS);
     }
 
+    /** Runs the hourly deletion of expired revocations now; returns how many rows went. */
+    public long pruneRevocations() throws Exception {
+        return idp.maintenance()
+                .pruneRevocations()
+                .toCompletionStage()
+                .toCompletableFuture()
+                .get(60, TimeUnit.SECONDS);
+    }
+
     public boolean reloadPolicy() {
         return idp.reloadPolicy();
     }

@@ -118,6 +118,43 @@ class RevocationAcrossTasksTest {
         assertThat(redis("ZSCORE", key(), jti(revoked))).isNotNull();
     }
 
+    /**
+     * A revocation table that only grows is an outage in slow motion (every token revoked, every delegation revoked,
+     * kept forever); pruning too early revives a token. Expired rows go — across several delete batches — and a
+     * revocation whose token still lives stays in force on both tasks, even with Redis's copy lost (PostgreSQL asked).
+     */
+    @Test
+    void expiredRevocationsAreDeletedAndLiveOnesStayInForce() throws Exception {
+        String live = a.token(agentId, secret, null);
+        assertThat(a.postForm("/api/v1/token/revoke", "token=" + live, agentId, secret)
+                        .statusCode())
+                .isEqualTo(200);
+        int expired = PgRedisRevocationStore.PRUNE_BATCH * 2 + 7;
+        try (Connection db = jdbc();
+                Statement sql = db.createStatement()) {
+            sql.execute("INSERT INTO token_revocations (jti, client_id, expires_at, revoked_at) SELECT"
+                    + " 'expired-' || n, 'c', now() - interval '2 hours', now() - interval '3 hours'"
+                    + " FROM generate_series(1, " + expired + ") n");
+            // Expired, but within the grace that covers clocks disagreeing between tasks: kept.
+            sql.execute("INSERT INTO token_revocations (jti, client_id, expires_at, revoked_at)"
+                    + " VALUES ('recent', 'c', now() - interval '10 minutes', now() - interval '20 minutes')");
+        }
+        assertThat(b.pruneRevocations()).isGreaterThanOrEqualTo(expired);
+        try (Connection db = jdbc();
+                Statement sql = db.createStatement();
+                var rows = sql.executeQuery("SELECT jti FROM token_revocations WHERE jti NOT LIKE 'd:%'"
+                        + " AND (jti LIKE 'expired-%' OR jti = 'recent' OR jti = '" + jti(live) + "')")) {
+            java.util.List<String> left = new java.util.ArrayList<>();
+            while (rows.next()) {
+                left.add(rows.getString(1));
+            }
+            assertThat(left).containsExactlyInAnyOrder("recent", jti(live));
+        }
+        redis("DEL", key()); // the copy lost: the answer comes from PostgreSQL, after the prune
+        assertThat(introspect(b, live).getBoolean("active")).isFalse();
+        assertThat(introspect(a, live).getBoolean("active")).isFalse();
+    }
+
     private static final HttpClient HTTP =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
