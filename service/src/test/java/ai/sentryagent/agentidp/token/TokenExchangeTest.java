@@ -812,6 +812,30 @@ class TokenExchangeTest {
     }
 
     /**
+     * Issue 17's cost: with the actor's delegations in memory, an exchange is two Redis round trips — the client's
+     * rate-limit script, and one {@code ZMSCORE} for the subject token's jti, ancestors and delegations together with
+     * the delegation the new token rests on (those were two {@code ZMSCORE}s). For a first hop and a second.
+     */
+    @Test
+    void anExchangeAsksAboutTheSubjectTokenAndTheDelegationInOneRedisCommand() throws Exception {
+        Agent planner = agent("planner-r");
+        Agent worker = agent("worker-r");
+        Agent tool = agent("tool-r");
+        delegate(planner, worker, d -> {});
+        delegate(worker, tool, d -> {});
+        String subject = token(planner);
+        String hop1 = exchanged(a, worker, subject, ""); // task a now holds the worker's delegations in memory
+        exchanged(a, tool, hop1, ""); // and the tool's
+        for (Agent actor : List.of(worker, tool)) {
+            String subjectToken = actor == worker ? subject : hop1;
+            List<String> commands = RedisCommands.monitored(prefix, () -> exchanged(a, actor, subjectToken, ""));
+            assertThat(commands.stream().map(RedisCommands::name).toList())
+                    .as(String.join("\n", commands))
+                    .containsExactlyInAnyOrder("eval", "zmscore");
+        }
+    }
+
+    /**
      * Issue 17, "Redis down": a revoked delegation must stay revoked when Redis has lost its copy — both for a task
      * that holds the actor's delegations in memory (the exchange) and for introspection of a token resting on it.
      */
