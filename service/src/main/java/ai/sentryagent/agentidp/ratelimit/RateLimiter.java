@@ -13,7 +13,8 @@ import java.util.HexFormat;
  * client out); successful token requests are counted per client.
  *
  * <p>One call per request, made once the secret has been checked: counting and deciding are one atomic step, so
- * concurrent guesses never get more answers than the limit allows.
+ * concurrent guesses never get more answers than the limit allows. An assertion's single-use {@code jti} is claimed
+ * in that same call ({@link SingleUse}).
  */
 public interface RateLimiter {
 
@@ -51,6 +52,11 @@ public interface RateLimiter {
                     succeeded);
         }
 
+        /** The same attempt, counted as a failure (a replayed {@link SingleUse}). */
+        public Attempt failed() {
+            return new Attempt(pairKey, ipKey, clientKey, requestKey, false);
+        }
+
         private static String hash(String value) {
             try {
                 byte[] digest = MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8));
@@ -74,10 +80,38 @@ public interface RateLimiter {
     }
 
     /**
+     * Something valid once — an assertion's {@code jti} — remembered for {@code ttlMs} under {@code key}, the whole
+     * Redis key (namespaced and hashed by its owner; a limiter uses it as is).
+     */
+    interface SingleUse {
+        String key();
+
+        long ttlMs();
+
+        /** The claim in a call of its own: true on first use; fails when Redis cannot tell. */
+        Future<Boolean> claimAlone();
+    }
+
+    /** An attempt that claimed a {@link SingleUse}: {@code firstUse} false is a replay, counted as a failure. */
+    record Claimed(Decision decision, boolean firstUse) {}
+
+    /**
      * Counts the attempt and decides, atomically. A failure within the limits is counted against all three failure
      * keys; a success clears its (client id, address) failures and counts one request.
      */
     Future<Decision> attempt(Attempt attempt, Limits limits);
+
+    /**
+     * Claims {@code once}, then counts {@code attempt} (a success only on the first use: a replay is a failure) and
+     * decides. The claim is made whatever the limits then decide, as when it was a call before the limiter's. Fails
+     * when the claim cannot be checked — a use that cannot be told from a replay is not assumed first. Here two calls;
+     * {@link RedisRateLimiter} makes them one script, so an assertion costs one Redis round trip.
+     */
+    default Future<Claimed> attempt(Attempt attempt, Limits limits, SingleUse once) {
+        return once.claimAlone()
+                .compose(first -> attempt(first ? attempt : attempt.failed(), limits)
+                        .map(decision -> new Claimed(decision, first)));
+    }
 
     /**
      * The shared limiter cannot answer this call in time while it answers others (its client's wait queue is full,

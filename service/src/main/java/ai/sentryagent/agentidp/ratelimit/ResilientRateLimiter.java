@@ -1,9 +1,12 @@
 package ai.sentryagent.agentidp.ratelimit;
 
+import ai.sentryagent.agentidp.error.Outages;
 import ai.sentryagent.agentidp.observability.Metrics;
 import io.vertx.core.Future;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,6 +21,12 @@ import org.slf4j.LoggerFactory;
  * went on answering calls sent after it: this process is behind (seen under a burst of 450 requests on two busy
  * cores), Redis is not gone. Redis counts as gone when a connection fails, or when a call times out and nothing at
  * all was answered since it was sent. While degraded, one request at a time probes Redis; the others stay local.
+ *
+ * <p>An attempt that claims a {@link SingleUse} (an assertion's {@code jti}) is never answered from memory: only
+ * Redis knows whether the value was used on another task. While degraded, the local limiter claims it with a call
+ * of its own (so an assertion works again as soon as Redis does); when the shared script fails, the attempt fails
+ * with {@link Outages.DependencyDown} (503) and is not retried as a separate claim — a script that timed out may have
+ * run, and the retry would take the client's first use for a replay.
  */
 public final class ResilientRateLimiter implements RateLimiter {
     private static final Logger LOG = LoggerFactory.getLogger(ResilientRateLimiter.class);
@@ -46,8 +55,23 @@ public final class ResilientRateLimiter implements RateLimiter {
         if (degraded && !claimProbe()) {
             return local.attempt(attempt, limits);
         }
+        return shared(() -> redis.attempt(attempt, limits), down -> local.attempt(attempt, limits));
+    }
+
+    @Override
+    public Future<Claimed> attempt(Attempt attempt, Limits limits, SingleUse once) {
+        if (degraded && !claimProbe()) {
+            return local.attempt(attempt, limits, once);
+        }
+        return shared(
+                () -> redis.attempt(attempt, limits, once),
+                down -> Future.failedFuture(new Outages.DependencyDown("Redis", down)));
+    }
+
+    /** The shared limiter's answer; {@code whenDown} once its failure says Redis is gone (and degraded mode began). */
+    private <T> Future<T> shared(Supplier<Future<T>> call, Function<Throwable, Future<T>> whenDown) {
         long sentAt = clock.getAsLong();
-        return redis.attempt(attempt, limits).transform(result -> {
+        return call.get().transform(result -> {
             if (result.succeeded()) {
                 lastAnsweredAt = clock.getAsLong();
                 recovered();
@@ -58,7 +82,7 @@ public final class ResilientRateLimiter implements RateLimiter {
                 return Future.failedFuture(new Busy(cause));
             }
             failed(cause);
-            return local.attempt(attempt, limits);
+            return whenDown.apply(cause);
         });
     }
 

@@ -7,6 +7,7 @@ import io.vertx.core.Future;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Whether a token still stands for its grant (F-03): a valid signature and {@code exp} are not enough once the agent
@@ -26,6 +27,12 @@ public final class ActiveTokens {
         /** Not a token that grants anything; {@code reason} is for the holder's 401. */
         record Inactive(String reason) implements Check {}
     }
+
+    /**
+     * A check, and which of the other revocation members asked with it are revoked — known only when the token is
+     * {@code Active}: an inactive token is refused before any revocation is asked about, so then nothing is.
+     */
+    public record CheckedWith(Check check, Set<String> revoked) {}
 
     private static final Check INVALID = new Check.Inactive("the access token is invalid or expired");
     private static final Check REVOKED = new Check.Inactive("the access token has been revoked");
@@ -47,40 +54,58 @@ public final class ActiveTokens {
         return codec.verify(token).map(this::current).orElse(Future.succeededFuture(INVALID));
     }
 
+    /** Checks the claims of a verified token against the agent's current state and the revocations. */
+    public Future<Check> current(AccessToken token) {
+        return current(token, List.of()).map(CheckedWith::check);
+    }
+
     /**
-     * Checks the claims of a verified token against the agent's current state and the revocations.
+     * {@link #current(AccessToken)}, asking in the same revocation command whether any of {@code others} (revocation
+     * members: the delegation a token exchange would rest on) is revoked.
      *
      * <p>A token obtained by token exchange (RFC 8693) stands for its subject, acted for by its client: it is active
      * while the subject and every actor of its chain are active, the subject's cut-off is after it, and neither it,
      * nor any token it was exchanged from, nor any delegation it rests on is revoked. Its scopes and audiences are
      * narrowed to the subject's current ones. Round trips, with the client directory warm: none for the agents (in
-     * memory), one Redis command for every revocation at once ({@link RevocationStore#isRevoked}) — so an
-     * introspection of a delegated token costs two (the caller's rate-limit count and this).
+     * memory), one Redis command for every revocation at once, {@code others} included
+     * ({@link RevocationStore#revokedAmong}) — so an introspection of a delegated token costs two (the caller's
+     * rate-limit count and this).
      */
-    public Future<Check> current(AccessToken token) {
+    public Future<CheckedWith> current(AccessToken token, List<String> others) {
         if (token.delegation().isPresent()) {
-            return currentDelegated(token);
+            return currentDelegated(token, others);
         }
         return clients.findClient(token.clientId()).compose(found -> {
             Optional<String> refused = found.map(client -> refusal(client, token))
                     .orElse(Optional.of("the access token's client no longer exists"));
             if (refused.isPresent()) {
-                return Future.succeededFuture(new Check.Inactive(refused.get()));
+                return inactive(refused.get());
             }
-            return narrowedAndUnrevoked(token, found.get());
+            return narrowedAndUnrevoked(token, found.get(), others);
         });
     }
 
-    private Future<Check> narrowedAndUnrevoked(AccessToken token, ClientRecord subject) {
+    private Future<CheckedWith> narrowedAndUnrevoked(AccessToken token, ClientRecord subject, List<String> others) {
         Optional<AccessToken> narrowed =
                 token.narrowedTo(subject.scopes()).narrowedToAudiences(codec.defaultAudience(), subject.resources());
         if (narrowed.isEmpty()) {
-            return Future.succeededFuture(UNBOUND);
+            return Future.succeededFuture(new CheckedWith(UNBOUND, Set.of()));
         }
-        return revocations.isRevoked(token).map(revoked -> revoked ? REVOKED : new Check.Active(narrowed.get()));
+        List<String> own = token.revocationKeys();
+        List<String> members = new ArrayList<>(own);
+        members.addAll(others);
+        return revocations
+                .revokedAmong(members)
+                .map(revoked -> own.stream().anyMatch(revoked::contains)
+                        ? new CheckedWith(REVOKED, Set.of())
+                        : new CheckedWith(new Check.Active(narrowed.get()), revoked));
     }
 
-    private Future<Check> currentDelegated(AccessToken token) {
+    private static Future<CheckedWith> inactive(String reason) {
+        return Future.succeededFuture(new CheckedWith(new Check.Inactive(reason), Set.of()));
+    }
+
+    private Future<CheckedWith> currentDelegated(AccessToken token, List<String> others) {
         // Agents' client ids are their agent ids; the subject and every actor are agents (delegations are only
         // between agents).
         List<String> actors = token.delegation().get().actors();
@@ -107,9 +132,9 @@ public final class ActiveTokens {
                 refused = Optional.of("the access token is invalid or expired");
             }
             if (refused.isPresent()) {
-                return Future.succeededFuture(new Check.Inactive(refused.get()));
+                return inactive(refused.get());
             }
-            return narrowedAndUnrevoked(token, subject.get());
+            return narrowedAndUnrevoked(token, subject.get(), others);
         });
     }
 

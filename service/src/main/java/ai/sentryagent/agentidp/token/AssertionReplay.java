@@ -1,6 +1,7 @@
 package ai.sentryagent.agentidp.token;
 
 import ai.sentryagent.agentidp.error.Outages;
+import ai.sentryagent.agentidp.ratelimit.RateLimiter;
 import io.vertx.core.Future;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
@@ -17,7 +18,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Single use of an assertion's {@code jti} across every task (RFC 7523 §3 item 7) — a {@code private_key_jwt} client
  * assertion's and a jwt-bearer grant's alike: one Redis {@code SET NX PX} per assertion, kept until the assertion
- * expires. The key is a hash of the namespace (the client, or the external issuer) and the jti, so neither an
+ * expires. A client assertion's is made inside the rate limiter's script ({@link #claim}, one round trip for both);
+ * a jwt-bearer grant's on its own ({@link #firstUse}), once every other check has passed. The key is a hash of the namespace (the client, or the external issuer) and the jti, so neither an
  * attacker-chosen jti nor its length reaches Redis as a key. When Redis cannot answer, the assertion is refused with 503 —
  * replay protection that cannot be checked is not assumed; secrets keep working, and the client retries later.
  */
@@ -45,13 +47,28 @@ public final class AssertionReplay {
         return "issuer\0" + issuer;
     }
 
+    /** The use of {@code jti} in {@code namespace}, for the rate limiter to claim in the call it makes anyway. */
+    RateLimiter.SingleUse claim(String namespace, String jti, Instant until) {
+        long ttl = Math.max(1, Duration.between(clock.instant(), until).toMillis());
+        return new Use(prefix + digest(namespace + "\0" + jti), ttl, this);
+    }
+
     /**
      * True when this is the first use of {@code jti} in {@code namespace} ({@link #client}, {@link #issuer}); fails
      * with an outage when Redis cannot tell.
      */
     Future<Boolean> firstUse(String namespace, String jti, Instant until) {
-        long ttl = Math.max(1, Duration.between(clock.instant(), until).toMillis());
-        String key = prefix + digest(namespace + "\0" + jti);
+        return claim(namespace, jti, until).claimAlone();
+    }
+
+    private record Use(String key, long ttlMs, AssertionReplay replay) implements RateLimiter.SingleUse {
+        @Override
+        public Future<Boolean> claimAlone() {
+            return replay.set(key, ttlMs);
+        }
+    }
+
+    private Future<Boolean> set(String key, long ttl) {
         return redis.send(Request.cmd(Command.SET)
                         .arg(key)
                         .arg("1")

@@ -17,8 +17,8 @@ import java.util.Optional;
  * Client authentication for every OAuth endpoint (token, introspection, revocation): the same id checks, failure
  * limits and audit everywhere, so no endpoint is a cheaper place to guess secrets (RFC 6749 §2.3.1, §10.10).
  * Each authentication method is one {@link ClientCredential} and one branch of {@code verify}: a secret, or a signed
- * {@code private_key_jwt} assertion ({@link ClientAssertions}, its {@code jti} claimed in {@link AssertionReplay}).
- * Both count against the same limits.
+ * {@code private_key_jwt} assertion ({@link ClientAssertions}, its {@code jti} claimed under {@link AssertionReplay}'s
+ * key in the limiter's call: one Redis round trip for both). Both count against the same limits.
  *
  * <p>The secret is checked first — in memory, against the client directory — then one limiter call counts the attempt
  * and decides, atomically, whether its result may be given: an attempt over a limit answers 429 whatever the secret
@@ -141,14 +141,17 @@ public final class ClientAuthenticator {
     private final ClientAssertions assertions;
     private final AssertionReplay replay;
 
-    /** What {@code verify} found: the client, or the audit trail's reason why not. */
-    private record Verified(Optional<ClientRecord> client, String reason) {
+    /**
+     * What {@code verify} found: the client, or the audit trail's reason why not; and for an assertion, the
+     * {@code jti} still to claim — the client stands only if that use is the first.
+     */
+    private record Verified(Optional<ClientRecord> client, String reason, Optional<RateLimiter.SingleUse> once) {
         static Verified of(Optional<ClientRecord> client) {
-            return new Verified(client, "credentials_rejected");
+            return new Verified(client, "credentials_rejected", Optional.empty());
         }
 
         static Verified rejected(String reason) {
-            return new Verified(Optional.empty(), reason);
+            return new Verified(Optional.empty(), reason, Optional.empty());
         }
     }
 
@@ -187,8 +190,15 @@ public final class ClientAuthenticator {
                             wellFormed ? credential.clientId() : MALFORMED_BUCKET,
                             presented.clientIp(),
                             verified.client().isPresent());
-                    return limiter.attempt(attempt, tokenRequest ? tokenLimits : authenticationLimits)
-                            .map(decision -> decide(decision, verified));
+                    RateLimiter.Limits limits = tokenRequest ? tokenLimits : authenticationLimits;
+                    if (verified.once().isPresent()) {
+                        // A replayed jti is counted as a failed authentication, in the same script that claims it.
+                        return limiter.attempt(attempt, limits, verified.once().get())
+                                .map(claimed -> decide(
+                                        claimed.decision(),
+                                        claimed.firstUse() ? verified : Verified.rejected("jti_replayed")));
+                    }
+                    return limiter.attempt(attempt, limits).map(decision -> decide(decision, verified));
                 })
                 .otherwise(ClientAuthentication.Unavailable::new);
     }
@@ -217,9 +227,9 @@ public final class ClientAuthenticator {
     }
 
     /**
-     * The client when the assertion passes every check against its registered keys, its agent is active, and its
-     * {@code jti} is used for the first time — claimed last, so a refused assertion does not use up its jti. A
-     * failed Redis fails the future (503): replay protection that cannot be checked is not skipped.
+     * The client when the assertion passes every check against its registered keys and its agent is active; its
+     * {@code jti} is then claimed by the limiter's call — last, so a refused assertion does not use up its jti. A
+     * failed Redis fails that call (503): replay protection that cannot be checked is not skipped.
      */
     private Future<Verified> verifyAssertion(ClientCredential.Assertion assertion) {
         return clients.findClient(assertion.clientId()).compose(found -> {
@@ -235,8 +245,11 @@ public final class ClientAuthenticator {
                 return Future.succeededFuture(Verified.rejected("agent_not_active"));
             }
             ClientAssertions.Valid valid = (ClientAssertions.Valid) checked;
-            return replay.firstUse(AssertionReplay.client(client.clientId()), valid.jti(), valid.expiresAt())
-                    .map(first -> first ? new Verified(Optional.of(client), null) : Verified.rejected("jti_replayed"));
+            return Future.succeededFuture(new Verified(
+                    Optional.of(client),
+                    null,
+                    Optional.of(
+                            replay.claim(AssertionReplay.client(client.clientId()), valid.jti(), valid.expiresAt()))));
         });
     }
 

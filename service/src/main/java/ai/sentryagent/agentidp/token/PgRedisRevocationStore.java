@@ -6,7 +6,6 @@ import io.vertx.core.Future;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
-import io.vertx.redis.client.Response;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
@@ -130,34 +129,11 @@ public final class PgRedisRevocationStore implements RevocationStore {
     }
 
     /**
-     * One Redis command whatever the token: {@code ZMSCORE} (Redis 6.2+) of the marker, the token's jti and — for a
-     * token obtained by token exchange — every ancestor's jti and every delegation id it rests on.
+     * One Redis command however many members: {@code ZMSCORE} (Redis 6.2+) of the marker and every member — for a
+     * token, its jti and, when it came from token exchange, every ancestor's jti and every delegation id it rests on;
+     * for a token exchange, also the delegation the new token would rest on. Redis down, or its copy incomplete:
+     * PostgreSQL, which holds every revocation Redis does.
      */
-    @Override
-    public Future<Boolean> isRevoked(AccessToken token) {
-        List<String> members = token.revocationKeys();
-        Request zmscore = Request.cmd(Command.ZMSCORE).arg(key).arg(COMPLETE);
-        members.forEach(zmscore::arg);
-        return redis.send(zmscore)
-                .timeout(REDIS_TIMEOUT_MS, TimeUnit.MILLISECONDS)
-                .compose(
-                        scores -> answer(members, scores),
-                        unreachable -> fromDatabase(members)); // Redis down: PostgreSQL alone, as before
-    }
-
-    private Future<Boolean> answer(List<String> members, Response scores) {
-        for (int i = 1; i < scores.size(); i++) {
-            if (scores.get(i) != null) {
-                return Future.succeededFuture(true);
-            }
-        }
-        if (scores.get(0) != null) {
-            return Future.succeededFuture(false);
-        }
-        copyFromDatabase();
-        return fromDatabase(members);
-    }
-
     @Override
     public Future<Set<String>> revokedAmong(List<String> members) {
         if (members.isEmpty()) {
@@ -184,6 +160,7 @@ public final class PgRedisRevocationStore implements RevocationStore {
                         unreachable -> revokedInDatabase(members));
     }
 
+    /** Delegation revocations are rows of the same table (member {@code d:<id>}), so this covers them too. */
     private Future<Set<String>> revokedInDatabase(List<String> members) {
         return pool.preparedQuery("SELECT jti FROM token_revocations WHERE jti = ANY($1)")
                 .execute(Tuple.of(members.toArray(new String[0])))
@@ -192,13 +169,6 @@ public final class PgRedisRevocationStore implements RevocationStore {
                     rows.forEach(row -> revoked.add(row.getString(0)));
                     return revoked;
                 });
-    }
-
-    /** Delegation revocations are rows of the same table (member {@code d:<id>}), so this covers them too. */
-    private Future<Boolean> fromDatabase(List<String> members) {
-        return pool.preparedQuery("SELECT 1 FROM token_revocations WHERE jti = ANY($1) LIMIT 1")
-                .execute(Tuple.of(members.toArray(new String[0])))
-                .map(rows -> rows.size() > 0);
     }
 
     /**

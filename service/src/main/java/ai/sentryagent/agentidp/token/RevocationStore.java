@@ -6,15 +6,17 @@ import io.vertx.core.Future;
 /**
  * Revoked access tokens, by {@code jti}, kept until the token would have expired anyway; and revoked delegations
  * (member {@code d:<delegationId>}, {@link AccessToken#delegationKey}), kept until the last token derived from them
- * would have expired. A check asks for a token's {@link AccessToken#revocationKeys() every key} at once.
+ * would have expired. A check asks for a token's {@link AccessToken#revocationKeys() every key} at once, with any
+ * other member the caller needs to know about (the delegation a token exchange would rest on).
  */
 public interface RevocationStore {
     /** Fails with {@link NotPropagated} when the revocation is recorded but not yet in force on every task. */
     Future<Void> revoke(AccessToken token, Audit.Context context);
 
-    Future<Boolean> isRevoked(AccessToken token);
-
-    /** Which of these members (jtis, or {@link AccessToken#delegationKey delegation keys}) are revoked. */
+    /**
+     * Which of these members (jtis, or {@link AccessToken#delegationKey delegation keys}) are revoked, in one
+     * command however many there are.
+     */
     Future<java.util.Set<String>> revokedAmong(java.util.List<String> members);
 
     /**

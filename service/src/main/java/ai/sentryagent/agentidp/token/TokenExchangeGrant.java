@@ -29,9 +29,10 @@ import java.util.UUID;
  * delegation or {@code TOKEN_EXCHANGE_MAX_LIFETIME_SECONDS}. The new token carries its ancestors' jtis and its
  * delegations' ids ({@link AccessToken.Delegation}), so revoking any of them deactivates it.
  *
- * <p>Cost on top of client authentication: one verification, one revocation check of the subject token (one Redis
- * command), one more Redis command for the delegation's revocation when the actor's delegations are in memory (else
- * one PostgreSQL query), and one signature.
+ * <p>Cost on top of client authentication: one verification, one Redis command for the revocation of the subject
+ * token (its jti, its ancestors', its delegations') and — when the actor's delegations are in memory — of the
+ * delegation this hop would rest on, all in one {@code ZMSCORE} (else one PostgreSQL query for the delegations), and
+ * one signature.
  */
 public final class TokenExchangeGrant implements Grant {
     public static final String GRANT_TYPE = "urn:ietf:params:oauth:grant-type:token-exchange";
@@ -108,7 +109,13 @@ public final class TokenExchangeGrant implements Grant {
             return Future.succeededFuture(new GrantOutcome.InvalidGrant(
                     "subject_token is not a valid, unexpired access token of this issuer"));
         }
-        return tokens.current(verified.get()).compose(check -> {
+        // The delegations this hop could rest on, when in memory, are asked about with the subject token's
+        // revocations: one Redis command for both.
+        List<Delegation> candidates = cachedFromHolder(actor, holder(verified.get()));
+        List<String> delegationKeys =
+                candidates.stream().map(TokenExchangeGrant::key).toList();
+        return tokens.current(verified.get(), delegationKeys).compose(checked -> {
+            ActiveTokens.Check check = checked.check();
             if (check instanceof ActiveTokens.Check.Inactive inactive) {
                 return Future.succeededFuture(
                         new GrantOutcome.InvalidGrant("subject_token is not active: " + inactive.reason()));
@@ -131,8 +138,36 @@ public final class TokenExchangeGrant implements Grant {
                             .map(holder -> holder.map(h -> withinHolder(subjectToken, h))
                                     .orElse(subjectToken.narrowedTo(List.of())));
             return Future.all(withinHolder, clients.findClient(subjectToken.subject()))
-                    .compose(both -> fromCache(actor, parameters, both.resultAt(0), chain, both.resultAt(1)));
+                    .compose(both -> {
+                        List<Delegation> live = candidates.stream()
+                                .filter(d -> !checked.revoked().contains(key(d)))
+                                .toList();
+                        return fromCache(actor, parameters, both.resultAt(0), chain, both.resultAt(1), live);
+                    });
         });
+    }
+
+    /** Whose delegation a further hop rests on: the subject's for a first hop, the current actor's after that. */
+    private static String holder(AccessToken token) {
+        List<String> chain =
+                token.delegation().map(AccessToken.Delegation::actors).orElse(List.of());
+        return chain.isEmpty() ? token.subject() : chain.get(0);
+    }
+
+    /** The actor's unexpired delegations from {@code holder} as last read (see {@link #fromCache}); maybe none. */
+    private List<Delegation> cachedFromHolder(ClientRecord actor, String holder) {
+        List<Delegation> cached = received.getIfPresent(actor.agentId());
+        if (cached == null) {
+            return List.of();
+        }
+        Instant now = codec.clock().instant();
+        return cached.stream()
+                .filter(d -> d.liveAt(now) && d.subjectAgentId().toString().equals(holder))
+                .toList();
+    }
+
+    private static String key(Delegation delegation) {
+        return AccessToken.delegationKey(delegation.delegationId().toString());
     }
 
     /** The subject token's scopes and the chain's resources, narrowed to the holder's current ones. */
@@ -155,44 +190,23 @@ public final class TokenExchangeGrant implements Grant {
     }
 
     /**
-     * The actor's delegations as last read, when one of them (still unexpired, and not revoked: one Redis command)
-     * admits the request; else a fresh read. Delegations never change but by revocation, and a revocation is in
-     * Redis before its DELETE answers, so an answer from the copy is the answer PostgreSQL would give — at a Redis
-     * command's cost instead of a query's. Refusals, and new delegations, always come from PostgreSQL.
+     * The actor's delegations as last read, when one of them (still unexpired, and not revoked: asked in the subject
+     * token's revocation command) admits the request; else a fresh read. Delegations never change but by revocation,
+     * and a revocation is in Redis before its DELETE answers, so an answer from the copy is the answer PostgreSQL would
+     * give — at no round trip of its own instead of a query's. Refusals, and new delegations, always come from
+     * PostgreSQL. {@code live}: the holder's delegations in memory that are not revoked.
      */
     private Future<GrantOutcome> fromCache(
             ClientRecord actor,
             Parameters parameters,
             AccessToken subjectToken,
             List<String> chain,
-            Optional<ClientRecord> subject) {
-        List<Delegation> cached = received.getIfPresent(actor.agentId());
-        if (cached == null) {
-            return fresh(actor, parameters, subjectToken, chain, subject);
-        }
-        String holder = chain.isEmpty() ? subjectToken.subject() : chain.get(0);
-        Instant now = codec.clock().instant();
-        List<Delegation> candidates = cached.stream()
-                .filter(d -> d.liveAt(now) && d.subjectAgentId().toString().equals(holder))
-                .toList();
-        if (candidates.isEmpty()) {
-            return fresh(actor, parameters, subjectToken, chain, subject);
-        }
-        return revocations
-                .revokedAmong(candidates.stream()
-                        .map(d -> AccessToken.delegationKey(d.delegationId().toString()))
-                        .toList())
-                .compose(revoked -> {
-                    List<Delegation> live = candidates.stream()
-                            .filter(d -> !revoked.contains(
-                                    AccessToken.delegationKey(d.delegationId().toString())))
-                            .toList();
-                    GrantOutcome outcome =
-                            live.isEmpty() ? null : decide(actor, parameters, subjectToken, chain, live, subject);
-                    return outcome instanceof GrantOutcome.Issued
-                            ? Future.succeededFuture(outcome)
-                            : fresh(actor, parameters, subjectToken, chain, subject);
-                });
+            Optional<ClientRecord> subject,
+            List<Delegation> live) {
+        GrantOutcome outcome = live.isEmpty() ? null : decide(actor, parameters, subjectToken, chain, live, subject);
+        return outcome instanceof GrantOutcome.Issued
+                ? Future.succeededFuture(outcome)
+                : fresh(actor, parameters, subjectToken, chain, subject);
     }
 
     private Future<GrantOutcome> fresh(

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import ai.sentryagent.agentidp.testing.IntegrationTest;
+import ai.sentryagent.agentidp.testing.RedisCommands;
 import ai.sentryagent.agentidp.testing.RunningIdp;
 import ai.sentryagent.agentidp.testing.TestServers;
 import com.nimbusds.jose.JWSAlgorithm;
@@ -240,6 +241,54 @@ class PrivateKeyJwtTest {
         assertRefused(tokenWith(a, once, ""));
         // a fresh jti on the other task works: the refusal was the replay, not the task
         assertThat(tokenWith(b, rs256(c -> {}), "").statusCode()).isEqualTo(200);
+    }
+
+    /**
+     * Issue 16's cost: an assertion-authenticated token is one Redis round trip — the rate limiter's script, which
+     * claims the {@code jti} as well (it was a {@code SET NX} and then the script). A replay is refused in that same
+     * one round trip and counted as a failed authentication: past the limit, even a fresh assertion gets 429.
+     */
+    @Test
+    void anAssertionCostsOneRedisRoundTripAndAReplayCountsAsAFailure() throws Exception {
+        String prefix = TestServers.get().redisKeyPrefix() + "pk1" + Long.toHexString(System.nanoTime()) + ":";
+        try (RunningIdp idp =
+                RunningIdp.start(Map.of("REDIS_KEY_PREFIX", prefix, "AUTH_FAILURE_MAX_PER_CLIENT", "3"))) {
+            String agent = idp.createAgent("pkjwt-trips", "weather:read").getString("agentId");
+            RSAKey key = new RSAKeyGenerator(2048).keyID("k").generate();
+            assertThat(idp.call(
+                                    "POST",
+                                    "/api/v1/agents/" + agent + "/keys",
+                                    idp.adminToken(),
+                                    new JsonObject()
+                                            .put(
+                                                    "jwk",
+                                                    new JsonObject(
+                                                            key.toPublicJWK().toJSONObject())))
+                            .statusCode())
+                    .isEqualTo(201);
+            Consumer<JWTClaimsSet.Builder> asAgent = c -> c.issuer(agent).subject(agent);
+            assertThat(tokenWith(idp, assertion(new RSASSASigner(key), JWSAlgorithm.RS256, "k", asAgent), "")
+                            .statusCode())
+                    .isEqualTo(200); // warm: the client directory holds the agent and its key
+
+            String once = assertion(new RSASSASigner(key), JWSAlgorithm.RS256, "k", asAgent);
+            List<String> first = RedisCommands.monitored(
+                    prefix,
+                    () -> assertThat(tokenWith(idp, once, "").statusCode()).isEqualTo(200));
+            assertThat(first.stream().map(RedisCommands::name).toList())
+                    .as(String.join("\n", first))
+                    .containsExactly("eval");
+            List<String> replayed = RedisCommands.monitored(prefix, () -> assertRefused(tokenWith(idp, once, "")));
+            assertThat(replayed.stream().map(RedisCommands::name).toList())
+                    .as(String.join("\n", replayed))
+                    .containsExactly("eval");
+
+            assertRefused(tokenWith(idp, once, ""));
+            assertRefused(tokenWith(idp, once, ""));
+            HttpResponse<String> limited =
+                    tokenWith(idp, assertion(new RSASSASigner(key), JWSAlgorithm.RS256, "k", asAgent), "");
+            assertThat(limited.statusCode()).as(limited.body()).isEqualTo(429);
+        }
     }
 
     /**

@@ -2,6 +2,7 @@ package ai.sentryagent.agentidp.ratelimit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ai.sentryagent.agentidp.error.Outages;
 import ai.sentryagent.agentidp.http.ClientIp;
 import ai.sentryagent.agentidp.observability.Metrics;
 import ai.sentryagent.agentidp.testing.IntegrationTest;
@@ -422,6 +423,102 @@ class RateLimitTest {
             }
         }
         assertThat(local.size()).isLessThanOrEqualTo(1_000);
+    }
+
+    /** A use of {@code key}; {@code alone}: what a claim in a call of its own answers, and how many were made. */
+    private record Use(String key, long ttlMs, Future<Boolean>[] alone, int[] calls) implements RateLimiter.SingleUse {
+        @SuppressWarnings("unchecked")
+        static Use of(String key) {
+            return new Use(key, 60_000, new Future[] {Future.succeededFuture(true)}, new int[1]);
+        }
+
+        @Override
+        public Future<Boolean> claimAlone() {
+            calls[0]++;
+            return alone[0];
+        }
+    }
+
+    /**
+     * RFC 7523 §3 item 7 in the limiter's one script: the first use of a jti is a success; a replay — on this task or
+     * another — is refused and counted as a failed authentication, so replays lock out like wrong secrets.
+     */
+    @Test
+    void theSharedScriptClaimsASingleUseAndCountsAReplayAsAFailure() throws Exception {
+        Vertx vertx = Vertx.vertx();
+        try {
+            Redis redis = Redis.createClient(
+                    vertx,
+                    new RedisOptions().setConnectionString(TestServers.get().redisUrl()));
+            String prefix = "agentidp-once-" + UUID.randomUUID() + ":";
+            RateLimiter limiter = new RedisRateLimiter(redis, prefix, 60_000);
+            RateLimiter.Limits limits = new RateLimiter.Limits(2, 1_000, 1_000, 0);
+            RateLimiter.Attempt verified = RateLimiter.Attempt.of("client", "ip", true);
+            Use jti = Use.of(prefix + "jti-1");
+            RateLimiter.Claimed first = limiter.attempt(verified, limits, jti).await(10, TimeUnit.SECONDS);
+            assertThat(first.firstUse()).isTrue();
+            assertThat(first.decision().allowed()).isTrue();
+            for (int replay = 0; replay < 2; replay++) {
+                RateLimiter.Claimed again =
+                        limiter.attempt(verified, limits, jti).await(10, TimeUnit.SECONDS);
+                assertThat(again.firstUse()).isFalse();
+                assertThat(again.decision().allowed()).isTrue(); // refused as invalid_client, within the limits
+            }
+            RateLimiter.Claimed fresh =
+                    limiter.attempt(verified, limits, Use.of(prefix + "jti-2")).await(10, TimeUnit.SECONDS);
+            assertThat(fresh.decision().limitedBy()).isEqualTo(RateLimiter.Limit.CLIENT_AND_IP);
+            assertThat(jti.calls()[0]).as("claimed in the script, not alone").isZero();
+        } finally {
+            vertx.close().await(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * Replay protection never rests on one task's memory: with Redis gone, an attempt that claims a jti fails as an
+     * outage (503) and is not retried as a claim of its own (the script may have run); while degraded, the local
+     * limiter asks Redis for the claim alone — refused while Redis is gone, first use or replay once it answers.
+     */
+    @Test
+    void aClaimIsNeverAnsweredFromThisTasksMemory() {
+        long[] now = {0};
+        RateLimiter gone = new RateLimiter() {
+            @Override
+            public Future<Decision> attempt(Attempt attempt, Limits limits) {
+                return Future.failedFuture(new java.net.ConnectException("Connection refused"));
+            }
+
+            @Override
+            public Future<Claimed> attempt(Attempt attempt, Limits limits, SingleUse once) {
+                return Future.failedFuture(new java.net.ConnectException("Connection refused"));
+            }
+        };
+        Metrics metrics = new Metrics();
+        RateLimiter limiter = new ResilientRateLimiter(
+                gone, new LocalRateLimiter(60_000, 1_000, () -> now[0]), metrics, () -> now[0]);
+        RateLimiter.Attempt verified = RateLimiter.Attempt.of("client", "ip", true);
+        Use jti = Use.of("jti");
+
+        Future<RateLimiter.Claimed> shared = limiter.attempt(verified, LOCAL_LIMITS, jti);
+        assertThat(shared.cause()).isInstanceOf(Outages.DependencyDown.class);
+        assertThat(jti.calls()[0]).isZero();
+        assertThat(metrics.scrape()).contains("agentidp_redis_degraded 1.0");
+
+        jti.alone()[0] = Future.failedFuture(new Outages.DependencyDown("Redis", new RuntimeException("gone")));
+        assertThat(limiter.attempt(verified, LOCAL_LIMITS, jti).cause()).isInstanceOf(Outages.DependencyDown.class);
+        jti.alone()[0] = Future.succeededFuture(true);
+        assertThat(limiter.attempt(verified, LOCAL_LIMITS, jti).result().firstUse())
+                .isTrue();
+        jti.alone()[0] = Future.succeededFuture(false);
+        for (int replay = 0; replay < 2; replay++) {
+            assertThat(limiter.attempt(verified, LOCAL_LIMITS, jti).result().firstUse())
+                    .isFalse();
+        }
+        assertThat(limiter.attempt(verified, LOCAL_LIMITS, jti)
+                        .result()
+                        .decision()
+                        .limitedBy())
+                .isEqualTo(RateLimiter.Limit.CLIENT_AND_IP);
+        assertThat(jti.calls()[0]).isEqualTo(5);
     }
 
     /** A failed attempt under keys of its own: the client id and address a sprayer invents for each request. */

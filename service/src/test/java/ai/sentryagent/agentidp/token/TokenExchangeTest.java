@@ -1,9 +1,11 @@
 package ai.sentryagent.agentidp.token;
 
+import static ai.sentryagent.agentidp.testing.RedisCommands.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import ai.sentryagent.agentidp.testing.IntegrationTest;
+import ai.sentryagent.agentidp.testing.RedisCommands;
 import ai.sentryagent.agentidp.testing.RunningIdp;
 import ai.sentryagent.agentidp.testing.TestServers;
 import com.nimbusds.jose.JWSHeader;
@@ -793,7 +795,8 @@ class TokenExchangeTest {
             db.setAutoCommit(false);
             sql.execute("LOCK TABLE agents, credentials, agent_keys, token_revocations, delegations"
                     + " IN ACCESS EXCLUSIVE MODE");
-            List<String> commands = monitored(
+            List<String> commands = RedisCommands.monitored(
+                    prefix,
                     () -> assertThat(introspect(b, hop2).getBoolean("active")).isTrue());
             assertThat(commands).as(String.join("\n", commands)).hasSizeLessThanOrEqualTo(2);
             assertThat(commands)
@@ -806,6 +809,30 @@ class TokenExchangeTest {
                 .isEqualTo(200);
         redis("DEL", prefix + "revoked:jti"); // the copy is gone: only PostgreSQL knows the ancestor is revoked
         assertThat(introspect(b, hop2).getBoolean("active")).isFalse();
+    }
+
+    /**
+     * Issue 17's cost: with the actor's delegations in memory, an exchange is two Redis round trips — the client's
+     * rate-limit script, and one {@code ZMSCORE} for the subject token's jti, ancestors and delegations together with
+     * the delegation the new token rests on (those were two {@code ZMSCORE}s). For a first hop and a second.
+     */
+    @Test
+    void anExchangeAsksAboutTheSubjectTokenAndTheDelegationInOneRedisCommand() throws Exception {
+        Agent planner = agent("planner-r");
+        Agent worker = agent("worker-r");
+        Agent tool = agent("tool-r");
+        delegate(planner, worker, d -> {});
+        delegate(worker, tool, d -> {});
+        String subject = token(planner);
+        String hop1 = exchanged(a, worker, subject, ""); // task a now holds the worker's delegations in memory
+        exchanged(a, tool, hop1, ""); // and the tool's
+        for (Agent actor : List.of(worker, tool)) {
+            String subjectToken = actor == worker ? subject : hop1;
+            List<String> commands = RedisCommands.monitored(prefix, () -> exchanged(a, actor, subjectToken, ""));
+            assertThat(commands.stream().map(RedisCommands::name).toList())
+                    .as(String.join("\n", commands))
+                    .containsExactlyInAnyOrder("eval", "zmscore");
+        }
     }
 
     /**
@@ -833,62 +860,5 @@ class TokenExchangeTest {
     private static java.sql.Connection jdbc() throws Exception {
         var parsed = ai.sentryagent.agentidp.config.DatabaseUrl.parse(database);
         return java.sql.DriverManager.getConnection(parsed.jdbcUrl(), parsed.user(), parsed.password());
-    }
-
-    private interface Step {
-        void run() throws Exception;
-    }
-
-    /** The commands on this test's keys that Redis received (not from Lua) while {@code step} ran. */
-    private static List<String> monitored(Step step) throws Exception {
-        var url =
-                ai.sentryagent.agentidp.config.RedisUrl.parse(TestServers.get().redisUrl());
-        Process monitor = new ProcessBuilder(
-                        "redis-cli", "-h", url.host(), "-p", Integer.toString(url.port()), "MONITOR")
-                .redirectErrorStream(true)
-                .start();
-        List<String> lines = java.util.Collections.synchronizedList(new ArrayList<>());
-        Thread reader = new Thread(() -> {
-            try (var in = new java.io.BufferedReader(
-                    new java.io.InputStreamReader(monitor.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line = in.readLine(); line != null; line = in.readLine()) {
-                    lines.add(line);
-                }
-            } catch (java.io.IOException ended) {
-                // the monitor was stopped
-            }
-        });
-        reader.start();
-        try {
-            await().atMost(Duration.ofSeconds(10)).until(() -> lines.contains("OK"));
-            step.run();
-            String marker = "marker-" + System.nanoTime();
-            redis("GET", prefix + marker); // once the monitor shows this, it has shown everything before it
-            await().atMost(Duration.ofSeconds(10)).until(() -> {
-                synchronized (lines) {
-                    return lines.stream().anyMatch(line -> line.contains(marker));
-                }
-            });
-        } finally {
-            monitor.destroy();
-            reader.join(10_000);
-        }
-        synchronized (lines) {
-            return lines.stream()
-                    .filter(line -> line.contains(prefix) && !line.contains(" lua]") && !line.contains("marker-"))
-                    .toList();
-        }
-    }
-
-    /** One redis-cli command; its output, or null for Redis's nil. */
-    private static String redis(String... command) throws Exception {
-        var url =
-                ai.sentryagent.agentidp.config.RedisUrl.parse(TestServers.get().redisUrl());
-        List<String> argv = new ArrayList<>(List.of("redis-cli", "-h", url.host(), "-p", Integer.toString(url.port())));
-        argv.addAll(List.of(command));
-        Process process = new ProcessBuilder(argv).redirectErrorStream(true).start();
-        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-        process.waitFor();
-        return out.isEmpty() ? null : out;
     }
 }
