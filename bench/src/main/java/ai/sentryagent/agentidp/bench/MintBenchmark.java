@@ -55,6 +55,7 @@ public class MintBenchmark {
                 List.of("weather:read", "reports:read"),
                 List.of(),
                 Optional.empty(),
+                List.of(),
                 List.of());
     }
 
