@@ -20,6 +20,7 @@ import ai.sentryagent.agentidp.crypto.JwsVerifiers;
 import ai.sentryagent.agentidp.federation.FetchRules;
 import ai.sentryagent.agentidp.federation.IssuerKeys;
 import ai.sentryagent.agentidp.federation.PgTrustPolicyStore;
+import ai.sentryagent.agentidp.federation.TrustPolicyDirectory;
 import ai.sentryagent.agentidp.federation.TrustPolicyStore;
 import ai.sentryagent.agentidp.http.AgentsApi;
 import ai.sentryagent.agentidp.http.AuditApi;
@@ -44,6 +45,7 @@ import ai.sentryagent.agentidp.ratelimit.LocalRateLimiter;
 import ai.sentryagent.agentidp.ratelimit.RateLimiter;
 import ai.sentryagent.agentidp.ratelimit.RedisRateLimiter;
 import ai.sentryagent.agentidp.ratelimit.ResilientRateLimiter;
+import ai.sentryagent.agentidp.store.ChangeNotifications;
 import ai.sentryagent.agentidp.store.Migrations;
 import ai.sentryagent.agentidp.store.Postgres;
 import ai.sentryagent.agentidp.store.RedisClients;
@@ -92,7 +94,9 @@ public final class AgentIdp extends VerticleBase {
     private final Metrics metrics;
     private volatile int port;
     private Redis redis;
+    private ChangeNotifications notifications;
     private ClientDirectory clients;
+    private TrustPolicyDirectory trustPolicyDirectory;
     private IssuerKeys issuerKeys;
     private Parts parts;
     private volatile MaintenanceVerticle maintenance;
@@ -178,6 +182,11 @@ public final class AgentIdp extends VerticleBase {
         return clients;
     }
 
+    /** The jwt-bearer grant's trust policies (whether their change notifications are live); valid once deployed. */
+    public TrustPolicyDirectory trustPolicyDirectory() {
+        return trustPolicyDirectory;
+    }
+
     private Future<Void> migrate() {
         if (!config.migrateOnStart()) {
             return Future.succeededFuture();
@@ -219,9 +228,13 @@ public final class AgentIdp extends VerticleBase {
                 new AuditChain(config.auditChainKey().value().getBytes(StandardCharsets.UTF_8)),
                 new HeadSigner(signer, tokens.keys().current().kid(), tokens.issuer(), clock),
                 config.auditWrites());
-        // The token endpoint's client lookups come from memory while PostgreSQL notifies every change.
-        clients = ClientDirectory.start(
-                vertx, pool, Postgres.connectOptions(config.database()), clock, tokens.clientCacheMaxAge(), 10_000);
+        // The token endpoint's client and trust policy lookups come from memory while PostgreSQL notifies every
+        // change, over one LISTEN connection for both.
+        notifications = new ChangeNotifications(vertx, Postgres.connectOptions(config.database()));
+        clients = ClientDirectory.start(pool, notifications, clock, tokens.clientCacheMaxAge(), 10_000);
+        trustPolicyDirectory =
+                TrustPolicyDirectory.start(pool, notifications, clock, tokens.clientCacheMaxAge(), 10_000);
+        notifications.start();
         AgentStore agents = new NotifyingAgentStore(new PgAgentStore(pool, audit), clients::changedAll);
         CredentialStore credentials = new PgCredentialStore(pool, audit, clients);
         CredentialHasher hasher =
@@ -243,7 +256,7 @@ public final class AgentIdp extends VerticleBase {
         DelegationStore delegations = new PgDelegationStore(pool, audit, revocations, tokens.exchangeMaxLifetime());
         OAuthOutcomes outcomes = OAuthOutcomes.of(audit, metrics);
         FetchRules fetchRules = new FetchRules(config.federationAllowHttpLoopback());
-        TrustPolicyStore trustPolicies = new PgTrustPolicyStore(pool, audit);
+        TrustPolicyStore trustPolicies = new PgTrustPolicyStore(pool, audit, trustPolicyDirectory);
         issuerKeys = IssuerKeys.create(vertx, fetchRules);
         PolicyEngine policy = new PolicyEngine(
                 Path.of(config.policyDir()),
@@ -264,7 +277,7 @@ public final class AgentIdp extends VerticleBase {
                         List.of(
                                 new ClientCredentialsGrant(authenticator, codec),
                                 new JwtBearerGrant(
-                                        trustPolicies, issuerKeys, replay, authenticator, clients, codec, clock),
+                                        trustPolicyDirectory, issuerKeys, replay, authenticator, clients, codec, clock),
                                 new TokenExchangeGrant(
                                         authenticator,
                                         codec,
@@ -361,7 +374,7 @@ public final class AgentIdp extends VerticleBase {
     /** The clients this verticle's context does not close by itself. */
     private Future<Void> closeClients() {
         return Future.join(
-                        clients == null ? Future.succeededFuture() : clients.close(),
+                        notifications == null ? Future.succeededFuture() : notifications.close(),
                         issuerKeys == null ? Future.succeededFuture() : issuerKeys.close(),
                         redis == null ? Future.succeededFuture() : redis.close())
                 .mapEmpty();

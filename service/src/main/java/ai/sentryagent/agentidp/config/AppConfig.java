@@ -112,9 +112,10 @@ public record AppConfig(
     /** How tokens are issued and verified. */
     /**
      * Token issuance. {@code clientCacheMaxAge}: how long the token endpoint may answer from its in-memory copy of a
-     * client (kept fresh by PostgreSQL change notifications; this bounds staleness if they silently stop); zero turns
-     * the cache off. {@code delegationMaxDepth}: the longest actor chain a delegation may allow (RFC 8693 token
-     * exchange), and its default; {@code exchangeMaxLifetime}: the longest a token from a token exchange lives.
+     * client, and the jwt-bearer grant from its copy of an issuer's trust policies (both kept fresh by PostgreSQL
+     * change notifications; this bounds staleness if they silently stop); zero turns both caches off.
+     * {@code delegationMaxDepth}: the longest actor chain a delegation may allow (RFC 8693 token exchange), and its
+     * default; {@code exchangeMaxLifetime}: the longest a token from a token exchange lives.
      */
     public record TokenConfig(
             String issuer,

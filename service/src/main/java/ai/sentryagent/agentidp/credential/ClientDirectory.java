@@ -1,13 +1,11 @@
 package ai.sentryagent.agentidp.credential;
 
 import ai.sentryagent.agentidp.agent.AgentStatus;
+import ai.sentryagent.agentidp.store.ChangeNotifications;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
-import io.vertx.pgclient.PgConnectOptions;
-import io.vertx.pgclient.PgConnection;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
@@ -23,8 +21,6 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The token side's view of clients: who a client id is, its usable secrets and public keys, its agent's state. One
@@ -32,10 +28,11 @@ import org.slf4j.LoggerFactory;
  * answered from memory so that a token costs no database round trip.
  *
  * <p>An entry is trusted only while PostgreSQL's change notifications arrive (migration V3's trigger on agents and
- * credentials): one dedicated connection {@code LISTEN}s on {@link #CHANNEL}; a notification drops its client; losing
- * the connection drops everything and stops caching until it is back (reconnecting every second); a write made by
- * this task drops its client before the write's caller goes on. An entry also ends at the earliest expiry of its
- * secrets, and after {@code maxAge} at most — the bound on staleness should the connection die unnoticed.
+ * credentials): the task's {@link ChangeNotifications} connection {@code LISTEN}s on {@link #CHANNEL}; a notification
+ * drops its client; losing the connection drops everything and stops caching until it is back (reconnecting every
+ * second); a write made by this task drops its client before the write's caller goes on. An entry also ends at the
+ * earliest expiry of its secrets, and after {@code maxAge} at most — the bound on staleness should the connection die
+ * unnoticed.
  *
  * <p>Unknown ids are remembered too, so a guess at an unknown id costs what a guess at a known one does (F-08), in a
  * cache of their own: however many ids a guesser sprays, no known client is evicted for them. Both caches are Caffeine
@@ -45,8 +42,6 @@ public final class ClientDirectory {
     /** The PostgreSQL notification channel; the payload is a client id, or {@code *} for every client. */
     public static final String CHANNEL = "agentidp_client_changed";
 
-    private static final Logger LOG = LoggerFactory.getLogger(ClientDirectory.class);
-    private static final long RECONNECT_MS = 1_000;
     private static final String FIND_CLIENT = "SELECT a.agent_id, a.client_id, a.status, a.scopes,"
             + " a.resources, a.tokens_revoked_before, c.credential_id, c.secret_hash, c.expires_at, (SELECT json_agg(json_build_array("
             + "k.kid, k.jwk) ORDER BY k.created_at) FROM agent_keys k WHERE k.agent_id = a.agent_id AND k.deleted_at IS"
@@ -63,8 +58,6 @@ public final class ClientDirectory {
     private final AtomicLong generation = new AtomicLong();
 
     private volatile boolean live;
-    private volatile boolean closed;
-    private volatile PgConnection connection;
 
     /** {@code maxAge} zero disables caching. {@code lookup} is the database side (the query, or a test's stand-in). */
     ClientDirectory(
@@ -103,11 +96,11 @@ public final class ClientDirectory {
     }
 
     /**
-     * The directory on PostgreSQL; unless {@code maxAge} is zero it starts listening for changes, and caches once the
-     * {@code LISTEN} is in place.
+     * The directory on PostgreSQL; unless {@code maxAge} is zero it subscribes to {@code notifications} (started by
+     * the caller once every cache has subscribed), and caches once the {@code LISTEN} is in place.
      */
     public static ClientDirectory start(
-            Vertx vertx, Pool pool, PgConnectOptions listen, Clock clock, Duration maxAge, int maxEntries) {
+            Pool pool, ChangeNotifications notifications, Clock clock, Duration maxAge, int maxEntries) {
         ClientDirectory directory = new ClientDirectory(
                 clientId -> pool.preparedQuery(FIND_CLIENT)
                         .execute(Tuple.of(clientId))
@@ -116,7 +109,7 @@ public final class ClientDirectory {
                 maxAge,
                 maxEntries);
         if (!maxAge.isZero()) {
-            directory.connect(vertx, listen);
+            notifications.subscribe(CHANNEL, directory::changed, directory::live);
         }
         return directory;
     }
@@ -189,55 +182,6 @@ public final class ClientDirectory {
 
     boolean live() {
         return live;
-    }
-
-    public Future<Void> close() {
-        closed = true;
-        live(false);
-        PgConnection current = connection;
-        return current == null ? Future.succeededFuture() : current.close();
-    }
-
-    private void connect(Vertx vertx, PgConnectOptions options) {
-        if (closed) {
-            return;
-        }
-        PgConnection.connect(vertx, options)
-                .onFailure(e -> {
-                    LOG.warn("cannot listen for client changes ({}); lookups go to PostgreSQL", e.toString());
-                    retryLater(vertx, options);
-                })
-                .onSuccess(conn -> {
-                    connection = conn;
-                    conn.notificationHandler(notification -> changed(notification.getPayload()));
-                    conn.closeHandler(ignored -> lost(vertx, options));
-                    conn.query("LISTEN " + CHANNEL)
-                            .execute()
-                            .onSuccess(listening -> {
-                                if (closed) {
-                                    conn.close();
-                                    return;
-                                }
-                                live(true);
-                                LOG.info("listening for client changes: token-endpoint lookups are cached");
-                            })
-                            .onFailure(e -> conn.close()); // the close handler retries
-                });
-    }
-
-    private void lost(Vertx vertx, PgConnectOptions options) {
-        live(false);
-        connection = null;
-        if (!closed) {
-            LOG.warn("client change notifications lost: lookups go to PostgreSQL until they are back");
-            retryLater(vertx, options);
-        }
-    }
-
-    private void retryLater(Vertx vertx, PgConnectOptions options) {
-        if (!closed) {
-            vertx.setTimer(RECONNECT_MS, id -> connect(vertx, options));
-        }
     }
 
     private long nanos() {

@@ -18,17 +18,21 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * {@link TrustPolicyStore} on PostgreSQL (migration V8). Policies are read per request, never cached (a deleted
- * policy stops matching at once on every task); only the parse of an inline JWK set is remembered, by its text, so
- * that a jwt-bearer assertion does not parse the same keys again — and its verifiers, held per key instance
- * ({@code crypto/JwsVerifiers}), are built once.
+ * {@link TrustPolicyStore} on PostgreSQL (migration V8). Every write drops its issuer from the
+ * {@link TrustPolicyDirectory} once it has completed, before its caller goes on (V11's trigger tells the other tasks).
+ * The parse of an inline JWK set is remembered by its text, so that a policy read again does not parse the same keys
+ * again — and its verifiers, held per key instance ({@code crypto/JwsVerifiers}), are built once.
  */
 public final class PgTrustPolicyStore implements TrustPolicyStore {
     private static final String COLUMNS = "trust_policy_id, name, issuer, jwks_uri, jwks, audience, subject, claims,"
             + " agent_id, scopes, created_at";
-    /** Per jwt-bearer request; the JWK set as its text — the inline-keys cache's key — not decoded and re-encoded. */
+    /**
+     * Per jwt-bearer request the directory does not answer from memory; the JWK set as its text — the inline-keys
+     * cache's key — not decoded and re-encoded.
+     */
     private static final String FOR_ISSUER =
             "SELECT " + COLUMNS.replace(" jwks,", " jwks::text AS jwks,") + " FROM trust_policies WHERE issuer = $1";
 
@@ -38,10 +42,12 @@ public final class PgTrustPolicyStore implements TrustPolicyStore {
 
     private final Pool pool;
     private final Audit audit;
+    private final TrustPolicyDirectory directory;
 
-    public PgTrustPolicyStore(Pool pool, Audit audit) {
+    public PgTrustPolicyStore(Pool pool, Audit audit, TrustPolicyDirectory directory) {
         this.pool = pool;
         this.audit = audit;
+        this.directory = directory;
     }
 
     @Override
@@ -51,38 +57,40 @@ public final class PgTrustPolicyStore implements TrustPolicyStore {
                 ? new JsonObject(inline.keys().toJSONObject(true))
                 : null;
         return pool.withTransaction(tx -> tx.preparedQuery("INSERT INTO trust_policies (" + COLUMNS
-                        + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
-                .execute(Tuple.from(new Object[] {
-                    policy.trustPolicyId(),
-                    policy.name(),
-                    policy.issuer(),
-                    jwksUri,
-                    jwks,
-                    policy.audience(),
-                    policy.subject().orElse(null),
-                    policy.claims(),
-                    policy.agentId(),
-                    policy.scopes().toArray(String[]::new),
-                    policy.createdAt().atOffset(ZoneOffset.UTC)
-                }))
-                .compose(inserted -> audit.append(
-                        tx,
-                        AuditEvent.of(
-                                "trust_policy.created",
-                                AuditEvent.SUCCESS,
-                                policy.agentId(),
-                                context,
-                                new JsonObject()
-                                        .put(
-                                                "trustPolicyId",
-                                                policy.trustPolicyId().toString())
-                                        .put("name", policy.name())
-                                        .put("issuer", policy.issuer())
-                                        .put("audience", policy.audience())
-                                        .put("subject", policy.subject().orElse(null))
-                                        .put("claims", policy.claims())
-                                        .put("scopes", String.join(" ", policy.scopes())))))
-                .map(policy));
+                                + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
+                        .execute(Tuple.from(new Object[] {
+                            policy.trustPolicyId(),
+                            policy.name(),
+                            policy.issuer(),
+                            jwksUri,
+                            jwks,
+                            policy.audience(),
+                            policy.subject().orElse(null),
+                            policy.claims(),
+                            policy.agentId(),
+                            policy.scopes().toArray(String[]::new),
+                            policy.createdAt().atOffset(ZoneOffset.UTC)
+                        }))
+                        .compose(inserted -> audit.append(
+                                tx,
+                                AuditEvent.of(
+                                        "trust_policy.created",
+                                        AuditEvent.SUCCESS,
+                                        policy.agentId(),
+                                        context,
+                                        new JsonObject()
+                                                .put(
+                                                        "trustPolicyId",
+                                                        policy.trustPolicyId().toString())
+                                                .put("name", policy.name())
+                                                .put("issuer", policy.issuer())
+                                                .put("audience", policy.audience())
+                                                .put("subject", policy.subject().orElse(null))
+                                                .put("claims", policy.claims())
+                                                .put("scopes", String.join(" ", policy.scopes())))))
+                        .map(policy))
+                // Its issuer may be remembered as having no policy: the policy is usable from the next request.
+                .andThen(done -> directory.changed(policy.issuer()));
     }
 
     @Override
@@ -101,31 +109,43 @@ public final class PgTrustPolicyStore implements TrustPolicyStore {
 
     @Override
     public Future<Boolean> delete(UUID trustPolicyId, Audit.Context context) {
+        AtomicReference<String> issuer = new AtomicReference<>();
         return pool.withTransaction(tx -> tx.preparedQuery(
-                        "DELETE FROM trust_policies WHERE trust_policy_id = $1 RETURNING agent_id, name, issuer")
-                .execute(Tuple.of(trustPolicyId))
-                .compose(rows -> {
-                    if (rows.size() == 0) {
-                        return Future.succeededFuture(false);
+                                "DELETE FROM trust_policies WHERE trust_policy_id = $1 RETURNING agent_id, name, issuer")
+                        .execute(Tuple.of(trustPolicyId))
+                        .compose(rows -> {
+                            if (rows.size() == 0) {
+                                return Future.succeededFuture(false);
+                            }
+                            Row row = rows.iterator().next();
+                            issuer.set(row.getString("issuer"));
+                            return audit.append(
+                                            tx,
+                                            AuditEvent.of(
+                                                    "trust_policy.deleted",
+                                                    AuditEvent.SUCCESS,
+                                                    row.getUUID("agent_id"),
+                                                    context,
+                                                    new JsonObject()
+                                                            .put("trustPolicyId", trustPolicyId.toString())
+                                                            .put("name", row.getString("name"))
+                                                            .put("issuer", row.getString("issuer"))))
+                                    .map(true);
+                        }))
+                // Before the caller answers: the deleting task refuses the policy from its next request. A failure
+                // (say, at commit) may have deleted it all the same: its issuer goes too, or every issuer when the
+                // failure came before the row was read.
+                .andThen(done -> {
+                    if (issuer.get() != null) {
+                        directory.changed(issuer.get());
+                    } else if (done.failed()) {
+                        directory.changed("*");
                     }
-                    Row row = rows.iterator().next();
-                    return audit.append(
-                                    tx,
-                                    AuditEvent.of(
-                                            "trust_policy.deleted",
-                                            AuditEvent.SUCCESS,
-                                            row.getUUID("agent_id"),
-                                            context,
-                                            new JsonObject()
-                                                    .put("trustPolicyId", trustPolicyId.toString())
-                                                    .put("name", row.getString("name"))
-                                                    .put("issuer", row.getString("issuer"))))
-                            .map(true);
-                }));
+                });
     }
 
-    @Override
-    public Future<List<TrustPolicy>> forIssuer(String issuer) {
+    /** Every policy naming exactly this issuer, read now ({@link TrustPolicyDirectory}'s database side). */
+    static Future<List<TrustPolicy>> forIssuer(Pool pool, String issuer) {
         return pool.preparedQuery(FOR_ISSUER).execute(Tuple.of(issuer)).map(PgTrustPolicyStore::policies);
     }
 

@@ -6,7 +6,10 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
-/** The trust policies; every change is audited in its own transaction. */
+/**
+ * The trust policies, for their management API; every change is audited in its own transaction. The jwt-bearer grant
+ * reads them through {@link TrustPolicyDirectory}.
+ */
 public interface TrustPolicyStore {
     /** Stores a new policy ({@code trust_policy.created}). */
     Future<TrustPolicy> create(TrustPolicy policy, Audit.Context context);
@@ -17,7 +20,4 @@ public interface TrustPolicyStore {
 
     /** Deletes the policy ({@code trust_policy.deleted}); false when there was none. */
     Future<Boolean> delete(UUID trustPolicyId, Audit.Context context);
-
-    /** Every policy naming exactly this issuer: the candidates for one assertion. */
-    Future<List<TrustPolicy>> forIssuer(String issuer);
 }

@@ -7,7 +7,7 @@ import ai.sentryagent.agentidp.credential.ClientRecord;
 import ai.sentryagent.agentidp.crypto.JwsVerifiers;
 import ai.sentryagent.agentidp.federation.IssuerKeys;
 import ai.sentryagent.agentidp.federation.TrustPolicy;
-import ai.sentryagent.agentidp.federation.TrustPolicyStore;
+import ai.sentryagent.agentidp.federation.TrustPolicyDirectory;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSVerifier;
@@ -42,6 +42,8 @@ import java.util.Set;
  * at most once per 30 s per issuer); {@code exp} present, not past, at most 24 h after {@code iat}; {@code nbf} and
  * {@code iat} not beyond 60 s in the future; {@code aud}, {@code sub} and the policy's claims — exactly one policy
  * must match; the presented client; the agent active; the scopes; then the {@code jti}, when present, single-use.
+ * The policies and the agent's state come from memory ({@link TrustPolicyDirectory}, {@link ClientDirectory}), both
+ * kept fresh by PostgreSQL's change notifications.
  */
 public final class JwtBearerGrant implements Grant {
     public static final String GRANT_TYPE = "urn:ietf:params:oauth:grant-type:jwt-bearer";
@@ -61,7 +63,7 @@ public final class JwtBearerGrant implements Grant {
             JWSAlgorithm.ES384,
             JWSAlgorithm.ES512);
 
-    private final TrustPolicyStore policies;
+    private final TrustPolicyDirectory policies;
     private final IssuerKeys keys;
     private final AssertionReplay replay;
     private final ClientAuthenticator authenticator;
@@ -70,7 +72,7 @@ public final class JwtBearerGrant implements Grant {
     private final Clock clock;
 
     public JwtBearerGrant(
-            TrustPolicyStore policies,
+            TrustPolicyDirectory policies,
             IssuerKeys keys,
             AssertionReplay replay,
             ClientAuthenticator authenticator,

@@ -130,6 +130,11 @@ public final class RunningIdp implements AutoCloseable {
         return idp.clients();
     }
 
+    /** The jwt-bearer grant's trust policy directory, for tests that wait on its notification state. */
+    public ai.sentryagent.agentidp.federation.TrustPolicyDirectory trustPolicyDirectory() {
+        return idp.trustPolicyDirectory();
+    }
+
     /** Bytes of the request-body budget not reserved by an unfinished body (F-17 accounting). */
     public long bodyBudgetFree() {
         return ai.sentryagent.agentidp.http.RequestBudget.free(vertx);
