@@ -2,9 +2,7 @@ package ai.sentryagent.agentidp.credential;
 
 import ai.sentryagent.agentidp.agent.AgentStatus;
 import ai.sentryagent.agentidp.store.ChangeNotifications;
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.Expiry;
+import ai.sentryagent.agentidp.store.NotifiedCache;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
@@ -18,8 +16,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 /**
@@ -35,8 +31,8 @@ import java.util.function.Function;
  * unnoticed.
  *
  * <p>Unknown ids are remembered too, so a guess at an unknown id costs what a guess at a known one does (F-08), in a
- * cache of their own: however many ids a guesser sprays, no known client is evicted for them. Both caches are Caffeine
- * caches bounded in size, holding completed values only; nothing here blocks the event loop.
+ * cache of their own: however many ids a guesser sprays, no known client is evicted for them. The rules are {@link
+ * NotifiedCache}'s, shared with the trust-policy directory.
  */
 public final class ClientDirectory {
     /** The PostgreSQL notification channel; the payload is a client id, or {@code *} for every client. */
@@ -51,48 +47,14 @@ public final class ClientDirectory {
 
     private final Function<String, Future<Optional<ClientRecord>>> lookup;
     private final Clock clock;
-    private final Duration maxAge;
-    private final Cache<String, ClientRecord> known;
-    private final Cache<String, Boolean> unknown;
-    /** Bumped by every change: a lookup that started before one is not kept. */
-    private final AtomicLong generation = new AtomicLong();
-
-    private volatile boolean live;
+    private final NotifiedCache<ClientRecord> cache;
 
     /** {@code maxAge} zero disables caching. {@code lookup} is the database side (the query, or a test's stand-in). */
     ClientDirectory(
             Function<String, Future<Optional<ClientRecord>>> lookup, Clock clock, Duration maxAge, int maxEntries) {
         this.lookup = lookup;
         this.clock = clock;
-        this.maxAge = maxAge;
-        long maxAgeNanos = maxAge.toNanos();
-        this.known = Caffeine.newBuilder()
-                .maximumSize(maxEntries)
-                .ticker(this::nanos)
-                .executor(Runnable::run)
-                .expireAfter(new Expiry<String, ClientRecord>() {
-                    @Override
-                    public long expireAfterCreate(String key, ClientRecord client, long now) {
-                        return lifetime(client, maxAgeNanos);
-                    }
-
-                    @Override
-                    public long expireAfterUpdate(String key, ClientRecord client, long now, long remaining) {
-                        return lifetime(client, maxAgeNanos);
-                    }
-
-                    @Override
-                    public long expireAfterRead(String key, ClientRecord client, long now, long remaining) {
-                        return remaining;
-                    }
-                })
-                .build();
-        this.unknown = Caffeine.newBuilder()
-                .maximumSize(maxEntries)
-                .ticker(this::nanos)
-                .executor(Runnable::run)
-                .expireAfterWrite(maxAge)
-                .build();
+        this.cache = new NotifiedCache<>(clock, maxAge, maxEntries, this::untilFirstSecretExpires);
     }
 
     /**
@@ -109,51 +71,19 @@ public final class ClientDirectory {
                 maxAge,
                 maxEntries);
         if (!maxAge.isZero()) {
-            notifications.subscribe(CHANNEL, directory::changed, directory::live);
+            notifications.subscribe(CHANNEL, directory::changed, directory.cache::live);
         }
         return directory;
     }
 
     /** The agent behind a client id with its usable secrets; empty for an unknown client. */
     public Future<Optional<ClientRecord>> findClient(String clientId) {
-        if (live) {
-            ClientRecord cached = known.getIfPresent(clientId);
-            if (cached != null) {
-                return Future.succeededFuture(Optional.of(cached));
-            }
-            if (unknown.getIfPresent(clientId) != null) {
-                return Future.succeededFuture(Optional.empty());
-            }
-        }
-        long before = generation.get();
-        return lookup.apply(clientId).onSuccess(found -> keep(clientId, found, before));
-    }
-
-    private void keep(String clientId, Optional<ClientRecord> found, long generationAtRead) {
-        if (!live || maxAge.isZero() || generation.get() != generationAtRead) {
-            return; // a change was notified while the query ran: its answer may be from before it
-        }
-        if (found.isPresent()) {
-            known.put(clientId, found.get());
-        } else {
-            unknown.put(clientId, Boolean.TRUE);
-        }
-        if (generation.get() != generationAtRead) { // a change arrived while storing
-            known.invalidate(clientId);
-            unknown.invalidate(clientId);
-        }
+        return cache.get(clientId, lookup);
     }
 
     /** A change notification: one client id, or {@code *} for all. */
     public void changed(String clientId) {
-        generation.incrementAndGet();
-        if ("*".equals(clientId)) {
-            known.invalidateAll();
-            unknown.invalidateAll();
-        } else {
-            known.invalidate(clientId);
-            unknown.invalidate(clientId);
-        }
+        cache.changed(clientId);
     }
 
     /**
@@ -161,10 +91,7 @@ public final class ClientDirectory {
      * the notification's delay. A client id is the agent id or, for the bootstrap client, its configured id: both go.
      */
     public void changedAgent(UUID agentId) {
-        generation.incrementAndGet();
-        known.asMap().values().removeIf(client -> client.agentId().equals(agentId));
-        known.invalidate(agentId.toString());
-        unknown.invalidate(agentId.toString());
+        cache.changed(agentId.toString(), client -> client.agentId().equals(agentId));
     }
 
     /** A write by this task that may touch any client (an agent's status or scopes). */
@@ -174,24 +101,16 @@ public final class ClientDirectory {
 
     /** Whether change notifications are arriving; only then are answers kept. */
     void live(boolean live) {
-        generation.incrementAndGet();
-        this.live = live;
-        known.invalidateAll();
-        unknown.invalidateAll();
+        cache.live(live);
     }
 
     boolean live() {
-        return live;
+        return cache.live();
     }
 
-    private long nanos() {
-        Instant now = clock.instant();
-        return TimeUnit.SECONDS.toNanos(now.getEpochSecond()) + now.getNano();
-    }
-
-    /** Until the first of its secrets expires, and {@code maxAge} at most. */
-    private long lifetime(ClientRecord client, long maxAgeNanos) {
-        long lifetime = maxAgeNanos;
+    /** Nanoseconds until the first of its secrets expires (the cache caps it at {@code maxAge}). */
+    private long untilFirstSecretExpires(ClientRecord client) {
+        long lifetime = Long.MAX_VALUE;
         Instant now = clock.instant();
         for (ClientRecord.StoredSecret secret : client.secrets()) {
             if (secret.expiresAt() != null) {

@@ -1,23 +1,20 @@
 package ai.sentryagent.agentidp.federation;
 
 import ai.sentryagent.agentidp.store.ChangeNotifications;
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
+import ai.sentryagent.agentidp.store.NotifiedCache;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.Optional;
 import java.util.function.Function;
 
 /**
  * The jwt-bearer grant's view of trust policies: the policies of one issuer, answered from memory so that a token
  * costs no database round trip (issue 16: one query per token held the grant at 0.65× the client-secret path).
  *
- * <p>Kept fresh the way {@code credential/ClientDirectory} is: migration V11's trigger notifies {@link #CHANNEL} with
+ * <p>Kept fresh by {@link NotifiedCache}'s rules, as {@code credential/ClientDirectory} is: migration V11's trigger notifies {@link #CHANNEL} with
  * the issuer of every inserted, updated or deleted policy, after commit; the notification drops that issuer on every
  * task. A write made by this task ({@link PgTrustPolicyStore}) drops its issuer before the write's caller goes on, so
  * a deleted policy no longer matches on the deleting task from its next request. While the notification connection is
@@ -36,34 +33,16 @@ public final class TrustPolicyDirectory {
     /** V8: {@code length(issuer) BETWEEN 1 AND 512}, in characters (code points). */
     static final int MAX_ISSUER_LENGTH = 512;
 
-    private final Function<String, Future<List<TrustPolicy>>> lookup;
-    private final Clock clock;
-    private final Duration maxAge;
-    private final Cache<String, List<TrustPolicy>> known;
-    private final Cache<String, Boolean> unknown;
-    /** Bumped by every change: a lookup that started before one is not kept. */
-    private final AtomicLong generation = new AtomicLong();
-
-    private volatile boolean live;
+    private final Function<String, Future<Optional<List<TrustPolicy>>>> lookup;
+    private final NotifiedCache<List<TrustPolicy>> cache;
 
     /** {@code maxAge} zero disables caching. {@code lookup} is the database side (the query, or a test's stand-in). */
     TrustPolicyDirectory(
             Function<String, Future<List<TrustPolicy>>> lookup, Clock clock, Duration maxAge, int maxEntries) {
-        this.lookup = lookup;
-        this.clock = clock;
-        this.maxAge = maxAge;
-        this.known = Caffeine.newBuilder()
-                .maximumSize(maxEntries)
-                .ticker(this::nanos)
-                .executor(Runnable::run)
-                .expireAfterWrite(maxAge)
-                .build();
-        this.unknown = Caffeine.newBuilder()
-                .maximumSize(maxEntries)
-                .ticker(this::nanos)
-                .executor(Runnable::run)
-                .expireAfterWrite(maxAge)
-                .build();
+        // An issuer without policies is the cache's "absent" answer, kept apart from the issuers with some.
+        this.lookup = issuer -> lookup.apply(issuer)
+                .map(found -> found.isEmpty() ? Optional.<List<TrustPolicy>>empty() : Optional.of(List.copyOf(found)));
+        this.cache = new NotifiedCache<>(clock, maxAge, maxEntries);
     }
 
     /**
@@ -75,7 +54,7 @@ public final class TrustPolicyDirectory {
         TrustPolicyDirectory directory = new TrustPolicyDirectory(
                 issuer -> PgTrustPolicyStore.forIssuer(pool, issuer), clock, maxAge, maxEntries);
         if (!maxAge.isZero()) {
-            notifications.subscribe(CHANNEL, directory::changed, directory::live);
+            notifications.subscribe(CHANNEL, directory::changed, directory.cache::live);
         }
         return directory;
     }
@@ -85,60 +64,20 @@ public final class TrustPolicyDirectory {
         if (issuer.length() > MAX_ISSUER_LENGTH && issuer.codePointCount(0, issuer.length()) > MAX_ISSUER_LENGTH) {
             return Future.succeededFuture(List.of()); // no policy can name it
         }
-        if (live) {
-            List<TrustPolicy> cached = known.getIfPresent(issuer);
-            if (cached != null) {
-                return Future.succeededFuture(cached);
-            }
-            if (unknown.getIfPresent(issuer) != null) {
-                return Future.succeededFuture(List.of());
-            }
-        }
-        long before = generation.get();
-        return lookup.apply(issuer).map(List::copyOf).onSuccess(found -> keep(issuer, found, before));
-    }
-
-    private void keep(String issuer, List<TrustPolicy> found, long generationAtRead) {
-        if (!live || maxAge.isZero() || generation.get() != generationAtRead) {
-            return; // a change was notified while the query ran: its answer may be from before it
-        }
-        if (found.isEmpty()) {
-            unknown.put(issuer, Boolean.TRUE);
-        } else {
-            known.put(issuer, found);
-        }
-        if (generation.get() != generationAtRead) { // a change arrived while storing
-            known.invalidate(issuer);
-            unknown.invalidate(issuer);
-        }
+        return cache.get(issuer, lookup).map(found -> found.orElse(List.of()));
     }
 
     /** A change notification, or a write by this task: one issuer, or {@code *} for all. */
     public void changed(String issuer) {
-        generation.incrementAndGet();
-        if ("*".equals(issuer)) {
-            known.invalidateAll();
-            unknown.invalidateAll();
-        } else {
-            known.invalidate(issuer);
-            unknown.invalidate(issuer);
-        }
+        cache.changed(issuer);
     }
 
     /** Whether change notifications are arriving; only then are answers kept, and only then used. */
     void live(boolean live) {
-        generation.incrementAndGet();
-        this.live = live;
-        known.invalidateAll();
-        unknown.invalidateAll();
+        cache.live(live);
     }
 
     public boolean live() {
-        return live;
-    }
-
-    private long nanos() {
-        Instant now = clock.instant();
-        return TimeUnit.SECONDS.toNanos(now.getEpochSecond()) + now.getNano();
+        return cache.live();
     }
 }
