@@ -69,6 +69,8 @@ start b 3912
 pid_b=${pids[-1]}
 # Server CPU (user + system, clock ticks) from /proc: on a shared machine CPU per token is the robust figure.
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# Idle and total ticks of the whole machine: a side that leaves the CPU idle is waiting, not computing.
+machine() { awk '/^cpu /{print $5 + $6, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9}' /proc/stat; }
 hz=$(getconf CLK_TCK)
 basic_a=$(cat "$work/a.basic")
 basic_b=$(cat "$work/b.basic")
@@ -83,13 +85,16 @@ run() { # name port basic connections round
   local out=$work/$1-$4-$5.json pid before after
   pid=$([ "$1" = a ] && echo "$pid_a" || echo "$pid_b")
   before=$(ticks "$pid")
+  read -r idle_before total_before < <(machine)
   BENCH_BASIC=$3 BENCH_OUT=$out wrk -t"$(($4 < 2 ? $4 : 2))" -c"$4" -d"${seconds}s" --timeout 10s -s bench/token.lua \
     "http://127.0.0.1:$2/api/v1/token" >/dev/null
   after=$(ticks "$pid")
+  read -r idle_after total_after < <(machine)
   jq -c --arg s "$1" --argjson c "$4" --argjson r "$5" --argjson cpu "$(( (after - before) * 1000 / hz ))" \
-    '. + {side: $s, connections: $c, round: $r, cpu_ms: $cpu}' "$out" >> "$results"
+    --argjson idle "$(( (idle_after - idle_before) * 100 / (total_after - total_before) ))" \
+    '. + {side: $s, connections: $c, round: $r, cpu_ms: $cpu, machine_idle_pct: $idle}' "$out" >> "$results"
   printf '   %s c=%-3s round %s: %s\n' "$1" "$4" "$5" \
-    "$(tail -1 "$results" | jq -r '"\(.requests * 1000000 / .duration_us | floor)/s p99 \(.p99_us / 1000)ms non200 \(.non200) server CPU per token \(.cpu_ms * 1000 / .requests | floor) us"')"
+    "$(tail -1 "$results" | jq -r '"\(.requests * 1000000 / .duration_us | floor)/s p99 \(.p99_us / 1000)ms non200 \(.non200) server CPU per token \(.cpu_ms * 1000 / .requests | floor) us, machine idle \(.machine_idle_pct) %"')"
 }
 echo "== interleaved load: $rounds rounds × (A8 B8 A32 B32) × ${seconds}s"
 for r in $(seq 1 "$rounds"); do
