@@ -85,15 +85,6 @@ public final class PgAudit implements Audit {
     private boolean committing;
     /** Completes when the group committer next has nothing to do; guarded by {@link #waiting}. */
     private Promise<Void> groupsDone;
-    /**
-     * Where group commits run: the context that built this trail — in the service the main verticle's, an event loop
-     * no HTTP verticle shares. The pool creates a connection on the event loop of the context that asks for it and
-     * hands out a connection of the asker's loop first, so the chain's statements and their replies stay on this one
-     * thread. Run on the first waiter's HTTP loop instead, every step of a group — the connection, each reply, the
-     * next group — waited its turn behind that loop's token requests: at 32 connections a group took about 2.5 ms and
-     * sync mode's p99 was 4 times async's (bench/RESULTS.md, 2026-12-03).
-     */
-    private final io.vertx.core.Context committer;
 
     private final AtomicLong lastFailureLog = new AtomicLong(System.nanoTime() - FAILURE_LOG_INTERVAL_NANOS);
     private final AtomicLong failuresSinceLog = new AtomicLong();
@@ -124,7 +115,6 @@ public final class PgAudit implements Audit {
         this.chain = chain;
         this.heads = heads;
         this.writes = writes;
-        this.committer = vertx.getOrCreateContext();
         metrics.auditPending(this::oldestPendingSeconds);
         metrics.auditWriteFailures(0); // the alarm's series exists before the first failure
     }
@@ -262,7 +252,7 @@ public final class PgAudit implements Audit {
             }
         });
         if (start) {
-            committer.runOnContext(v -> commitGroups());
+            commitGroups();
         }
         return waiter.answer.future();
     }
