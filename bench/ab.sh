@@ -74,10 +74,14 @@ machine() { awk '/^cpu /{print $5 + $6, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9}' 
 hz=$(getconf CLK_TCK)
 basic_a=$(cat "$work/a.basic")
 basic_b=$(cat "$work/b.basic")
-for name in a b; do # warm-up: JIT, pools, caches
-  port=$([ $name = a ] && echo 3911 || echo 3912); basic=$([ $name = a ] && echo "$basic_a" || echo "$basic_b")
-  BENCH_BASIC=$basic BENCH_OUT=/dev/null wrk -t2 -c32 -d20s -s bench/token.lua "http://127.0.0.1:$port/api/v1/token" >/dev/null
-done
+# shellcheck source=bench/jit.sh
+. bench/jit.sh
+warm() { # port basic: one 10 s run at 32 connections
+  BENCH_BASIC=$2 BENCH_OUT=/dev/null wrk -t2 -c32 -d10s -s bench/token.lua "http://127.0.0.1:$1/api/v1/token" >/dev/null
+}
+echo "== warm-up (JIT, pools, caches) of each side until its C2 compiler is quiet"
+warm_until_quiet "$pid_a" "${AB_WARMUP_MAX:-120}" warm 3911 "$basic_a"
+warm_until_quiet "$pid_b" "${AB_WARMUP_MAX:-120}" warm 3912 "$basic_b"
 
 results=$work/ab.jsonl
 : > "$results"

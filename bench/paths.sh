@@ -162,6 +162,12 @@ run client_secret 0 10 record
 : > "$results"
 # Twice over: a JIT still compiling the assertion paths would bill its own CPU to the first recorded runs.
 for path in private_key_jwt jwt_bearer token_exchange client_secret private_key_jwt jwt_bearer token_exchange; do run "$path" 0 10; done
+# shellcheck source=bench/jit.sh
+. bench/jit.sh
+warm_pass() { local path; for path in client_secret private_key_jwt jwt_bearer token_exchange; do run "$path" 0 10; done; }
+# Then whole passes until C2 is quiet: 80 s were not always enough (2026-12-02: the first recorded round still ran
+# at half the second's rate).
+warm_until_quiet "$pid" "${PATHS_WARMUP_MAX:-160}" warm_pass
 for round in $(seq 1 "$rounds"); do
   run client_secret "$round" "$seconds" record
   run private_key_jwt "$round" "$seconds" record

@@ -27,6 +27,8 @@ reps=${BENCH_REPS:-3}
 seconds=${BENCH_SECONDS:-10}
 connections=${BENCH_CONNECTIONS:-"1 8 32 128"}
 warmup=${BENCH_WARMUP:-20}
+# shellcheck source=bench/jit.sh
+. bench/jit.sh
 keycloak_version=26.7.3
 work=$root/bench/.work
 results=$work/results.jsonl
@@ -101,11 +103,17 @@ wait_ready() { # url, pid, timeout seconds -> prints milliseconds since $2 start
   echo $((($(date +%s%N) - start_ns) / 1000000))
 }
 
+warm_run() { # basic url: 10 s at 32 connections
+  BENCH_BASIC=$1 BENCH_OUT=/dev/null wrk -t2 -c32 -d10s -s bench/token.lua "$2" >/dev/null
+}
+
 # load server variant url pid basic — the connection matrix, REPS times each, one JSON line per run
 load() {
   local server=$1 variant=$2 url=$3 pid=$4 basic=$5 c rep
   mkdir -p "$work/run/$server-$variant/samples"
   BENCH_BASIC=$basic BENCH_OUT=/dev/null wrk -t2 -c32 -d"${warmup}s" -s bench/token.lua "$url" >/dev/null
+  # Then on until the JIT is quiet (bench/jit.sh; a pid that is not the JVM reads as quiet at once).
+  warm_until_quiet "$pid" "${BENCH_WARMUP_MAX:-120}" warm_run "$basic" "$url"
   for c in $connections; do
     for rep in $(seq 1 "$reps"); do
       local out=$work/run/$server-$variant/wrk-$c-$rep.json
