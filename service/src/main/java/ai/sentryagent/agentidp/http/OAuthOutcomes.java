@@ -10,6 +10,7 @@ import ai.sentryagent.agentidp.token.GrantOutcome;
 import ai.sentryagent.agentidp.token.OAuthException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -74,6 +75,22 @@ public final class OAuthOutcomes {
             Optional<ClientAuthenticator.Presented> presented,
             String grantType,
             GrantOutcome.InvalidGrant rejected) {
+        refuseGrant(
+                rc, presented, grantType, OAuthException.invalidGrant(rejected.description()), rejected.auditDetails());
+    }
+
+    /**
+     * Answers a request the grant refused on what it asked for — {@code invalid_scope}, {@code invalid_target},
+     * {@code unauthorized_client} — with the same {@code token.grant_rejected} event, its {@code error} naming which:
+     * a client asking for more than it was granted is a failed access-control decision, and those are logged (OWASP
+     * ASVS 4.0.3 §7.2.2), not only answered.
+     */
+    void refuseGrant(
+            RoutingContext rc,
+            Optional<ClientAuthenticator.Presented> presented,
+            String grantType,
+            OAuthException refusal,
+            Map<String, Object> claimed) {
         queue.accept(AuditEvent.of(
                 "token.grant_rejected",
                 AuditEvent.FAILURE,
@@ -84,9 +101,15 @@ public final class OAuthOutcomes {
                                 .orElse("anonymous"),
                         RequestContext.clientIp(rc),
                         RequestContext.requestId(rc)),
-                Audit.details("grantType", grantType, "reason", rejected.description())
-                        .mergeIn(new JsonObject(rejected.auditDetails()))));
-        rc.fail(OAuthException.invalidGrant(rejected.description()));
+                Audit.details(
+                                "grantType",
+                                grantType,
+                                "error",
+                                refusal.errorCode(),
+                                "reason",
+                                refusal.error().message())
+                        .mergeIn(new JsonObject(claimed))));
+        rc.fail(refusal);
     }
 
     private static AuditEvent authenticationFailed(ClientAuthenticator.Presented presented, String reason) {

@@ -72,7 +72,12 @@ public final class TokenEndpoint implements Handler<RoutingContext> {
                             return null;
                         },
                         invalidScope -> {
-                            rc.fail(OAuthException.invalidScope(invalidScope.description()));
+                            outcomes.refuseGrant(
+                                    rc,
+                                    request.presented(),
+                                    grant.grantType(),
+                                    OAuthException.invalidScope(invalidScope.description()),
+                                    Map.of());
                             return null;
                         },
                         invalidRequest -> {
@@ -80,7 +85,12 @@ public final class TokenEndpoint implements Handler<RoutingContext> {
                             return null;
                         },
                         invalidTarget -> {
-                            rc.fail(OAuthException.invalidTarget(invalidTarget.description()));
+                            outcomes.refuseGrant(
+                                    rc,
+                                    request.presented(),
+                                    grant.grantType(),
+                                    OAuthException.invalidTarget(invalidTarget.description()),
+                                    Map.of());
                             return null;
                         },
                         invalidGrant -> {
@@ -88,8 +98,13 @@ public final class TokenEndpoint implements Handler<RoutingContext> {
                             return null;
                         },
                         unauthorizedClient -> {
-                            rc.fail(new OAuthException(
-                                    400, "unauthorized_client", unauthorizedClient.description(), false));
+                            outcomes.refuseGrant(
+                                    rc,
+                                    request.presented(),
+                                    grant.grantType(),
+                                    new OAuthException(
+                                            400, "unauthorized_client", unauthorizedClient.description(), false),
+                                    Map.of());
                             return null;
                         },
                         refused -> {

@@ -134,7 +134,43 @@ class TokenEndpointHandlerTest {
                             .isEqualTo(new JsonObject()
                                     .put("error", "invalid_scope")
                                     .put("error_description", "the client may not request: admin"));
-                    assertThat(recorded).isEmpty();
+                    // A client asking beyond its grant is a failed access-control decision: logged, not only answered
+                    // (OWASP ASVS 4.0.3 §7.2.2). Best effort, as every refusal: it delivers nothing.
+                    assertThat(recorded).singleElement().satisfies(event -> {
+                        assertThat(event.action()).isEqualTo("token.grant_rejected");
+                        assertThat(event.outcome()).isEqualTo(AuditEvent.FAILURE);
+                        assertThat(event.actor()).isEqualTo("client-1");
+                        assertThat(event.details().getString("error")).isEqualTo("invalid_scope");
+                        assertThat(event.details().getString("reason")).isEqualTo("the client may not request: admin");
+                        assertThat(event.details().getString("grantType")).isEqualTo("client_credentials");
+                    });
+                    test.completeNow();
+                })));
+    }
+
+    @Test
+    void anInvalidTargetAndAnUnauthorizedClientAreAuditedWithTheirError(Vertx vertx, VertxTestContext test) {
+        Grant target =
+                grant(request -> new GrantOutcome.InvalidTarget("not a resource of this agent: https://x.example"));
+        Grant unauthorized =
+                grant(request -> new GrantOutcome.UnauthorizedClient("the client may not exchange tokens"));
+        post(vertx, target, this::record, "grant_type=client_credentials&resource=https%3A%2F%2Fx.example")
+                .compose(first -> {
+                    test.verify(() -> {
+                        assertThat(first.statusCode()).isEqualTo(400);
+                        assertThat(first.bodyAsJsonObject().getString("error")).isEqualTo("invalid_target");
+                    });
+                    server.close();
+                    return post(vertx, unauthorized, this::record, "grant_type=client_credentials");
+                })
+                .onComplete(test.succeeding(second -> test.verify(() -> {
+                    assertThat(second.statusCode()).isEqualTo(400);
+                    assertThat(second.bodyAsJsonObject().getString("error")).isEqualTo("unauthorized_client");
+                    assertThat(recorded)
+                            .extracting(event ->
+                                    event.action() + " " + event.details().getString("error"))
+                            .containsExactly(
+                                    "token.grant_rejected invalid_target", "token.grant_rejected unauthorized_client");
                     test.completeNow();
                 })));
     }
