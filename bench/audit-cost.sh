@@ -95,11 +95,14 @@ waiting() { # db out: sampled every 50 ms until killed — sessions of the datab
 echo "== start both ($algorithm, $connections connections)"
 start s 3931 sync # not in $(…): the server's pid must reach this shell's cleanup
 start a 3932 "${AUDIT_COST_MODE_A:-async}"
-for side in s a; do
-  port=$([ $side = s ] && echo 3931 || echo 3932)
-  BENCH_BASIC=$(cat "$work/$side.basic") BENCH_OUT=/dev/null wrk -t2 -c"$connections" -d15s -s bench/token.lua \
-    "http://127.0.0.1:$port/api/v1/token" >/dev/null
-done
+# shellcheck source=bench/jit.sh
+. bench/jit.sh
+warm() { # side: 10 s of load
+  BENCH_BASIC=$(cat "$work/$1.basic") BENCH_OUT=/dev/null wrk -t2 -c"$connections" -d10s -s bench/token.lua \
+    "http://127.0.0.1:$([ "$1" = s ] && echo 3931 || echo 3932)/api/v1/token" >/dev/null
+}
+warm_until_quiet "${pids[0]}" "${AUDIT_COST_WARMUP_MAX:-120}" warm s
+warm_until_quiet "${pids[1]}" "${AUDIT_COST_WARMUP_MAX:-120}" warm a
 sleep 1.5
 hz=$(getconf CLK_TCK)
 results=$work/audit-cost.jsonl
