@@ -9,6 +9,8 @@
 #
 # AB_ENV_A / AB_ENV_B: extra environment for one side (space-separated NAME=value), e.g. the same commit twice
 # with AB_ENV_A="AUDIT_DURABILITY=async" to measure what synchronous audit costs.
+#
+# BENCH_PARTITION=1: the servers get CPU 0 to themselves; wrk, PostgreSQL and Redis share the others (bench/partition.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -19,7 +21,10 @@ algorithm=${4:-RS256}
 work=$root/bench/.work/ab
 rm -rf "$work" && mkdir -p "$work"
 pids=()
+# shellcheck source=bench/partition.sh
+. bench/partition.sh
 cleanup() {
+  unpin_services
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
   git worktree remove --force "$work/base-tree" 2>/dev/null || true
@@ -50,7 +55,7 @@ start() { # name port -> basic credentials of a fresh client in $work/<name>.bas
     JWT_PRIVATE_KEY="$(cat "$work/keys-$name/jwt_private.pem")" JWT_PUBLIC_KEY="$(cat "$work/keys-$name/jwt_public.pem")" \
     CREDENTIAL_HASH_KEY="$hash_key" AUDIT_CHAIN_KEY="$(openssl rand -hex 32)" BOOTSTRAP_ADMIN_SECRET="$admin_secret" \
     POLICY_DIR="$root/policies" RATE_LIMIT_MAX_REQUESTS=1000000 \
-    java -jar "$work/$name.jar" serve > "$work/$name.log" 2>&1 &
+    "${pin_idp[@]}" java -jar "$work/$name.jar" serve > "$work/$name.log" 2>&1 &
   pids+=("$!")
   idp=http://127.0.0.1:$port
   for _ in $(seq 600); do [ "$(curl -s -o /dev/null -w '%{http_code}' "$idp/health/ready")" = 200 ] && break; sleep 0.1; done
@@ -62,6 +67,7 @@ start() { # name port -> basic credentials of a fresh client in $work/<name>.bas
   secret=$(curl -sf -X POST -H "Authorization: Bearer $admin" "$idp/api/v1/agents/$id/credentials" | jq -r .clientSecret)
   printf '%s:%s' "$id" "$secret" | base64 -w0 > "$work/$name.basic"
 }
+pin_services
 echo "== start both ($algorithm)"
 start a 3911 # not in $(…): the server's pid must reach this shell's cleanup
 pid_a=${pids[-1]}
@@ -70,14 +76,15 @@ pid_b=${pids[-1]}
 # Server CPU (user + system, clock ticks) from /proc: on a shared machine CPU per token is the robust figure.
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 # Idle and total ticks of the whole machine: a side that leaves the CPU idle is waiting, not computing.
-machine() { awk '/^cpu /{print $5 + $6, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9}' /proc/stat; }
+# Partitioned, the servers' own CPU 0: idle there means the IdP waited.
+machine() { awk -v line="^$idle_cpu_line " '$0 ~ line {print $5 + $6, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9}' /proc/stat; }
 hz=$(getconf CLK_TCK)
 basic_a=$(cat "$work/a.basic")
 basic_b=$(cat "$work/b.basic")
 # shellcheck source=bench/jit.sh
 . bench/jit.sh
 warm() { # port basic: one 10 s run at 32 connections
-  BENCH_BASIC=$2 BENCH_OUT=/dev/null wrk -t2 -c32 -d10s -s bench/token.lua "http://127.0.0.1:$1/api/v1/token" >/dev/null
+  BENCH_BASIC=$2 BENCH_OUT=/dev/null "${pin_load[@]}" wrk -t2 -c32 -d10s -s bench/token.lua "http://127.0.0.1:$1/api/v1/token" >/dev/null
 }
 echo "== warm-up (JIT, pools, caches) of each side until its C2 compiler is quiet"
 warm_until_quiet "$pid_a" "${AB_WARMUP_MAX:-120}" warm 3911 "$basic_a"
@@ -90,7 +97,7 @@ run() { # name port basic connections round
   pid=$([ "$1" = a ] && echo "$pid_a" || echo "$pid_b")
   before=$(ticks "$pid")
   read -r idle_before total_before < <(machine)
-  BENCH_BASIC=$3 BENCH_OUT=$out wrk -t"$(($4 < 2 ? $4 : 2))" -c"$4" -d"${seconds}s" --timeout 10s -s bench/token.lua \
+  BENCH_BASIC=$3 BENCH_OUT=$out "${pin_load[@]}" wrk -t"$(($4 < 2 ? $4 : 2))" -c"$4" -d"${seconds}s" --timeout 10s -s bench/token.lua \
     "http://127.0.0.1:$2/api/v1/token" >/dev/null
   after=$(ticks "$pid")
   read -r idle_after total_after < <(machine)
@@ -98,7 +105,7 @@ run() { # name port basic connections round
     --argjson idle "$(( (idle_after - idle_before) * 100 / (total_after - total_before) ))" \
     '. + {side: $s, connections: $c, round: $r, cpu_ms: $cpu, machine_idle_pct: $idle}' "$out" >> "$results"
   printf '   %s c=%-3s round %s: %s\n' "$1" "$4" "$5" \
-    "$(tail -1 "$results" | jq -r '"\(.requests * 1000000 / .duration_us | floor)/s p99 \(.p99_us / 1000)ms non200 \(.non200) server CPU per token \(.cpu_ms * 1000 / .requests | floor) us, machine idle \(.machine_idle_pct) %"')"
+    "$(tail -1 "$results" | jq -r '"\(.requests * 1000000 / .duration_us | floor)/s p99 \(.p99_us / 1000)ms non200 \(.non200) server CPU per token \(.cpu_ms * 1000 / .requests | floor) us, '"$idle_label"' \(.machine_idle_pct) %"')"
 }
 echo "== interleaved load: $rounds rounds × (A8 B8 A32 B32) × ${seconds}s"
 for r in $(seq 1 "$rounds"); do

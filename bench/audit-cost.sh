@@ -14,7 +14,8 @@
 # AUDIT_COST_ENV_S / AUDIT_COST_ENV_A: extra environment for the sync / async server (NAME=value …);
 # AUDIT_COST_JAR_S / AUDIT_COST_JAR_A: another jar for one side, AUDIT_COST_MODE_A=sync: sync on both sides (then
 # "S/A" compares two builds of sync mode); AUDIT_COST_JFR=1 records a JFR of each server to
-# bench/.work/audit-cost/<side>.jfr.
+# bench/.work/audit-cost/<side>.jfr. BENCH_PARTITION=1: the servers on CPU 0, everything else on the others
+# (bench/partition.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -28,7 +29,10 @@ rm -rf "$work" && mkdir -p "$work"
 cp "${AUDIT_COST_JAR_S:-$jar}" "$work/server-s.jar"
 cp "${AUDIT_COST_JAR_A:-$jar}" "$work/server-a.jar"
 pids=()
+# shellcheck source=bench/partition.sh
+. bench/partition.sh
 cleanup() {
+  unpin_services
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
 }
@@ -52,7 +56,7 @@ start() { # side port durability
     JWT_PRIVATE_KEY="$(cat "$work/keys-$side/jwt_private.pem")" JWT_PUBLIC_KEY="$(cat "$work/keys-$side/jwt_public.pem")" \
     CREDENTIAL_HASH_KEY="$(openssl rand -hex 32)" AUDIT_CHAIN_KEY="$(openssl rand -hex 32)" \
     BOOTSTRAP_ADMIN_SECRET="$admin_secret" POLICY_DIR="$root/policies" RATE_LIMIT_MAX_REQUESTS=1000000 \
-    ${!extra_var:-} java -jar "$work/server-$side.jar" serve > "$work/$side.log" 2>&1 &
+    ${!extra_var:-} "${pin_idp[@]}" java -jar "$work/server-$side.jar" serve > "$work/$side.log" 2>&1 &
   pids+=("$!")
   echo "$!" > "$work/$side.pid"
   idp=http://127.0.0.1:$port
@@ -92,13 +96,14 @@ waiting() { # db out: sampled every 50 ms until killed — sessions of the datab
     sleep 0.05
   done
 }
+pin_services
 echo "== start both ($algorithm, $connections connections)"
 start s 3931 sync # not in $(…): the server's pid must reach this shell's cleanup
 start a 3932 "${AUDIT_COST_MODE_A:-async}"
 # shellcheck source=bench/jit.sh
 . bench/jit.sh
 warm() { # side: 10 s of load
-  BENCH_BASIC=$(cat "$work/$1.basic") BENCH_OUT=/dev/null wrk -t2 -c"$connections" -d10s -s bench/token.lua \
+  BENCH_BASIC=$(cat "$work/$1.basic") BENCH_OUT=/dev/null "${pin_load[@]}" wrk -t2 -c"$connections" -d10s -s bench/token.lua \
     "http://127.0.0.1:$([ "$1" = s ] && echo 3931 || echo 3932)/api/v1/token" >/dev/null
 }
 warm_until_quiet "${pids[0]}" "${AUDIT_COST_WARMUP_MAX:-120}" warm s
@@ -114,7 +119,7 @@ run() { # side round
   : > "$work/waiting.txt"
   waiting "agentidp_cost_$side" "$work/waiting.txt" & sampler=$!
   if [ -n "${AUDIT_COST_RATE:-}" ]; then load_at_rate "$port" "$side" "$out"; else
-    BENCH_BASIC=$(cat "$work/$side.basic") BENCH_OUT=$out wrk -t2 -c"$connections" -d"${seconds}s" --timeout 10s \
+    BENCH_BASIC=$(cat "$work/$side.basic") BENCH_OUT=$out "${pin_load[@]}" wrk -t2 -c"$connections" -d"${seconds}s" --timeout 10s \
       -s bench/token.lua "http://127.0.0.1:$port/api/v1/token" >/dev/null
   fi
   kill "$sampler"; wait "$sampler" 2>/dev/null || true
@@ -145,7 +150,7 @@ print(json.dumps({
 PY
 }
 load_at_rate() { # port side out — hey at AUDIT_COST_RATE tokens/s over the connections (as run.sh's half_peak)
-  hey -z "${seconds}s" -c "$connections" -q "$(echo "$AUDIT_COST_RATE / $connections" | bc -l | cut -c1-8)" -m POST \
+  "${pin_load[@]}" hey -z "${seconds}s" -c "$connections" -q "$(echo "$AUDIT_COST_RATE / $connections" | bc -l | cut -c1-8)" -m POST \
     -H "Authorization: Basic $(cat "$work/$2.basic")" -T application/x-www-form-urlencoded -d grant_type=client_credentials \
     "http://127.0.0.1:$1/api/v1/token" > "$work/hey.txt"
   python3 - "$work/hey.txt" "$seconds" > "$3" <<'PY'

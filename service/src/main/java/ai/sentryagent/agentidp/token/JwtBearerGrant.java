@@ -343,12 +343,21 @@ public final class JwtBearerGrant implements Grant {
             }
             granted = List.copyOf(unique);
         }
-        // RFC 8707: the `resource` parameters are checked against the policy's agent's resources, as for every grant.
-        GrantOutcome outcome = codec.issue(agent, granted, parameters);
-        if (!(outcome instanceof GrantOutcome.Issued issued)) {
-            return Future.succeededFuture(outcome);
+        // RFC 8707: the `resource` parameters are checked against the policy's agent's resources, as for every grant,
+        // before the jti is spent (a mistyped resource does not burn the assertion). The jti is spent before the
+        // token is signed: a replayed assertion costs one Redis round trip, not a signature.
+        Optional<GrantOutcome.InvalidTarget> refused = codec.targetRefusal(agent, parameters);
+        if (refused.isPresent()) {
+            return Future.succeededFuture(refused.get());
         }
-        return singleUse(claims).map(ignored -> new GrantOutcome.Issued(agent, issued.token(), audit(policy, claims)));
+        return singleUse(claims).map(ignored -> {
+            // Still an invalid_target when the token would be over-long: the jti is spent by then, as any jti is
+            // once a token could have been issued for it.
+            GrantOutcome outcome = codec.issue(agent, granted, parameters);
+            return outcome instanceof GrantOutcome.Issued issued
+                    ? new GrantOutcome.Issued(agent, issued.token(), audit(policy, claims))
+                    : outcome;
+        });
     }
 
     private static Future<GrantOutcome> invalidScope(String description) {

@@ -28,7 +28,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -145,19 +144,11 @@ public final class TokenCodec {
      * from the client's cached record, so this costs no round trip.
      */
     public GrantOutcome issue(ClientRecord client, List<String> scopes, Grant.Parameters parameters) {
-        Set<String> requested = new LinkedHashSet<>(parameters.all("resource"));
-        List<String> resources = new ArrayList<>(requested.size());
-        for (String resource : requested) {
-            var problem = ResourceIndicator.problem(resource);
-            if (problem.isPresent()) {
-                return new GrantOutcome.InvalidTarget("resource " + printable(resource) + " " + problem.get());
-            }
-            if (!client.resources().contains(resource)) {
-                return new GrantOutcome.InvalidTarget(
-                        "resource " + printable(resource) + " is not one of the client's registered resources");
-            }
-            resources.add(resource);
+        Optional<GrantOutcome.InvalidTarget> refused = targetRefusal(client, parameters);
+        if (refused.isPresent()) {
+            return refused.get();
         }
+        List<String> resources = List.copyOf(new LinkedHashSet<>(parameters.all("resource")));
         AccessToken claims = newToken(
                 client.agentId().toString(), client.clientId(), scopes, client.tokensRevokedBefore(), resources);
         String jwt = sign(claims);
@@ -168,6 +159,26 @@ public final class TokenCodec {
                     + MAX_TOKEN_LENGTH + " characters; ask for fewer resources or scopes");
         }
         return new GrantOutcome.Issued(client, new Issued(jwt, claims, ttlSeconds()));
+    }
+
+    /**
+     * Why {@link #issue} would refuse the {@code resource} parameters, without signing anything: a grant that spends
+     * something single-use (an assertion's {@code jti}) checks this first, so that a mistyped resource does not burn
+     * it, then spends it, then signs.
+     */
+    public Optional<GrantOutcome.InvalidTarget> targetRefusal(ClientRecord client, Grant.Parameters parameters) {
+        for (String resource : new LinkedHashSet<>(parameters.all("resource"))) {
+            var problem = ResourceIndicator.problem(resource);
+            if (problem.isPresent()) {
+                return Optional.of(
+                        new GrantOutcome.InvalidTarget("resource " + printable(resource) + " " + problem.get()));
+            }
+            if (!client.resources().contains(resource)) {
+                return Optional.of(new GrantOutcome.InvalidTarget(
+                        "resource " + printable(resource) + " is not one of the client's registered resources"));
+            }
+        }
+        return Optional.empty();
     }
 
     /** Printable ASCII, cut to a length that keeps the description a line, for an error a client reads. */

@@ -313,6 +313,23 @@ class JwtBearerGrantTest {
     }
 
     @Test
+    void aRefusedResourceDoesNotSpendTheJti() throws Exception {
+        Setup setup = github();
+        String assertion =
+                IssuerFixture.sign(key, githubClaims(setup.issuerName()).build());
+        // RFC 8707 §2: a resource the agent does not have is invalid_target — the client's mistake, not a use of the
+        // assertion. A CI job that retries without the resource must not find its OIDC token already spent; the jti is
+        // spent only once a token is issued for it (and before it is signed, so a replay costs no signature).
+        HttpResponse<String> refused = exchange(
+                assertion,
+                "&resource=" + URLEncoder.encode("https://not-registered.example.com", StandardCharsets.UTF_8));
+        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(400);
+        assertThat(new JsonObject(refused.body()).getString("error")).isEqualTo("invalid_target");
+        assertThat(exchange(assertion, null).statusCode()).isEqualTo(200);
+        assertInvalidGrant(exchange(assertion, null), "jti was already used");
+    }
+
+    @Test
     void aJtiUsedOnOneTaskIsRefusedOnAnother() throws Exception {
         Setup setup = github();
         String assertion =
