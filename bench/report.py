@@ -7,7 +7,8 @@ from datetime import datetime, timezone
 
 parser = argparse.ArgumentParser()
 parser.add_argument("results")
-for flag in ("machine", "jdk", "keycloak-jdk", "keycloak-version", "commit", "image-jvm", "reps", "seconds", "elapsed"):
+for flag in ("machine", "jdk", "keycloak-jdk", "keycloak-version", "commit", "image-jvm", "reps", "seconds", "elapsed",
+             "partition"):
     parser.add_argument("--" + flag, default="")
 args = parser.parse_args()
 rows = [json.loads(line) for line in open(args.results) if line.strip()]
@@ -77,7 +78,9 @@ w("")
 w(f"Run {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}, commit `{args.commit}`, "
   f"{args.elapsed} s end to end.")
 w("")
-w(f"- **Machine:** {args.machine}; shared and noisy (client, servers, PostgreSQL and Redis on the same cores).")
+w(f"- **Machine:** {args.machine}; shared and noisy; " + (
+    "partitioned (`BENCH_PARTITION=1`): the servers on CPU 0, wrk, hey, PostgreSQL and Redis on the others."
+    if args.partition == "1" else "client, servers, PostgreSQL and Redis on the same cores."))
 w(f"- **AgentIdP:** `agentidp-server.jar serve` on {args.jdk}, the image's JVM settings "
   f"(`{args.image_jvm}`), local PostgreSQL (fresh database) and Redis, access log on.")
 w(f"- **Keycloak:** {args.keycloak_version} (`keycloak-quarkus-dist`), `start-dev` on loopback (embedded H2), "
@@ -115,6 +118,27 @@ for s, v in servers[:2]:
         p99 = median([r["p99_us"] for r in h])
         w(f"| p99 ≤ 10 ms at half the peak ({v}) | {ms(p99)} ms at {h[0]['offered_rps']:,} tokens/s offered "
           f"(runs: {', '.join(ms(r['p99_us']) for r in h)} ms) | {verdict(p99 is not None and p99 <= 10_000)} |")
+durability = of("durability")
+
+
+def durability_of(v, mode):
+    return [r for r in durability if r["variant"] == v and r["mode"] == mode]
+
+
+for v in ("RS256", "ES256"):
+    sync, asyn = durability_of(v, "sync"), durability_of(v, "async")
+    if sync and asyn:
+        share = median([rps(r) for r in sync]) / median([rps(r) for r in asyn])
+        pairs = ", ".join(f"{rps(a) / rps(b):.2f}" for a, b in zip(sorted(sync, key=lambda r: r["rep"]),
+                                                                    sorted(asyn, key=lambda r: r["rep"])))
+        w(f"| `AUDIT_DURABILITY=sync` ≥ 90 % of `async` at 32 connections ({v}, issue 18) | "
+          f"{median([rps(r) for r in sync]):,.0f} vs {median([rps(r) for r in asyn]):,.0f} tokens/s = {share:.0%} "
+          f"(pairs: {pairs}) | {verdict(share >= 0.9)} |")
+    h, ha = (of("half_peak", server="agentidp", variant=f"{v}-{m}") for m in ("sync", "async"))
+    if h and ha:
+        p99, p99a = median([r["p99_us"] for r in h]), median([r["p99_us"] for r in ha])
+        w(f"| p99 ≤ 12 ms at half the peak, sync ({v}, issue 18) | {ms(p99)} ms at {h[0]['offered_rps']:,}/s offered; "
+          f"async {ms(p99a)} ms at {ha[0]['offered_rps']:,}/s | {verdict(p99 is not None and p99 <= 12_000)} |")
 for s, v in servers[:2]:
     p = process.get((s, v))
     if p:
@@ -200,6 +224,26 @@ if scenarios:
         w(f"| {v} | {name} | {own:,.0f} | {spread([rps(r) for r in runs])} | {ms(median([r['p99_us'] for r in runs]))} "
           f"| {failed} | {ref:,.0f} | {ratio(own, ref)} | {per(runs, 'server_cpu_s')} ({per(base, 'server_cpu_s')}) "
           f"| {per(runs, 'wrk_cpu_s')} ({per(base, 'wrk_cpu_s')}) |")
+    w("")
+if durability:
+    w("### Audit durability (issue 18: AgentIdP, 32 connections, sync and async servers on one database, interleaved)")
+    w("")
+    w("| variant | mode | tokens/s (median) | spread | p99 ms | failed | IdP CPU µs/token | PG+Redis CPU µs/token "
+      "| p99 ms at half its peak (offered/s; achieved) |")
+    w("|---|---|---|---|---|---|---|---|---|")
+    for v in ("RS256", "ES256"):
+        for mode in ("sync", "async"):
+            runs = durability_of(v, mode)
+            if not runs:
+                continue
+            hp = of("half_peak", server="agentidp", variant=f"{v}-{mode}")
+            failed = sum(r["non200"] + r["socket_errors"] + r["timeouts"] for r in runs)
+            cpu = median([r["server_cpu_s"] * 1e6 / r["requests"] for r in runs if r["requests"]])
+            back = median([r["backing_cpu_s"] * 1e6 / r["requests"] for r in runs if r["requests"]])
+            half_cell = (f"{ms(median([r['p99_us'] for r in hp]))} ({hp[0]['offered_rps']:,}; "
+                         f"{median([r['achieved_rps'] for r in hp]):,.0f})" if hp else "–")
+            w(f"| {v} | {mode} | {median([rps(r) for r in runs]):,.0f} | {spread([rps(r) for r in runs])} | "
+              f"{ms(median([r['p99_us'] for r in runs]))} | {failed} | {cpu:,.0f} | {back:,.0f} | {half_cell} |")
     w("")
 w("### Processes")
 w("")

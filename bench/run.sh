@@ -11,14 +11,18 @@
 #    token bound to an RFC 8707 resource (`resource`), the same client with private_key_jwt (ES256 assertions), and
 #    jwt-bearer (an ES256 external token, its issuer's JWK set inline in a trust policy) — with the IdP's and wrk's
 #    CPU per request; and an RFC 8693 token exchange (`token_exchange`: a worker
-#    exchanging a planner's token);
+#    exchanging a planner's token); then issue 18's audit durability: the same server (AUDIT_DURABILITY=sync, the
+#    default) against a second one on the same database with AUDIT_DURABILITY=async, interleaved at 32 connections,
+#    and each at a fixed half of its own peak for p99;
 # 3. Keycloak (keycloak-quarkus-dist from Maven Central, `start-dev` on loopback, a confidential client with a
 #    service account) under the same load in the same run.
 # Every server is checked: no failed request, and a sample of the tokens verified against its JWKS.
 #
 # Knobs (environment): BENCH_REPS (3), BENCH_SECONDS (10), BENCH_CONNECTIONS ("1 8 32 128"), BENCH_WARMUP (20),
-# BENCH_SKIP_KEYCLOAK=1, BENCH_SKIP_JMH=1, BENCH_PKJWT_ASSERTIONS (per private_key_jwt or jwt-bearer run; default
-# 1.5 × the secret path's). Needs root
+# BENCH_SKIP_KEYCLOAK=1, BENCH_SKIP_JMH=1, BENCH_SKIP_SCENARIOS=1, BENCH_PKJWT_ASSERTIONS (per private_key_jwt or
+# jwt-bearer run; default 1.5 × the secret path's), BENCH_PARTITION=1 (the servers on CPU 0, wrk, hey, PostgreSQL and
+# Redis on the others: bench/partition.sh), BENCH_REPORT (where the report goes; default bench/RESULTS.md — a partial
+# run should not replace the last full one). Needs root
 # only to apt-get wrk/hey when they are missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,6 +33,9 @@ connections=${BENCH_CONNECTIONS:-"1 8 32 128"}
 warmup=${BENCH_WARMUP:-20}
 # shellcheck source=bench/jit.sh
 . bench/jit.sh
+# shellcheck source=bench/partition.sh
+. bench/partition.sh
+report=${BENCH_REPORT:-bench/RESULTS.md}
 keycloak_version=26.7.3
 work=$root/bench/.work
 results=$work/results.jsonl
@@ -64,10 +71,14 @@ rm -rf "$work/run" && mkdir -p "$work/run"
 : > "$results"
 pids=()
 cleanup() {
+  unpin_services
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
 }
 trap cleanup EXIT
+# Every load generator runs where partition.sh puts it (nowhere in particular by default).
+wrk() { "${pin_load[@]}" "$(type -P wrk)" "$@"; }
+hey() { "${pin_load[@]}" "$(type -P hey)" "$@"; }
 
 say "build"
 ./mvnw -q -B -Pbench -pl service,bench -am package -DskipTests
@@ -139,6 +150,7 @@ load() {
 measured() {
   local out=$1 pid=$2 cpu0 back0 cpu1 back1 wrk_cpu; shift 2
   cpu0=$(cpu_ticks "$pid"); back0=$(backing_ticks)
+  [ "$1" = wrk ] && set -- "${pin_load[@]}" "$(type -P wrk)" "${@:2}"
   wrk_cpu=$(/usr/bin/time -f '%U %S' "$@" 2>&1 >/dev/null | tail -1 | awk '{print $1 + $2}')
   cpu1=$(cpu_ticks "$pid"); back1=$(backing_ticks)
   jq -nc --argjson cpu "$(echo "($cpu1 - $cpu0) / $hz" | bc -l)" --argjson back "$(echo "($back1 - $back0) / $hz" | bc -l)" \
@@ -174,12 +186,14 @@ scenario_row() { # scenario path variant rep wrk-json cpu-json
         / .requests | floor) µs/request"')"
 }
 
-# half_peak server variant url basic — p99 at half the peak throughput, at a fixed offered rate (hey)
+# half_peak server variant url basic [peak] — p99 at half the peak throughput (by default the best run of the
+# connection matrix), at a fixed offered rate (hey)
 half_peak() {
-  local server=$1 variant=$2 url=$3 basic=$4 peak rate rep
-  peak=$(jq -s --arg s "$server" --arg v "$variant" '[.[] | select(.server == $s and .variant == $v and .kind == null)
-        | .requests * 1000000 / .duration_us] | max' "$results")
+  local server=$1 variant=$2 url=$3 basic=$4 peak=${5:-} rate rep
+  [ -n "$peak" ] || peak=$(jq -s --arg s "$server" --arg v "$variant" '[.[] | select(.server == $s and
+        .variant == $v and .kind == null) | .requests * 1000000 / .duration_us] | max' "$results")
   rate=$(echo "$peak / 2" | bc)
+  mkdir -p "$work/run/$server-$variant"
   for rep in $(seq 1 "$reps"); do
     local out=$work/run/$server-$variant/hey-$rep.txt
     hey -z "${seconds}s" -c 16 -q "$(echo "$rate / 16" | bc -l | cut -c1-8)" -m POST \
@@ -200,6 +214,51 @@ PY
     printf '   %-9s %-6s half peak %s/s #%s: %s\n' "$server" "$variant" "$rate" "$rep" \
       "$(tail -1 "$results" | jq -r '"p99 \(.p99_us / 1000)ms failed \(.failed)"')"
   done
+}
+
+# durability variant url pid basic — issue 18: this server (AUDIT_DURABILITY=sync, the default: no token before
+# its audit event commits) against a second one on the same database and keys with AUDIT_DURABILITY=async, at 32
+# connections, REPS times, interleaved (sync then async, each pair on the same machine); kind "durability" rows.
+# Then each one's p99 at half its own peak in these runs (half_peak variants "<alg>-sync", "<alg>-async").
+durability() {
+  local variant=$1 url=$2 pid=$3 basic=$4 async_url=http://127.0.0.1:$((port + 1))/api/v1/token async_pid
+  local mode rep out cpu target_pid target_url start_ns peak
+  serve $((port + 1)) async "$work/run/agentidp-$variant-async.log"
+  async_pid=$!; pids+=("$async_pid")
+  start_ns=$(date +%s%N)
+  wait_ready "http://127.0.0.1:$((port + 1))/health/ready" "$async_pid" "$start_ns" 60 >/dev/null \
+    || { tail -20 "$work/run/agentidp-$variant-async.log"; die "the async AgentIdP did not become ready"; }
+  mkdir -p "$work/run/agentidp-$variant-durability"
+  warm_until_quiet "$async_pid" "${BENCH_WARMUP_MAX:-120}" warm_run "$basic" "$async_url"
+  warm_until_quiet "$pid" "${BENCH_WARMUP_MAX:-120}" warm_run "$basic" "$url"
+  for rep in $(seq 1 "$reps"); do
+    for mode in sync async; do
+      target_pid=$pid target_url=$url
+      [ "$mode" = sync ] || target_pid=$async_pid target_url=$async_url
+      out=$work/run/agentidp-$variant-durability/wrk-$mode-$rep.json
+      cpu=$(BENCH_BASIC=$basic BENCH_OUT=$out \
+        measured "$out" "$target_pid" wrk -t2 -c32 -d"${seconds}s" --timeout 10s -s bench/token.lua "$target_url")
+      jq -c --arg mode "$mode" --arg variant "$variant" --argjson rep "$rep" --argjson cpu "$cpu" \
+        '. + $cpu + {kind: "durability", mode: $mode, server: "agentidp", variant: $variant, connections: 32,
+              rep: $rep}' "$out" >> "$results"
+      printf '   %-9s %-6s %-6s c=32  #%s: %s\n' agentidp "$variant" "$mode" "$rep" \
+        "$(jq -r '"\(.requests * 1000000 / .duration_us | floor)/s p99 \(.p99_us / 1000)ms non200 \(.non200)"' "$out")"
+    done
+  done
+  jq -rs --arg v "$variant" '
+    def median: sort | .[(length / 2 | floor)];
+    [.[] | select(.kind == "durability" and .variant == $v)] as $rows
+    | ($rows | map(select(.mode == "sync") | .requests * 1000000 / .duration_us) | median) as $sync
+    | ($rows | map(select(.mode == "async") | .requests * 1000000 / .duration_us) | median) as $async
+    | "   sync / async at c=32, medians: \($sync | floor)/s / \($async | floor)/s = \($sync / $async * 100 | floor) % (issue 18: at least 90 %)"' \
+    "$results"
+  for mode in sync async; do # each at half its own peak in these runs, in turn
+    target_url=$url; [ "$mode" = sync ] || target_url=$async_url
+    peak=$(jq -s --arg v "$variant" --arg m "$mode" '[.[] | select(.kind == "durability" and .variant == $v and
+      .mode == $m) | .requests * 1000000 / .duration_us] | max' "$results")
+    half_peak agentidp "$variant-$mode" "$target_url" "$basic" "$peak"
+  done
+  kill -TERM "$async_pid"; wait "$async_pid" || true
 }
 
 # exchange variant idp pid admin — RFC 8693 token exchange at 32 connections against the client-secret path of the same
@@ -303,6 +362,20 @@ fi
 
 # --- 2. AgentIdP ----------------------------------------------------------------------------------------------
 port=3900
+# serve port durability log — one AgentIdP in the background ($! is its pid), with run_agentidp's keys and database
+serve() {
+  "${pin_idp[@]}" env -i PATH="$PATH" HOME="$HOME" JAVA_TOOL_OPTIONS="$image_jvm" \
+    PORT=$1 NODE_ENV=benchmark ISSUER_URL="http://127.0.0.1:$port" AUDIT_DURABILITY="$2" \
+    DATABASE_URL="$database" DB_MIGRATE_ON_START=false \
+    REDIS_URL="redis://127.0.0.1:6379" REDIS_KEY_PREFIX="agentidp-bench-$started-$algorithm:" \
+    JWT_PRIVATE_KEY="$(cat "$work/run/keys-$algorithm/jwt_private.pem")" \
+    JWT_PUBLIC_KEY="$(cat "$work/run/keys-$algorithm/jwt_public.pem")" \
+    CREDENTIAL_HASH_KEY="$hash_key" AUDIT_CHAIN_KEY="$chain_key" BOOTSTRAP_ADMIN_SECRET="$admin_secret" \
+    POLICY_DIR="$root/policies" CUSTOM_SCOPES=bench:read \
+    RATE_LIMIT_MAX_REQUESTS=1000000 \
+    java -jar "$server_jar" serve > "$3" 2>&1 &
+}
+pin_services
 run_agentidp() {
   local algorithm=$1 admin_secret hash_key admin id secret basic start_ns ready pid=""
   say "AgentIdP $algorithm: serve on a fresh database"
@@ -310,23 +383,14 @@ run_agentidp() {
     -c "CREATE DATABASE agentidp_bench" >/dev/null
   java -jar "$server_jar" keygen --algorithm "$algorithm" --out "$work/run/keys-$algorithm" --force >/dev/null
   admin_secret=$(openssl rand -hex 24); hash_key=$(openssl rand -hex 32); chain_key=$(openssl rand -hex 32)
-  local database="postgres://postgres@127.0.0.1:5432/agentidp_bench?sslmode=disable"
+  database="postgres://postgres@127.0.0.1:5432/agentidp_bench?sslmode=disable"
   # As deployed: the migrate job first, then tasks that start on a migrated schema.
   env -i PATH="$PATH" DATABASE_URL="$database" java -jar "$server_jar" migrate >/dev/null
   local readies=() attempt
   for attempt in $(seq 1 "$reps"); do # ready time, several starts; the last one stays up for the load
     [ -z "${pid:-}" ] || { kill -TERM "$pid"; wait "$pid" || true; }
     start_ns=$(date +%s%N)
-    env -i PATH="$PATH" HOME="$HOME" JAVA_TOOL_OPTIONS="$image_jvm" \
-      PORT=$port NODE_ENV=benchmark ISSUER_URL="http://127.0.0.1:$port" \
-      DATABASE_URL="$database" DB_MIGRATE_ON_START=false \
-      REDIS_URL="redis://127.0.0.1:6379" REDIS_KEY_PREFIX="agentidp-bench-$started-$algorithm:" \
-      JWT_PRIVATE_KEY="$(cat "$work/run/keys-$algorithm/jwt_private.pem")" \
-      JWT_PUBLIC_KEY="$(cat "$work/run/keys-$algorithm/jwt_public.pem")" \
-      CREDENTIAL_HASH_KEY="$hash_key" AUDIT_CHAIN_KEY="$chain_key" BOOTSTRAP_ADMIN_SECRET="$admin_secret" \
-      POLICY_DIR="$root/policies" CUSTOM_SCOPES=bench:read \
-      RATE_LIMIT_MAX_REQUESTS=1000000 \
-      java -jar "$server_jar" serve > "$work/run/agentidp-$algorithm.log" 2>&1 &
+    serve "$port" sync "$work/run/agentidp-$algorithm.log"
     pid=$!; pids+=("$pid")
     ready=$(wait_ready "http://127.0.0.1:$port/health/ready" "$pid" "$start_ns" 60) \
       || { tail -20 "$work/run/agentidp-$algorithm.log"; die "AgentIdP did not become ready"; }
@@ -347,6 +411,8 @@ run_agentidp() {
   load agentidp "$algorithm" "$idp/api/v1/token" "$pid" "$basic"
   half_peak agentidp "$algorithm" "$idp/api/v1/token" "$basic"
   verify_samples agentidp "$algorithm" "$idp/.well-known/jwks.json" "$idp"
+  durability "$algorithm" "$idp/api/v1/token" "$pid" "$basic"
+  [ -z "${BENCH_SKIP_SCENARIOS:-}" ] || { finish_agentidp; return; }
   # RFC 8707: the same client asks for a token bound to its registered resource (aud = the resource).
   scenario resource "$algorithm" "$idp/api/v1/token" "$pid" "$basic" \
     "grant_type=client_credentials&resource=https%3A%2F%2Fresource.bench.example%2Fapi"
@@ -382,6 +448,9 @@ run_agentidp() {
   verify_samples agentidp "$algorithm-jwt_bearer" "$idp/.well-known/jwks.json" "$idp"
   exchange "$algorithm" "$idp" "$pid" "$admin"
   verify_samples agentidp "$algorithm-token_exchange" "$idp/.well-known/jwks.json" "$idp"
+  finish_agentidp
+}
+finish_agentidp() { # run_agentidp's last part: a profile, the process figures, stop (its locals are visible here)
   local rss
   rss=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
   # A profile of one more 32-connection run (JFR; not counted in the table): where the IdP's CPU goes.
@@ -418,7 +487,7 @@ if [ -z "${BENCH_SKIP_KEYCLOAK:-}" ]; then
   kc_password=$(openssl rand -hex 16)
   start_ns=$(date +%s%N)
   JAVA_HOME=$keycloak_java KC_BOOTSTRAP_ADMIN_USERNAME=admin KC_BOOTSTRAP_ADMIN_PASSWORD=$kc_password \
-    "$kc_home/bin/kc.sh" start-dev --http-host=127.0.0.1 --http-port=8180 > "$work/run/keycloak.log" 2>&1 &
+    "${pin_idp[@]}" "$kc_home/bin/kc.sh" start-dev --http-host=127.0.0.1 --http-port=8180 > "$work/run/keycloak.log" 2>&1 &
   kc_launcher=$!; pids+=("$kc_launcher")
   kc=http://127.0.0.1:8180
   ready=$(wait_ready "$kc/realms/master/.well-known/openid-configuration" "$kc_launcher" "$start_ns" 240) \
@@ -456,6 +525,7 @@ python3 bench/report.py "$results" \
   --jdk "$(java -version 2>&1 | head -1)" \
   --keycloak-jdk "$([ -n "$keycloak_java" ] && "$keycloak_java/bin/java" -version 2>&1 | head -1)" \
   --keycloak-version "$keycloak_version" --commit "$commit" --image-jvm "$image_jvm" \
-  --reps "$reps" --seconds "$seconds" --elapsed $(($(date +%s) - started)) > bench/RESULTS.md
+  --partition "${BENCH_PARTITION:-0}" \
+  --reps "$reps" --seconds "$seconds" --elapsed $(($(date +%s) - started)) > "$report"
 mkdir -p bench/results && cp "$results" "bench/results/$(date -u +%Y-%m-%dT%H%M)-run.jsonl"
-echo "bench/RESULTS.md written in $(($(date +%s) - started)) s"
+echo "$report written in $(($(date +%s) - started)) s"
