@@ -128,12 +128,14 @@ def durability_of(v, mode):
 for v in ("RS256", "ES256"):
     sync, asyn = durability_of(v, "sync"), durability_of(v, "async")
     if sync and asyn:
-        share = median([rps(r) for r in sync]) / median([rps(r) for r in asyn])
-        pairs = ", ".join(f"{rps(a) / rps(b):.2f}" for a, b in zip(sorted(sync, key=lambda r: r["rep"]),
-                                                                    sorted(asyn, key=lambda r: r["rep"])))
-        w(f"| `AUDIT_DURABILITY=sync` ≥ 90 % of `async` at 32 connections ({v}, issue 18) | "
-          f"{median([rps(r) for r in sync]):,.0f} vs {median([rps(r) for r in asyn]):,.0f} tokens/s = {share:.0%} "
-          f"(pairs: {pairs}) | {verdict(share >= 0.9)} |")
+        # Each pair ran back to back on the same machine: the median of the pairs' ratios is the figure, robust
+        # to the minutes when the whole box slows down (the ratio of the medians is shown beside it).
+        pairs = [rps(a) / rps(b) for a, b in zip(sorted(sync, key=lambda r: r["rep"]),
+                                                 sorted(asyn, key=lambda r: r["rep"]))]
+        share = median(pairs)
+        w(f"| `AUDIT_DURABILITY=sync` ≥ 90 % of `async` at 32 connections ({v}, issue 18) | {share:.0%}, median of "
+          f"the pairs ({', '.join(f'{p:.2f}' for p in pairs)}); medians {median([rps(r) for r in sync]):,.0f} vs "
+          f"{median([rps(r) for r in asyn]):,.0f} tokens/s | {verdict(share >= 0.9)} |")
     h, ha = (of("half_peak", server="agentidp", variant=f"{v}-{m}") for m in ("sync", "async"))
     if h and ha:
         p99, p99a = median([r["p99_us"] for r in h]), median([r["p99_us"] for r in ha])
