@@ -90,7 +90,7 @@ public final class TokenEndpoint implements Handler<RoutingContext> {
                                     request.presented(),
                                     grant.grantType(),
                                     OAuthException.invalidTarget(invalidTarget.description()),
-                                    Map.of());
+                                    invalidTarget.auditDetails());
                             return null;
                         },
                         invalidGrant -> {

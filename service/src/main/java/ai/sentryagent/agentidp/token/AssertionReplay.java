@@ -19,7 +19,8 @@ import java.util.concurrent.TimeUnit;
  * Single use of an assertion's {@code jti} across every task (RFC 7523 §3 item 7) — a {@code private_key_jwt} client
  * assertion's and a jwt-bearer grant's alike: one Redis {@code SET NX PX} per assertion, kept until the assertion
  * expires. A client assertion's is made inside the rate limiter's script ({@link #claim}, one round trip for both);
- * a jwt-bearer grant's on its own ({@link #firstUse}), once every other check has passed. The key is a hash of the namespace (the client, or the external issuer) and the jti, so neither an
+ * a jwt-bearer grant's on its own ({@link #firstUse}), once every check the client could correct has passed and
+ * before the token is signed. The key is a hash of the namespace (the client, or the external issuer) and the jti, so neither an
  * attacker-chosen jti nor its length reaches Redis as a key. When Redis cannot answer, the assertion is refused with 503 —
  * replay protection that cannot be checked is not assumed; secrets keep working, and the client retries later.
  */

@@ -87,9 +87,15 @@ public sealed interface GrantOutcome
 
     /**
      * RFC 8707 §2 {@code invalid_target}: a {@code resource} that is not an absolute URI without a fragment, or not
-     * one of the agent's; {@code description} is ASCII and names it.
+     * one of the agent's, or a token that would be too long; {@code description} is ASCII and names it;
+     * {@code auditDetails} go with it into the {@code token.grant_rejected} event (a jwt-bearer grant's assertion
+     * claims, when its {@code jti} was already spent).
      */
-    record InvalidTarget(String description) implements GrantOutcome {
+    record InvalidTarget(String description, Map<String, Object> auditDetails) implements GrantOutcome {
+        public InvalidTarget(String description) {
+            this(description, Map.of());
+        }
+
         @Override
         public <R> R fold(
                 Function<Issued, R> issued,

@@ -41,7 +41,8 @@ import java.util.Set;
  * policy for its {@code iss} (exactly); the signature by the issuer's key (an unknown {@code kid} refetches the keys,
  * at most once per 30 s per issuer); {@code exp} present, not past, at most 24 h after {@code iat}; {@code nbf} and
  * {@code iat} not beyond 60 s in the future; {@code aud}, {@code sub} and the policy's claims — exactly one policy
- * must match; the presented client; the agent active; the scopes; then the {@code jti}, when present, single-use.
+ * must match; the presented client; the agent active; the scopes; the {@code resource} parameters (RFC 8707); then
+ * the {@code jti}, when present, single-use — spent before the token is signed, so a replay costs no signature.
  * The policies and the agent's state come from memory ({@link TrustPolicyDirectory}, {@link ClientDirectory}), both
  * kept fresh by PostgreSQL's change notifications.
  */
@@ -345,17 +346,21 @@ public final class JwtBearerGrant implements Grant {
         }
         // RFC 8707: the `resource` parameters are checked against the policy's agent's resources, as for every grant,
         // before the jti is spent (a mistyped resource does not burn the assertion). The jti is spent before the
-        // token is signed: a replayed assertion costs one Redis round trip, not a signature.
+        // token is signed: a replayed assertion costs no signature of ours (its own verification it has cost already).
         Optional<GrantOutcome.InvalidTarget> refused = codec.targetRefusal(agent, parameters);
         if (refused.isPresent()) {
             return Future.succeededFuture(refused.get());
         }
         return singleUse(claims).map(ignored -> {
-            // Still an invalid_target when the token would be over-long: the jti is spent by then, as any jti is
-            // once a token could have been issued for it.
+            // A token that would be over-long (many long resources and scopes together) is known only once it is
+            // signed, and the jti is spent by then: the refusal names the assertion in the trail, so the spent jti
+            // is accounted for. The client asks again with fewer resources and a fresh assertion.
             GrantOutcome outcome = codec.issue(agent, granted, parameters);
-            return outcome instanceof GrantOutcome.Issued issued
-                    ? new GrantOutcome.Issued(agent, issued.token(), audit(policy, claims))
+            if (outcome instanceof GrantOutcome.Issued issued) {
+                return new GrantOutcome.Issued(agent, issued.token(), audit(policy, claims));
+            }
+            return outcome instanceof GrantOutcome.InvalidTarget tooLong
+                    ? new GrantOutcome.InvalidTarget(tooLong.description(), external(claims))
                     : outcome;
         });
     }

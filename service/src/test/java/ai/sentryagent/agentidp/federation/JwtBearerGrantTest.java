@@ -318,8 +318,8 @@ class JwtBearerGrantTest {
         String assertion =
                 IssuerFixture.sign(key, githubClaims(setup.issuerName()).build());
         // RFC 8707 §2: a resource the agent does not have is invalid_target — the client's mistake, not a use of the
-        // assertion. A CI job that retries without the resource must not find its OIDC token already spent; the jti is
-        // spent only once a token is issued for it (and before it is signed, so a replay costs no signature).
+        // assertion. A CI job that retries without the resource must not find its OIDC token already spent: the jti is
+        // spent only once every check the client could correct has passed (and before the token is signed).
         HttpResponse<String> refused = exchange(
                 assertion,
                 "&resource=" + URLEncoder.encode("https://not-registered.example.com", StandardCharsets.UTF_8));
