@@ -122,12 +122,26 @@ durability = of("durability")
 
 
 def durability_of(v, mode):
-    return [r for r in durability if r["variant"] == v and r["mode"] == mode]
+    return [r for r in durability if r["variant"] == v and r["mode"] == mode and r["requests"]]
+
+
+def failures(runs):
+    return sum(r["non200"] + r["socket_errors"] + r["timeouts"] for r in runs)
+
+
+def half_cell(rows):
+    """p99 at a fixed offered rate, and whether hey held it: a rate not held is overload, not half load."""
+    if not rows:
+        return "–"
+    achieved, offered = median([r["achieved_rps"] for r in rows]), rows[0]["offered_rps"]
+    held = "" if achieved >= 0.9 * offered else f", **not held: {achieved:,.0f}/s achieved**"
+    return f"{ms(median([r['p99_us'] for r in rows]))} ms at {offered:,}/s offered{held}"
 
 
 for v in ("RS256", "ES256"):
     sync, asyn = durability_of(v, "sync"), durability_of(v, "async")
     if sync and asyn:
+        failed = failures(sync) + failures(asyn)
         # Each pair ran back to back on the same machine: the median of the pairs' ratios is the figure, robust
         # to the minutes when the whole box slows down (the ratio of the medians is shown beside it).
         pairs = [rps(a) / rps(b) for a, b in zip(sorted(sync, key=lambda r: r["rep"]),
@@ -135,12 +149,14 @@ for v in ("RS256", "ES256"):
         share = median(pairs)
         w(f"| `AUDIT_DURABILITY=sync` ≥ 90 % of `async` at 32 connections ({v}, issue 18) | {share:.0%}, median of "
           f"the pairs ({', '.join(f'{p:.2f}' for p in pairs)}); medians {median([rps(r) for r in sync]):,.0f} vs "
-          f"{median([rps(r) for r in asyn]):,.0f} tokens/s | {verdict(share >= 0.9)} |")
+          f"{median([rps(r) for r in asyn]):,.0f} tokens/s; {failed} failed | {verdict(share >= 0.9 and not failed)} |")
     h, ha = (of("half_peak", server="agentidp", variant=f"{v}-{m}") for m in ("sync", "async"))
-    if h and ha:
-        p99, p99a = median([r["p99_us"] for r in h]), median([r["p99_us"] for r in ha])
-        w(f"| p99 ≤ 12 ms at half the peak, sync ({v}, issue 18) | {ms(p99)} ms at {h[0]['offered_rps']:,}/s offered; "
-          f"async {ms(p99a)} ms at {ha[0]['offered_rps']:,}/s | {verdict(p99 is not None and p99 <= 12_000)} |")
+    if h:
+        p99 = median([r["p99_us"] for r in h])
+        failed = sum(r["failed"] + r["errors"] for r in h)
+        held = median([r["achieved_rps"] for r in h]) >= 0.9 * h[0]["offered_rps"]
+        w(f"| p99 ≤ 12 ms at half the peak, sync ({v}, issue 18) | {half_cell(h)}; async {half_cell(ha)}; {failed} "
+          f"failed | {verdict(p99 is not None and p99 <= 12_000 and held and not failed)} |")
 for s, v in servers[:2]:
     p = process.get((s, v))
     if p:
@@ -231,7 +247,7 @@ if durability:
     w("### Audit durability (issue 18: AgentIdP, 32 connections, sync and async servers on one database, interleaved)")
     w("")
     w("| variant | mode | tokens/s (median) | spread | p99 ms | failed | IdP CPU µs/token | PG+Redis CPU µs/token "
-      "| p99 ms at half its peak (offered/s; achieved) |")
+      "| p99 at half its median rate |")
     w("|---|---|---|---|---|---|---|---|---|")
     for v in ("RS256", "ES256"):
         for mode in ("sync", "async"):
@@ -239,13 +255,11 @@ if durability:
             if not runs:
                 continue
             hp = of("half_peak", server="agentidp", variant=f"{v}-{mode}")
-            failed = sum(r["non200"] + r["socket_errors"] + r["timeouts"] for r in runs)
-            cpu = median([r["server_cpu_s"] * 1e6 / r["requests"] for r in runs if r["requests"]])
-            back = median([r["backing_cpu_s"] * 1e6 / r["requests"] for r in runs if r["requests"]])
-            half_cell = (f"{ms(median([r['p99_us'] for r in hp]))} ({hp[0]['offered_rps']:,}; "
-                         f"{median([r['achieved_rps'] for r in hp]):,.0f})" if hp else "–")
+            cpu = median([r["server_cpu_s"] * 1e6 / r["requests"] for r in runs])
+            back = median([r["backing_cpu_s"] * 1e6 / r["requests"] for r in runs])
             w(f"| {v} | {mode} | {median([rps(r) for r in runs]):,.0f} | {spread([rps(r) for r in runs])} | "
-              f"{ms(median([r['p99_us'] for r in runs]))} | {failed} | {cpu:,.0f} | {back:,.0f} | {half_cell} |")
+              f"{ms(median([r['p99_us'] for r in runs]))} | {failures(runs)} | {cpu:,.0f} | {back:,.0f} | "
+              f"{half_cell(hp)} |")
     w("")
 w("### Processes")
 w("")
